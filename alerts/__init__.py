@@ -1,0 +1,1 @@
+"""Alerts: warning rules, their evaluation, notifications and the scheduler (built in issue 4)."""

@@ -1,0 +1,1 @@
+"""Pipelines: the store, reading and validating workbooks, loading them, and the figures built on them."""

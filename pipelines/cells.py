@@ -1,0 +1,218 @@
+"""Parsers for one cell of a workbook: each returns the value in canonical form or raises CellProblem."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+
+from pipelines.vocabulary import (
+    INDUSTRIES,
+    INDUSTRY_ALIASES,
+    STATUS_ALIASES,
+    STATUS_BY_LABEL,
+    UNIT_KINDS,
+    YES_NO,
+)
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Excel serial numbers we accept as dates: 1954-10-03 .. 2119-01-09. Outside that a number is not a date.
+_SERIAL_RANGE = (20000, 80000)
+# Cell texts units write in an empty optional cell.
+BLANK_MARKS = frozenset({"", "/", "-", "--", "—", "——", "无", "暂无", "N/A", "n/a"})
+
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
+_MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_COMPACT_MONTH = re.compile(r"^(\d{4})(\d{2})$")
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+class CellProblem(ValueError):
+    """A cell's value cannot be used; the message says why, in words a 填报员 can act on."""
+
+
+def shown(value: object) -> str:
+    """The cell as a user would recognise it in a message."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    return str(value).strip()
+
+
+def is_blank(value: object) -> bool:
+    """True for an empty cell or one holding only a placeholder such as '/' or '无'."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str):
+        return unicodedata.normalize("NFKC", value).strip() in BLANK_MARKS
+    return False
+
+
+def _text(value: object) -> str:
+    return unicodedata.normalize("NFKC", shown(value)).strip()
+
+
+def _checked_date(year: int, month: int, day: int, raw: object) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise CellProblem(f"'{shown(raw)}' 不是有效日期，请填写如 2024-03-08") from None
+
+
+def parse_date(value: object) -> dt.date:
+    """A date from a real Excel date, a serial number or text (2024-03-08, 2024/3/8, 2024.3.8, 2024年3月8日,
+    20240308); a month alone (2024-03, 2024年3月, 2024.3) is taken as its first day."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
+    if isinstance(value, (int, float)):
+        if float(value).is_integer() and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+        if float(value).is_integer() and _COMPACT_DATE.match(str(int(value))):
+            value = str(int(value))
+        else:
+            raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
+    text = _text(value)
+    if m := _DATE_TEXT.match(text) or _COMPACT_DATE.match(text):
+        return _checked_date(int(m[1]), int(m[2]), int(m[3]), value)
+    if m := _MONTH_TEXT.match(text):
+        return _checked_date(int(m[1]), int(m[2]), 1, value)
+    if text.isdigit() and _SERIAL_RANGE[0] <= int(text) <= _SERIAL_RANGE[1]:
+        return EXCEL_EPOCH + dt.timedelta(days=int(text))
+    raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
+
+
+def parse_period(value: object) -> dt.date:
+    """The report month as its first day, from 2024-10, 2024年10月, 2024.10, 2024/10, 202410 or any full date."""
+    if isinstance(value, float) and not value.is_integer():
+        raise CellProblem(f"'{shown(value)}' 无法确定月份（单元格被当作数字，2024.10 会变成 2024.1），"
+                          "请填写如 2024-10 并设为文本格式")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        digits = str(int(value))
+        if m := _COMPACT_MONTH.match(digits):
+            return _checked_date(int(m[1]), int(m[2]), 1, value)
+    text = _text(value)
+    if m := _COMPACT_MONTH.match(text):
+        return _checked_date(int(m[1]), int(m[2]), 1, value)
+    try:
+        return parse_date(value).replace(day=1)
+    except CellProblem:
+        raise CellProblem(f"'{shown(value)}' 不是有效的报告期，请填写如 2024-10") from None
+
+
+def parse_number(value: object) -> float:
+    """A number from a numeric cell or from text with thousands separators ('1,234.5')."""
+    if isinstance(value, bool):
+        raise CellProblem(f"'{shown(value)}' 不是有效的数字")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = re.sub(r"[,\s]", "", _text(value))
+        try:
+            number = float(text)
+        except ValueError:
+            raise CellProblem(f"'{shown(value)}' 不是有效的数字，请只填写数字（如 12000 或 1.2）") from None
+    if not math.isfinite(number):
+        raise CellProblem(f"'{shown(value)}' 不是有效的数字")
+    return number
+
+
+def parse_non_negative(value: object) -> float:
+    number = parse_number(value)
+    if number < 0:
+        raise CellProblem(f"'{shown(value)}' 不能为负数")
+    return number
+
+
+def parse_count(value: object) -> int:
+    number = parse_non_negative(value)
+    if not number.is_integer():
+        raise CellProblem(f"'{shown(value)}' 应为整数")
+    return int(number)
+
+
+def parse_year(value: object) -> int:
+    year = parse_count(value) if not isinstance(value, str) else parse_count(_text(value).removesuffix("年"))
+    if not 2000 <= year <= 2100:
+        raise CellProblem(f"'{shown(value)}' 不是有效年度，请填写如 2024")
+    return year
+
+
+def parse_text(value: object) -> str:
+    return shown(value)
+
+
+def parse_yes_no(value: object) -> bool:
+    text = _text(value)
+    if text in YES_NO:
+        return YES_NO[text]
+    raise CellProblem(f"'{shown(value)}' 应填写“是”或“否”")
+
+
+def parse_industry(value: object) -> str:
+    text = _text(value)
+    text = INDUSTRY_ALIASES.get(text, text)
+    if text not in INDUSTRIES:
+        raise CellProblem(f"'{shown(value)}' 不是可选的产业类别，请从 {'/'.join(INDUSTRIES)} 中选择")
+    return text
+
+
+def parse_status(value: object) -> str:
+    text = _text(value)
+    status = STATUS_BY_LABEL.get(text) or STATUS_ALIASES.get(text)
+    if status is None:
+        raise CellProblem(f"'{shown(value)}' 不是可选的项目状态，请填写 正常推进/暂缓/终止")
+    return status
+
+
+def parse_unit_kind(value: object) -> str:
+    text = _text(value)
+    if text not in UNIT_KINDS:
+        raise CellProblem(f"'{shown(value)}' 不是可选的单元类型，请从 {'/'.join(UNIT_KINDS)} 中选择")
+    return text
+
+
+def uscc_check_char(first17: str) -> str:
+    """The GB 32100-2015 check character for the first 17 characters of a 统一社会信用代码."""
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def parse_uscc(value: object) -> str:
+    code = _text(value).upper()
+    if len(code) != 18:
+        raise CellProblem(f"'{shown(value)}' 应为18位统一社会信用代码（现为{len(code)}位）")
+    bad = [c for c in code if c not in _USCC_CHARS]
+    if bad:
+        raise CellProblem(f"'{shown(value)}' 含有统一社会信用代码中不允许的字符 '{bad[0]}'")
+    if uscc_check_char(code[:17]) != code[17]:
+        raise CellProblem(f"'{shown(value)}' 校验位不正确，请核对统一社会信用代码")
+    return code
+
+
+# The parser for each Column.kind; 'unit' is resolved later against the unit register, so stays text.
+PARSERS: dict[str, Callable[[object], object]] = {
+    "period": parse_period,
+    "unit": parse_text,
+    "text": parse_text,
+    "uscc": parse_uscc,
+    "industry": parse_industry,
+    "yesno": parse_yes_no,
+    "money": parse_number,
+    "usd": parse_non_negative,
+    "area": parse_non_negative,
+    "date": parse_date,
+    "status": parse_status,
+    "unit_kind": parse_unit_kind,
+    "count": parse_count,
+    "year": parse_year,
+}

@@ -1,0 +1,149 @@
+"""The one typed settings object: defaults from settings.toml, overridden by a file and the environment."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULTS_FILE = ROOT / "settings.toml"
+
+
+class SettingsError(ValueError):
+    """A settings file or environment variable holds a value the product cannot use."""
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    db_path: str
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    max_file_mb: float
+    max_unzipped_mb: float
+    max_compression_ratio: float
+    max_rows: int
+    header_search_rows: int
+
+
+@dataclass(frozen=True)
+class FigureSettings:
+    assess_min_investment_wan: float
+    stats_min_investment_wan: float
+    commencement_target: float
+    stats_target: float
+    rate_cohort: str
+    rate_yellow_band_points: float
+
+
+@dataclass(frozen=True)
+class DutySettings:
+    due_day: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: StoreSettings
+    ingest: IngestSettings
+    figures: FigureSettings
+    duty: DutySettings
+
+
+_SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings)}
+_CHOICES = {("figures", "rate_cohort"): ("year", "cumulative")}
+
+
+def _section_class(name: str) -> type:
+    return globals()[_SECTIONS[name]] if isinstance(_SECTIONS[name], str) else _SECTIONS[name]
+
+
+def _coerce(section: str, key: str, value: object, kind: type, source: str) -> object:
+    """Return value as the field's type, or raise SettingsError naming where it came from."""
+    try:
+        if kind in ("int", int):
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            coerced: object = int(value)  # type: ignore[arg-type]
+        elif kind in ("float", float):
+            if isinstance(value, bool):
+                raise ValueError
+            coerced = float(value)  # type: ignore[arg-type]
+        else:
+            coerced = str(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"{source}: [{section}] {key} = {value!r} is not a valid {kind}") from None
+    allowed = _CHOICES.get((section, key))
+    if allowed and coerced not in allowed:
+        raise SettingsError(f"{source}: [{section}] {key} must be one of {', '.join(allowed)}, not {coerced!r}")
+    if isinstance(coerced, (int, float)) and coerced < 0:
+        raise SettingsError(f"{source}: [{section}] {key} must not be negative ({coerced})")
+    return coerced
+
+
+def _merge(base: dict, override: dict, source: str) -> None:
+    for section, values in override.items():
+        if section not in base or not isinstance(values, dict):
+            raise SettingsError(f"{source}: unknown section [{section}]")
+        for key, value in values.items():
+            if key not in base[section]:
+                raise SettingsError(f"{source}: unknown setting [{section}] {key}")
+            base[section][key] = value
+
+
+def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> Settings:
+    """Settings from settings.toml, then the file named by ZS_SETTINGS, then ZS_* variables, then overrides."""
+    env = dict(os.environ if env is None else env)
+    raw = tomllib.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    if env.get("ZS_SETTINGS"):
+        path = Path(env["ZS_SETTINGS"])
+        try:
+            _merge(raw, tomllib.loads(path.read_text(encoding="utf-8")), str(path))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise SettingsError(f"{path}: cannot read settings file: {exc}") from exc
+    for section, values in raw.items():
+        for key in values:
+            name = f"ZS_{section}_{key}".upper()
+            if name in env:
+                values[key] = env[name]
+    if env.get("ZS_DB"):
+        raw["store"]["db_path"] = str(Path(env["ZS_DB"]).resolve())
+    if overrides:
+        _merge(raw, overrides, "overrides")
+    sections = {}
+    for section, cls in _SECTIONS.items():
+        cls = _section_class(section)
+        given = raw.get(section, {})
+        fields = {f.name: f.type for f in dataclasses.fields(cls)}
+        missing = set(fields) - set(given)
+        if missing:
+            raise SettingsError(f"settings.toml: [{section}] lacks {', '.join(sorted(missing))}")
+        sections[section] = cls(**{k: _coerce(section, k, given[k], t, "settings") for k, t in fields.items()})
+    return Settings(**sections)
+
+
+_current: Settings | None = None
+
+
+def current() -> Settings:
+    """The settings in force for this process, loaded on first use."""
+    global _current
+    if _current is None:
+        _current = load()
+    return _current
+
+
+def use(settings: Settings | None) -> None:
+    """Put these settings in force (None: reload from file and environment on next use)."""
+    global _current
+    _current = settings
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database file: --db if given, else ZS_DB, else [store] db_path, relative to the repository root."""
+    if explicit:
+        return Path(explicit).resolve()
+    path = Path(current().store.db_path)
+    return path if path.is_absolute() else ROOT / path

@@ -1,0 +1,72 @@
+"""The domain's fixed vocabulary: milestones, statuses, industries, unit kinds and size bands."""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Milestone(NamedTuple):
+    id: str
+    label: str  # 中文 name shown to users
+    date_field: str  # snapshot column holding the date it was reached
+    header: str  # canonical template header
+
+
+MILESTONES: tuple[Milestone, ...] = (
+    Milestone("lead", "线索登记", "lead_date", "线索登记日期"),
+    Milestone("evaluated", "研判通过", "evaluated_date", "研判通过日期"),
+    Milestone("approved", "审批通过", "approved_date", "审批通过日期"),
+    Milestone("signed", "签约", "signed_date", "签约日期"),
+    Milestone("commenced", "开工", "commenced_date", "开工日期"),
+    Milestone("in_stats", "纳统", "in_stats_date", "纳统日期"),
+    Milestone("completed", "竣工", "completed_date", "竣工日期"),
+    Milestone("production", "投产", "production_date", "投产日期"),
+)
+MILESTONE_BY_ID = {m.id: m for m in MILESTONES}
+
+# A milestone that may only be reported once another has been reached (DOMAIN §2 order rules).
+REQUIRES: dict[str, str] = {
+    "commenced": "signed",
+    "in_stats": "commenced",
+    "completed": "commenced",
+    "production": "commenced",
+}
+
+STATUSES: dict[str, str] = {"active": "正常推进", "paused": "暂缓", "terminated": "终止"}
+STATUS_BY_LABEL = {label: sid for sid, label in STATUSES.items()}
+
+INDUSTRIES: tuple[str, ...] = ("制造业", "服务业", "农业", "文旅", "康养", "其他")
+MANUFACTURING = "制造业"
+
+UNIT_KINDS: tuple[str, ...] = ("园区", "乡镇街道", "部门", "专班")
+
+YES_NO = {"是": True, "否": False}
+
+
+class SizeBand(NamedTuple):
+    label: str
+    min_wan: float  # lower bound of 计划总投资, 万元, inclusive
+
+
+# 规模档次 by 计划总投资, largest first.
+SIZE_BANDS: tuple[SizeBand, ...] = (
+    SizeBand("50亿以上", 500000),
+    SizeBand("10–50亿", 100000),
+    SizeBand("5–10亿", 50000),
+    SizeBand("1–5亿", 10000),
+    SizeBand("1亿以下", 0),
+)
+
+
+def size_band(total_investment_wan: float | None) -> str | None:
+    """The 规模档次 label of a project of this 计划总投资 (万元)."""
+    if total_investment_wan is None:
+        return None
+    return next(b.label for b in SIZE_BANDS if total_investment_wan >= b.min_wan)
+
+# Words units write for the same industry or status; mapped to the canonical value.
+INDUSTRY_ALIASES: dict[str, str] = {"工业": "制造业", "现代服务业": "服务业", "文化旅游": "文旅", "健康养老": "康养"}
+STATUS_ALIASES: dict[str, str] = {
+    "正常": "active", "推进中": "active", "在建": "active",
+    "暂停": "paused", "缓建": "paused",
+    "已终止": "terminated", "取消": "terminated", "已取消": "terminated",
+}
