@@ -1,1 +1,0 @@
-"""Alerts: warning rules, their evaluation, notifications and the scheduler (built in issue 4)."""
