@@ -1,0 +1,93 @@
+"""The entry point and the 项目库 page: AppTest smoke runs and the real server holding the database."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import xlsxwriter
+from streamlit.testing.v1 import AppTest
+
+from pipelines import store
+from pipelines.ingest import ingest_file
+from tests.conftest import ADMIN
+from tests.server import ROOT, get, running_server
+
+HEADERS = ["报告期", "填报单位", "项目名称", "投资方", "产业类别", "计划总投资(万元)", "签约日期", "开工日期"]
+ROWS = [
+    ["2024-10", "U01", "年产5万吨高性能纤维项目", "青岚新材料有限公司", "制造业", 80000, "2024-03-08", "2024-06-01"],
+    ["2024-10", "U01", "智能装备产业园", "青岚装备有限公司", "制造业", 30000, "2024-09-01", ""],
+    ["2024-10", "U02", "古镇文旅综合体", "青岚文旅集团", "文旅", 12000, "", ""],
+]
+
+
+def _load_sample(con, tmp_path: Path) -> None:
+    path = tmp_path / "sample.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADERS)
+    for i, row in enumerate(ROWS, start=1):
+        sheet.write_row(i, 0, row)
+    book.close()
+    report = ingest_file(con, path, ADMIN, received_at=dt.datetime(2024, 11, 5))
+    assert report.rows_loaded == 3
+
+
+def test_project_library_lists_projects_as_of_today(units, tmp_path):
+    """The 项目库 page renders through the entry point and lists every loaded project with its stage."""
+    _load_sample(units, tmp_path)
+    units.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "项目库"
+    table = at.dataframe[0].value
+    assert sorted(table["项目名称"]) == sorted(r[2] for r in ROWS)
+    assert dict(zip(table["项目名称"], table["所处阶段"])) == {
+        "年产5万吨高性能纤维项目": "开工", "智能装备产业园": "签约", "古镇文旅综合体": "未登记节点"}
+    assert at.metric[0].value == "3"
+
+
+def test_project_library_filters_by_unit(units, tmp_path):
+    """Choosing a unit in the filter leaves only that unit's projects."""
+    _load_sample(units, tmp_path)
+    units.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.multiselect[0].select("U02").run()
+    assert list(at.dataframe[0].value["项目名称"]) == ["古镇文旅综合体"]
+
+
+def test_project_library_as_of_before_first_report_is_empty(units, tmp_path):
+    """As of a day before the first submission arrived, the library shows no project."""
+    _load_sample(units, tmp_path)
+    units.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.date_input[0].set_value(dt.date(2024, 11, 4)).run()
+    assert len(at.dataframe[0].value) == 0
+
+
+def test_empty_database_explains_how_to_start(tmp_path):
+    """With no data the page says how to load some instead of showing an empty table."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    assert not at.exception
+    assert "pipelines.demo" in at.info[0].value
+
+
+def test_server_owns_database_and_cli_refuses(units, tmp_path):
+    """The running server holds the database: /api/health reports it, and the ingest CLI refuses in one line."""
+    _load_sample(units, tmp_path)
+    units.close()
+    db = tmp_path / "test.duckdb"
+    with running_server(db) as base:
+        health = json.loads(get(f"{base}/api/health"))
+        assert health["status"] == "ok" and health["projects"] == 3 and health["schema_version"] >= 1
+        done = subprocess.run(
+            [sys.executable, "-m", "pipelines.ingest", str(tmp_path / "sample.xlsx"), "--db", str(db)],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )
+        assert done.returncode == 2
+        assert len(done.stderr.strip().splitlines()) == 1 and "占用" in done.stderr
+    con = store.connect(db)
+    assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
+    con.close()
