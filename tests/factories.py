@@ -1,0 +1,32 @@
+"""Tiny stores built row by row for figure tests: a submission and a snapshot with only what a test names."""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+_ids = itertools.count(1000)
+
+
+def project(con, code: str, unit: str = "U01") -> int:
+    """Register a project identity; return its id."""
+    pid = next(_ids)
+    con.execute("INSERT INTO projects VALUES (?, ?, ?, ?, 0, ?)", [pid, code, unit, code, dt.datetime(2020, 1, 1)])
+    return pid
+
+
+def snapshot(con, project_id: int, period: str, received: str, unit: str = "U01", *, status: str = "active",
+             total: float = 20000, industry: str = "制造业", **fields) -> None:
+    """One submission holding one snapshot of `project_id` for report month `period` (YYYY-MM),
+    received at `received` (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS); other columns by name (dates as YYYY-MM-DD)."""
+    sid = next(_ids)
+    received_at = dt.datetime.fromisoformat(received)
+    first = dt.date.fromisoformat(period + "-01")
+    con.execute("INSERT INTO submissions VALUES (?, 'projects', 'f.xlsx', ?, ?, ?, ?, 'test', 1, 0, 'loaded', NULL, ?)",
+                [sid, f"h{sid}", unit, first, received_at, received_at])
+    values = {"submission_id": sid, "project_id": project_id, "sheet": "S", "row_number": 2, "unit_code": unit,
+              "period": first, "received_at": received_at, "project_name": f"项目{project_id}",
+              "industry": industry, "total_investment_wan": total, "status": status}
+    for name, value in fields.items():
+        values[name] = dt.date.fromisoformat(value) if name.endswith("_date") and value else value
+    names = ", ".join(values)  # column names come from the test's own keywords
+    con.execute(f"INSERT INTO snapshots ({names}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
