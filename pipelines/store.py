@@ -13,6 +13,7 @@ import duckdb
 from pipelines.vocabulary import MILESTONES
 
 SCHEMA_DIR = Path(__file__).parent / "sql" / "schema"
+MACROS_FILE = Path(__file__).parent / "sql" / "macros.sql"
 
 
 class StoreBusy(RuntimeError):
@@ -34,7 +35,8 @@ def _stage_macro() -> str:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every schema file not yet applied, each in its own transaction; return the schema version."""
+    """Apply every schema file not yet applied, each in its own transaction, and (re)create the macros;
+    return the schema version."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
     )
@@ -51,6 +53,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
             con.execute("ROLLBACK")
             raise
     con.execute(_stage_macro())
+    con.execute(MACROS_FILE.read_text(encoding="utf-8"))
     return con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
 
 

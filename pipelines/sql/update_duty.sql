@@ -5,16 +5,10 @@
 -- on_time: a snapshot with period >= P arrived by the end of P's due day (day $due_day of the next month).
 -- received: a snapshot with period >= P has arrived by $as_of at all (false = the project is stale for P).
 WITH snaps AS (
-    SELECT project_id, period, received_at, status, unit_code, production_date, submission_id
-    FROM snapshots
-    WHERE received_at < CAST($as_of AS DATE) + INTERVAL 1 DAY
+    SELECT project_id, period, received_at, status FROM received_by($as_of)
 ),
 latest AS (
-    SELECT project_id, unit_code, production_date
-    FROM snaps
-    QUALIFY row_number() OVER (
-        PARTITION BY project_id ORDER BY period DESC, received_at DESC, submission_id DESC
-    ) = 1
+    SELECT project_id, unit_code, production_date FROM latest_snapshots($as_of)
 ),
 bounds AS (
     SELECT project_id,
