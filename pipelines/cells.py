@@ -17,7 +17,7 @@ from pipelines.vocabulary import (
 )
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
-# Excel serial numbers we accept as dates: 1954-10-03 .. 2119-01-09. Outside that a number is not a date.
+# Excel serial numbers we accept as dates: 1954-10-03 .. 2119-01-11. Outside that a number is not a date.
 _SERIAL_RANGE = (20000, 80000)
 # Cell texts units write in an empty optional cell.
 BLANK_MARKS = frozenset({"", "/", "-", "--", "—", "——", "无", "暂无", "N/A", "n/a"})

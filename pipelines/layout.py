@@ -61,7 +61,7 @@ def _scale(column: Column, header: object) -> float:
         raise FileRejected(
             f"表头“{shown(header)}”的计量单位“{unit}”无法识别，请使用 {'、'.join(scales)} 之一"
         )
-    return scales[unit] / scales[column.unit]
+    return scales[unit]
 
 
 def find_layout(sheet: Sheet, search_rows: int) -> Layout | None:

@@ -28,7 +28,8 @@ class Normalised:
     new_projects: list[NewProject] = field(default_factory=list)
 
 
-def _reject(validated: Validated, record: Record, column: str, reason: str) -> None:
+def _reject(validated: Validated, record: Record, reason: str) -> None:
+    column = record.headers.get("project_code", "项目编号")
     validated.problems.append(Problem(record.sheet, record.row, column, f"第{record.row}行 {column} {reason}"))
     validated.rejected.append(record)
 
@@ -54,12 +55,12 @@ def normalise(con: duckdb.DuckDBPyConnection, validated: Validated, actor: Actor
             if code in by_code:
                 pid, owner = by_code[code]
                 if actor.role == "unit" and owner != unit:
-                    _reject(validated, record, "项目编号", f"'{code}' 是其他单元（{owner}）的项目，请核对编号；"
-                                                          "项目转移单元请联系招商办")
+                    _reject(validated, record, f"'{code}' 是其他单元（{owner}）的项目，请核对编号；"
+                                               "项目转移单元请联系招商办")
                     continue
                 target = pid
             elif actor.role == "unit":
-                _reject(validated, record, "项目编号", f"'{code}' 不存在，请核对；新项目请将项目编号留空，由系统分配")
+                _reject(validated, record, f"'{code}' 不存在，请核对；新项目请将项目编号留空，由系统分配")
                 continue
             else:
                 target = new.setdefault(("code", code), NewProject(("code", code), code, unit, key))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import itertools
 import json
 import re
 import unicodedata
@@ -15,9 +16,10 @@ from dataclasses import dataclass, field
 from pipelines.access import Actor
 from pipelines.cells import PARSERS, CellProblem, is_blank, shown
 from pipelines.columns import COLUMNS_BY_KIND, Column
-from pipelines.layout import Layout
+from pipelines.layout import Field, Layout
 from pipelines.settings import Settings
 from pipelines.vocabulary import MILESTONE_BY_ID, MILESTONES, REQUIRES
+from pipelines.workbook import FileRejected
 
 _TOTAL_WORDS = ("合计", "小计", "总计")
 _SIGNATURE_LINE = re.compile(
@@ -45,7 +47,19 @@ class Record:
     sheet: str
     row: int
     values: dict[str, object]
-    raw: dict[str, str]
+    cells: list[object] = field(repr=False, compare=False)  # the sheet row as read
+    fields: list[Field] = field(repr=False, compare=False)  # the sheet's recognised columns
+    headers: dict[str, str] = field(default_factory=dict)  # column id → header as the sheet shows it
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """The row's non-blank cells as the sheet shows them, header → text; built only when a problem is
+        stored (building it for every accepted row cost about 2 s and 70 MB at 50,000 rows)."""
+        return {
+            f.header: shown(self.cells[f.index])
+            for f in self.fields
+            if f.index < len(self.cells) and not is_blank(self.cells[f.index])
+        }
 
 
 @dataclass
@@ -102,8 +116,9 @@ def month_end(first_day: dt.date) -> dt.date:
 
 
 def _is_total_or_signature(cells: list[object]) -> bool:
-    texts = [name_key(shown(c)) for c in cells if not is_blank(c)]
-    if any(t.startswith(_TOTAL_WORDS) for t in texts[:3]):
+    # Only the first three filled cells decide; normalising every cell of every row cost about 2 s at 50,000 rows.
+    texts = [name_key(shown(c)) for c in itertools.islice((c for c in cells if not is_blank(c)), 3)]
+    if any(t.startswith(_TOTAL_WORDS) for t in texts):
         return True
     return bool(texts) and bool(_SIGNATURE_LINE.match(texts[0]))
 
@@ -138,13 +153,6 @@ class _Row:
         text = f"第{self.number}行 {header} {reason}" if header else f"第{self.number}行 {reason}"
         self._problems.append(Problem(self.layout.sheet.name, self.number, header, text, severity))
 
-    def raw(self) -> dict[str, str]:
-        return {
-            f.header: shown(self.cells[f.index])
-            for f in self.layout.fields
-            if f.index < len(self.cells) and not is_blank(self.cells[f.index])
-        }
-
 
 def _rows(layout: Layout, problems: list[Problem]) -> Iterator[_Row]:
     """Every row below the header that holds data, parsed; blank, 合计 and signature rows are passed over."""
@@ -156,7 +164,7 @@ def _rows(layout: Layout, problems: list[Problem]) -> Iterator[_Row]:
             continue
         if _is_total_or_signature(cells):
             continue
-        row = _Row(layout, sheet.first_row + offset, cells, problems)
+        row = _Row(layout, offset + 1, cells, problems)
         for f in layout.fields:
             cell = cells[f.index] if f.index < len(cells) else None
             if is_blank(cell):
@@ -305,7 +313,11 @@ def validate(layouts: list[Layout], ctx: Context) -> Validated:
             result.notes.append(f"工作表“{layout.sheet.name}”中未识别的列已忽略：{'、'.join(layout.ignored_headers)}")
         seen: dict[tuple, int] = {}
         seen_names: dict[str, int] = {}
-        for row in _rows(layout, result.problems):
+        headers = {f.column.id: f.header for f in layout.fields}  # one dict shared by the sheet's records
+        for count, row in enumerate(_rows(layout, result.problems), start=1):
+            if count > ctx.settings.ingest.max_rows:
+                limit = ctx.settings.ingest.max_rows
+                raise FileRejected(f"工作表“{layout.sheet.name}”的数据超过 {limit} 行的上限，请分批上传")
             _CHECKS[kind](row, ctx)
             key = _identity(kind, row.values)
             if not row.failed and key is not None:
@@ -319,7 +331,7 @@ def validate(layouts: list[Layout], ctx: Context) -> Validated:
                 if nk in seen_names:
                     row.error("name", f"与第{seen_names[nk]}行的单元名称重复")
                 seen_names.setdefault(nk, row.number)
-            record = Record(layout.sheet.name, row.number, row.values, row.raw())
+            record = Record(layout.sheet.name, row.number, row.values, row.cells, layout.fields, headers)
             (result.rejected if row.failed else result.records).append(record)
     return result
 

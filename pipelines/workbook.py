@@ -1,10 +1,11 @@
 """Reading an uploaded file into rows of cells: xlsx, xls and csv, with guards against unsafe or broken files."""
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
@@ -22,13 +23,10 @@ class FileRejected(Exception):
 
 @dataclass
 class Sheet:
-    """One sheet's cells: rows[i] is the sheet row numbered first_row + i (1-based, as Excel shows it)."""
+    """One sheet's cells from A1: rows[i] is the sheet row numbered i + 1, as Excel shows it."""
 
     name: str
     rows: list[list[object]]
-    first_row: int = 1
-    first_column: int = 0
-    notes: list[str] = field(default_factory=list)
 
 
 def _mb(n_bytes: float) -> str:
@@ -54,7 +52,11 @@ def _check_zip(path: Path, limits: IngestSettings) -> None:
             for member in members:
                 if member.compress_size and member.file_size / member.compress_size > limits.max_compression_ratio:
                     raise FileRejected("工作簿的压缩比异常（疑似“压缩炸弹”），已拒收")
-                with package.open(member) as part:
+                # Read to the end of the compressed data, not to the declared size: zipfile would stop at the
+                # declared size, and a crafted package declares a small one while its data expands much further.
+                probe = copy.copy(member)
+                probe.file_size = int(max_total) + 1
+                with package.open(probe) as part:
                     while chunk := part.read(_CHUNK):
                         total += len(chunk)
                         if total > max_total:
@@ -109,9 +111,9 @@ def _read_workbook(path: Path, limits: IngestSettings) -> list[Sheet]:
             sheet = book.get_sheet_by_name(meta.name)
             if sheet.height > limits.max_rows + limits.header_search_rows:
                 raise FileRejected(f"工作表“{meta.name}”有 {sheet.height} 行，超过 {limits.max_rows} 行的上限，请分批上传")
-            start_row, start_col = sheet.start or (0, 0)
-            sheets.append(Sheet(name=meta.name, rows=[list(r) for r in sheet.iter_rows()],
-                                first_row=start_row + 1, first_column=start_col))
+            # From A1, empty leading rows and columns included, so rows[i] is sheet row i + 1 whatever the
+            # used area is (iter_rows() keeps leading empty rows but drops leading columns, unlike .start).
+            sheets.append(Sheet(name=meta.name, rows=sheet.to_python(skip_empty_area=False)))
     except FileRejected:
         raise
     except Exception as exc:

@@ -1,0 +1,131 @@
+"""pipelines.settings: defaults from settings.toml, overridden by a ZS_SETTINGS file, ZS_* variables and code;
+a value the product cannot use is refused naming its key."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipelines import settings
+from pipelines.settings import (
+    DEFAULTS_FILE,
+    ROOT,
+    DutySettings,
+    FigureSettings,
+    IngestSettings,
+    Settings,
+    SettingsError,
+    StoreSettings,
+)
+
+
+def test_defaults_load_as_typed_values():
+    """With no file and no environment the settings are exactly settings.toml's, each of its declared type."""
+    assert settings.load(env={}) == Settings(
+        store=StoreSettings(db_path="data/zhaoshang.duckdb"),
+        ingest=IngestSettings(max_file_mb=50.0, max_unzipped_mb=400.0, max_compression_ratio=200.0, max_rows=200000,
+                              header_search_rows=30),
+        figures=FigureSettings(assess_min_investment_wan=10000.0, stats_min_investment_wan=500.0,
+                               commencement_target=0.75, stats_target=0.8, rate_cohort="year",
+                               rate_yellow_band_points=10.0),
+        duty=DutySettings(due_day=10),
+    )
+    assert isinstance(settings.load(env={}).ingest.max_rows, int)
+
+
+def test_every_setting_is_commented_in_settings_toml():
+    """Each key in settings.toml has a comment line directly above it saying what it is."""
+    lines = DEFAULTS_FILE.read_text(encoding="utf-8").splitlines()
+    undocumented = [line.split("=")[0].strip() for i, line in enumerate(lines)
+                    if re.match(r"^\w+\s*=", line) and not lines[i - 1].startswith("#")]
+    assert undocumented == []
+
+
+@pytest.mark.parametrize("env, section, key, value", [
+    ({"ZS_INGEST_MAX_ROWS": "20000"}, "ingest", "max_rows", 20000),
+    ({"ZS_INGEST_MAX_FILE_MB": "12.5"}, "ingest", "max_file_mb", 12.5),
+    ({"ZS_FIGURES_COMMENCEMENT_TARGET": "0.7"}, "figures", "commencement_target", 0.7),
+    ({"ZS_FIGURES_RATE_COHORT": "cumulative"}, "figures", "rate_cohort", "cumulative"),
+    ({"ZS_DUTY_DUE_DAY": "15"}, "duty", "due_day", 15),
+    ({"ZS_STORE_DB_PATH": "/srv/zs.duckdb"}, "store", "db_path", "/srv/zs.duckdb"),
+])
+def test_environment_overrides_a_setting(env, section, key, value):
+    """ZS_<SECTION>_<KEY> replaces the default with a value of the setting's type."""
+    assert getattr(getattr(settings.load(env=env), section), key) == value
+
+
+def test_zs_db_sets_the_database_path(tmp_path):
+    """ZS_DB alone sets the database path, made absolute."""
+    assert settings.load(env={"ZS_DB": str(tmp_path / "x.duckdb")}).store.db_path == str(tmp_path / "x.duckdb")
+
+
+@pytest.mark.parametrize("env, named", [
+    ({"ZS_FIGURES_RATE_COHORT": "weekly"}, "rate_cohort"),
+    ({"ZS_INGEST_MAX_ROWS": "many"}, "max_rows"),
+    ({"ZS_INGEST_MAX_ROWS": "1.5"}, "max_rows"),
+    ({"ZS_FIGURES_STATS_TARGET": "80%"}, "stats_target"),
+    ({"ZS_DUTY_DUE_DAY": "-1"}, "due_day"),
+])
+def test_bad_values_are_refused_naming_the_key(env, named):
+    """A value of the wrong type, outside its choices or negative raises SettingsError naming the setting."""
+    with pytest.raises(SettingsError, match=named):
+        settings.load(env=env)
+
+
+def test_settings_file_overrides_and_the_environment_wins_over_it(tmp_path):
+    """A ZS_SETTINGS file overrides the defaults; a ZS_* variable overrides the file."""
+    path = tmp_path / "local.toml"
+    path.write_text("[ingest]\nmax_rows = 5000\nmax_file_mb = 20\n[figures]\nrate_cohort = \"cumulative\"\n",
+                    encoding="utf-8")
+    loaded = settings.load(env={"ZS_SETTINGS": str(path), "ZS_INGEST_MAX_ROWS": "7000"})
+    assert (loaded.ingest.max_rows, loaded.ingest.max_file_mb, loaded.figures.rate_cohort) == (7000, 20.0, "cumulative")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[ingest]\nmax_rowz = 5\n", "unknown setting [ingest] max_rowz"),
+    ("[alerts]\nenabled = true\n", "unknown section [alerts]"),
+    ("[ingest]\nmax_rows = \n", "cannot read settings file"),
+])
+def test_settings_file_with_unknown_keys_or_bad_syntax_is_refused(tmp_path, text, message):
+    """A settings file naming a key or section the product does not have, or not TOML at all, is refused."""
+    path = tmp_path / "local.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        settings.load(env={"ZS_SETTINGS": str(path)})
+
+
+def test_missing_settings_file_is_refused(tmp_path):
+    """ZS_SETTINGS naming a file that does not exist is an error, not silently ignored."""
+    with pytest.raises(SettingsError, match="cannot read settings file"):
+        settings.load(env={"ZS_SETTINGS": str(tmp_path / "nope.toml")})
+
+
+def test_overrides_in_code_are_checked_like_the_rest():
+    """overrides= (used by tests and the admin screen) apply last and are validated."""
+    assert settings.load(env={"ZS_INGEST_MAX_ROWS": "9"}, overrides={"ingest": {"max_rows": 5}}).ingest.max_rows == 5
+    with pytest.raises(SettingsError, match="unknown setting"):
+        settings.load(env={}, overrides={"ingest": {"rows": 5}})
+
+
+def test_db_path_precedence(tmp_path, monkeypatch):
+    """The database is --db if given, else ZS_DB, else [store] db_path under the repository root."""
+    monkeypatch.setenv("ZS_DB", str(tmp_path / "env.duckdb"))
+    settings.use(None)
+    assert settings.db_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+    assert settings.db_path() == tmp_path / "env.duckdb"
+    monkeypatch.delenv("ZS_DB")
+    settings.use(None)
+    assert settings.db_path() == ROOT / "data" / "zhaoshang.duckdb"
+
+
+def test_current_is_loaded_once_and_use_replaces_it(monkeypatch):
+    """current() reads file and environment once; use() puts given settings in force until reset."""
+    monkeypatch.setenv("ZS_INGEST_MAX_ROWS", "123")
+    settings.use(None)
+    assert settings.current().ingest.max_rows == 123
+    monkeypatch.setenv("ZS_INGEST_MAX_ROWS", "456")
+    assert settings.current().ingest.max_rows == 123
+    settings.use(settings.load(env={}))
+    assert settings.current().ingest.max_rows == 200000
+    settings.use(None)
+    assert settings.current().ingest.max_rows == 456

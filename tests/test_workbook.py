@@ -1,0 +1,181 @@
+"""pipelines.workbook: xlsx, xls and csv read into rows of cells; unsafe and broken files refused with a reason."""
+from __future__ import annotations
+
+import datetime as dt
+import time
+import tracemalloc
+
+import pytest
+
+from pipelines import settings
+from pipelines.workbook import FileRejected, read_sheets
+from tests.fixtures import build
+
+LIMITS = settings.load(env={}).ingest
+
+
+def _limits(**ingest: object):
+    return settings.load(env={}, overrides={"ingest": ingest}).ingest
+
+
+def _rejection(path, limits=LIMITS) -> str:
+    with pytest.raises(FileRejected) as caught:
+        read_sheets(path, limits)
+    return str(caught.value)
+
+
+def test_xlsx_cells_keep_their_types(tmp_path):
+    """A real Excel date comes back as a date, a serial as a number, text numbers and text dates as text."""
+    [sheet] = read_sheets(build.town_report(tmp_path), LIMITS)
+    assert sheet.name == "10月"
+    assert sheet.rows[0][0] == "城东街道2024年10月招商引资项目推进情况表"
+    assert sheet.rows[3][:4] == [1.0, "2024年10月", "城东街道", "年产10万吨新材料项目"]
+    assert sheet.rows[3][7:13] == [12.0, "95,000", "120.5", dt.date(2024, 3, 8), "2024年5月", 45536.0]
+    assert sheet.rows[8][0] == "合计"
+
+
+def test_rows_are_numbered_from_a1_whatever_the_used_area(tmp_path):
+    """A table pasted at B3 still has rows[i] as sheet row i + 1, so messages name the row Excel shows."""
+    table = build.Table(["项目名称", "计划总投资(万元)"], [["城东文旅综合体", 8000]], titles=["标题"], offset=(2, 1))
+    for path in (build.write_xlsx(tmp_path / "b3.xlsx", table), build.write_xls(tmp_path / "b3.xls", table)):
+        [sheet] = read_sheets(path, LIMITS)
+        index = table.row_number(0) - 1
+        assert sheet.rows[index][1:] == ["城东文旅综合体", 8000.0], path.name
+
+
+def test_every_visible_sheet_is_read_and_hidden_ones_are_not(tmp_path):
+    """All visible worksheets come back in order; a hidden sheet (often last year's copy) is left out."""
+    sheets = build.zone_report_sheets()
+    sheets.append(build.Table(["项目名称"], [["去年的项目"]], name="2023备份", hidden=True))
+    path = build.write_xlsx(tmp_path / "zone.xlsx", *sheets)
+    assert [s.name for s in read_sheets(path, LIMITS)] == ["填表说明", "续建项目", "新签约项目"]
+
+
+def test_xls_reads_like_xlsx(tmp_path):
+    """An .xls workbook gives the same cells, real dates included."""
+    table = build.Table(["项目名称", "签约日期", "计划总投资（元）"], [["城西冷链物流中心", dt.date(2024, 7, 1), 3.5e8]])
+    [sheet] = read_sheets(build.write_xls(tmp_path / "w.xls", table), LIMITS)
+    assert sheet.rows == [["项目名称", "签约日期", "计划总投资（元）"], ["城西冷链物流中心", dt.date(2024, 7, 1), 3.5e8]]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_in_every_encoding_gives_the_same_rows(tmp_path, encoding):
+    """CSV in UTF-8 with or without BOM, GBK or GB18030 reads to identical rows (no BOM left in A1)."""
+    [sheet] = read_sheets(build.west_report_csv(tmp_path, encoding), LIMITS)
+    assert sheet.rows[0] == ["城西街道2024年10月招商项目情况"]
+    assert sheet.rows[1][:4] == ["序号", "报告期", "填报单位", "项目名称"]
+    assert sheet.rows[2] == ["1", "2024.10", "城西街道", "城西冷链物流中心", "浙江鲜达物流有限公司", "服务业",
+                             "350,000,000", "2024年7月1日", "正常推进"]
+
+
+def test_gb18030_characters_outside_gbk_survive(tmp_path):
+    """A GB18030 file with a character GBK lacks (䶮 in a contact's name) decodes to the right text."""
+    table = build.Table(["项目名称", "联系人"], [["高山茶园观光农业项目", "刘䶮"]])
+    [sheet] = read_sheets(build.write_csv(tmp_path / "c.csv", table, "gb18030"), LIMITS)
+    assert sheet.rows[1] == ["高山茶园观光农业项目", "刘䶮"]
+
+
+def test_tab_separated_text_is_read_as_columns(tmp_path):
+    """A tab-separated export saved as .csv is split on tabs."""
+    path = tmp_path / "t.csv"
+    path.write_text("项目名称\t计划总投资(万元)\n城东文旅综合体\t8000\n", encoding="utf-8")
+    assert read_sheets(path, LIMITS)[0].rows == [["项目名称", "计划总投资(万元)"], ["城东文旅综合体", "8000"]]
+
+
+def test_hand_built_package_is_a_real_workbook(tmp_path):
+    """The zip writer the bombs use makes packages calamine reads, so the bombs are real workbooks."""
+    [sheet] = read_sheets(build.small_package(tmp_path, rows=2), LIMITS)
+    assert sheet.rows == [["年产10万吨新材料项目"], ["年产10万吨新材料项目"]]
+
+
+def test_broken_files_are_refused_with_a_reason(tmp_path):
+    """Each broken file is refused whole with the reason a 填报员 can act on."""
+    empty = tmp_path / "空文件.xlsx"
+    empty.write_bytes(b"")
+    pdf = tmp_path / "报表.pdf"
+    pdf.write_bytes(b"%PDF-1.4 ...")
+    utf16 = tmp_path / "unicode.csv"
+    utf16.write_bytes("项目名称\t总投资\n".encode("utf-16"))
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"abc\x00def\n")
+    cases = {
+        build.renamed_text(tmp_path): "文件扩展名为 .xlsx，但内容不是 Excel 工作簿（可能是改了扩展名的其他文件）",
+        build.renamed_docx(tmp_path): "文件不是 Excel 工作簿（压缩包中没有工作簿内容，可能是改了扩展名的其他文件）",
+        empty: "文件是空的",
+        build.empty_workbook(tmp_path): "工作簿中没有任何内容（工作表是空的）",
+        tmp_path / "没有这个文件.xlsx": "找不到文件 没有这个文件.xlsx",
+        pdf: "不是可读取的工作簿，请上传 xlsx、xls 或 csv 文件",
+        utf16: "CSV 文件的编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 Excel 工作簿",
+        binary: "文件不是文本格式的 CSV（含有二进制内容），请上传 xlsx、xls 或 csv 文件",
+    }
+    assert {path.name: _rejection(path) for path in cases} == {path.name: reason for path, reason in cases.items()}
+
+
+def test_a_truncated_xlsx_is_refused_as_damaged(tmp_path):
+    """An xlsx cut off in transfer (its zip directory missing) is refused as damaged."""
+    path = build.town_report(tmp_path)
+    path.write_bytes(path.read_bytes()[:2000])
+    assert _rejection(path) == "文件已损坏，无法作为 Excel 工作簿打开"
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(tmp_path):
+    """A file larger than max_file_mb is refused, naming its size and the limit."""
+    path = build.town_report(tmp_path)
+    assert path.stat().st_size > 5 * 1024
+    assert _rejection(path, _limits(max_file_mb=0.005)) == "文件大小 0.0MB 超过上限 0.005MB，请分批上传"
+
+
+@pytest.mark.parametrize("write", [build.write_xlsx, build.write_csv])
+def test_sheet_far_over_the_row_limit_is_refused_on_reading(tmp_path, write):
+    """A sheet with more rows than max_rows plus the header search is refused before any row is parsed."""
+    table = build.project_table([build.report_row(f"项目{i}") for i in range(8)])
+    path = write(tmp_path / f"long.{'csv' if write is build.write_csv else 'xlsx'}", table)
+    limits = _limits(max_rows=5, header_search_rows=2)
+    assert "超过 5 行的上限，请分批上传" in _rejection(path, limits)
+    assert read_sheets(path, _limits(max_rows=7, header_search_rows=2))
+
+
+def _refused_quickly_in_bounded_memory(path, limits=LIMITS) -> tuple[str, float, int]:
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        reason = _rejection(path, limits)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return reason, elapsed, peak
+
+
+def test_zip_bomb_is_refused_quickly_in_bounded_memory(tmp_path):
+    """A 3.7MB xlsx whose sheet expands to 1GB is refused by its declared size, in well under a second,
+    with peak memory under 1% of the expanded size."""
+    path, expanded = build.zip_bomb(tmp_path, expanded_mib=1024)
+    assert path.stat().st_size < 5 * (1 << 20) and expanded > 1000 * (1 << 20)
+    reason, elapsed, peak = _refused_quickly_in_bounded_memory(path)
+    assert reason == "工作簿解压后达 1023.9MB，超过上限 400.0MB，疑似异常文件，已拒收"
+    assert elapsed < 1.0
+    assert peak < expanded / 100
+
+
+def test_zip_bomb_under_the_total_limit_is_refused_by_its_compression_ratio(tmp_path):
+    """A package small enough for the total limit but compressed far beyond real sheets is refused too."""
+    path, expanded = build.zip_bomb(tmp_path, expanded_mib=64)
+    assert expanded < LIMITS.max_unzipped_mb * (1 << 20)
+    assert _rejection(path) == "工作簿的压缩比异常（疑似“压缩炸弹”），已拒收"
+
+
+def test_zip_bomb_that_lies_about_its_size_is_refused_by_what_it_expands_to(tmp_path):
+    """A package declaring its 1GB sheet as 40KB (with a matching CRC) is counted as it really expands and
+    refused at the limit, quickly and with peak memory far below the limit."""
+    path, expanded = build.lying_zip_bomb(tmp_path, expanded_mib=1024, declared_size=40_000)
+    reason, elapsed, peak = _refused_quickly_in_bounded_memory(path)
+    assert reason == "工作簿解压后超过上限 400.0MB，疑似异常文件，已拒收"
+    assert elapsed < 3.0
+    assert peak < 20 * (1 << 20)
+
+
+def test_small_lying_package_is_refused_as_damaged(tmp_path):
+    """A package whose part is longer than it declares, but under the limits, is refused as damaged."""
+    path, _ = build.lying_zip_bomb(tmp_path, expanded_mib=8, declared_size=40_000)
+    assert _rejection(path) == "文件已损坏，无法作为 Excel 工作簿打开"
