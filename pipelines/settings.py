@@ -45,11 +45,29 @@ class DutySettings:
 
 
 @dataclass(frozen=True)
+class AssessmentSettings:
+    weight_signed_major: float
+    weight_signed_amount: float
+    weight_commenced: float
+    weight_production: float
+    weight_commencement_rate: float
+    weight_stats_rate: float
+    major_manufacturing_min_wan: float
+    bonus_major_manufacturing: float
+    bonus_other_min_wan: float
+    bonus_other: float
+    bonus_cap: float
+    deduction_per_overdue: float
+    deduction_cap: float
+
+
+@dataclass(frozen=True)
 class Settings:
     store: StoreSettings
     ingest: IngestSettings
     figures: FigureSettings
     duty: DutySettings
+    assessment: AssessmentSettings
 
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings)}

@@ -9,6 +9,7 @@ import pytest
 from pipelines import settings
 from pipelines.settings import (
     DEFAULTS_FILE,
+    AssessmentSettings,
     ROOT,
     DutySettings,
     FigureSettings,
@@ -29,6 +30,11 @@ def test_defaults_load_as_typed_values():
                                commencement_target=0.75, stats_target=0.8, rate_cohort="year",
                                rate_yellow_band_points=10.0),
         duty=DutySettings(due_day=10),
+        assessment=AssessmentSettings(
+            weight_signed_major=25.0, weight_signed_amount=15.0, weight_commenced=20.0, weight_production=10.0,
+            weight_commencement_rate=15.0, weight_stats_rate=15.0, major_manufacturing_min_wan=70000.0,
+            bonus_major_manufacturing=3.0, bonus_other_min_wan=30000.0, bonus_other=1.0, bonus_cap=10.0,
+            deduction_per_overdue=0.5, deduction_cap=10.0),
     )
     assert isinstance(settings.load(env={}).ingest.max_rows, int)
 

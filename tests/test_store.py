@@ -11,7 +11,8 @@ import pytest
 
 from pipelines import store
 
-TABLES = ["audit_log", "projects", "row_problems", "schema_migrations", "snapshots", "submissions", "targets", "units"]
+TABLES = ["audit_log", "projects", "row_problems", "schema_migrations", "snapshots", "submissions", "targets", "units",
+          "veto_flags"]
 
 
 def _tables(con) -> list[str]:

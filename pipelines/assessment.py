@@ -1,0 +1,166 @@
+"""The assessment of DOMAIN §7: indicator points, bonuses, deductions, 一票评优/一票否优, score, ranks, and the
+score ledger that says where every point came from (the projects or (project, period) pairs behind it)."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import duckdb
+import pandas as pd
+
+from pipelines import duty, figures, queries
+from pipelines.settings import Settings, current
+
+
+class Indicator(NamedTuple):
+    id: str
+    label: str
+    weight: str  # field of AssessmentSettings
+    actual: str  # column of unit_figures
+    target: str | None  # column of targets_as_of; None for the rates, whose targets are settings
+    subjects: str  # project_facts flag marking the projects behind it
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("signed_major", "签约亿元以上项目数", "weight_signed_major", "signed", "signed_major", "signed"),
+    Indicator("signed_amount", "签约金额", "weight_signed_amount", "signed_amount_wan", "signed_amount_wan", "signed"),
+    Indicator("commenced", "新开工项目数", "weight_commenced", "commenced", "commenced", "commenced"),
+    Indicator("production", "新投产项目数", "weight_production", "production", "production", "production"),
+    Indicator("commencement_rate", "签约项目开工率", "weight_commencement_rate", "commencement_rate", None,
+              "commencement_rate_base"),
+    Indicator("stats_rate", "开工项目纳统率", "weight_stats_rate", "stats_rate", None, "stats_rate_base"),
+)
+BONUS_LABEL, DEDUCTION_LABEL = "加分", "扣分"
+TARGET_COLUMNS = ("signed_major", "signed_amount_wan", "commenced", "production", "major_manufacturing")
+
+
+@dataclass
+class Assessment:
+    """Units with figures, points, score and ranks (best first), and the ledger of every point."""
+
+    as_of: dt.date
+    year: int
+    time_progress: float
+    units: pd.DataFrame
+    ledger: pd.DataFrame
+    overall: dict
+
+
+def _rate_target(indicator: Indicator, settings: Settings) -> float:
+    fig = settings.figures
+    return fig.commencement_target if indicator.id == "commencement_rate" else fig.stats_target
+
+
+def _indicator_points(unit: pd.Series, indicator: Indicator, target: float | None, progress: float,
+                      settings: Settings) -> float | None:
+    """Unscaled points of one indicator, or None when the unit has no target for it (left out)."""
+    weight = getattr(settings.assessment, indicator.weight)
+    actual = unit[indicator.actual]
+    if indicator.target is None:
+        rate_target = _rate_target(indicator, settings)
+        return 0.0 if actual is None else weight * min(actual / rate_target, 1.0)
+    if target is None or pd.isna(target) or target <= 0:
+        return None
+    return weight * min(float(actual) / (target * progress), 1.0)
+
+
+def _subjects(facts: pd.DataFrame, unit_code: str, flag: str) -> list[str]:
+    rows = facts[(facts["unit_code"] == unit_code) & facts[flag]]
+    return sorted(rows["project_code"])
+
+
+def _overdue_pairs(overdue: pd.DataFrame, codes: dict[int, str], unit_code: str) -> list[str]:
+    rows = overdue[overdue["unit_code"] == unit_code]
+    return sorted(f"{codes.get(pid, pid)}@{period:%Y-%m}" for pid, period in zip(rows["project_id"], rows["period"]))
+
+
+def _rank(frame: pd.DataFrame) -> pd.Series:
+    ordered = frame.sort_values(["score", "signed_amount_wan", "code"], ascending=[False, False, True])
+    return pd.Series(range(1, len(ordered) + 1), index=ordered.index)
+
+
+def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None) -> Assessment:
+    """The assessment of every unit for the year of `as_of`, as known at the end of that day."""
+    settings = settings or current()
+    rules = settings.assessment
+    year, progress = as_of.year, figures.time_progress(as_of)
+    all_facts = figures.project_facts(con, as_of, settings)
+    facts = figures.select(all_facts, "assessed")
+    units = figures.unit_figures(con, as_of, settings=settings, facts=all_facts)
+    targets = queries.frame(con, "targets_as_of", year=year, as_of=as_of).set_index("unit_code")
+    vetoed = set(queries.frame(con, "veto_flags", year=year)["unit_code"])
+    overdue = duty.overdue_updates(con, as_of, year=year, settings=settings)
+    codes = dict(zip(all_facts["project_id"], all_facts["project_code"]))
+    bonus_facts = all_facts[all_facts["major_manufacturing"] | all_facts["bonus_other"]]
+
+    ledger: list[dict] = []
+    scored: list[dict] = []
+    for _, unit in units.iterrows():
+        code = unit["code"]
+        unit_targets = targets.loc[code] if code in targets.index else None
+        raw: dict[str, float] = {}
+        for indicator in INDICATORS:
+            target = None if unit_targets is None or indicator.target is None else unit_targets[indicator.target]
+            points = _indicator_points(unit, indicator, target, progress, settings)
+            if points is not None:
+                raw[indicator.id] = points
+        present_weight = sum(getattr(rules, i.weight) for i in INDICATORS if i.id in raw)
+        scale = 100 / present_weight if present_weight else 0.0
+        for indicator in INDICATORS:
+            target = None if unit_targets is None or indicator.target is None else unit_targets[indicator.target]
+            ledger.append({
+                "unit_code": code, "item": indicator.id, "label": indicator.label,
+                "quantity": unit[indicator.actual],
+                "target": _rate_target(indicator, settings) if indicator.target is None else target,
+                "points": raw[indicator.id] * scale if indicator.id in raw else None,
+                "subjects": _subjects(facts, code, indicator.subjects),
+            })
+        mine = bonus_facts[bonus_facts["unit_code"] == code]
+        major = mine[mine["major_manufacturing"]]
+        other = mine[mine["bonus_other"]]
+        bonus_earned = len(major) * rules.bonus_major_manufacturing + len(other) * rules.bonus_other
+        bonus = min(bonus_earned, rules.bonus_cap)
+        ledger.append({"unit_code": code, "item": "bonus", "label": BONUS_LABEL, "quantity": len(mine),
+                       "target": None, "points": bonus, "subjects": sorted(mine["project_code"])})
+        pairs = _overdue_pairs(overdue, codes, code)
+        deduction = min(len(pairs) * rules.deduction_per_overdue, rules.deduction_cap)
+        ledger.append({"unit_code": code, "item": "deduction", "label": DEDUCTION_LABEL, "quantity": len(pairs),
+                       "target": None, "points": -deduction, "subjects": pairs})
+        indicators_total = sum(raw.values()) * scale
+        major_target = None if unit_targets is None else unit_targets["major_manufacturing"]
+        qualifies = major_target is not None and not pd.isna(major_target) and (
+            int(unit["major_manufacturing"]) > major_target)
+        scored.append({"code": code, "indicator_points": indicators_total, "bonus": bonus,
+                       "deduction": deduction, "overdue_updates": len(pairs),
+                       "score": indicators_total + bonus - deduction,
+                       "vetoed": code in vetoed, "excellent": bool(qualifies and code not in vetoed)})
+    units = units.merge(pd.DataFrame(scored, columns=["code", "indicator_points", "bonus", "deduction",
+                                                      "overdue_updates", "score", "vetoed", "excellent"]), on="code")
+    units["rank"] = _rank(units)
+    units["group_rank"] = pd.concat([_rank(g) for _, g in units.groupby("group")]) if len(units) else []
+    units = units.sort_values("rank").reset_index(drop=True)
+    overall = figures.overall_figures(units, settings)
+    overall["overdue_updates"] = int(units["overdue_updates"].sum()) if len(units) else 0
+    return Assessment(as_of, year, progress, units, pd.DataFrame(ledger), overall)
+
+
+def previous_month_end(as_of: dt.date) -> dt.date:
+    """The last day of the month before the as-of month: the point rank changes are measured from."""
+    return as_of.replace(day=1) - dt.timedelta(days=1)
+
+
+def rank_changes(con: duckdb.DuckDBPyConnection, assessment: Assessment,
+                 settings: Settings | None = None) -> pd.DataFrame:
+    """Per unit: rank and group rank at the end of the previous month and how many places it moved up
+    (positive) or down (negative). None where the previous month is in another assessment year."""
+    previous_day = previous_month_end(assessment.as_of)
+    if previous_day.year != assessment.year:
+        return pd.DataFrame({"code": assessment.units["code"], "previous_rank": None, "rank_change": None,
+                             "previous_group_rank": None, "group_rank_change": None})
+    before = assess(con, previous_day, settings).units[["code", "rank", "group_rank"]]
+    before = before.rename(columns={"rank": "previous_rank", "group_rank": "previous_group_rank"})
+    now = assessment.units[["code", "rank", "group_rank"]].merge(before, on="code")
+    now["rank_change"] = now["previous_rank"] - now["rank"]
+    now["group_rank_change"] = now["previous_group_rank"] - now["group_rank"]
+    return now[["code", "previous_rank", "rank_change", "previous_group_rank", "group_rank_change"]]

@@ -1,0 +1,188 @@
+"""The figures of DOMAIN §5 as of any day: 新增 flows, 签约金额, 签约项目开工率 and 开工项目纳统率 with their
+status against target, 序时进度, the funnel and the size-band and industry mixes.
+
+Everything starts from `project_facts`: each project's state at the end of the as-of day with one boolean
+column per thing a figure counts. Tallies are sums of those columns, per unit, per group or overall."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines import queries
+from pipelines.settings import Settings, current
+from pipelines.vocabulary import MANUFACTURING, MILESTONES, SIZE_BANDS, size_band
+
+# The 新增 flow of each milestone is the count of projects whose date falls in [1 Jan Y, D].
+FLOWS: tuple[str, ...] = tuple(m.id for m in MILESTONES)
+# Which milestone date opens each rate's cohort and which one counts as a hit.
+RATES: dict[str, tuple[str, str]] = {
+    "commencement_rate": ("signed_date", "commenced_date"),
+    "stats_rate": ("commenced_date", "in_stats_date"),
+}
+_EARLIEST = dt.date(1900, 1, 1)  # start of the 'cumulative' cohort: every project signed (commenced) so far
+
+
+@dataclass(frozen=True)
+class Window:
+    """The as-of day, its assessment year and where the year's flows and the rates' cohorts start."""
+
+    as_of: dt.date
+    year: int
+    year_start: dt.date
+    cohort_start: dt.date
+
+    @classmethod
+    def of(cls, as_of: dt.date, settings: Settings | None = None) -> Window:
+        cohort = (settings or current()).figures.rate_cohort
+        year_start = dt.date(as_of.year, 1, 1)
+        return cls(as_of, as_of.year, year_start, year_start if cohort == "year" else _EARLIEST)
+
+
+def time_progress(as_of: dt.date) -> float:
+    """序时进度: the share of the year elapsed by the end of the as-of month, month / 12."""
+    return as_of.month / 12
+
+
+def _between(dates: pd.Series, start: dt.date, end: dt.date) -> pd.Series:
+    stamps = pd.to_datetime(dates)
+    return (stamps >= pd.Timestamp(start)) & (stamps <= pd.Timestamp(end))
+
+
+def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None) -> pd.DataFrame:
+    """Every project's state as of the end of `as_of` with the flags the figures count: `<milestone>` (date in
+    the year so far), each rate's cohort and hits, `assessed` (亿元以上), `major_manufacturing` and
+    `bonus_other` (signed this year and large enough for the bonus)."""
+    settings = settings or current()
+    window = Window.of(as_of, settings)
+    facts = queries.frame(con, "project_facts", as_of=as_of)
+    for m in MILESTONES:
+        facts[m.id] = _between(facts[m.date_field], window.year_start, as_of)
+    for rate, (opens, hits) in RATES.items():
+        facts[f"{rate}_base"] = _between(facts[opens], window.cohort_start, as_of)
+        facts[f"{rate}_hits"] = facts[f"{rate}_base"] & (pd.to_datetime(facts[hits]) <= pd.Timestamp(as_of))
+    total = facts["total_investment_wan"]
+    rules = settings.assessment
+    facts["assessed"] = total >= settings.figures.assess_min_investment_wan
+    facts["signed_amount_wan"] = total.where(facts["signed"], 0.0)
+    facts["major_manufacturing"] = facts["signed"] & (facts["industry"] == MANUFACTURING) & (
+        total >= rules.major_manufacturing_min_wan)
+    facts["bonus_other"] = facts["signed"] & ~facts["major_manufacturing"] & (total >= rules.bonus_other_min_wan)
+    facts["size_band"] = total.map(size_band)
+    return facts
+
+
+def select(facts: pd.DataFrame, population: str = "assessed", industry: str | None = None) -> pd.DataFrame:
+    """The projects a screen counts: the assessed population (亿元以上) or 'all', optionally one industry."""
+    if population not in ("assessed", "all"):
+        raise ValueError(f"unknown population {population!r}")
+    keep = facts["assessed"] if population == "assessed" else pd.Series(True, index=facts.index)
+    if industry:
+        keep = keep & (facts["industry"] == industry)
+    return facts[keep]
+
+
+_COUNTED = [*FLOWS, "signed_amount_wan", "major_manufacturing",
+            *(f"{rate}_{part}" for rate in RATES for part in ("base", "hits"))]
+
+
+def rate_status(rate: float | None, target: float, yellow_band_points: float) -> str | None:
+    """达标 at or above target, 黄 below it by up to the band, 红 further below; None without a rate."""
+    if rate is None or (isinstance(rate, float) and math.isnan(rate)):
+        return None
+    if rate >= target:
+        return "达标"
+    # Rounded so that a rate exactly on the band's edge (0.65 against 0.75) is not pushed out by float error.
+    return "黄" if round((target - rate) * 100, 9) <= yellow_band_points else "红"
+
+
+def _with_rates(tally: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    fig = settings.figures
+    targets = {"commencement_rate": fig.commencement_target, "stats_rate": fig.stats_target}
+    for rate, target in targets.items():
+        base, hits = tally[f"{rate}_base"], tally[f"{rate}_hits"]
+        tally[rate] = (hits / base.where(base > 0)).astype(object).where(base > 0, None)
+        tally[f"{rate}_status"] = [rate_status(r, target, fig.rate_yellow_band_points) for r in tally[rate]]
+    return tally
+
+
+def tally(facts: pd.DataFrame, by: str | None, settings: Settings | None = None) -> pd.DataFrame:
+    """Counts of every flow, 签约金额 and both rates with their status, per value of column `by`
+    (one row for everything when `by` is None)."""
+    settings = settings or current()
+    counted = facts[_COUNTED].astype(float)
+    if by is None:
+        result = counted.sum().to_frame().T
+    else:
+        result = counted.groupby(facts[by]).sum()
+    ints = [c for c in _COUNTED if c != "signed_amount_wan"]
+    result[ints] = result[ints].astype(np.int64)
+    return _with_rates(result, settings)
+
+
+def unit_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, population: str = "assessed",
+                 industry: str | None = None, settings: Settings | None = None,
+                 facts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per registered unit (code, name, group) with its flows, 签约金额 and rates as of `as_of`;
+    units without projects show zeros and no rates."""
+    settings = settings or current()
+    facts = project_facts(con, as_of, settings) if facts is None else facts
+    register = queries.frame(con, "unit_register").rename(columns={"assess_group": "group"})
+    counts = tally(select(facts, population, industry), "unit_code", settings)
+    empty = tally(facts.iloc[0:0], None, settings).iloc[0]
+    merged = register.merge(counts, left_on="code", right_index=True, how="left")
+    for column in counts.columns:
+        merged[column] = merged[column].where(merged[column].notna(), empty[column])
+    return merged.reset_index(drop=True)
+
+
+def group_figures(units: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """unit_figures summed per assessment group, rates recomputed from the summed cohorts."""
+    counts = units.groupby("group")[_COUNTED].sum()
+    return _with_rates(counts, settings or current()).reset_index()
+
+
+def overall_figures(units: pd.DataFrame, settings: Settings | None = None) -> dict:
+    """unit_figures summed over all units, rates recomputed from the summed cohorts."""
+    counts = units[_COUNTED].sum().to_frame().T
+    return _with_rates(counts, settings or current()).iloc[0].to_dict()
+
+
+def funnel(facts: pd.DataFrame, as_of: dt.date, cohort: str = "year") -> pd.DataFrame:
+    """The funnel from 线索 to 投产: for the cohort ('year': 线索登记日期 in the as-of year; 'all': every project),
+    how many reached each milestone by `as_of`, the conversion from the previous step, and the median days
+    between the previous milestone and this one (over projects that reached both)."""
+    if cohort == "year":
+        members = facts[_between(facts["lead_date"], dt.date(as_of.year, 1, 1), as_of)]
+    elif cohort == "all":
+        members = facts
+    else:
+        raise ValueError(f"unknown cohort {cohort!r}")
+    end = pd.Timestamp(as_of)
+    rows, previous = [], None
+    for m in MILESTONES:
+        dates = pd.to_datetime(members[m.date_field])
+        reached = dates <= end
+        row = {"milestone": m.id, "label": m.label, "reached": int(reached.sum()),
+               "conversion": None, "median_days": None}
+        if previous is not None:
+            prev_dates, prev_count = previous
+            row["conversion"] = row["reached"] / prev_count if prev_count else None
+            both = reached & (prev_dates <= end)
+            days = (dates[both] - prev_dates[both]).dt.days
+            row["median_days"] = float(days.median()) if len(days) else None
+        rows.append(row)
+        previous = (dates, row["reached"])
+    return pd.DataFrame(rows)
+
+
+def mix(facts: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Projects and 计划总投资 (万元) per industry ('industry') or size band ('size_band'), largest band first."""
+    grouped = facts.groupby(by).agg(projects=("project_id", "size"), investment_wan=("total_investment_wan", "sum"))
+    if by == "size_band":
+        grouped = grouped.reindex([b.label for b in SIZE_BANDS], fill_value=0)
+    return grouped.reset_index()
