@@ -167,3 +167,29 @@ def test_funnel_of_the_year(county):
     everything = figures.funnel(facts, AS_OF, cohort="all").set_index("milestone")
     assert everything.loc["signed", "reached"] == 8  # all nine projects but H have a 签约日期
     assert everything.loc["commenced", "conversion"] == pytest.approx(everything.loc["commenced", "reached"] / 8)
+
+
+def test_report_json_shape_and_values(county, tmp_path):
+    """`python -m pipelines.report --as-of 2024-06-30 --json` prints DOMAIN §9's object with U01's figures."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.server import ROOT
+
+    county.close()
+    done = subprocess.run([sys.executable, "-m", "pipelines.report", "--as-of", "2024-06-30", "--json",
+                           "--db", str(tmp_path / "test.duckdb")], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert (data["as_of"], data["year"], data["time_progress"]) == ("2024-06-30", 2024, 0.5)
+    u01 = data["units"][0]
+    assert set(u01) == {"code", "name", "group", "signed", "signed_amount_wan", "commenced", "in_stats",
+                        "completed", "production", "commencement_rate", "stats_rate", "overdue_updates", "bonus",
+                        "deduction", "score", "rank", "group_rank", "excellent"}
+    assert (u01["code"], u01["signed"], u01["rank"], u01["group_rank"], u01["excellent"]) == ("U01", 3, 1, 1, True)
+    assert u01["score"] == pytest.approx(89.041667, abs=1e-6)
+    assert data["units"][2]["commencement_rate"] is None
+    assert data["overall"]["signed"] == 5 and "score" not in data["overall"]
+    assert data["overall"]["commencement_rate"] == pytest.approx(2 / 5)  # A and P of A, B, E, P, Q
