@@ -65,14 +65,19 @@ def _indicator_points(unit: pd.Series, indicator: Indicator, target: float | Non
     return weight * min(float(actual) / (target * progress), 1.0)
 
 
-def _subjects(facts: pd.DataFrame, unit_code: str, flag: str) -> list[str]:
-    rows = facts[(facts["unit_code"] == unit_code) & facts[flag]]
-    return sorted(rows["project_code"])
+def _codes_by_unit(facts: pd.DataFrame, flag: str) -> dict[str, list[str]]:
+    """unit → sorted codes of its projects where `flag` is set."""
+    flagged = facts[facts[flag]]
+    return {unit: sorted(codes) for unit, codes in flagged.groupby("unit_code")["project_code"]}
 
 
-def _overdue_pairs(overdue: pd.DataFrame, codes: dict[int, str], unit_code: str) -> list[str]:
-    rows = overdue[overdue["unit_code"] == unit_code]
-    return sorted(f"{codes.get(pid, pid)}@{period:%Y-%m}" for pid, period in zip(rows["project_id"], rows["period"]))
+def _overdue_pairs_by_unit(overdue: pd.DataFrame, codes: dict[int, str]) -> dict[str, list[str]]:
+    """unit → sorted 'code@YYYY-MM' of its overdue updates."""
+    labels = [f"{codes.get(pid, pid)}@{period:%Y-%m}" for pid, period in zip(overdue["project_id"], overdue["period"])]
+    pairs: dict[str, list[str]] = {}
+    for unit, label in zip(overdue["unit_code"], labels):
+        pairs.setdefault(unit, []).append(label)
+    return {unit: sorted(found) for unit, found in pairs.items()}
 
 
 def _rank(frame: pd.DataFrame) -> pd.Series:
@@ -92,7 +97,10 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     vetoed = set(queries.frame(con, "veto_flags", year=year)["unit_code"])
     overdue = duty.overdue_updates(con, as_of, year=year, settings=settings)
     codes = dict(zip(all_facts["project_id"], all_facts["project_code"]))
-    bonus_facts = all_facts[all_facts["major_manufacturing"] | all_facts["bonus_other"]]
+    subjects = {flag: _codes_by_unit(facts, flag) for flag in {i.subjects for i in INDICATORS}}
+    majors = _codes_by_unit(all_facts, "major_manufacturing")
+    others = _codes_by_unit(all_facts, "bonus_other")
+    overdue_pairs = _overdue_pairs_by_unit(overdue, codes)
 
     ledger: list[dict] = []
     scored: list[dict] = []
@@ -114,16 +122,14 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
                 "quantity": unit[indicator.actual],
                 "target": _rate_target(indicator, settings) if indicator.target is None else target,
                 "points": raw[indicator.id] * scale if indicator.id in raw else None,
-                "subjects": _subjects(facts, code, indicator.subjects),
+                "subjects": subjects[indicator.subjects].get(code, []),
             })
-        mine = bonus_facts[bonus_facts["unit_code"] == code]
-        major = mine[mine["major_manufacturing"]]
-        other = mine[mine["bonus_other"]]
+        major, other = majors.get(code, []), others.get(code, [])
         bonus_earned = len(major) * rules.bonus_major_manufacturing + len(other) * rules.bonus_other
         bonus = min(bonus_earned, rules.bonus_cap)
-        ledger.append({"unit_code": code, "item": "bonus", "label": BONUS_LABEL, "quantity": len(mine),
-                       "target": None, "points": bonus, "subjects": sorted(mine["project_code"])})
-        pairs = _overdue_pairs(overdue, codes, code)
+        ledger.append({"unit_code": code, "item": "bonus", "label": BONUS_LABEL, "quantity": len(major) + len(other),
+                       "target": None, "points": bonus, "subjects": sorted(major + other)})
+        pairs = overdue_pairs.get(code, [])
         deduction = min(len(pairs) * rules.deduction_per_overdue, rules.deduction_cap)
         ledger.append({"unit_code": code, "item": "deduction", "label": DEDUCTION_LABEL, "quantity": len(pairs),
                        "target": None, "points": -deduction, "subjects": pairs})
