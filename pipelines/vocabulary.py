@@ -70,3 +70,29 @@ STATUS_ALIASES: dict[str, str] = {
     "暂停": "paused", "缓建": "paused",
     "已终止": "terminated", "取消": "terminated", "已取消": "terminated",
 }
+
+
+class ApprovalTier(NamedTuple):
+    label: str  # who approves the landing (Pan'an rule, shown on a project, not enforced)
+    max_industrial_mu: float | None  # largest 用地面积 of an industrial (制造业) project at this tier; None: any
+    max_other_mu: float | None  # the same for other projects
+
+
+# 审批层级 by 用地面积 (亩), from the Pan'an text: checked in order, the first tier a project fits is its tier.
+APPROVAL_TIERS: tuple[ApprovalTier, ...] = (
+    ApprovalTier("分管副县长（县长同意）", 30, 20),
+    ApprovalTier("县长办公会议", 50, 50),
+    ApprovalTier("县委常委会", None, None),
+)
+NO_LAND_TIER = "分管副县长"
+
+
+def approval_tier(land_mu: float | None, industry: str | None) -> str:
+    """Who approves a project's landing: 分管副县长 without land, then by 用地面积 and whether it is industrial."""
+    if land_mu is None or land_mu != land_mu or land_mu <= 0:  # None, NaN or no land
+        return NO_LAND_TIER
+    for tier in APPROVAL_TIERS:
+        limit = tier.max_industrial_mu if industry == MANUFACTURING else tier.max_other_mu
+        if limit is None or land_mu <= limit:
+            return tier.label
+    raise AssertionError("the last tier takes any area")
