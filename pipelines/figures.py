@@ -88,6 +88,7 @@ def select(facts: pd.DataFrame, population: str = "assessed", industry: str | No
 
 _COUNTED = [*FLOWS, "signed_amount_wan", "major_manufacturing",
             *(f"{rate}_{part}" for rate in RATES for part in ("base", "hits"))]
+_COUNTS = [c for c in _COUNTED if c != "signed_amount_wan"]  # whole numbers of projects
 
 
 def rate_status(rate: float | None, target: float, yellow_band_points: float) -> str | None:
@@ -119,8 +120,7 @@ def tally(facts: pd.DataFrame, by: str | None, settings: Settings | None = None)
         result = counted.sum().to_frame().T
     else:
         result = counted.groupby(facts[by]).sum()
-    ints = [c for c in _COUNTED if c != "signed_amount_wan"]
-    result[ints] = result[ints].astype(np.int64)
+    result[_COUNTS] = result[_COUNTS].astype(np.int64)
     return _with_rates(result, settings)
 
 
@@ -137,6 +137,8 @@ def unit_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, population: str
     merged = register.merge(counts, left_on="code", right_index=True, how="left")
     for column in counts.columns:
         merged[column] = merged[column].where(merged[column].notna(), empty[column])
+    merged[_COUNTS] = merged[_COUNTS].astype(np.int64)
+    merged["signed_amount_wan"] = merged["signed_amount_wan"].astype(float)
     return merged.reset_index(drop=True)
 
 
@@ -149,6 +151,7 @@ def group_figures(units: pd.DataFrame, settings: Settings | None = None) -> pd.D
 def overall_figures(units: pd.DataFrame, settings: Settings | None = None) -> dict:
     """unit_figures summed over all units, rates recomputed from the summed cohorts."""
     counts = units[_COUNTED].sum().to_frame().T
+    counts[_COUNTS] = counts[_COUNTS].astype(np.int64)  # the transposed row came back as floats
     return _with_rates(counts, settings or current()).iloc[0].to_dict()
 
 
