@@ -1,0 +1,695 @@
+"""The monthly 通报 a bureau circulates (issue 3): the headline paragraph, every unit's figures, score and rank,
+the ranking per assessment group, the two rates against their targets, what needs attention and which units
+gained or lost points and why.
+
+The content is gathered once as plain data (`bulletin_content`: paragraphs and tables) and written either as
+the Word document (`bulletin_docx`) or as the Excel workbook of the same tables plus the score ledger
+(`bulletin_xlsx`), so the two always say the same thing. Every number comes from pipelines.assessment.
+
+Usage: python -m pipelines.bulletin --as-of YYYY-MM-DD --out FILE.docx|FILE.xlsx [--db PATH]"""
+from __future__ import annotations
+
+import argparse
+import calendar
+import datetime as dt
+import io
+import math
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import xlsxwriter
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from pipelines import duty, queries, settings, store
+from pipelines.assessment import INDICATORS, Assessment, assess, previous_month_end, rank_changes
+from pipelines.export import write_cell
+from pipelines.report import _day
+from pipelines.settings import Settings, current
+
+TITLE = "招商引资项目推进情况通报"
+WAN_PER_YI = 10000
+SUMMARY_SHEET = "通报汇总"
+# The workbook's sheets, in order; each section of the content names the sheet that holds it.
+SHEETS = (SUMMARY_SHEET, "单元排名", "分组排名", "两率", "需要关注", "得分明细")
+NO_VALUE = "—"
+
+# The headline's clause for each ledger indicator that has an annual target: what is counted and its unit.
+_HEADLINE_ITEMS = {
+    "signed_major": ("签约亿元以上项目", "个"),
+    "signed_amount": ("签约金额", "亿元"),
+    "commenced": ("新开工项目", "个"),
+    "production": ("新投产项目", "个"),
+}
+_ACTUALS = {i.id: i.actual for i in INDICATORS}  # the assessment's figure behind each indicator
+_LEDGER_MEASURES = {"signed_amount": "万元", "commencement_rate": "比率", "stats_rate": "比率", "deduction": "次"}
+
+
+class NoUnits(ValueError):
+    """The database has no unit register yet, so there is nobody to report on."""
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = "text"  # text / count / amount (亿元) / points / delta (signed points) / percent / number
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of plain Python values (None where there is no value) under a title (none when it is the section's
+    only subject); `empty` is said instead of the table when it has no rows."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[tuple]
+    empty: str = "无。"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed part of the 通报: paragraphs (str) and tables in reading order, and the sheet that holds it.
+    `in_document` is False for what only the workbook carries (the whole ledger)."""
+
+    heading: str
+    sheet: str
+    blocks: list = field(default_factory=list)
+    in_document: bool = True
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    month: str  # the month the 通报 reports on, '2024年6月'
+    as_of_line: str  # the as-of day, 序时进度 and what the numbers cover
+    headline: str
+    sections: list[Section]
+
+    @property
+    def title(self) -> str:
+        return f"{TITLE}（{self.month}）"
+
+
+# ---------------------------------------------------------------------------------------------------- content
+
+
+def _number(value: object) -> float | None:
+    """A plain float, or None for a missing value (None or NaN)."""
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
+
+
+def _yi(amount_wan: object) -> float | None:
+    amount = _number(amount_wan)
+    return None if amount is None else amount / WAN_PER_YI
+
+
+def _status(status: object) -> str:
+    """达标/黄/红, or — without a rate."""
+    return NO_VALUE if status is None or pd.isna(status) else str(status)
+
+
+def _rates(config: Settings) -> tuple[tuple[str, str, float], ...]:
+    """Each rate: its column in the figures, its name and its target."""
+    fig = config.figures
+    return (("commencement_rate", "签约项目开工率", fig.commencement_target),
+            ("stats_rate", "开工项目纳统率", fig.stats_target))
+
+
+def _movement(change: object) -> str:
+    """↑2 (up two places), ↓1, or — (no change, or nothing to compare with)."""
+    change = _number(change)
+    if not change:
+        return NO_VALUE
+    return f"↑{int(change)}" if change > 0 else f"↓{-int(change)}"
+
+
+def _day_phrase(as_of: dt.date) -> str:
+    """'6月底' on the month's last day, else '6月15日'."""
+    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
+        return f"{as_of.month}月底"
+    return f"{as_of.month}月{as_of.day}日"
+
+
+def _against_target(actual: float, target: float, missing: list[str], progress: float, unit: str) -> str:
+    """'，完成全年目标（6个）的83.3%，高于序时进度33.3个百分点' for a summed target; a note when no unit has one."""
+    if not target:
+        return "（各单元均未下达全年目标）"
+    shown = f"{target / WAN_PER_YI:.2f}亿元" if unit == "亿元" else f"{target:g}个"
+    if missing:
+        shown += f"，{'、'.join(missing)}未下达" if len(missing) <= 3 else f"，{len(missing)}个单元未下达"
+    completion = actual / target
+    gap = round((completion - progress) * 100, 1)
+    versus = "与序时进度持平" if gap == 0 else f"{'高于' if gap > 0 else '低于'}序时进度{abs(gap):.1f}个百分点"
+    return f"，完成全年目标（{shown}）的{completion:.1%}，{versus}"
+
+
+def _headline(result: Assessment, unit_names: dict[str, str], config: Settings) -> str:
+    """The bureau's headline paragraph: the county's flows against the summed annual targets and 序时进度, and
+    the two rates against their targets."""
+    overall, ledger = result.overall, result.ledger
+    clauses = []
+    for item, (counted, unit) in _HEADLINE_ITEMS.items():
+        rows = ledger[ledger["item"] == item]
+        has_target = rows["points"].notna()  # an indicator the assessment left out has no target
+        target = float(pd.to_numeric(rows.loc[has_target, "target"]).sum())
+        missing = [unit_names.get(code, code) for code in rows.loc[~has_target, "unit_code"]]
+        actual = float(overall[_ACTUALS[item]])
+        text = f"{counted}{actual / WAN_PER_YI:.2f}亿元" if unit == "亿元" else f"{counted}{int(actual)}个"
+        clauses.append(text + _against_target(actual, target, missing, result.time_progress, unit))
+        if item == "commenced":
+            clauses.append(f"新纳统项目{int(overall['in_stats'])}个")
+    rates = []
+    for rate, label, target in _rates(config):
+        value = _number(overall[rate])
+        shown = "暂无统计基数" if value is None else f"{value:.1%}"
+        rates.append(f"{label}{shown}（目标{target:.0%}）")
+    clauses.append("，".join(rates))
+    first, *rest = clauses
+    return f"截至{_day_phrase(result.as_of)}，全县{first}；" + "；".join(rest) + "。"
+
+
+def _unit_section(result: Assessment, changes: pd.Series, vetoes: pd.DataFrame, compared: bool,
+                  config: Settings) -> Section:
+    columns = (Column("排名", "count"), Column("单元"), Column("组别"), Column("签约亿元以上项目数", "count"),
+               Column("签约金额(亿元)", "amount"), Column("新开工", "count"), Column("新纳统", "count"),
+               Column("新投产", "count"), Column("开工率", "percent"), Column("纳统率", "percent"),
+               Column("逾期未更新(次)", "count"), Column("加分", "points"), Column("扣分", "points"),
+               Column("得分", "points"), Column("排名变化"), Column("评优"))
+    rows = [(int(u["rank"]), u["name"], u["group"], int(u["signed"]), _yi(u["signed_amount_wan"]),
+             int(u["commenced"]), int(u["in_stats"]), int(u["production"]), _number(u["commencement_rate"]),
+             _number(u["stats_rate"]), int(u["overdue_updates"]), float(u["bonus"]), float(u["deduction"]),
+             float(u["score"]), _movement(changes.get(u["code"])), "优秀" if u["excellent"] else "")
+            for _, u in result.units.iterrows()]
+    notes = ["注：得分保留两位小数；得分相同时按签约金额、单元编码排序；"
+             + ("排名变化为与上月末相比（↑上升、↓下降、—持平）。" if compared
+                else "本月为年度首月，排名变化不与上年比较。")]
+    excellent = result.units.loc[result.units["excellent"], "name"].tolist()
+    if excellent:
+        major = config.assessment.major_manufacturing_min_wan / WAN_PER_YI
+        notes.append(f"一票评优：{'、'.join(excellent)}本年签约{major:g}亿元以上制造业项目数超过年度目标，评为优秀。")
+    reasons = dict(zip(vetoes["unit_code"], vetoes["note"]))
+    for _, unit in result.units[result.units["vetoed"]].iterrows():
+        reason = reasons.get(unit["code"])
+        because = f"（{reason}）" if reason and not pd.isna(reason) else ""
+        notes.append(f"一票否优：{unit['name']}本年度被一票否优{because}，不评为优秀。")
+    table = Table("", columns, rows)
+    return Section("各单元考核得分及排名", "单元排名", [table, *notes])
+
+
+def _group_section(result: Assessment, group_changes: pd.Series) -> Section:
+    columns = (Column("组内排名", "count"), Column("单元"), Column("得分", "points"), Column("排名变化"),
+               Column("全县排名", "count"))
+    tables = []
+    for group in sorted(result.units["group"].unique()):
+        members = result.units[result.units["group"] == group].sort_values("group_rank")
+        rows = [(int(u["group_rank"]), u["name"], float(u["score"]), _movement(group_changes.get(u["code"])),
+                 int(u["rank"])) for _, u in members.iterrows()]
+        tables.append(Table(group, columns, rows))
+    return Section("分组排名", "分组排名", tables)
+
+
+def _rates_section(result: Assessment, config: Settings) -> Section:
+    fig = config.figures
+    (_, commencement, commencement_target), (_, stats, stats_target) = _rates(config)
+    columns = (Column("单元"), Column("签约项目数", "count"), Column("其中已开工", "count"),
+               Column(f"{commencement}（目标{commencement_target:.0%}）", "percent"), Column("开工率状态"),
+               Column("开工项目数", "count"), Column("其中已纳统", "count"),
+               Column(f"{stats}（目标{stats_target:.0%}）", "percent"), Column("纳统率状态"))
+
+    def row(name: str, figures: dict | pd.Series) -> tuple:
+        return (name, int(figures["commencement_rate_base"]), int(figures["commencement_rate_hits"]),
+                _number(figures["commencement_rate"]), _status(figures["commencement_rate_status"]),
+                int(figures["stats_rate_base"]), int(figures["stats_rate_hits"]), _number(figures["stats_rate"]),
+                _status(figures["stats_rate_status"]))
+
+    rows = [row(u["name"], u) for _, u in result.units.iterrows()] + [row("全县", result.overall)]
+    cohort = "本年" if fig.rate_cohort == "year" else "截至统计日累计"
+    note = (f"注：签约项目开工率 = {cohort}签约项目中已开工的比例，开工项目纳统率 = {cohort}开工项目中已纳统的比例；"
+            f"达到目标为达标，低于目标{fig.rate_yellow_band_points:g}个百分点以内为黄，低于更多为红；"
+            f"无统计基数时记“{NO_VALUE}”。")
+    return Section("两率完成情况", "两率", [Table("", columns, rows), note])
+
+
+def _attention_section(result: Assessment, stale: pd.DataFrame, projects: pd.DataFrame,
+                       unit_names: dict[str, str], config: Settings) -> Section:
+    red = []
+    for _, u in result.units.iterrows():
+        for rate, label, target in _rates(config):
+            if u[f"{rate}_status"] == "红":
+                red.append((u["name"], label, _number(u[rate]), target,
+                            f"{int(u[f'{rate}_hits'])}/{int(u[f'{rate}_base'])}"))
+    red_table = Table("两率为红色的单元", (Column("单元"), Column("指标"), Column("完成值", "percent"),
+                                          Column("目标", "percent"), Column("已完成/基数")),
+                      red, "各单元两率均未处于红色区间。")
+
+    names = dict(zip(projects["project_code"], projects["project_name"]))
+    deductions = result.ledger[result.ledger["item"] == "deduction"].set_index("unit_code")["subjects"]
+    overdue = []
+    for _, u in result.units[result.units["overdue_updates"] > 0].iterrows():
+        months: dict[str, list[str]] = {}
+        for subject in deductions.get(u["code"], []):
+            code, period = subject.rsplit("@", 1)  # ledger subjects of deductions are 'code@YYYY-MM' of this year
+            months.setdefault(code, []).append(str(int(period[5:])))
+        behind = "；".join(f"{names.get(code, code)}（{'、'.join(found)}月）" for code, found in months.items())
+        overdue.append((u["name"], int(u["overdue_updates"]), float(u["deduction"]), behind))
+    overdue_table = Table("本年逾期未更新", (Column("单元"), Column("逾期未更新(次)", "count"), Column("扣分", "points"),
+                                         Column("涉及项目（未按时更新的月份）")), overdue, "本年无逾期未更新。")
+
+    codes = dict(zip(projects["project_id"], projects["project_code"]))
+    stale = stale.assign(code=stale["project_id"].map(codes))
+    stale = stale.sort_values(["months_behind", "unit_code", "code"], ascending=[False, True, True])
+    stale_rows = [(unit_names.get(s["unit_code"], s["unit_code"]), s["code"], names.get(s["code"], ""),
+                   int(s["months_behind"]), f"{pd.Timestamp(s['oldest_missing']):%Y-%m}")
+                  for _, s in stale.iterrows()]
+    stale_table = Table("目前仍未报送进展的项目", (Column("单元"), Column("项目编号"), Column("项目名称"),
+                                             Column("未报月数", "count"), Column("最早未报报告期")),
+                        stale_rows, "目前没有逾期未报送进展的项目。")
+    return Section("需要关注", "需要关注", [red_table, overdue_table, stale_table])
+
+
+def _score_change_section(result: Assessment, previous: Assessment) -> Section:
+    keys = ["unit_code", "item"]
+    now = result.ledger[[*keys, "label", "points"]]
+    before = previous.ledger[[*keys, "points"]].rename(columns={"points": "before"})
+    items = now.merge(before, on=keys, how="left").fillna({"points": 0.0, "before": 0.0})
+    items["delta"] = items["points"] - items["before"]
+    scores = dict(zip(previous.units["code"], previous.units["score"]))
+    gained, lost = [], []
+    for _, u in result.units.iterrows():
+        was = float(scores.get(u["code"], 0.0))
+        delta = float(u["score"]) - was
+        if round(delta, 2) == 0:
+            continue
+        moved = items[(items["unit_code"] == u["code"]) & (items["delta"].round(2) != 0)]
+        why = "、".join(f"{m['label']} {m['delta']:+.2f}分" for _, m in moved.iterrows())
+        (gained if delta > 0 else lost).append((u["name"], was, float(u["score"]), delta, why))
+    columns = (Column("单元"), Column("上月末得分", "points"), Column("本期得分", "points"), Column("变化", "delta"),
+               Column("变动项目"))
+    by_change = sorted(gained, key=lambda r: -r[3]), sorted(lost, key=lambda r: r[3])
+    return Section("得分变化", SUMMARY_SHEET, [
+        f"与{previous.as_of.month}月底相比各单元得分的变化及其原因（按考核项目列出变动的分值）。",
+        Table("得分上升的单元", columns, by_change[0], "无。"),
+        Table("得分下降的单元", columns, by_change[1], "无。"),
+    ])
+
+
+def _ledger_section(result: Assessment, unit_names: dict[str, str]) -> Section:
+    columns = (Column("单元编码"), Column("单元"), Column("考核项目"), Column("数量", "number"), Column("计量"),
+               Column("目标", "number"), Column("得分", "points"), Column("涉及项目"))
+    rows = [(r["unit_code"], unit_names.get(r["unit_code"], r["unit_code"]), r["label"], _number(r["quantity"]),
+             _LEDGER_MEASURES.get(r["item"], "个"), _number(r["target"]), _number(r["points"]),
+             "、".join(r["subjects"]))
+            for _, r in result.ledger.sort_values("unit_code", kind="stable").iterrows()]
+    note = "得分为空的考核项目因该单元未下达目标而不计分，其余指标权重按比例折算为100分；涉及项目中“编号@年-月”为逾期未更新的报告期。"
+    return Section("得分明细", "得分明细", [Table("", columns, rows), note], in_document=False)
+
+
+def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None) -> Bulletin:
+    """Everything the 通报 says as of the end of `as_of`, as paragraphs and tables of plain values."""
+    config = config or current()
+    result = assess(con, as_of, config)
+    if result.units.empty:
+        raise NoUnits("数据库中还没有招商单元名录，无法生成通报：请先载入单元名录和年度目标。")
+    changes = rank_changes(con, result, config).set_index("code")
+    compared = previous_month_end(as_of).year == result.year
+    unit_names = dict(zip(result.units["code"], result.units["name"]))
+    projects = queries.frame(con, "projects_as_of", as_of=as_of, unit=None)
+    vetoes = queries.frame(con, "veto_flags", year=result.year)
+    stale = duty.stale_projects(con, as_of, config)
+    minimum = config.figures.assess_min_investment_wan / WAN_PER_YI
+    as_of_line = (f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日，序时进度{result.time_progress:.1%}；"
+                  f"项目数与金额均为计划总投资{minimum:g}亿元及以上项目，全年目标为各单元年度目标之和。")
+    sections = [
+        _unit_section(result, changes["rank_change"], vetoes, compared, config),
+        _rates_section(result, config),
+        _group_section(result, changes["group_rank_change"]),
+        _attention_section(result, stale, projects, unit_names, config),
+    ]
+    if compared:
+        sections.append(_score_change_section(result, assess(con, previous_month_end(as_of), config)))
+    sections.append(_ledger_section(result, unit_names))
+    return Bulletin(f"{as_of.year}年{as_of.month}月", as_of_line, _headline(result, unit_names, config),
+                    sections)
+
+
+def _shown(value: object, kind: str) -> str:
+    """A table value as the document prints it: amounts and points with 2 decimals, rates as percentages."""
+    if value is None:
+        return NO_VALUE
+    if kind in ("amount", "points"):
+        return f"{value:.2f}"
+    if kind == "delta":
+        return f"{value:+.2f}"
+    if kind == "percent":
+        return f"{value:.1%}"
+    if kind == "number":
+        return f"{value:g}"
+    return str(value)
+
+
+def _width(text: str) -> int:
+    """How wide a text is, in Latin characters: two for each wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+# ------------------------------------------------------------------------------------------------ Word (.docx)
+
+# GB/T 9704 公文: A4 with 天头 37 mm, 订口 28 mm; body 仿宋 三号 (16 pt) at 28 pt line spacing, headings 黑体.
+_MARGINS_CM = {"top_margin": 3.7, "bottom_margin": 3.5, "left_margin": 2.8, "right_margin": 2.6}
+_TITLE_FONT, _BODY_FONT, _HEADING_FONT, _SUBHEADING_FONT, _TABLE_FONT = "宋体", "仿宋", "黑体", "楷体", "宋体"
+_BODY_PT, _TITLE_PT, _TABLE_PT, _LINE_PT = 16, 22, 10, 28
+_WIDE_TABLE = 8  # a table with more columns than this gets a landscape page
+_HEADER_WRAP, _LONG_TEXT = 4, 40  # in Latin characters: a header wraps after 2 Chinese ones, long text after 20
+_CHAR_EM = 0.6  # width of a Latin character (digits) in em, generous for fallback fonts; a Chinese one is twice that
+_CELL_MARGIN = Cm(0.1)  # left and right padding inside each table cell
+_CHINESE_NUMERALS = "一二三四五六七八九十"
+_THEME_FONT_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
+
+
+def _font(target, name: str, size: float | None = None, bold: bool | None = None) -> None:
+    """Set a style's or run's font for Latin and East Asian text alike (Word picks rFonts w:eastAsia for
+    Chinese) and drop the theme fonts that would otherwise win."""
+    target.font.name = name
+    if size is not None:
+        target.font.size = Pt(size)
+    if bold is not None:
+        target.font.bold = bold
+    fonts = target.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+    for attribute in _THEME_FONT_ATTRIBUTES:
+        fonts.attrib.pop(qn(attribute), None)
+
+
+def _styles(document) -> None:
+    styles = document.styles
+    normal = styles["Normal"]
+    _font(normal, _BODY_FONT, _BODY_PT)
+    normal.paragraph_format.line_spacing = Pt(_LINE_PT)
+    normal.paragraph_format.space_after = Pt(0)
+    for name, font in (("Heading 1", _HEADING_FONT), ("Heading 2", _SUBHEADING_FONT)):
+        heading = styles[name]
+        _font(heading, font, _BODY_PT, bold=False)
+        heading.font.color.rgb = RGBColor(0, 0, 0)
+        heading.paragraph_format.space_before = Pt(6)
+        heading.paragraph_format.space_after = Pt(0)
+        heading.paragraph_format.first_line_indent = Pt(2 * _BODY_PT)
+    table_text = styles.add_style("表格文字", WD_STYLE_TYPE.PARAGRAPH)
+    table_text.base_style = normal
+    _font(table_text, _TABLE_FONT, _TABLE_PT)
+    table_text.paragraph_format.line_spacing = 1
+    table_text.paragraph_format.first_line_indent = Pt(0)
+
+
+def _page(section, landscape: bool) -> None:
+    long_side, short_side = Cm(29.7), Cm(21)
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (long_side, short_side) if landscape else (short_side, long_side)
+    for margin, cm in _MARGINS_CM.items():
+        setattr(section, margin, Cm(cm))
+
+
+def _page_numbers(section) -> None:
+    """'— 1 —' centred in the footer, as 公文 number their pages."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    paragraph.add_run("— ")
+    page = OxmlElement("w:fldSimple")
+    page.set(qn("w:instr"), "PAGE")
+    page.append(paragraph.add_run("1")._r)  # the field's shown value until the reader updates it
+    paragraph._p.append(page)
+    paragraph.add_run(" —")
+
+
+def _paragraph(document, text: str, indent: bool = True):
+    paragraph = document.add_paragraph(text)
+    paragraph.paragraph_format.first_line_indent = Pt(2 * _BODY_PT) if indent else Pt(0)
+    return paragraph
+
+
+def _repeat_header(row) -> None:
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(header)
+
+
+def _shade(cell, fill: str) -> None:
+    shading = OxmlElement("w:shd")
+    shading.set(qn("w:val"), "clear")
+    shading.set(qn("w:color"), "auto")
+    shading.set(qn("w:fill"), fill)
+    cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _cell(cell, text: str, bold: bool = False, centred: bool = True) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.style = "表格文字"
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
+    run = paragraph.add_run(text)
+    if bold:
+        run.bold = True
+
+
+def _docx_table(document, table: Table, number: str | None) -> None:
+    if table.title:
+        document.add_heading(f"（{number}）{table.title}", level=2)
+    if not table.rows:
+        _paragraph(document, table.empty)
+        return
+    grid = document.add_table(rows=1, cols=len(table.columns))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    _narrow_cell_margins(grid)
+    header = grid.rows[0]
+    _repeat_header(header)
+    for cell, column in zip(header.cells, table.columns):
+        _cell(cell, column.header, bold=True)
+        _shade(cell, "D9D9D9")
+    for values in table.rows:
+        cells = grid.add_row().cells
+        for cell, column, value in zip(cells, table.columns, values):
+            text = _shown(value, column.kind)
+            _cell(cell, text, centred=column.kind != "text" or len(text) <= 8)
+    page = document.sections[-1]
+    for column, width in zip(grid.columns, _column_widths(table, page.page_width - page.left_margin
+                                                          - page.right_margin)):
+        column.width = width
+        for cell in column.cells:
+            cell.width = width
+
+
+def _column_widths(table: Table, text_width: int) -> list[int]:
+    """Column widths (EMU) that fit each column's widest value (headers may wrap after a few characters, long
+    texts after _LONG_TEXT), stretched in proportion to fill the text width; when they do not fit, the text
+    columns wrap so that numbers never do."""
+    needs = []
+    for index, column in enumerate(table.columns):
+        widest = max((_width(_shown(row[index], column.kind)) for row in table.rows), default=0)
+        characters = min(max(widest, min(_width(column.header), _HEADER_WRAP)), _LONG_TEXT)
+        needs.append(Pt((characters + 1) * _CHAR_EM * _TABLE_PT) + 2 * _CELL_MARGIN)
+    texts = sum(need for need, column in zip(needs, table.columns) if column.kind == "text")
+    numbers = sum(needs) - texts
+    if sum(needs) <= text_width or not texts or numbers >= text_width:
+        return [int(text_width * need / sum(needs)) for need in needs]
+    squeeze = (text_width - numbers) / texts
+    return [int(need * squeeze) if column.kind == "text" else int(need) for need, column in zip(needs, table.columns)]
+
+
+def _narrow_cell_margins(grid) -> None:
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(int(_CELL_MARGIN.twips)))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    grid._tbl.tblPr.append(margins)
+
+
+def render_docx(bulletin: Bulletin) -> bytes:
+    """The 通报 as a Word document."""
+    document = Document()
+    _styles(document)
+    _page(document.sections[0], landscape=False)
+    _page_numbers(document.sections[0])
+    for text, font, size, bold in ((TITLE, _TITLE_FONT, _TITLE_PT, True),
+                                   (f"（{bulletin.month}）", _SUBHEADING_FONT, _BODY_PT, False)):
+        line = document.add_paragraph()
+        line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        _font(line.add_run(text), font, size, bold)
+    _font(_paragraph(document, "").add_run(bulletin.as_of_line), _SUBHEADING_FONT)
+    _paragraph(document, bulletin.headline)
+    shown_sections = [s for s in bulletin.sections if s.in_document]
+    for number, section in zip(_CHINESE_NUMERALS, shown_sections):
+        landscape = any(isinstance(b, Table) and len(b.columns) > _WIDE_TABLE for b in section.blocks)
+        if landscape != (document.sections[-1].orientation == WD_ORIENT.LANDSCAPE):
+            _page(document.add_section(WD_SECTION.NEW_PAGE), landscape)
+        document.add_heading(f"{number}、{section.heading}", level=1)
+        titled = iter(_CHINESE_NUMERALS)
+        for block in section.blocks:
+            if isinstance(block, Table):
+                _docx_table(document, block, next(titled) if block.title else None)
+            else:
+                _paragraph(document, block)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def bulletin_docx(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None) -> bytes:
+    """The 通报 as of the end of `as_of` as a Word document (.docx bytes)."""
+    return render_docx(bulletin_content(con, as_of, config))
+
+
+# ---------------------------------------------------------------------------------------------- Excel (.xlsx)
+
+_NUMBER_FORMATS = {"count": "0", "amount": "0.00", "points": "0.00", "delta": "+0.00;-0.00;0.00",
+                   "percent": "0.0%", "number": "General"}
+_PARAGRAPH_COLUMNS = 8  # paragraphs are merged across this many columns and wrapped
+_MAX_WIDTH, _MIN_WIDTH, _HEADER_WIDTH = 40, 6, 14  # column widths, in characters
+_DEFAULT_WIDTH = 9  # a column no table sets is Excel's default width, about 8.43 characters
+_LINE_HEIGHT = 16  # points per line of wrapped text
+
+
+class _Sheet:
+    """A worksheet filled from the top: the next free row and the widest text seen in each column."""
+
+    def __init__(self, workbook, name: str, formats: dict):
+        self.worksheet = workbook.add_worksheet(name)
+        self.formats = formats
+        self.row = 0
+        self.widths: dict[int, int] = {}
+        self.paragraphs: list[tuple[int, str]] = []
+        self.frozen = name == SUMMARY_SHEET
+
+    def line(self, text: str, style: str) -> None:
+        write_cell(self.worksheet, self.row, 0, text, self.formats[style])
+        self.row += 1
+
+    def paragraph(self, text: str) -> None:
+        last = _PARAGRAPH_COLUMNS - 1
+        self.worksheet.merge_range(self.row, 0, self.row, last, "", self.formats["paragraph"])
+        write_cell(self.worksheet, self.row, 0, text, self.formats["paragraph"])
+        self.paragraphs.append((self.row, text))
+        self.row += 2
+
+    def table(self, table: Table) -> None:
+        if table.title:
+            self.line(table.title, "heading")
+        if not table.rows:
+            self.line(table.empty, "plain")
+            self.row += 1
+            return
+        for col, column in enumerate(table.columns):
+            write_cell(self.worksheet, self.row, col, column.header, self.formats["header"])
+            self._fit(col, min(_width(column.header), _HEADER_WIDTH))
+        if not self.frozen:
+            self.worksheet.freeze_panes(self.row + 1, 0)
+            self.frozen = True
+        for values in table.rows:
+            self.row += 1
+            for col, (column, value) in enumerate(zip(table.columns, values)):
+                cell_format = self.formats[column.kind if value is not None else "text"]
+                write_cell(self.worksheet, self.row, col, NO_VALUE if value is None else value, cell_format)
+                self._fit(col, _width(_shown(value, column.kind)))
+        self.row += 2
+
+    def _fit(self, col: int, width: int) -> None:
+        self.widths[col] = max(self.widths.get(col, _MIN_WIDTH), min(width + 2, _MAX_WIDTH))
+
+    def finish(self) -> None:
+        """Set the column widths, then the height of each wrapped paragraph row from the width it spans."""
+        for col, width in self.widths.items():
+            self.worksheet.set_column(col, col, width)
+        span = sum(self.widths.get(col, _DEFAULT_WIDTH) for col in range(_PARAGRAPH_COLUMNS))
+        for row, text in self.paragraphs:
+            self.worksheet.set_row(row, _LINE_HEIGHT * max(1, math.ceil(_width(text) / span)))
+
+
+def render_xlsx(bulletin: Bulletin) -> bytes:
+    """The 通报 as an Excel workbook: the summary, one sheet per table group and the whole score ledger;
+    numbers as numbers, every text written as text (never a formula)."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    border = {"border": 1, "valign": "vcenter"}
+    formats = {
+        "title": workbook.add_format({"bold": True, "font_size": 16}),
+        "heading": workbook.add_format({"bold": True, "font_size": 12}),
+        "plain": workbook.add_format({}),
+        "paragraph": workbook.add_format({"text_wrap": True, "valign": "top"}),
+        "header": workbook.add_format({**border, "bold": True, "bg_color": "#D9D9D9", "text_wrap": True,
+                                       "align": "center"}),
+        "text": workbook.add_format(border),
+        **{kind: workbook.add_format({**border, "num_format": pattern}) for kind, pattern in _NUMBER_FORMATS.items()},
+    }
+    sheets = {name: _Sheet(workbook, name, formats) for name in SHEETS}
+    summary = sheets[SUMMARY_SHEET]
+    summary.line(bulletin.title, "title")
+    summary.row += 1
+    summary.paragraph(bulletin.as_of_line)
+    summary.paragraph(bulletin.headline)
+    for section in bulletin.sections:
+        sheet = sheets[section.sheet]
+        sheet.line(section.heading, "title")
+        sheet.row += 1
+        for block in section.blocks:
+            if isinstance(block, Table):
+                sheet.table(block)
+            else:
+                sheet.paragraph(block)
+    for sheet in sheets.values():
+        sheet.finish()
+    workbook.close()
+    return buffer.getvalue()
+
+
+def bulletin_xlsx(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None) -> bytes:
+    """The 通报 as of the end of `as_of` as an Excel workbook (.xlsx bytes), with the whole score ledger."""
+    return render_xlsx(bulletin_content(con, as_of, config))
+
+
+# ------------------------------------------------------------------------------------------------------- CLI
+
+RENDERERS = {".docx": bulletin_docx, ".xlsx": bulletin_xlsx}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.bulletin", description=__doc__.splitlines()[0])
+    parser.add_argument("--as-of", type=_day, required=True, help="the day, YYYY-MM-DD")
+    parser.add_argument("--out", type=Path, required=True, help="the file to write, .docx or .xlsx")
+    parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
+    args = parser.parse_args(argv)
+    render = RENDERERS.get(args.out.suffix.lower())
+    if render is None:
+        print(f"不支持的文件类型：{args.out.name}。通报只能导出为 .docx（Word）或 .xlsx（Excel）。", file=sys.stderr)
+        return 1
+    try:
+        con = store.connect(settings.db_path(args.db))
+    except store.StoreBusy as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        data = render(con, args.as_of)
+    except NoUnits as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(f"已写出 {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""The monthly 通报 (issue 3) against a small hand-computed county: headline, tables, Word and Excel files, CLI."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import sys
+import zipfile
+
+import docx
+import pytest
+from python_calamine import CalamineWorkbook
+
+from pipelines.bulletin import SHEETS, NoUnits, Table, bulletin_content, bulletin_docx, bulletin_xlsx
+from pipelines.export import safe_text
+from tests.factories import project, snapshot
+from tests.server import ROOT
+
+AS_OF = dt.date(2024, 6, 30)  # 序时进度 0.5; compared with 2024-05-31
+FORMULA = "=cmd|' /C calc'!A0"
+
+
+def _target(con, unit, signed_major=None, amount_wan=None, commenced=None, production=None, major=None):
+    con.execute("INSERT INTO targets VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, ?)",
+                [unit, signed_major, amount_wan, commenced, production, major])
+
+
+def _report(con, code, unit="U01", period="2024-05", received="2024-06-05", **fields):
+    pid = project(con, code, unit)
+    fields.setdefault("project_name", f"{code}项目")
+    snapshot(con, pid, period, received, unit, **fields)
+    return pid
+
+
+@pytest.fixture
+def county(units):
+    """tests/test_assessment.py's county (as of 06-30: U01 89.0417, U02 85.3529) plus U03's project S, reported
+    for April on time and not since: May's update overdue (−0.5) and S one month stale. As of 05-31 only H
+    (U01, overdue for March and April: −1.0) and S were known: U02 0, U03 0, U01 −1."""
+    con = units
+    _target(con, "U01", signed_major=4, amount_wan=200000, commenced=2, production=2, major=0)
+    _target(con, "U02", signed_major=2, commenced=2, production=1)
+    _report(con, "A", total=80000, industry="制造业", signed_date="2024-02-01", commenced_date="2024-04-01")
+    _report(con, "B", total=40000, industry="服务业", signed_date="2024-03-01")
+    _report(con, "C", total=15000, signed_date="2023-11-01", commenced_date="2024-01-15", in_stats_date="2024-03-01")
+    _report(con, "E", total=20000, industry="农业", signed_date="2024-01-10", status="terminated")
+    _report(con, "F", total=5000, industry="文旅", signed_date="2024-02-01", commenced_date="2024-03-01")
+    _report(con, "G", total=30000, signed_date="2021-05-01", commenced_date="2022-01-01", production_date="2024-04-01")
+    late = _report(con, "H", total=500, industry="服务业", period="2024-03", received="2024-04-20")
+    snapshot(con, late, "2024-05", "2024-06-05", "U01", total=500, industry="服务业", project_name="H项目")
+    _report(con, "P", unit="U02", total=100000, signed_date="2024-03-01", commenced_date="2024-04-01",
+            in_stats_date="2024-05-01")
+    _report(con, "Q", unit="U02", total=20000, signed_date="2024-04-01")
+    _report(con, "S", unit="U03", period="2024-04", received="2024-05-05")
+    return con
+
+
+def _section(bulletin, heading):
+    return next(s for s in bulletin.sections if s.heading == heading)
+
+
+def _tables(section):
+    return {b.title: b for b in section.blocks if isinstance(b, Table)}
+
+
+def test_headline_paragraph(county):
+    """Flows against the summed targets (naming units without one) and 序时进度 50%, then both rates."""
+    assert bulletin_content(county, AS_OF).headline == (
+        "截至6月底，全县签约亿元以上项目5个，完成全年目标（6个，城西街道未下达）的83.3%，高于序时进度33.3个百分点；"
+        "签约金额26.00亿元，完成全年目标（20.00亿元，城东街道、城西街道未下达）的130.0%，高于序时进度80.0个百分点；"
+        "新开工项目3个，完成全年目标（4个，城西街道未下达）的75.0%，高于序时进度25.0个百分点；"
+        "新纳统项目2个；"
+        "新投产项目1个，完成全年目标（3个，城西街道未下达）的33.3%，低于序时进度16.7个百分点；"
+        "签约项目开工率40.0%（目标75%），开工项目纳统率66.7%（目标80%）。")
+
+
+def test_title_and_mid_month_headline(county):
+    """On 06-04, before May's reports arrived: the day is named, nothing is signed and no rate has a cohort."""
+    bulletin = bulletin_content(county, dt.date(2024, 6, 4))
+    assert bulletin.title == "招商引资项目推进情况通报（2024年6月）"
+    assert bulletin.headline.startswith(
+        "截至6月4日，全县签约亿元以上项目0个，完成全年目标（6个，城西街道未下达）的0.0%，低于序时进度50.0个百分点；")
+    assert bulletin.headline.endswith("签约项目开工率暂无统计基数（目标75%），开工项目纳统率暂无统计基数（目标80%）。")
+
+
+def test_unit_table_values(county):
+    """Every column of the unit table: ranks moved from May's U02, U03, U01; U01 is 优秀 (7亿 制造业 A, target 0)."""
+    table = _section(bulletin_content(county, AS_OF), "各单元考核得分及排名").blocks[0]
+    assert [c.header for c in table.columns] == [
+        "排名", "单元", "组别", "签约亿元以上项目数", "签约金额(亿元)", "新开工", "新纳统", "新投产", "开工率", "纳统率",
+        "逾期未更新(次)", "加分", "扣分", "得分", "排名变化", "评优"]
+    u01, u02, u03 = table.rows
+    assert u01[:13] == (1, "经济开发区", "园区组", 3, 14.0, 2, 1, 1, pytest.approx(1 / 3), 0.5, 2, 4.0, 1.0)
+    assert u01[13:] == (pytest.approx(89.041667, abs=1e-6), "↑2", "优秀")
+    assert u02 == (2, "城东街道", "乡镇组", 2, 12.0, 1, 1, 0, 0.5, 1.0, 0, 3.0, 0.0,
+                   pytest.approx(70 * 100 / 85 + 3), "↓1", "")
+    assert u03 == (3, "城西街道", "乡镇组", 0, 0.0, 0, 0, 0, None, None, 1, 0.0, 0.5, -0.5, "↓1", "")
+
+
+def test_group_ranking(county):
+    """Each group ranked on its own; within 乡镇组 nobody moved since May."""
+    tables = _tables(_section(bulletin_content(county, AS_OF), "分组排名"))
+    assert [(r[0], r[1], r[3], r[4]) for r in tables["乡镇组"].rows] == [(1, "城东街道", "—", 2), (2, "城西街道", "—", 3)]
+    assert [(r[0], r[1], r[4]) for r in tables["园区组"].rows] == [(1, "经济开发区", 1)]
+
+
+def test_rates_against_targets(county):
+    """Cohorts, rates and 达标/黄/红 per unit and for the county; no cohort shows no rate and no status."""
+    table = _section(bulletin_content(county, AS_OF), "两率完成情况").blocks[0]
+    assert table.columns[3].header == "签约项目开工率（目标75%）"
+    rows = {r[0]: r for r in table.rows}
+    assert rows["经济开发区"] == ("经济开发区", 3, 1, pytest.approx(1 / 3), "红", 2, 1, 0.5, "红")
+    assert rows["城东街道"] == ("城东街道", 2, 1, 0.5, "红", 1, 1, 1.0, "达标")
+    assert rows["城西街道"] == ("城西街道", 0, 0, None, "—", 0, 0, None, "—")
+    assert rows["全县"] == ("全县", 5, 2, 0.4, "红", 3, 2, pytest.approx(2 / 3), "红")
+
+
+def test_attention(county):
+    """Red rates with their cohorts, overdue updates with the projects and months behind the deduction, and
+    the project still not reported."""
+    tables = _tables(_section(bulletin_content(county, AS_OF), "需要关注"))
+    assert tables["两率为红色的单元"].rows == [
+        ("经济开发区", "签约项目开工率", pytest.approx(1 / 3), 0.75, "1/3"),
+        ("经济开发区", "开工项目纳统率", 0.5, 0.8, "1/2"),
+        ("城东街道", "签约项目开工率", 0.5, 0.75, "1/2"),
+    ]
+    assert tables["本年逾期未更新"].rows == [("经济开发区", 2, 1.0, "H项目（3、4月）"), ("城西街道", 1, 0.5, "S项目（5月）")]
+    assert tables["目前仍未报送进展的项目"].rows == [("城西街道", "S", "S项目", 1, "2024-05")]
+
+
+def test_score_changes_name_the_items_that_moved(county):
+    """Against 05-31: U01 −1.00 → 89.04 (deduction unchanged, so not named), U02 0 → 85.35 (weights scaled
+    to 100 without a 签约金额 target), U03 0 → −0.50 by S's overdue May update."""
+    tables = _tables(_section(bulletin_content(county, AS_OF), "得分变化"))
+    gained = [(r[0], round(r[1], 2), round(r[2], 2), round(r[3], 2), r[4]) for r in tables["得分上升的单元"].rows]
+    assert gained == [
+        ("经济开发区", -1.0, 89.04, 90.04, "签约亿元以上项目数 +25.00分、签约金额 +15.00分、新开工项目数 +20.00分、"
+                                          "新投产项目数 +10.00分、签约项目开工率 +6.67分、开工项目纳统率 +9.38分、加分 +4.00分"),
+        ("城东街道", 0.0, 85.35, 85.35, "签约亿元以上项目数 +29.41分、新开工项目数 +23.53分、签约项目开工率 +11.76分、"
+                                      "开工项目纳统率 +17.65分、加分 +3.00分"),
+    ]
+    assert tables["得分下降的单元"].rows == [("城西街道", 0.0, -0.5, -0.5, "扣分 -0.50分")]
+
+
+def test_january_is_not_compared_with_last_year(county):
+    """In January there is no score-change section and no rank change."""
+    bulletin = bulletin_content(county, dt.date(2024, 1, 31))
+    assert "得分变化" not in [s.heading for s in bulletin.sections]
+    assert {r[14] for r in _section(bulletin, "各单元考核得分及排名").blocks[0].rows} == {"—"}
+
+
+def test_veto_note(county):
+    """A unit that qualifies for 一票评优 but is vetoed loses the 优秀 mark and gets a note with the reason."""
+    county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', now())")
+    section = _section(bulletin_content(county, AS_OF), "各单元考核得分及排名")
+    assert section.blocks[0].rows[0][15] == ""
+    assert "一票否优：经济开发区本年度被一票否优（未完成交办任务），不评为优秀。" in section.blocks
+
+
+def _docx_tables(data: bytes) -> list[list[list[str]]]:
+    document = docx.Document(io.BytesIO(data))
+    return [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+
+
+def test_docx_has_unit_table_with_ranks_and_scores(county):
+    """The Word document's first table is the unit table: rank, name, score to 2 decimals, movement, 优秀."""
+    data = bulletin_docx(county, AS_OF)
+    document = docx.Document(io.BytesIO(data))
+    assert [p.text for p in document.paragraphs[:2]] == ["招商引资项目推进情况通报", "（2024年6月）"]
+    assert bulletin_content(county, AS_OF).headline in [p.text for p in document.paragraphs]
+    unit_table = _docx_tables(data)[0]
+    assert unit_table[0][0] == "排名" and unit_table[0][13] == "得分"
+    assert [(r[0], r[1], r[8], r[13], r[14], r[15]) for r in unit_table[1:]] == [
+        ("1", "经济开发区", "33.3%", "89.04", "↑2", "优秀"),
+        ("2", "城东街道", "50.0%", "85.35", "↓1", ""),
+        ("3", "城西街道", "—", "-0.50", "↓1", ""),
+    ]
+    assert document.styles["Normal"].element.rPr.rFonts.get(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "仿宋"
+
+
+def test_xlsx_sheets_and_values(county):
+    """The workbook has the six sheets; the unit table and the ledger hold numbers as numbers."""
+    book = CalamineWorkbook.from_filelike(io.BytesIO(bulletin_xlsx(county, AS_OF)))
+    assert book.sheet_names == list(SHEETS)
+    ranking = book.get_sheet_by_name("单元排名").to_python()
+    header = next(i for i, row in enumerate(ranking) if row[0] == "排名")
+    u01 = ranking[header + 1]
+    assert u01[:3] == [1, "经济开发区", "园区组"]
+    assert (u01[4], u01[8], u01[13], u01[14], u01[15]) == (14, pytest.approx(1 / 3), pytest.approx(89.041667),
+                                                           "↑2", "优秀")
+    assert ranking[header + 3][8] == "—"
+    ledger = book.get_sheet_by_name("得分明细").to_python()
+    rows = {(r[0], r[2]): r for r in ledger if len(r) > 7 and r[0] in ("U01", "U02", "U03")}
+    assert len(rows) == 24  # 3 units × (6 indicators + 加分 + 扣分)
+    assert rows[("U01", "扣分")][3:] == [2, "次", "—", -1, "H@2024-03、H@2024-04"]
+    assert rows[("U02", "签约金额")][6] == "—"  # no target: left out
+    summary = book.get_sheet_by_name("通报汇总").to_python()
+    assert summary[0][0] == "招商引资项目推进情况通报（2024年6月）"
+    assert bulletin_content(county, AS_OF).headline in [row[0] for row in summary]
+
+
+def test_formula_like_names_are_written_as_text(county):
+    """A unit or project named '=cmd|…' is written as quoted text: the workbook has no formula at all."""
+    county.execute("UPDATE units SET name = ? WHERE code = 'U03'", [FORMULA])
+    county.execute("UPDATE snapshots SET project_name = ? WHERE project_name = 'S项目'", ["@" + FORMULA])
+    data = bulletin_xlsx(county, AS_OF)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        sheets = [n for n in package.namelist() if n.startswith("xl/worksheets/")]
+        assert len(sheets) == len(SHEETS)
+        assert not any(b"<f>" in package.read(n) or b"<f " in package.read(n) for n in sheets)
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    cells = {c for name in SHEETS for row in book.get_sheet_by_name(name).to_python() for c in row}
+    assert "'" + FORMULA in cells and "'@" + FORMULA in cells
+    assert FORMULA not in cells
+
+
+@pytest.mark.parametrize(("text", "written"), [
+    ("=1+2", "'=1+2"), ("+86 0571", "'+86 0571"), ("-5号地块", "'-5号地块"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("经济开发区", "经济开发区"), ("a=b", "a=b"), ("", ""),
+])
+def test_safe_text(text, written):
+    """Only text a spreadsheet would start a formula with gets the leading quote."""
+    assert safe_text(text) == written
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "pipelines.bulletin", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_cli_writes_both_formats_and_refuses_others(county, tmp_path):
+    """--out FILE.docx and FILE.xlsx are written (exit 0); FILE.pdf is refused with a message (exit 1)."""
+    county.close()
+    db = str(tmp_path / "test.duckdb")
+    for name in ("通报.docx", "通报.xlsx"):
+        done = _cli("--as-of", "2024-06-30", "--out", str(tmp_path / name), "--db", db)
+        assert done.returncode == 0, done.stderr
+    assert _docx_tables((tmp_path / "通报.docx").read_bytes())[0][1][1] == "经济开发区"
+    assert CalamineWorkbook.from_path(str(tmp_path / "通报.xlsx")).sheet_names == list(SHEETS)
+    refused = _cli("--as-of", "2024-06-30", "--out", str(tmp_path / "通报.pdf"), "--db", db)
+    assert refused.returncode == 1
+    assert "不支持的文件类型：通报.pdf" in refused.stderr
+    assert not (tmp_path / "通报.pdf").exists()
+
+
+def test_no_unit_register_is_refused(con):
+    """A database without units has nobody to report on: a message, not an empty 通报."""
+    with pytest.raises(NoUnits, match="还没有招商单元名录"):
+        bulletin_content(con, AS_OF)
