@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import calendar
+import contextlib
 import datetime as dt
 import io
 import math
@@ -31,10 +32,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from pipelines import duty, queries, settings, store
+from pipelines import cli, duty, queries, settings, store
 from pipelines.assessment import INDICATORS, Assessment, assess, previous_month_end, rank_changes
 from pipelines.export import write_cell
-from pipelines.report import _day
 from pipelines.settings import Settings, current
 
 TITLE = "招商引资项目推进情况通报"
@@ -663,9 +663,10 @@ def bulletin_xlsx(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settin
 RENDERERS = {".docx": bulletin_docx, ".xlsx": bulletin_xlsx}
 
 
+@cli.refuses_when_busy
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.bulletin", description=__doc__.splitlines()[0])
-    parser.add_argument("--as-of", type=_day, required=True, help="the day, YYYY-MM-DD")
+    parser.add_argument("--as-of", type=cli.day, required=True, help="the day, YYYY-MM-DD")
     parser.add_argument("--out", type=Path, required=True, help="the file to write, .docx or .xlsx")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     args = parser.parse_args(argv)
@@ -673,18 +674,12 @@ def main(argv: list[str] | None = None) -> int:
     if render is None:
         print(f"不支持的文件类型：{args.out.name}。通报只能导出为 .docx（Word）或 .xlsx（Excel）。", file=sys.stderr)
         return 1
-    try:
-        con = store.connect(settings.db_path(args.db))
-    except store.StoreBusy as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    try:
-        data = render(con, args.as_of)
-    except NoUnits as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    finally:
-        con.close()
+    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
+        try:
+            data = render(con, args.as_of)
+        except NoUnits as exc:
+            print(exc, file=sys.stderr)
+            return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     print(f"已写出 {args.out}")

@@ -7,6 +7,7 @@ Exit 0 when every file was read (rows may still be rejected), 1 when a file was 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -16,9 +17,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import queries, settings, store
+from pipelines import cli, queries, settings, store
 from pipelines.access import Actor
-from pipelines.cells import CellProblem, parse_period
 from pipelines.columns import COLUMNS_BY_KIND
 from pipelines.layout import find_layouts
 from pipelines.load import Submission, load
@@ -155,20 +155,6 @@ def ingest_file(
     )
 
 
-def _parse_day(text: str) -> dt.datetime:
-    try:
-        return dt.datetime.strptime(text, "%Y-%m-%d")
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date of the form YYYY-MM-DD") from None
-
-
-def _parse_month(text: str) -> dt.date:
-    try:
-        return parse_period(text)
-    except CellProblem as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def _print_report(report: FileReport) -> None:
     status = {"loaded": "已载入", "duplicate": "重复文件，未载入", "rejected": "整份拒收"}[report.status]
     print(f"{report.file}: {status}" + (f"（{report.kind}）" if report.kind else ""))
@@ -186,27 +172,20 @@ def _print_report(report: FileReport) -> None:
         print(f"  ? 上期（{item['last_period']}）在报、本期未报：{item['code']} {item['name']}")
 
 
+@cli.refuses_when_busy
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.ingest", description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    parser.add_argument("--received-at", type=_parse_day, help="date the bureau received the files (back-filling)")
-    parser.add_argument("--period", type=_parse_month, help="报告期 for files without a 报告期 column, YYYY-MM")
+    parser.add_argument("--received-at", type=cli.day, help="date the bureau received the files (back-filling)")
+    parser.add_argument("--period", type=cli.month, help="报告期 for files without a 报告期 column, YYYY-MM")
     parser.add_argument("--unit", help="填报单位 (code or name) for files without a 填报单位 column")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    try:
-        con = store.connect(settings.db_path(args.db))
-    except store.StoreBusy as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    reports = []
-    try:
-        for path in args.files:
-            reports.append(ingest_file(con, path, CLI_ACTOR, received_at=args.received_at, period=args.period,
-                                       unit_code=args.unit))
-    finally:
-        con.close()
+    received_at = dt.datetime.combine(args.received_at, dt.time()) if args.received_at else None
+    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
+        reports = [ingest_file(con, path, CLI_ACTOR, received_at=received_at, period=args.period,
+                               unit_code=args.unit) for path in args.files]
     if args.json:
         print(json.dumps({"files": [r.as_json() for r in reports]}, ensure_ascii=False, indent=1))
     else:

@@ -4,6 +4,7 @@ Usage: python -m pipelines.report --as-of YYYY-MM-DD [--json] [--db PATH]"""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
@@ -11,7 +12,7 @@ import sys
 
 import duckdb
 
-from pipelines import settings, store
+from pipelines import cli, settings, store
 from pipelines.assessment import assess
 
 FIGURE_FIELDS = ("signed", "signed_amount_wan", "commenced", "in_stats", "completed", "production",
@@ -64,28 +65,15 @@ def _print_table(data: dict) -> None:
           f"纳统率 {_percent(overall['stats_rate'])}")
 
 
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date of the form YYYY-MM-DD") from None
-
-
+@cli.refuses_when_busy
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--as-of", type=_day, default=dt.date.today(), help="the day, YYYY-MM-DD (default today)")
+    parser.add_argument("--as-of", type=cli.day, default=dt.date.today(), help="the day, YYYY-MM-DD (default today)")
     parser.add_argument("--json", action="store_true", help="print the JSON object of DOMAIN §9")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     args = parser.parse_args(argv)
-    try:
-        con = store.connect(settings.db_path(args.db))
-    except store.StoreBusy as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    try:
+    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
         data = report(con, args.as_of)
-    finally:
-        con.close()
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:

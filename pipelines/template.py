@@ -9,6 +9,7 @@ the running server."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
 import sys
@@ -19,8 +20,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from pipelines import settings, store
-from pipelines.cells import CellProblem, parse_period
+from pipelines import cli, settings, store
 from pipelines.columns import PROJECT_COLUMNS, Column
 from pipelines.state import projects_as_of
 from pipelines.validate import UnitDirectory, month_end
@@ -231,18 +231,12 @@ def template_bytes(con: duckdb.DuckDBPyConnection | None = None, unit_code: str 
     return buffer.getvalue()
 
 
-def _parse_month(text: str) -> dt.date:
-    try:
-        return parse_period(text)
-    except CellProblem as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
+@cli.refuses_when_busy
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.template", description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="where to write the template")
     parser.add_argument("--unit", help="prefill with this unit's projects (code or name); needs --period")
-    parser.add_argument("--period", type=_parse_month, help="report month of the prefilled template, YYYY-MM")
+    parser.add_argument("--period", type=cli.month, help="report month of the prefilled template, YYYY-MM")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     args = parser.parse_args(argv)
     if (args.unit is None) != (args.period is None):
@@ -254,18 +248,12 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             print(f"数据库 {path} 不存在", file=sys.stderr)
             return 1
-        try:
-            con = store.connect(path)
-        except store.StoreBusy as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        try:
-            data = template_bytes(con, args.unit, args.period)
-        except TemplateError as exc:
-            print(exc, file=sys.stderr)
-            return 1
-        finally:
-            con.close()
+        with contextlib.closing(store.connect(path)) as con:
+            try:
+                data = template_bytes(con, args.unit, args.period)
+            except TemplateError as exc:
+                print(exc, file=sys.stderr)
+                return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
     return 0

@@ -1,0 +1,43 @@
+"""What every command shares: argument types for days and months, and refusing in one line (exit 2) while
+the dashboard server holds the database."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+
+from pipelines import store
+from pipelines.cells import CellProblem, parse_period
+
+BUSY_EXIT = 2
+
+
+def day(text: str) -> dt.date:
+    """An argparse type: a day written YYYY-MM-DD."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date of the form YYYY-MM-DD") from None
+
+
+def month(text: str) -> dt.date:
+    """An argparse type: a report month (2024-10, 2024年10月, …) as its first day."""
+    try:
+        return parse_period(text)
+    except CellProblem as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def refuses_when_busy(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:
+    """Wrap a command's main(): when the database is held by another process, print the one-line reason and
+    return BUSY_EXIT instead of a traceback."""
+    @functools.wraps(main)
+    def run(argv: list[str] | None = None) -> int:
+        try:
+            return main(argv)
+        except store.StoreBusy as exc:
+            print(exc, file=sys.stderr)
+            return BUSY_EXIT
+    return run
