@@ -147,14 +147,18 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
                        "target": None, "points": -deduction, "subjects": pairs})
         indicators_total = sum(raw.values()) * scale
         major_target = None if unit_targets is None else unit_targets["major_manufacturing"]
-        qualifies = major_target is not None and not pd.isna(major_target) and (
-            int(unit["major_manufacturing"]) > major_target)
+        # 一票评优: more such projects than the target; with no target "needs one", i.e. the target counts as 0.
+        if major_target is None or pd.isna(major_target):
+            major_target = 0
+        qualifies = int(unit["major_manufacturing"]) > major_target
         scored.append({"code": code, "indicator_points": indicators_total, "bonus": bonus,
                        "deduction": deduction, "overdue_updates": len(pairs),
                        "score": indicators_total + bonus - deduction,
-                       "vetoed": code in vetoed, "excellent": bool(qualifies and code not in vetoed)})
+                       "vetoed": code in vetoed, "qualifies": bool(qualifies),
+                       "excellent": bool(qualifies and code not in vetoed)})
     units = units.merge(pd.DataFrame(scored, columns=["code", "indicator_points", "bonus", "deduction",
-                                                      "overdue_updates", "score", "vetoed", "excellent"]), on="code")
+                                                      "overdue_updates", "score", "vetoed", "qualifies",
+                                                      "excellent"]), on="code")
     units["rank"] = _rank(units)
     units["group_rank"] = pd.concat([_rank(g) for _, g in units.groupby("group")]) if len(units) else []
     units = units.sort_values("rank").reset_index(drop=True)

@@ -199,10 +199,10 @@ def _unit_section(result: Assessment, changes: pd.Series, vetoes: pd.DataFrame, 
         major = config.assessment.major_manufacturing_min_wan / WAN_PER_YI
         notes.append(f"一票评优：{'、'.join(excellent)}本年签约{major:g}亿元以上制造业项目数超过年度目标，评为优秀。")
     reasons = dict(zip(vetoes["unit_code"], vetoes["note"]))
-    for _, unit in result.units[result.units["vetoed"]].iterrows():
+    for _, unit in result.units[result.units["vetoed"] & result.units["qualifies"]].iterrows():
         reason = reasons.get(unit["code"])
         because = f"（{reason}）" if reason and not pd.isna(reason) else ""
-        notes.append(f"一票否优：{unit['name']}本年度被一票否优{because}，不评为优秀。")
+        notes.append(f"一票否优：{unit['name']}本年达到一票评优条件，但被一票否优{because}，不评为优秀。")
     table = Table("", columns, rows)
     return Section("各单元考核得分及排名", "单元排名", [table, *notes])
 

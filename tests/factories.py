@@ -16,13 +16,17 @@ def project(con, code: str, unit: str = "U01") -> int:
 
 def snapshot(con, project_id: int, period: str, received: str, unit: str = "U01", *, status: str = "active",
              total: float = 20000, industry: str = "制造业", **fields) -> None:
-    """One submission holding one snapshot of `project_id` for report month `period` (YYYY-MM),
-    received at `received` (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS); other columns by name (dates as YYYY-MM-DD)."""
-    sid = next(_ids)
+    """A snapshot of `project_id` for report month `period` (YYYY-MM) received at `received` (YYYY-MM-DD or
+    YYYY-MM-DD HH:MM:SS), in the unit's file of that month and moment; other columns by name (dates YYYY-MM-DD)."""
     received_at = dt.datetime.fromisoformat(received)
     first = dt.date.fromisoformat(period + "-01")
-    con.execute("INSERT INTO submissions VALUES (?, 'projects', 'f.xlsx', ?, ?, ?, ?, 'test', 1, 0, 'loaded', NULL, ?)",
-                [sid, f"h{sid}", unit, first, received_at, received_at])
+    # Snapshots of one unit and month arriving together come in one file, as units send them.
+    found = con.execute("SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND received_at = ?",
+                        [unit, first, received_at]).fetchone()
+    sid = found[0] if found else next(_ids)
+    if not found:
+        con.execute("INSERT INTO submissions VALUES (?, 'projects', 'f.xlsx', ?, ?, ?, ?, 'test', 1, 0, 'loaded', NULL, ?)",
+                    [sid, f"h{sid}", unit, first, received_at, received_at])
     values = {"submission_id": sid, "project_id": project_id, "sheet": "S", "row_number": 2, "unit_code": unit,
               "period": first, "received_at": received_at, "project_name": f"项目{project_id}",
               "industry": industry, "total_investment_wan": total, "status": status}

@@ -109,11 +109,19 @@ def test_ledger_names_projects_behind_each_item(county):
 
 
 def test_excellent_and_veto(county):
-    """U01 signed one 7亿 制造业 project against a target of 0: 优秀; U02 has no such target: not; an admin's
-    一票否优 on U01 for 2024 takes it away."""
+    """U01 signed one 7亿 制造业 project against a target of 0: 优秀; U02 has no such target and needs one: its
+    10亿 P makes it 优秀; U03 has none: not; an admin's 一票否优 on U01 for 2024 takes it away but U01 still
+    qualifies."""
     units = assess(county, AS_OF).units.set_index("code")
-    assert (units.loc["U01", "excellent"], units.loc["U02", "excellent"]) == (True, False)
+    assert list(units.loc[["U01", "U02", "U03"], "excellent"]) == [True, True, False]
     county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', now())")
+    u01 = _unit(assess(county, AS_OF), "U01")
+    assert (u01["excellent"], u01["qualifies"], u01["vetoed"]) == (False, True, True)
+
+
+def test_excellent_needs_more_than_target(county):
+    """With a target of 1 for 7亿 制造业 projects, U01's single one equals but does not exceed it: not 优秀."""
+    county.execute("UPDATE targets SET major_manufacturing = 1 WHERE unit_code = 'U01'")
     assert not _unit(assess(county, AS_OF), "U01")["excellent"]
 
 

@@ -93,7 +93,7 @@ def test_unit_table_values(county):
     assert u01[:13] == (1, "经济开发区", "园区组", 3, 14.0, 2, 1, 1, pytest.approx(1 / 3), 0.5, 2, 4.0, 1.0)
     assert u01[13:] == (pytest.approx(89.041667, abs=1e-6), "↑2", "优秀")
     assert u02 == (2, "城东街道", "乡镇组", 2, 12.0, 1, 1, 0, 0.5, 1.0, 0, 3.0, 0.0,
-                   pytest.approx(70 * 100 / 85 + 3), "↓1", "")
+                   pytest.approx(70 * 100 / 85 + 3), "↓1", "优秀")
     assert u03 == (3, "城西街道", "乡镇组", 0, 0.0, 0, 0, 0, None, None, 1, 0.0, 0.5, -0.5, "↓1", "")
 
 
@@ -154,7 +154,7 @@ def test_veto_note(county):
     county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', now())")
     section = _section(bulletin_content(county, AS_OF), "各单元考核得分及排名")
     assert section.blocks[0].rows[0][15] == ""
-    assert "一票否优：经济开发区本年度被一票否优（未完成交办任务），不评为优秀。" in section.blocks
+    assert "一票否优：经济开发区本年达到一票评优条件，但被一票否优（未完成交办任务），不评为优秀。" in section.blocks
 
 
 def _docx_tables(data: bytes) -> list[list[list[str]]]:
@@ -172,7 +172,7 @@ def test_docx_has_unit_table_with_ranks_and_scores(county):
     assert unit_table[0][0] == "排名" and unit_table[0][13] == "得分"
     assert [(r[0], r[1], r[8], r[13], r[14], r[15]) for r in unit_table[1:]] == [
         ("1", "经济开发区", "33.3%", "89.04", "↑2", "优秀"),
-        ("2", "城东街道", "50.0%", "85.35", "↓1", ""),
+        ("2", "城东街道", "50.0%", "85.35", "↓1", "优秀"),
         ("3", "城西街道", "—", "-0.50", "↓1", ""),
     ]
     assert document.styles["Normal"].element.rPr.rFonts.get(

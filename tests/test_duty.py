@@ -34,14 +34,15 @@ def _months(frame, project_id):
 
 @pytest.fixture
 def history(units):
-    """Four projects of U01 with the reporting histories worked through in each test's docstring."""
+    """Four projects (three of U01, the terminated one of U02) with the histories worked through below."""
     con = units
     ids = {name: project(con, name) for name in ("late", "terminated", "producing", "newcomer")}
     snapshot(con, ids["late"], "2024-01", "2024-02-05")
     snapshot(con, ids["late"], "2024-02", "2024-03-15")  # due 03-10: late
     snapshot(con, ids["late"], "2024-04", "2024-05-08")  # March never sent; April on time
-    snapshot(con, ids["terminated"], "2024-01", "2024-02-05")
-    snapshot(con, ids["terminated"], "2024-02", "2024-03-05", status="terminated")
+    # In U02: a second U01 file for February would supersede U01's first one.
+    snapshot(con, ids["terminated"], "2024-01", "2024-02-05", "U02")
+    snapshot(con, ids["terminated"], "2024-02", "2024-03-05", "U02", status="terminated")
     snapshot(con, ids["producing"], "2024-01", "2024-02-05", signed_date="2023-03-01",
              commenced_date="2023-05-01", production_date="2024-01-20")
     snapshot(con, ids["newcomer"], "2024-03", "2024-04-02")
@@ -57,7 +58,7 @@ def test_overdue_pairs_as_of_may_20(history):
     assert _months(overdue, ids["terminated"]) == []
     assert _months(overdue, ids["producing"]) == []
     assert _months(overdue, ids["newcomer"]) == ["2024-04"]
-    assert set(overdue["unit_code"]) == {"U01"}
+    assert set(overdue["unit_code"]) == {"U01"}  # the terminated U02 project owes nothing
 
 
 def test_late_update_keeps_deduction_but_clears_staleness(history):
@@ -108,3 +109,24 @@ def test_unit_of_latest_snapshot_is_charged(units):
     snapshot(units, pid, "2024-02", "2024-03-05", unit="U02")
     overdue = overdue_updates(units, D(2024, 3, 20))
     assert list(overdue["unit_code"]) == ["U02"] and _months(overdue, pid) == ["2024-01"]
+
+
+def test_correction_file_supersedes_state_not_timing(units):
+    """U01 sends May on time with X and Y, then a corrected May file on 06-20 with X only: from 06-20 on Y's
+    state drops back to its April report, but both May updates arrived on time (DOMAIN §6 judges arrivals),
+    so nothing is overdue or stale; Y is stale once June's file also leaves it out."""
+    from pipelines.state import projects_as_of
+
+    x, y = project(units, "X"), project(units, "Y")
+    for pid in (x, y):
+        snapshot(units, pid, "2024-04", "2024-05-06")
+        snapshot(units, pid, "2024-05", "2024-06-05")
+    snapshot(units, x, "2024-05", "2024-06-20", investor="更正后")
+    before = projects_as_of(units, D(2024, 6, 19)).set_index("project_code")
+    after = projects_as_of(units, D(2024, 6, 30)).set_index("project_code")
+    assert [f"{p:%Y-%m}" for p in before["period"]] == ["2024-05", "2024-05"]
+    assert (f"{after.loc['X', 'period']:%Y-%m}", after.loc["X", "investor"]) == ("2024-05", "更正后")
+    assert f"{after.loc['Y', 'period']:%Y-%m}" == "2024-04"
+    assert len(overdue_updates(units, D(2024, 6, 30))) == 0
+    snapshot(units, x, "2024-06", "2024-07-05")
+    assert list(stale_projects(units, D(2024, 7, 20))["project_id"]) == [y]

@@ -19,11 +19,23 @@ CREATE OR REPLACE MACRO latest_row_id(row_id, period, received_at, submission_id
                     + CAST(epoch_us(received_at) AS HUGEINT) * 2147483648
                     + submission_id);
 
--- Per project, the snapshot known at the end of day d.
+-- Submissions superseded by the end of day d: a later file for the same unit and report month replaces the
+-- earlier one in the as-of state (a project it leaves out drops back to its previous report), while history
+-- keeps both. The duty still counts a superseded file's arrival: it was an update, sent when it was sent.
+-- Files covering several units or months (admin back-fills) neither supersede nor are superseded.
+CREATE OR REPLACE MACRO superseded_by(d) AS TABLE
+    SELECT id AS submission_id FROM submissions
+    WHERE kind = 'projects' AND status = 'loaded' AND unit_code IS NOT NULL AND period IS NOT NULL
+      AND received_at < CAST(d AS DATE) + INTERVAL 1 DAY
+    QUALIFY row_number() OVER (PARTITION BY unit_code, period ORDER BY received_at DESC, id DESC) > 1;
+
+-- Per project, the snapshot known at the end of day d (superseded files left out).
 CREATE OR REPLACE MACRO latest_snapshots(d) AS TABLE
     SELECT * FROM snapshots
     WHERE rowid IN (
-        SELECT latest_row_id(row_id, period, received_at, submission_id) FROM received_by(d) GROUP BY project_id
+        SELECT latest_row_id(row_id, period, received_at, submission_id) FROM received_by(d)
+        WHERE submission_id NOT IN (SELECT submission_id FROM superseded_by(d))
+        GROUP BY project_id
     );
 
 -- The bitmask of months first … last (bit n = the n-th month of a window of at most 60; 0 when first > last).

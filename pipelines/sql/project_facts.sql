@@ -15,9 +15,11 @@ WITH span AS (
 ),
 history AS (
     SELECT r.project_id,
-           latest_row_id(r.row_id, r.period, r.received_at, r.submission_id) AS latest_row,
+           -- state from the files in force (a NULL key is skipped by arg_max); timing from every file
+           latest_row_id(r.row_id, CASE WHEN x.submission_id IS NULL THEN r.period END, r.received_at,
+                         r.submission_id) AS latest_row,
            min(r.period) AS first_period,
-           min(r.period) FILTER (WHERE r.status = 'terminated') AS terminated_period,
+           min(r.period) FILTER (WHERE r.status = 'terminated' AND x.submission_id IS NULL) AS terminated_period,
            -- A snapshot is on time for its own month when it arrived before the first day of the next month
            -- plus $due_day days; one that came within $due_day days of its own month's start (rare) is also on
            -- time for the earlier months whose due day had not yet passed. Snapshots of months before the
@@ -30,7 +32,9 @@ history AS (
                                          ELSE month_number(r.period) END - s.lo, 0),
                            least(month_number(r.period), s.hi) - s.lo)
                   END) AS on_time_months
-    FROM received_by($as_of) r, span s
+    FROM received_by($as_of) r
+    LEFT JOIN superseded_by($as_of) x ON x.submission_id = r.submission_id
+    CROSS JOIN span s
     GROUP BY r.project_id
 ),
 latest AS (
