@@ -74,7 +74,8 @@ def _missing_columns(layouts, ctx: Context) -> list[str]:
     return missing
 
 
-def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, targets: list) -> list[dict]:
+def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, targets: list,
+                      as_of: dt.date) -> list[dict]:
     """Projects in each unit's previous report that this file leaves out (上期在报、本期未报)."""
     reported: dict[tuple, set[int]] = {}
     for record, target in zip(validated.records, targets):
@@ -84,7 +85,8 @@ def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, targ
             reported[key].add(target)
     missing = []
     for (unit, period), ids in sorted(reported.items()):
-        for pid, code, name, last in queries.rows(con, "previous_report_projects", unit=unit, period=period):
+        for pid, code, name, last in queries.rows(con, "previous_report_projects", unit=unit, period=period,
+                                                       as_of=as_of):
             if pid not in ids:
                 missing.append({"unit": unit, "period": f"{period:%Y-%m}", "code": code, "name": name,
                                 "last_period": f"{last:%Y-%m}"})
@@ -145,7 +147,7 @@ def ingest_file(
     if not validated.records and not validated.rejected:
         return _file_rejected(con, path, digest, actor, received_at, kind, "表头下没有任何数据行", file_name)
     plan = normalise(con, validated, actor)
-    missing = _missing_projects(con, validated, plan.targets) if kind == "projects" else []
+    missing = _missing_projects(con, validated, plan.targets, received_at.date()) if kind == "projects" else []
     sid = load(con, Submission(kind, file_name, digest, received_at, actor, "loaded"), plan)
     rejected_rows = {(r.sheet, r.row) for r in validated.rejected}
     return FileReport(
