@@ -62,12 +62,31 @@ class AssessmentSettings:
 
 
 @dataclass(frozen=True)
+class WarningSettings:
+    stale_update_yellow_months: int
+    stale_update_red_months: int
+    signed_not_commenced_yellow_months: int
+    signed_not_commenced_red_months: int
+    planned_start_missed_red_months: int
+    commenced_not_in_stats_yellow_months: int
+    commenced_not_in_stats_red_months: int
+    lead_not_evaluated_yellow_days: int
+    lead_not_evaluated_red_days: int
+    investment_stalled_yellow_reports: int
+    investment_stalled_red_reports: int
+    rate_min_denominator: int
+    behind_schedule_yellow_points: float
+    behind_schedule_red_points: float
+
+
+@dataclass(frozen=True)
 class Settings:
     store: StoreSettings
     ingest: IngestSettings
     figures: FigureSettings
     duty: DutySettings
     assessment: AssessmentSettings
+    warnings: WarningSettings
 
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings)}
@@ -96,7 +115,7 @@ def _coerce(section: str, key: str, value: object, kind: type, source: str) -> o
     allowed = _CHOICES.get((section, key))
     if allowed and coerced not in allowed:
         raise SettingsError(f"{source}: [{section}] {key} must be one of {', '.join(allowed)}, not {coerced!r}")
-    if isinstance(coerced, (int, float)) and coerced < 0:
+    if isinstance(coerced, (int, float)) and coerced < 0 and not key.startswith("behind_schedule"):  # gaps are negative
         raise SettingsError(f"{source}: [{section}] {key} must not be negative ({coerced})")
     return coerced
 

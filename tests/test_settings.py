@@ -10,6 +10,7 @@ from pipelines import settings
 from pipelines.settings import (
     DEFAULTS_FILE,
     AssessmentSettings,
+    WarningSettings,
     ROOT,
     DutySettings,
     FigureSettings,
@@ -35,6 +36,13 @@ def test_defaults_load_as_typed_values():
             weight_commencement_rate=15.0, weight_stats_rate=15.0, major_manufacturing_min_wan=70000.0,
             bonus_major_manufacturing=3.0, bonus_other_min_wan=30000.0, bonus_other=1.0, bonus_cap=10.0,
             deduction_per_overdue=0.5, deduction_cap=10.0),
+        warnings=WarningSettings(
+            stale_update_yellow_months=1, stale_update_red_months=2, signed_not_commenced_yellow_months=3,
+            signed_not_commenced_red_months=6, planned_start_missed_red_months=3,
+            commenced_not_in_stats_yellow_months=1, commenced_not_in_stats_red_months=2,
+            lead_not_evaluated_yellow_days=30, lead_not_evaluated_red_days=60, investment_stalled_yellow_reports=3,
+            investment_stalled_red_reports=6, rate_min_denominator=3, behind_schedule_yellow_points=-10.0,
+            behind_schedule_red_points=-30.0),
     )
     assert isinstance(settings.load(env={}).ingest.max_rows, int)
 
