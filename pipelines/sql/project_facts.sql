@@ -54,6 +54,8 @@ SELECT
     l.unit_code,
     u.assess_group,
     l.industry,
+    l.investor,
+    l.investor_uscc,
     l.total_investment_wan,
     l.status,
     l.period,

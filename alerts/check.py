@@ -1,0 +1,42 @@
+"""`python -m alerts.check --as-of YYYY-MM-DD [--json] [--db PATH]`: evaluate every rule once and print the
+warnings open after that evaluation (DOMAIN §9)."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import sys
+
+import pandas as pd
+
+from alerts.evaluate import evaluate, open_warnings
+from alerts.rules import GRADE_LABELS, RULE_BY_ID
+from pipelines import cli, settings, store
+
+
+@cli.refuses_when_busy
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m alerts.check", description=__doc__.splitlines()[0])
+    parser.add_argument("--as-of", type=cli.day, default=dt.date.today(), help="the day, YYYY-MM-DD (default today)")
+    parser.add_argument("--json", action="store_true", help="print the JSON object of DOMAIN §9")
+    parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
+    args = parser.parse_args(argv)
+    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
+        evaluate(con, args.as_of)
+        warnings = open_warnings(con)
+    alerts = [{"rule": w.rule, "subject": w.subject, "unit": w.unit_code, "grade": w.grade,
+               "since": None if pd.isna(w.since) else pd.Timestamp(w.since).date().isoformat(),
+               "detail": w.detail} for w in warnings.itertuples(index=False)]
+    if args.json:
+        print(json.dumps({"as_of": args.as_of.isoformat(), "alerts": alerts}, ensure_ascii=False, indent=1))
+    else:
+        for alert in alerts:
+            print(f"[{GRADE_LABELS[alert['grade']]}] {RULE_BY_ID[alert['rule']].name} {alert['unit'] or ''} "
+                  f"{alert['detail']}")
+        print(f"共 {len(alerts)} 条预警（截至 {args.as_of}）")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

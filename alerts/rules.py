@@ -1,0 +1,258 @@
+"""The warning rules of DOMAIN §8 as data, and for each the conditions that hold as of a day.
+
+A condition is one row: rule, subject (project code, or 'unit:item' for unit rules), unit_code, grade
+(yellow/red), since (the day it first held at yellow, when known) and detail (Chinese). Empty or missing data
+never makes a condition; terminated projects raise no project warnings. Thresholds come from [warnings] of
+settings.toml."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from typing import NamedTuple
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from pipelines import duty, figures, queries
+from pipelines.assessment import INDICATORS
+from pipelines.settings import Settings, current
+
+YELLOW, RED = "yellow", "red"
+GRADE_LABELS = {YELLOW: "黄", RED: "红"}
+CONDITION_COLUMNS = ["rule", "subject", "unit_code", "grade", "since", "detail"]
+
+
+class Rule(NamedTuple):
+    id: str
+    name: str
+    subject_kind: str  # project / unit
+    description: str
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("stale_update", "逾期未更新", "project", "项目未按期报送月度进展：落后1个月为黄，2个月及以上为红"),
+    Rule("signed_not_commenced", "签约未开工", "project", "签约满3个月未开工为黄，满6个月为红"),
+    Rule("planned_start_missed", "应开工未开工", "project", "计划开工日期已过仍未开工为黄，超过3个月为红"),
+    Rule("commenced_not_in_stats", "开工未纳统", "project", "计划总投资500万元以上项目开工满1个月未纳统为黄，满2个月为红"),
+    Rule("lead_not_evaluated", "线索未研判", "project", "线索登记满30天未研判为黄，满60天为红"),
+    Rule("investment_stalled", "投资停滞", "project", "在建项目累计完成投资连续3期未增长为黄，连续6期为红"),
+    Rule("rate_below_target", "开工率/纳统率未达标", "unit", "单元两率低于目标为黄，低于目标10个百分点以上为红（基数不少于3）"),
+    Rule("behind_schedule", "落后序时进度", "unit", "目标完成率落后序时进度10个百分点为黄，30个百分点为红"),
+    Rule("duplicate_project", "疑似重复项目", "project", "其他单元有同名、同投资方的项目"),
+)
+RULE_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def months_between(start: pd.Series, end: dt.date) -> pd.Series:
+    """Whole calendar months from each start date to `end` (2024-01-31 → 2024-04-30 is 3)."""
+    start = pd.to_datetime(start)
+    end_ts = pd.Timestamp(end)
+    raw = (end_ts.year - start.dt.year) * 12 + (end_ts.month - start.dt.month)
+    short = np.minimum(start.dt.day, end_ts.days_in_month) > end_ts.day
+    return raw - short.astype(int)
+
+
+def add_months_clamped(days: pd.Series, months: int) -> pd.Series:
+    """Each date `months` calendar months later, clamped to the month's last day."""
+    return pd.to_datetime(days) + pd.DateOffset(months=months)
+
+
+def _frame(rows: pd.DataFrame, rule: str, grade: pd.Series, since: pd.Series, detail: pd.Series) -> pd.DataFrame:
+    if not len(rows):
+        return pd.DataFrame(columns=CONDITION_COLUMNS)
+    return pd.DataFrame({
+        "rule": rule, "subject": rows["project_code"].to_numpy(), "unit_code": rows["unit_code"].to_numpy(),
+        "grade": grade.to_numpy(), "since": pd.to_datetime(since).dt.date.to_numpy(), "detail": detail.to_numpy(),
+    })
+
+
+def _reached(facts: pd.DataFrame, column: str, as_of: dt.date) -> pd.Series:
+    return pd.to_datetime(facts[column]) <= pd.Timestamp(as_of)
+
+
+def _fmt(days: pd.Series) -> pd.Series:
+    return pd.to_datetime(days).dt.strftime("%Y-%m-%d")
+
+
+def _by_age(facts: pd.DataFrame, rule: str, start: str, yellow: int, red: int, as_of: dt.date,
+            what: str) -> pd.DataFrame:
+    """Projects whose `start` date is at least `yellow` calendar months old (red from `red`)."""
+    age = months_between(facts[start], as_of)
+    hit = facts[age >= yellow]
+    age = age[age >= yellow]
+    grade = pd.Series(np.where(age >= red, RED, YELLOW), index=hit.index)
+    detail = hit["project_name"] + f"：{what} " + _fmt(hit[start]) + "，已 " + age.astype(str) + " 个月"
+    return _frame(hit, rule, grade, add_months_clamped(hit[start], yellow), detail)
+
+
+def stale_update(con, as_of, facts, settings) -> pd.DataFrame:
+    w = settings.warnings
+    stale = duty.stale_projects(con, as_of, settings)
+    stale = stale[stale["months_behind"] >= w.stale_update_yellow_months]
+    rows = stale.merge(facts[["project_id", "project_code", "project_name"]], on="project_id")
+    grade = pd.Series(np.where(rows["months_behind"] >= w.stale_update_red_months, RED, YELLOW))
+    since = pd.Series([duty.due_date(p.date(), settings.duty.due_day) + dt.timedelta(days=1)
+                       for p in pd.to_datetime(rows["oldest_missing"])], dtype=object)
+    detail = rows["project_name"] + "：已 " + rows["months_behind"].astype(str) + " 个月未更新（自 " + \
+        pd.to_datetime(rows["oldest_missing"]).dt.strftime("%Y-%m") + " 起）"
+    return _frame(rows, "stale_update", grade, since, detail)
+
+
+def signed_not_commenced(con, as_of, facts, settings) -> pd.DataFrame:
+    w = settings.warnings
+    rows = facts[_reached(facts, "signed_date", as_of) & ~_reached(facts, "commenced_date", as_of)]
+    return _by_age(rows, "signed_not_commenced", "signed_date", w.signed_not_commenced_yellow_months,
+                   w.signed_not_commenced_red_months, as_of, "签约于")
+
+
+def planned_start_missed(con, as_of, facts, settings) -> pd.DataFrame:
+    w = settings.warnings
+    planned = pd.to_datetime(facts["planned_start_date"])
+    rows = facts[(planned < pd.Timestamp(as_of)) & ~_reached(facts, "commenced_date", as_of)]
+    months = months_between(rows["planned_start_date"], as_of)
+    grade = pd.Series(np.where(months >= w.planned_start_missed_red_months, RED, YELLOW), index=rows.index)
+    detail = rows["project_name"] + "：计划 " + _fmt(rows["planned_start_date"]) + " 开工，至今未开工"
+    return _frame(rows, "planned_start_missed", grade,
+                  pd.to_datetime(rows["planned_start_date"]) + pd.Timedelta(days=1), detail)
+
+
+def commenced_not_in_stats(con, as_of, facts, settings) -> pd.DataFrame:
+    w = settings.warnings
+    rows = facts[_reached(facts, "commenced_date", as_of) & ~_reached(facts, "in_stats_date", as_of)
+                 & (facts["total_investment_wan"] >= settings.figures.stats_min_investment_wan)]
+    return _by_age(rows, "commenced_not_in_stats", "commenced_date", w.commenced_not_in_stats_yellow_months,
+                   w.commenced_not_in_stats_red_months, as_of, "开工于")
+
+
+def lead_not_evaluated(con, as_of, facts, settings) -> pd.DataFrame:
+    w = settings.warnings
+    later = [c for c in ("evaluated_date", "approved_date", "signed_date", "commenced_date")]
+    moved_on = np.logical_or.reduce([_reached(facts, c, as_of) for c in later])
+    rows = facts[_reached(facts, "lead_date", as_of) & ~moved_on]
+    days = (pd.Timestamp(as_of) - pd.to_datetime(rows["lead_date"])).dt.days
+    rows, days = rows[days >= w.lead_not_evaluated_yellow_days], days[days >= w.lead_not_evaluated_yellow_days]
+    grade = pd.Series(np.where(days >= w.lead_not_evaluated_red_days, RED, YELLOW), index=rows.index)
+    detail = rows["project_name"] + "：线索登记于 " + _fmt(rows["lead_date"]) + "，已 " + days.astype(str) + " 天未研判"
+    since = pd.to_datetime(rows["lead_date"]) + pd.Timedelta(days=w.lead_not_evaluated_yellow_days)
+    return _frame(rows, "lead_not_evaluated", grade, since, detail)
+
+
+def investment_stalled(con, as_of, facts, settings) -> pd.DataFrame:
+    w = settings.warnings
+    short, long = w.investment_stalled_yellow_reports + 1, w.investment_stalled_red_reports + 1
+    recent = queries.frame(con, "recent_investment", as_of=as_of, short=short, long=long)
+    building = facts[_reached(facts, "commenced_date", as_of) & ~_reached(facts, "completed_date", as_of)]
+    rows = building.merge(recent[recent["flat_short"]], on="project_id")
+    grade = pd.Series(np.where(rows["flat_long"], RED, YELLOW))
+    start = pd.to_datetime(np.where(rows["flat_long"], rows["long_start"], rows["short_start"]))
+    since = pd.Series(start).apply(lambda d: d + pd.DateOffset(months=short - 1))
+    reports = pd.Series(np.where(rows["flat_long"], long - 1, short - 1)).astype(str)
+    detail = rows["project_name"] + "：累计完成投资连续 " + reports + " 期未增长"
+    return _frame(rows, "investment_stalled", grade, since, detail)
+
+
+_NAME_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def _key(text: object) -> str:
+    """NFKC, without whitespace or punctuation: what makes two names 'the same' for duplicate detection."""
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", str(text or ""))) if text == text else ""
+
+
+def duplicate_project(con, as_of, facts, settings) -> pd.DataFrame:
+    names = facts["project_name"].map(_key)
+    flagged: dict[int, set[str]] = {}
+    for investor in (facts["investor_uscc"].fillna(""), facts["investor"].map(_key)):
+        keyed = pd.DataFrame({"i": facts.index, "name": names, "investor": investor, "unit": facts["unit_code"],
+                              "code": facts["project_code"]})
+        keyed = keyed[(keyed["name"] != "") & (keyed["investor"] != "")]
+        # Only groups spanning several units matter; finding them vectorised keeps the loop below small.
+        spread = keyed.groupby(["name", "investor"])["unit"].transform("nunique")
+        for _, group in keyed[spread > 1].groupby(["name", "investor"]):
+            for i, unit in zip(group["i"], group["unit"]):
+                others = group[group["unit"] != unit]
+                flagged.setdefault(i, set()).update(f"{c}（{u}）" for c, u in zip(others["code"], others["unit"]))
+    rows = facts.loc[sorted(flagged)]
+    detail = pd.Series([f"{n}：与 {'、'.join(sorted(flagged[i]))} 同名且同投资方" for i, n in
+                        zip(rows.index, rows["project_name"])], index=rows.index, dtype=object)
+    return _frame(rows, "duplicate_project", pd.Series(YELLOW, index=rows.index),
+                  pd.Series(pd.Timestamp(as_of), index=rows.index), detail)
+
+
+def _unit_frame(records: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(records, columns=CONDITION_COLUMNS)
+
+
+def rate_below_target(con, as_of, facts, settings) -> pd.DataFrame:
+    units = figures.unit_figures(con, as_of, settings=settings, facts=facts)
+    labels = {"commencement_rate": "签约项目开工率", "stats_rate": "开工项目纳统率"}
+    targets = {"commencement_rate": settings.figures.commencement_target,
+               "stats_rate": settings.figures.stats_target}
+    records = []
+    for _, unit in units.iterrows():
+        for rate, label in labels.items():
+            status = unit[f"{rate}_status"]
+            if unit[f"{rate}_base"] < settings.warnings.rate_min_denominator or status not in ("黄", "红"):
+                continue
+            records.append({"rule": "rate_below_target", "subject": f"{unit['code']}:{rate}",
+                            "unit_code": unit["code"], "grade": RED if status == "红" else YELLOW, "since": None,
+                            "detail": f"{unit['name']}{label} {unit[rate]:.1%}（{unit[f'{rate}_hits']}/"
+                                      f"{unit[f'{rate}_base']}），目标 {targets[rate]:.0%}"})
+    return _unit_frame(records)
+
+
+def behind_schedule(con, as_of, facts, settings) -> pd.DataFrame:
+    w = settings.warnings
+    units = figures.unit_figures(con, as_of, settings=settings, facts=facts).set_index("code")
+    targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of)
+    progress = figures.time_progress(as_of)
+    records = []
+    for indicator in (i for i in INDICATORS if i.target is not None):
+        for _, row in targets.iterrows():
+            target = row[indicator.target]
+            if row["unit_code"] not in units.index or pd.isna(target) or target <= 0:
+                continue
+            completion = float(units.loc[row["unit_code"], indicator.actual]) / target
+            gap = round((completion - progress) * 100, 9)
+            if gap > w.behind_schedule_yellow_points:
+                continue
+            records.append({"rule": "behind_schedule", "subject": f"{row['unit_code']}:{indicator.id}",
+                            "unit_code": row["unit_code"],
+                            "grade": RED if gap <= w.behind_schedule_red_points else YELLOW, "since": None,
+                            "detail": f"{units.loc[row['unit_code'], 'name']}{indicator.label}完成 {completion:.1%}，"
+                                      f"落后序时进度 {-gap:.1f} 个百分点"})
+    return _unit_frame(records)
+
+
+CONDITIONS: dict[str, Callable[..., pd.DataFrame]] = {
+    "stale_update": stale_update,
+    "signed_not_commenced": signed_not_commenced,
+    "planned_start_missed": planned_start_missed,
+    "commenced_not_in_stats": commenced_not_in_stats,
+    "lead_not_evaluated": lead_not_evaluated,
+    "investment_stalled": investment_stalled,
+    "rate_below_target": rate_below_target,
+    "behind_schedule": behind_schedule,
+    "duplicate_project": duplicate_project,
+}
+
+
+def conditions(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None) -> pd.DataFrame:
+    """Every rule's conditions holding at the end of `as_of`, one row per (rule, subject)."""
+    settings = settings or current()
+    all_facts = figures.project_facts(con, as_of, settings)
+    live = all_facts[all_facts["status"] != "terminated"]
+    frames = []
+    for rule in RULES:
+        facts = live if rule.subject_kind == "project" else all_facts
+        frame = CONDITIONS[rule.id](con, as_of, facts, settings)
+        if len(frame):
+            frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=CONDITION_COLUMNS)
+    result = pd.concat(frames, ignore_index=True)
+    result["since"] = [s if isinstance(s, dt.date) and not pd.isna(s) else as_of for s in result["since"]]
+    return result.reset_index(drop=True)
