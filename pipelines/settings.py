@@ -80,6 +80,20 @@ class WarningSettings:
 
 
 @dataclass(frozen=True)
+class NotifySettings:
+    dry_run: bool
+    max_attempts: int
+    backoff_seconds: float
+    timeout_seconds: float
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_from: str
+    smtp_starttls: bool
+
+
+@dataclass(frozen=True)
 class Settings:
     store: StoreSettings
     ingest: IngestSettings
@@ -87,10 +101,12 @@ class Settings:
     duty: DutySettings
     assessment: AssessmentSettings
     warnings: WarningSettings
+    notify: NotifySettings
 
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings)}
 _CHOICES = {("figures", "rate_cohort"): ("year", "cumulative")}
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
 def _section_class(name: str) -> type:
@@ -104,13 +120,16 @@ def _coerce(section: str, key: str, value: object, kind: type, source: str) -> o
             if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError
             coerced: object = int(value)  # type: ignore[arg-type]
+        elif kind in ("bool", bool):
+            # TOML gives a bool; the environment gives text
+            coerced = value if isinstance(value, bool) else _BOOLEANS[str(value).strip().lower()]
         elif kind in ("float", float):
             if isinstance(value, bool):
                 raise ValueError
             coerced = float(value)  # type: ignore[arg-type]
         else:
             coerced = str(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError):
         raise SettingsError(f"{source}: [{section}] {key} = {value!r} is not a valid {kind}") from None
     allowed = _CHOICES.get((section, key))
     if allowed and coerced not in allowed:

@@ -15,6 +15,7 @@ from pipelines.settings import (
     DutySettings,
     FigureSettings,
     IngestSettings,
+    NotifySettings,
     Settings,
     SettingsError,
     StoreSettings,
@@ -43,6 +44,9 @@ def test_defaults_load_as_typed_values():
             lead_not_evaluated_yellow_days=30, lead_not_evaluated_red_days=60, investment_stalled_yellow_reports=3,
             investment_stalled_red_reports=6, rate_min_denominator=3, behind_schedule_yellow_points=-10.0,
             behind_schedule_red_points=-30.0),
+        notify=NotifySettings(
+            dry_run=True, max_attempts=3, backoff_seconds=2.0, timeout_seconds=10.0, smtp_host="", smtp_port=587,
+            smtp_user="", smtp_password="", smtp_from="", smtp_starttls=True),
     )
     assert isinstance(settings.load(env={}).ingest.max_rows, int)
 
@@ -62,6 +66,11 @@ def test_every_setting_is_commented_in_settings_toml():
     ({"ZS_FIGURES_RATE_COHORT": "cumulative"}, "figures", "rate_cohort", "cumulative"),
     ({"ZS_DUTY_DUE_DAY": "15"}, "duty", "due_day", 15),
     ({"ZS_STORE_DB_PATH": "/srv/zs.duckdb"}, "store", "db_path", "/srv/zs.duckdb"),
+    ({"ZS_NOTIFY_DRY_RUN": "false"}, "notify", "dry_run", False),
+    ({"ZS_NOTIFY_DRY_RUN": "0"}, "notify", "dry_run", False),
+    ({"ZS_NOTIFY_SMTP_STARTTLS": "True"}, "notify", "smtp_starttls", True),
+    ({"ZS_NOTIFY_SMTP_STARTTLS": "1"}, "notify", "smtp_starttls", True),
+    ({"ZS_NOTIFY_SMTP_PASSWORD": "s3cret"}, "notify", "smtp_password", "s3cret"),
 ])
 def test_environment_overrides_a_setting(env, section, key, value):
     """ZS_<SECTION>_<KEY> replaces the default with a value of the setting's type."""
@@ -79,6 +88,7 @@ def test_zs_db_sets_the_database_path(tmp_path):
     ({"ZS_INGEST_MAX_ROWS": "1.5"}, "max_rows"),
     ({"ZS_FIGURES_STATS_TARGET": "80%"}, "stats_target"),
     ({"ZS_DUTY_DUE_DAY": "-1"}, "due_day"),
+    ({"ZS_NOTIFY_DRY_RUN": "yes"}, "dry_run"),
 ])
 def test_bad_values_are_refused_naming_the_key(env, named):
     """A value of the wrong type, outside its choices or negative raises SettingsError naming the setting."""

@@ -11,8 +11,8 @@ import pytest
 
 from pipelines import store
 
-TABLES = ["audit_log", "projects", "row_problems", "schema_migrations", "snapshots", "submissions", "targets", "units",
-          "veto_flags"]
+TABLES = ["audit_log", "notification_channels", "notification_log", "projects", "row_problems", "schema_migrations",
+          "snapshots", "submissions", "targets", "units", "veto_flags", "warning_events", "warnings"]
 
 
 def _tables(con) -> list[str]:

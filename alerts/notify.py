@@ -1,0 +1,340 @@
+"""Notifications: warning changes and the leaders' daily digest as Chinese messages, sent to the channels that
+should hear of them (DingTalk and WeCom robots, a JSON webhook, e-mail), retried with backoff, every attempt logged.
+
+This module only tells people; the warnings themselves live in the warnings table and are never changed here, so a
+channel that is down can delay a message but cannot lose or duplicate a warning.
+"""
+from __future__ import annotations
+
+import base64
+import collections
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+import json
+import re
+import smtplib
+import ssl
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import parseaddr
+
+import duckdb
+
+from pipelines.settings import NotifySettings, Settings
+
+GRADES = {"yellow": "黄", "red": "红"}
+CHANGES = {"new": "新增", "escalated": "升级", "resolved": "已解除"}
+KINDS = ("dingtalk", "wecom", "webhook", "email")
+AUDIENCES = ("unit", "leaders", "all")
+
+# Longest message text each robot accepts, in UTF-8 bytes, less a margin (DingTalk 20000; WeCom markdown 4096).
+# Longer batches are split into numbered parts.
+_MAX_BYTES = {"dingtalk": 18000, "wecom": 4000}
+_ADDRESS_SEPARATORS = re.compile(r"[,;，；\s]+")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One row of notification_channels."""
+
+    id: int
+    name: str
+    kind: str
+    target: str
+    secret: str | None
+    audience: str
+    unit_code: str | None
+
+
+@dataclass(frozen=True)
+class Message:
+    """What one channel receives: a title, a summary line, one line per item, and the event keys it carries."""
+
+    kind: str                              # "events" or "digest"
+    title: str
+    summary: str
+    lines: tuple[str, ...]
+    items: tuple[dict, ...]                # the events (or open warnings) behind the lines, same order
+    keys: tuple[tuple[str, str, str], ...]  # (rule, subject, change) logged for each attempt to send it
+
+    @property
+    def text(self) -> str:
+        """The message as markdown (DingTalk and WeCom render it; e-mail gets it without the marks)."""
+        return "\n".join([f"### {self.title}", "", self.summary, "", *self.lines])
+
+
+class _Misconfigured(ValueError):
+    """The channel or the SMTP settings cannot work as they are: retrying would not help."""
+
+
+# ---- the messages ---------------------------------------------------------------------------------------------
+
+def _day(value: object) -> str:
+    return value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else str(value)
+
+
+def _line(item: dict) -> str:
+    """One warning as a line: grade and change, rule, where, what, since when."""
+    label = GRADES.get(item.get("grade"), str(item.get("grade")))
+    if item.get("change"):
+        label += "·" + CHANGES.get(item["change"], item["change"])
+    unit = item.get("unit_name") or item.get("unit")
+    subject = item.get("subject_name") or item.get("subject")
+    where = " · ".join(dict.fromkeys(str(part) for part in (unit, subject) if part))
+    line = f"- **【{label}】{item.get('rule_name') or item['rule']}**　{where}"
+    if item.get("detail"):
+        line += f"：{item['detail']}"
+    if item.get("since"):
+        line += f"（自 {_day(item['since'])} 起）"
+    return line
+
+
+def _event_key(event: dict) -> tuple[str, str, str]:
+    return str(event["rule"]), str(event["subject"]), str(event["change"])
+
+
+def _grade_order(item: dict) -> tuple:
+    # red first, then by unit and rule, so a reader sees the worst at the top
+    return (item.get("grade") != "red", str(item.get("unit") or ""), str(item["rule"]), str(item["subject"]))
+
+
+def events_message(events: Sequence[dict], now: dt.datetime | None = None) -> Message:
+    """The message announcing these warning changes (新增/升级/已解除), worst first."""
+    now = now or dt.datetime.now()
+    items = tuple(sorted(events, key=_grade_order))
+    counts = collections.Counter(e["change"] for e in items)
+    parts = [f"{CHANGES[c]} {counts[c]} 条" for c in CHANGES if counts[c]]
+    reds = sum(e.get("grade") == "red" for e in items)
+    summary = "、".join(parts) + (f"，其中红色 {reds} 条" if reds else "") + f"。{now:%Y-%m-%d %H:%M} 招引智控"
+    return Message("events", f"招引智控预警通知（{len(items)}条）", summary, tuple(_line(e) for e in items), items,
+                   tuple(_event_key(e) for e in items))
+
+
+def digest(warnings: Sequence[dict], now: dt.datetime | None = None) -> Message:
+    """The leaders' daily digest: how many warnings are open, red and yellow, and each one, red first.
+    Takes open warnings as alerts.check prints them (names optional) or change events."""
+    now = now or dt.datetime.now()
+    items = tuple(sorted(warnings, key=_grade_order))
+    grades = collections.Counter(w.get("grade") for w in items)
+    units = {w.get("unit") for w in items if w.get("unit")}
+    if items:
+        summary = (f"当前未解除预警 {len(items)} 条：红色 {grades['red']} 条，黄色 {grades['yellow']} 条，"
+                   f"涉及 {len(units)} 个招商单元。")
+    else:
+        summary = "当前没有未解除的预警。"
+    return Message("digest", f"招引智控每日预警汇总（{now:%Y-%m-%d}）", summary, tuple(_line(w) for w in items), items,
+                   (("digest", now.date().isoformat(), "digest"),))
+
+
+def _parts(message: Message, max_bytes: int | None) -> list[Message]:
+    """The message split into numbered parts that each fit max_bytes (a part holds at least one line)."""
+    if max_bytes is None or len(message.text.encode("utf-8")) <= max_bytes:
+        return [message]
+    # room for the title's " （12/34）" suffix
+    budget = max_bytes - len(message.title.encode("utf-8")) - len(message.summary.encode("utf-8")) - 40
+    groups: list[list[int]] = [[]]
+    used = 0
+    for i, line in enumerate(message.lines):
+        size = len(line.encode("utf-8")) + 1
+        if groups[-1] and used + size > budget:
+            groups.append([])
+            used = 0
+        groups[-1].append(i)
+        used += size
+    parts = []
+    for n, group in enumerate(groups, 1):
+        items = tuple(message.items[i] for i in group)
+        keys = tuple(_event_key(e) for e in items) if message.kind == "events" else message.keys
+        parts.append(dataclasses.replace(
+            message, title=f"{message.title}（{n}/{len(groups)}）", lines=tuple(message.lines[i] for i in group),
+            items=items, keys=keys))
+    return parts
+
+
+# ---- the channels ---------------------------------------------------------------------------------------------
+
+def channels(con: duckdb.DuckDBPyConnection) -> list[Channel]:
+    """The enabled channels, in the order they were added."""
+    rows = con.execute(
+        "SELECT id, name, kind, target, secret, audience, unit_code FROM notification_channels "
+        "WHERE enabled ORDER BY id").fetchall()
+    return [Channel(*row) for row in rows]
+
+
+def add_channel(con: duckdb.DuckDBPyConnection, name: str, kind: str, target: str, audience: str,
+                unit_code: str | None = None, secret: str | None = None, enabled: bool = True) -> int:
+    """Register a channel; return its id. kind is one of KINDS, audience one of AUDIENCES ('unit' needs unit_code)."""
+    if kind not in KINDS or audience not in AUDIENCES or (audience == "unit") != (unit_code is not None):
+        raise ValueError(f"通知渠道设置无效：类型 {kind!r}，对象 {audience!r}，单元 {unit_code!r}")
+    return con.execute(
+        "INSERT INTO notification_channels (name, kind, target, secret, audience, unit_code, enabled) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [name, kind, target, secret, audience, unit_code, enabled]).fetchone()[0]
+
+
+def reaches(channel: Channel, event: dict) -> bool:
+    """Whether the channel hears of the event: 'all' hears everything, 'unit' its own unit's, 'leaders' red ones."""
+    if channel.audience == "all":
+        return True
+    if channel.audience == "unit":
+        return event.get("unit") is not None and event.get("unit") == channel.unit_code
+    return event.get("grade") == "red"
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"^#+ ", "", text.replace("**", ""), flags=re.MULTILINE)
+
+
+def _addresses(target: str) -> list[str]:
+    return [a for a in _ADDRESS_SEPARATORS.split(target) if a]
+
+
+def _payload(channel: Channel, message: Message, notify: NotifySettings) -> dict:
+    """What is sent to the channel: the robot's markdown message, the webhook's JSON, or the e-mail's parts."""
+    if channel.kind == "dingtalk":
+        return {"msgtype": "markdown", "markdown": {"title": message.title, "text": message.text}}
+    if channel.kind == "wecom":
+        return {"msgtype": "markdown", "markdown": {"content": message.text}}
+    if channel.kind == "webhook":
+        return {"type": message.kind, "title": message.title, "text": message.text,
+                ("events" if message.kind == "events" else "warnings"): list(message.items)}
+    return {"from": notify.smtp_from or notify.smtp_user, "to": _addresses(channel.target),
+            "subject": message.title, "body": _plain(message.text)}
+
+
+def _signed_url(url: str, secret: str) -> str:
+    """DingTalk 加签: timestamp (ms) and base64 HMAC-SHA256 of "timestamp\\nsecret" keyed by the secret."""
+    timestamp = str(round(time.time() * 1000))
+    digest_ = hmac.new(secret.encode("utf-8"), f"{timestamp}\n{secret}".encode("utf-8"), hashlib.sha256).digest()
+    sign = urllib.parse.quote_plus(base64.b64encode(digest_))
+    return f"{url}{'&' if '?' in url else '?'}timestamp={timestamp}&sign={sign}"
+
+
+def _post_json(url: str, body: dict, timeout: float, robot: bool) -> None:
+    """POST body as JSON; a robot must also answer errcode 0 (DingTalk and WeCom refuse with HTTP 200)."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise _Misconfigured(f"地址不是 http(s) 网址：{url.split('?')[0]}")
+    request = urllib.request.Request(
+        url, data=json.dumps(body, ensure_ascii=False, default=str).encode("utf-8"), method="POST",
+        headers={"Content-Type": "application/json; charset=utf-8"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        answer = response.read()
+    if robot:
+        try:
+            reply = json.loads(answer)
+        except ValueError:
+            raise RuntimeError(f"机器人应答不是 JSON：{answer[:200]!r}") from None
+        if reply.get("errcode") != 0:
+            raise RuntimeError(f"机器人拒收：errcode {reply.get('errcode')}，{reply.get('errmsg')}")
+
+
+def _send_mail(payload: dict, notify: NotifySettings) -> None:
+    if not notify.smtp_host:
+        raise _Misconfigured("未配置 SMTP 服务器（notify.smtp_host）")
+    sender = parseaddr(payload["from"])[1]
+    if not sender or not payload["to"]:
+        raise _Misconfigured("未配置发件地址（notify.smtp_from）或收件地址")
+    mail = EmailMessage()
+    mail["From"] = payload["from"]
+    mail["To"] = ", ".join(payload["to"])
+    mail["Subject"] = payload["subject"]
+    mail.set_content(payload["body"], charset="utf-8")
+    with smtplib.SMTP(notify.smtp_host, notify.smtp_port, timeout=notify.timeout_seconds) as smtp:
+        if notify.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if notify.smtp_user:
+            smtp.login(notify.smtp_user, notify.smtp_password)
+        smtp.send_message(mail, from_addr=sender, to_addrs=payload["to"])
+
+
+def _send(channel: Channel, payload: dict, notify: NotifySettings) -> None:
+    """Hand the payload to the channel; raise if it was not accepted."""
+    if channel.kind == "email":
+        _send_mail(payload, notify)
+        return
+    url = _signed_url(channel.target, channel.secret) if channel.kind == "dingtalk" and channel.secret \
+        else channel.target
+    _post_json(url, payload, notify.timeout_seconds, robot=channel.kind in ("dingtalk", "wecom"))
+
+
+# ---- delivery -------------------------------------------------------------------------------------------------
+
+def _log(con: duckdb.DuckDBPyConnection, channel: Channel, message: Message, attempt: int, outcome: str,
+         error: str | None, payload: str) -> None:
+    at = dt.datetime.now()
+    con.executemany(
+        "INSERT INTO notification_log (attempted_at, channel_id, rule, subject, change, attempt, outcome, error, "
+        "payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[at, channel.id, *key, attempt, outcome, error, payload] for key in dict.fromkeys(message.keys)])
+
+
+def _deliver_one(con: duckdb.DuckDBPyConnection, channel: Channel, message: Message, notify: NotifySettings,
+                 sleep: Callable[[float], None]) -> dict:
+    """Send one message to one channel, retrying with doubling waits; log every attempt; never raise."""
+    payload = _payload(channel, message, notify)
+    logged = json.dumps(payload, ensure_ascii=False, default=str)
+    result = {"channel_id": channel.id, "channel": channel.name, "title": message.title, "items": len(message.items),
+              "attempts": 1, "error": None}
+    if notify.dry_run:
+        _log(con, channel, message, 1, "dry_run", None, logged)
+        return result | {"outcome": "dry_run"}
+    attempts = max(1, notify.max_attempts)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            _send(channel, payload, notify)
+        except Exception as exc:  # noqa: BLE001 — whatever a channel does, it must not reach the caller
+            error = str(exc) if isinstance(exc, _Misconfigured) else f"{type(exc).__name__}: {exc}"
+            _log(con, channel, message, attempt, "failed", error, logged)
+            if isinstance(exc, _Misconfigured) or attempt >= attempts:
+                return result | {"outcome": "failed", "attempts": attempt, "error": error}
+            sleep(notify.backoff_seconds * 2 ** (attempt - 1))
+        else:
+            _log(con, channel, message, attempt, "sent", None, logged)
+            return result | {"outcome": "sent", "attempts": attempt}
+
+
+def _summary(notify: NotifySettings, deliveries: list[dict]) -> dict:
+    counts = collections.Counter(d["outcome"] for d in deliveries)
+    return {"dry_run": notify.dry_run, "sent": counts["sent"], "failed": counts["failed"],
+            "logged_dry_run": counts["dry_run"], "deliveries": deliveries}
+
+
+def _deliver_to(con: duckdb.DuckDBPyConnection, targets: Iterable[tuple[Channel, Message]], notify: NotifySettings,
+                sleep: Callable[[float], None]) -> dict:
+    deliveries = [_deliver_one(con, channel, part, notify, sleep)
+                  for channel, message in targets for part in _parts(message, _MAX_BYTES.get(channel.kind))]
+    return _summary(notify, deliveries)
+
+
+def deliver(con: duckdb.DuckDBPyConnection, events: Sequence[dict], settings: Settings,
+            now: dt.datetime | None = None, sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Tell every enabled channel of the warning changes it should hear of (one message per channel, split when a
+    robot's size limit demands); only new, escalated and resolved warnings are told of. In dry-run (the default)
+    payloads are logged, not sent. Returns {"dry_run", "sent", "failed", "logged_dry_run" (message counts),
+    "deliveries": [one dict per message with channel_id, channel, title, items, outcome, attempts, error]}.
+    A channel that is down is logged, never raised."""
+    now = now or dt.datetime.now()
+    # issue 4: a warning easing from 红 to 黄 (deescalated) is not worth interrupting anyone for
+    events = [e for e in events if e.get("change") in CHANGES]
+    targets = []
+    for channel in channels(con):
+        heard = [e for e in events if reaches(channel, e)]
+        if heard:
+            targets.append((channel, events_message(heard, now)))
+    return _deliver_to(con, targets, settings.notify, sleep)
+
+
+def deliver_digest(con: duckdb.DuckDBPyConnection, warnings: Sequence[dict], settings: Settings,
+                   now: dt.datetime | None = None, sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Send the daily digest of these open warnings to every enabled 'leaders' channel; same summary as deliver()."""
+    message = digest(warnings, now)
+    targets = [(channel, message) for channel in channels(con) if channel.audience == "leaders"]
+    return _deliver_to(con, targets, settings.notify, sleep)
