@@ -129,7 +129,7 @@ def commenced_not_in_stats(con, as_of, facts, settings) -> pd.DataFrame:
 
 def lead_not_evaluated(con, as_of, facts, settings) -> pd.DataFrame:
     w = settings.warnings
-    later = [c for c in ("evaluated_date", "approved_date", "signed_date", "commenced_date")]
+    later = ("evaluated_date", "approved_date", "signed_date", "commenced_date")  # any of them means 研判 is done
     moved_on = np.logical_or.reduce([_reached(facts, c, as_of) for c in later])
     rows = facts[_reached(facts, "lead_date", as_of) & ~moved_on]
     days = (pd.Timestamp(as_of) - pd.to_datetime(rows["lead_date"])).dt.days
