@@ -2,7 +2,8 @@
 
 One open warning per (rule, subject): a new condition opens one, a change of grade escalates or de-escalates
 it, a condition that has cleared resolves it. Evaluating twice on the same data opens, escalates and resolves
-nothing. The changes are returned so that notification (a separate step) sees only what changed."""
+nothing (it refreshes grade, detail and last_seen). The changes are returned so that notification (a separate
+step) sees only what changed."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,12 +11,12 @@ from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from alerts.rules import RULE_BY_ID, conditions
-from pipelines import store
+from pipelines import queries, store
 from pipelines.settings import Settings, current
 
-_GRADE_ORDER = {"yellow": 1, "red": 2}
 
 
 @dataclass(frozen=True)
@@ -42,47 +43,40 @@ def _event(con: duckdb.DuckDBPyConnection, warning_id: int, now: dt.datetime, ev
     con.execute("INSERT INTO warning_events VALUES (?, ?, ?, ?, ?)", [warning_id, now, event, grade, detail])
 
 
+def _record(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, change: str | None, now: dt.datetime) -> list[Change]:
+    """Write one warning_events row per changed warning (set-based) and return the changes."""
+    if not len(rows):
+        return []
+    events = rows.assign(happened_at=now, event=rows["change"] if change is None else change)
+    con.register("changed_warnings", events)
+    con.execute("INSERT INTO warning_events SELECT id, happened_at, event, grade, detail FROM changed_warnings")
+    con.unregister("changed_warnings")
+    return [Change(int(r.id), r.rule, r.subject, r.unit_code, r.grade, e,
+                   None if pd.isna(r.since) else pd.Timestamp(r.since).date(), r.detail)
+            for r, e in zip(rows.itertuples(index=False), events["event"])]
+
+
 def evaluate(con: duckdb.DuckDBPyConnection, as_of: dt.date, now: dt.datetime | None = None,
              settings: Settings | None = None) -> list[Change]:
-    """Evaluate every rule as of the end of `as_of` and bring the warnings table in line, in one transaction;
-    return what opened, changed grade or resolved."""
+    """Evaluate every rule as of the end of `as_of` and bring the warnings table in line, in one transaction
+    of a few set-based statements; return what opened, changed grade or resolved."""
     settings = settings or current()
     now = now or dt.datetime.now()
     found = conditions(con, as_of, settings)
+    incoming = pa.Table.from_pandas(found.astype({"since": "datetime64[s]"}), preserve_index=False)
     changes: list[Change] = []
     with store.transaction(con):
-        open_rows = con.execute(
-            "SELECT id, rule, subject, grade FROM warnings WHERE resolved_at IS NULL").fetchall()
-        current_open = {(rule, subject): (wid, grade) for wid, rule, subject, grade in open_rows}
-        seen = set()
-        for row in found.itertuples(index=False):
-            key = (row.rule, row.subject)
-            seen.add(key)
-            if key not in current_open:
-                wid = con.execute("SELECT nextval('warning_ids')").fetchone()[0]
-                con.execute("INSERT INTO warnings (id, rule, subject, unit_code, grade, since, detail, first_seen,"
-                            " last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            [wid, row.rule, row.subject, row.unit_code, row.grade, row.since, row.detail, now, now])
-                _event(con, wid, now, "new", row.grade, row.detail)
-                changes.append(Change(wid, row.rule, row.subject, row.unit_code, row.grade, "new", row.since,
-                                      row.detail))
-                continue
-            wid, grade = current_open[key]
-            if grade != row.grade:
-                change = "escalated" if _GRADE_ORDER[row.grade] > _GRADE_ORDER[grade] else "deescalated"
-                _event(con, wid, now, change, row.grade, row.detail)
-                changes.append(Change(wid, row.rule, row.subject, row.unit_code, row.grade, change, row.since,
-                                      row.detail))
-            con.execute("UPDATE warnings SET grade = ?, detail = ?, last_seen = ? WHERE id = ?",
-                        [row.grade, row.detail, now, wid])
-        for key, (wid, grade) in current_open.items():
-            if key in seen:
-                continue
-            con.execute("UPDATE warnings SET resolved_at = ? WHERE id = ?", [now, wid])
-            unit, since, detail = con.execute("SELECT unit_code, since, detail FROM warnings WHERE id = ?",
-                                              [wid]).fetchone()
-            _event(con, wid, now, "resolved", grade, detail)
-            changes.append(Change(wid, key[0], key[1], unit, grade, "resolved", since, detail))
+        con.register("incoming_conditions", incoming)
+        try:
+            regraded = queries.frame(con, "warnings_regraded")
+            opened = queries.frame(con, "warnings_open_new", now=now)
+            queries.rows(con, "warnings_refresh", now=now)
+            resolved = queries.frame(con, "warnings_resolve", now=now)
+        finally:
+            con.unregister("incoming_conditions")
+        changes += _record(con, opened, "new", now)
+        changes += _record(con, regraded, None, now)
+        changes += _record(con, resolved, "resolved", now)
     return changes
 
 
