@@ -36,9 +36,9 @@ from pipelines import cli, duty, queries, settings, store
 from pipelines.assessment import INDICATORS, Assessment, assess, previous_month_end, rank_changes
 from pipelines.export import write_cell
 from pipelines.settings import Settings, current
+from pipelines.vocabulary import WAN_PER_YI
 
 TITLE = "招商引资项目推进情况通报"
-WAN_PER_YI = 10000
 SUMMARY_SHEET = "通报汇总"
 # The workbook's sheets, in order; each section of the content names the sheet that holds it.
 SHEETS = (SUMMARY_SHEET, "单元排名", "分组排名", "两率", "需要关注", "得分明细")

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from pipelines.vocabulary import MILESTONES
+from pipelines.vocabulary import MILESTONES, WAN_PER_YI
 
 
 class Column(NamedTuple):
@@ -103,7 +103,7 @@ IGNORED_HEADERS = frozenset({"序号", "序", "No", "NO", "备注"})
 
 # Multipliers from the unit named in a header to the column's stored unit.
 SCALES: dict[str, dict[str, float]] = {
-    "money": {"万元": 1.0, "亿元": 10000.0, "元": 0.0001, "千元": 0.1},
+    "money": {"万元": 1.0, "亿元": float(WAN_PER_YI), "元": 0.0001, "千元": 0.1},
     "usd": {"万美元": 1.0, "亿美元": 10000.0, "美元": 0.0001, "千美元": 0.1},
     "area": {"亩": 1.0, "万亩": 10000.0},
 }

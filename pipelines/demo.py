@@ -36,7 +36,7 @@ from pipelines.columns import COLUMNS_BY_KIND, SCALES, split_header
 from pipelines.ingest import FileReport, ingest_file
 from pipelines.settings import Settings
 from pipelines.validate import month_end
-from pipelines.vocabulary import MANUFACTURING, MILESTONES, STATUSES
+from pipelines.vocabulary import MANUFACTURING, MILESTONES, STATUSES, WAN_PER_YI
 
 # ---------------------------------------------------------------------------------------------------------
 # The demo's knobs. Days are calendar days; money is 万元 unless a name says otherwise.
@@ -429,7 +429,7 @@ def _new_project(rng: random.Random, plan: Plan, unit: DemoUnit, lead: dt.date, 
         key=plan.key(), unit=unit.code, name=name or _name(rng, plan, product),
         chain=chain, industry=industry, total_wan=total,
         fixed_wan=float(round(total * rng.uniform(*FIXED_SHARE) / 10) * 10),
-        land_mu=(min(LAND_MAX_MU, round(total / 10000 * rng.uniform(*land_per_yi), 1))
+        land_mu=(min(LAND_MAX_MU, round(total / WAN_PER_YI * rng.uniform(*land_per_yi), 1))
                  if rng.random() < WITH_LAND else None),
         investor=investor, investor_uscc=None if foreign or rng.random() > WITH_USCC else _uscc(rng, region),
         investor_known=lead if rng.random() < INVESTOR_KNOWN_AT_LEAD else dt.date.max,
@@ -849,7 +849,7 @@ def _actuals(plan: Plan, year: int, latest: dict[int, dt.date] | None) -> dict[s
         row = out[p.unit]
         if "signed" in seen:
             row["signed_major"] += 1
-            row["signed_amount"] += p.total_wan / 10000
+            row["signed_amount"] += p.total_wan / WAN_PER_YI
             if p.industry == MANUFACTURING and p.total_wan >= plan.config.assessment.major_manufacturing_min_wan:
                 row["major_manufacturing"] += 1
         row["commenced"] += "commenced" in seen

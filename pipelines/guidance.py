@@ -11,8 +11,7 @@ import pandas as pd
 
 from pipelines import figures, queries
 from pipelines.settings import Settings, current
-
-_WAN_PER_YI = 10000
+from pipelines.vocabulary import WAN_PER_YI
 
 
 @dataclass
@@ -84,8 +83,8 @@ def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
         due = target * progress
         if unit == "亿元":
             lack = max(0.0, round(due - actual[item], 6))
-            message = (f"{label}距序时进度还差{lack / _WAN_PER_YI:.2f}亿元" if lack
-                       else f"{label}已达序时进度（{actual[item] / _WAN_PER_YI:.2f}/{target / _WAN_PER_YI:.2f}亿元）")
+            message = (f"{label}距序时进度还差{lack / WAN_PER_YI:.2f}亿元" if lack
+                       else f"{label}已达序时进度（{actual[item] / WAN_PER_YI:.2f}/{target / WAN_PER_YI:.2f}亿元）")
         else:
             lack = _ceil(due - actual[item])
             message = (f"{label}距序时进度还差{lack}个" if lack

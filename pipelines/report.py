@@ -14,6 +14,7 @@ import duckdb
 
 from pipelines import cli, settings, store
 from pipelines.assessment import assess
+from pipelines.vocabulary import WAN_PER_YI
 
 FIGURE_FIELDS = ("signed", "signed_amount_wan", "commenced", "in_stats", "completed", "production",
                  "commencement_rate", "stats_rate", "overdue_updates")
@@ -56,11 +57,11 @@ def _print_table(data: dict) -> None:
     for unit in data["units"]:
         mark = " 优秀" if unit["excellent"] else ""
         print(f"{unit['rank']:>4} {unit['group_rank']:>4} {unit['name']:<12} {unit['signed']:>4} "
-              f"{unit['signed_amount_wan'] / 10000:>10.2f} {unit['commenced']:>4} {unit['in_stats']:>4} "
+              f"{unit['signed_amount_wan'] / WAN_PER_YI:>10.2f} {unit['commenced']:>4} {unit['in_stats']:>4} "
               f"{unit['production']:>4} {_percent(unit['commencement_rate']):>7} {_percent(unit['stats_rate']):>7} "
               f"{unit['overdue_updates']:>4} {unit['score']:>7.2f}{mark}")
     overall = data["overall"]
-    print(f"全县：签约 {overall['signed']} 个，{overall['signed_amount_wan'] / 10000:.2f} 亿元；开工 {overall['commenced']}；"
+    print(f"全县：签约 {overall['signed']} 个，{overall['signed_amount_wan'] / WAN_PER_YI:.2f} 亿元；开工 {overall['commenced']}；"
           f"纳统 {overall['in_stats']}；投产 {overall['production']}；开工率 {_percent(overall['commencement_rate'])}；"
           f"纳统率 {_percent(overall['stats_rate'])}")
 

@@ -41,6 +41,9 @@ UNIT_KINDS: tuple[str, ...] = ("园区", "乡镇街道", "部门", "专班")
 
 YES_NO = {"是": True, "否": False}
 
+# Money is stored in 万元 and shown in 亿元 on screens and in the 通报.
+WAN_PER_YI = 10000
+
 
 class SizeBand(NamedTuple):
     label: str

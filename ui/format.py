@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-WAN_PER_YI = 10000
+from pipelines.vocabulary import WAN_PER_YI
 
 # The project library's columns, in display order: source column → header.
 LIBRARY_COLUMNS: dict[str, str] = {
