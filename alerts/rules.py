@@ -186,8 +186,7 @@ def _unit_frame(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(records, columns=CONDITION_COLUMNS)
 
 
-def rate_below_target(con, as_of, facts, settings) -> pd.DataFrame:
-    units = figures.unit_figures(con, as_of, settings=settings, facts=facts)
+def rate_below_target(con, as_of, units, settings) -> pd.DataFrame:
     labels = {"commencement_rate": "签约项目开工率", "stats_rate": "开工项目纳统率"}
     targets = {"commencement_rate": settings.figures.commencement_target,
                "stats_rate": settings.figures.stats_target}
@@ -204,9 +203,9 @@ def rate_below_target(con, as_of, facts, settings) -> pd.DataFrame:
     return _unit_frame(records)
 
 
-def behind_schedule(con, as_of, facts, settings) -> pd.DataFrame:
+def behind_schedule(con, as_of, units, settings) -> pd.DataFrame:
     w = settings.warnings
-    units = figures.unit_figures(con, as_of, settings=settings, facts=facts).set_index("code")
+    units = units.set_index("code")
     targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of)
     progress = figures.time_progress(as_of)
     records = []
@@ -241,14 +240,17 @@ CONDITIONS: dict[str, Callable[..., pd.DataFrame]] = {
 
 
 def conditions(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None) -> pd.DataFrame:
-    """Every rule's conditions holding at the end of `as_of`, one row per (rule, subject)."""
+    """Every rule's conditions holding at the end of `as_of`, one row per (rule, subject).
+
+    Project rules receive the live (not terminated) projects' facts; unit rules the unit figures, computed
+    once for both."""
     settings = settings or current()
     all_facts = figures.project_facts(con, as_of, settings)
-    live = all_facts[all_facts["status"] != "terminated"]
+    inputs = {"project": all_facts[all_facts["status"] != "terminated"],
+              "unit": figures.unit_figures(con, as_of, settings=settings, facts=all_facts)}
     frames = []
     for rule in RULES:
-        facts = live if rule.subject_kind == "project" else all_facts
-        frame = CONDITIONS[rule.id](con, as_of, facts, settings)
+        frame = CONDITIONS[rule.id](con, as_of, inputs[rule.subject_kind], settings)
         if len(frame):
             frames.append(frame)
     if not frames:
