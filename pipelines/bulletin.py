@@ -1,10 +1,12 @@
 """The monthly 通报 a bureau circulates (issue 3): the headline paragraph, every unit's figures, score and rank,
-the ranking per assessment group, the two rates against their targets, what needs attention and which units
-gained or lost points and why.
+the ranking per assessment group, the two rates against their targets, what needs attention, the red warnings
+and which units gained or lost points and why.
 
 The content is gathered once as plain data (`bulletin_content`: paragraphs and tables) and written either as
 the Word document (`bulletin_docx`) or as the Excel workbook of the same tables plus the score ledger
-(`bulletin_xlsx`), so the two always say the same thing. Every number comes from pipelines.assessment.
+(`bulletin_xlsx`), so the two always say the same thing. Every number comes from pipelines.assessment; the
+warnings are the conditions of alerts.rules holding as of the day (not the live warnings table, which only knows
+today).
 
 Usage: python -m pipelines.bulletin --as-of YYYY-MM-DD --out FILE.docx|FILE.xlsx [--db PATH]"""
 from __future__ import annotations
@@ -32,6 +34,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
+from alerts.rules import RED, RULE_BY_ID, RULES, conditions
 from pipelines import cli, duty, queries, settings, store
 from pipelines.assessment import INDICATORS, Assessment, assess, previous_month_end, rank_changes
 from pipelines.export import write_cell
@@ -41,7 +44,7 @@ from pipelines.vocabulary import WAN_PER_YI
 TITLE = "招商引资项目推进情况通报"
 SUMMARY_SHEET = "通报汇总"
 # The workbook's sheets, in order; each section of the content names the sheet that holds it.
-SHEETS = (SUMMARY_SHEET, "单元排名", "分组排名", "两率", "需要关注", "得分明细")
+SHEETS = (SUMMARY_SHEET, "单元排名", "分组排名", "两率", "需要关注", "红色预警", "得分明细")
 NO_VALUE = "—"
 
 # The headline's clause for each ledger indicator that has an annual target: what is counted and its unit.
@@ -62,7 +65,7 @@ class NoUnits(ValueError):
 @dataclass(frozen=True)
 class Column:
     header: str
-    kind: str = "text"  # text / count / amount (亿元) / points / delta (signed points) / percent / number
+    kind: str = "text"  # text / count / amount (亿元) / points / delta (signed points) / percent / number / date
 
 
 @dataclass(frozen=True)
@@ -79,12 +82,14 @@ class Table:
 @dataclass(frozen=True)
 class Section:
     """A headed part of the 通报: paragraphs (str) and tables in reading order, and the sheet that holds it.
-    `in_document` is False for what only the workbook carries (the whole ledger)."""
+    `in_document` is False for what only the workbook carries (the whole ledger); `landscape` turns the Word
+    page sideways for a table of long texts that would wrap on every line of a portrait page."""
 
     heading: str
     sheet: str
     blocks: list = field(default_factory=list)
     in_document: bool = True
+    landscape: bool = False
 
 
 @dataclass(frozen=True)
@@ -278,6 +283,37 @@ def _attention_section(result: Assessment, stale: pd.DataFrame, projects: pd.Dat
     return Section("需要关注", "需要关注", [red_table, overdue_table, stale_table])
 
 
+def _warnings_section(found: pd.DataFrame, projects: pd.DataFrame, unit_names: dict[str, str],
+                      as_of: dt.date) -> Section:
+    """The red warnings holding as of the day, one line each by unit and rule (oldest first), after a count by
+    rule and the number of yellow ones, which are not listed."""
+    red = found[found["grade"] == RED]
+    yellow = len(found) - len(red)
+    rule_order = {rule.id: i for i, rule in enumerate(RULES)}
+    names = dict(zip(projects["project_code"], projects["project_name"]))
+    ordered = red.assign(order=red["rule"].map(rule_order)).sort_values(["unit_code", "order", "since", "subject"])
+    rows = []
+    for _, w in ordered.iterrows():
+        rule = RULE_BY_ID[w["rule"]]
+        unit = unit_names.get(w["unit_code"], w["unit_code"])
+        subject = unit if rule.subject_kind == "unit" else names.get(w["subject"], w["subject"])
+        since = None if rule.subject_kind == "unit" else w["since"]  # unit rules do not know it
+        # The detail opens with the subject's name, which the row already shows.
+        rows.append((unit, rule.name, subject, since, str(w["detail"]).removeprefix(subject).removeprefix("：")))
+    unlisted = f"另有黄色预警{yellow}条，不在此列出。" if yellow else "没有黄色预警。"
+    if not rows:
+        return Section("红色预警", "红色预警", [f"截至{_day_phrase(as_of)}，全县没有红色预警；{unlisted}"])
+    counts = red["rule"].value_counts()
+    by_rule = "、".join(f"{rule.name}{counts[rule.id]}条" for rule in RULES if rule.id in counts)
+    summary = (f"截至{_day_phrase(as_of)}，全县有红色预警{len(rows)}条，涉及{red['unit_code'].nunique()}个单元"
+               f"（{by_rule}），逐条列于下表；{unlisted}")
+    columns = (Column("单元"), Column("预警规则"), Column("对象"), Column("持续自", "date"), Column("说明"))
+    unit_rules = "、".join(rule.name for rule in RULES if rule.subject_kind == "unit")
+    note = (f"注：按单元、预警规则排列；持续自为该情形首次达到黄色预警标准的日期，{unit_rules}按统计日的数据判断，"
+            f"不列持续自。")
+    return Section("红色预警", "红色预警", [summary, Table("", columns, rows), note], landscape=True)
+
+
 def _score_change_section(result: Assessment, previous: Assessment) -> Section:
     keys = ["unit_code", "item"]
     now = result.ledger[[*keys, "label", "points"]]
@@ -335,6 +371,7 @@ def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Set
         _rates_section(result, config),
         _group_section(result, changes["group_rank_change"]),
         _attention_section(result, stale, projects, unit_names, config),
+        _warnings_section(conditions(con, as_of, config), projects, unit_names, as_of),
     ]
     if compared:
         sections.append(_score_change_section(result, assess(con, previous_month_end(as_of), config)))
@@ -531,7 +568,8 @@ def render_docx(bulletin: Bulletin) -> bytes:
     _paragraph(document, bulletin.headline)
     shown_sections = [s for s in bulletin.sections if s.in_document]
     for number, section in zip(_CHINESE_NUMERALS, shown_sections):
-        landscape = any(isinstance(b, Table) and len(b.columns) > _WIDE_TABLE for b in section.blocks)
+        landscape = section.landscape or any(isinstance(b, Table) and len(b.columns) > _WIDE_TABLE
+                                             for b in section.blocks)
         if landscape != (document.sections[-1].orientation == WD_ORIENT.LANDSCAPE):
             _page(document.add_section(WD_SECTION.NEW_PAGE), landscape)
         document.add_heading(f"{number}、{section.heading}", level=1)
@@ -554,7 +592,7 @@ def bulletin_docx(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settin
 # ---------------------------------------------------------------------------------------------- Excel (.xlsx)
 
 _NUMBER_FORMATS = {"count": "0", "amount": "0.00", "points": "0.00", "delta": "+0.00;-0.00;0.00",
-                   "percent": "0.0%", "number": "General"}
+                   "percent": "0.0%", "number": "General", "date": "@"}  # dates are written as YYYY-MM-DD text
 _PARAGRAPH_COLUMNS = 8  # paragraphs are merged across this many columns and wrapped
 _MAX_WIDTH, _MIN_WIDTH, _HEADER_WIDTH = 40, 6, 14  # column widths, in characters
 _DEFAULT_WIDTH = 9  # a column no table sets is Excel's default width, about 8.43 characters

@@ -9,8 +9,10 @@ import zipfile
 
 import docx
 import pytest
+from docx.enum.section import WD_ORIENT
 from python_calamine import CalamineWorkbook
 
+from alerts.evaluate import evaluate, open_warnings
 from pipelines.bulletin import SHEETS, NoUnits, Table, bulletin_content, bulletin_docx, bulletin_xlsx
 from pipelines.export import safe_text
 from tests.factories import project, snapshot
@@ -128,6 +130,37 @@ def test_attention(county):
     assert tables["目前仍未报送进展的项目"].rows == [("城西街道", "S", "S项目", 1, "2024-05")]
 
 
+RED_WARNING_HEADERS = ["单元", "预警规则", "对象", "持续自", "说明"]
+RED_WARNINGS_JUNE = [  # U01 before U02; within a unit by rule, then oldest first; unit rules have no 持续自
+    ("经济开发区", "开工未纳统", "G项目", dt.date(2022, 2, 1), "开工于 2022-01-01，已 29 个月"),
+    ("经济开发区", "开工未纳统", "F项目", dt.date(2024, 4, 1), "开工于 2024-03-01，已 3 个月"),
+    ("经济开发区", "开工未纳统", "A项目", dt.date(2024, 5, 1), "开工于 2024-04-01，已 2 个月"),
+    ("经济开发区", "开工率/纳统率未达标", "经济开发区", None, "签约项目开工率 33.3%（1/3），目标 75%"),
+    ("城东街道", "落后序时进度", "城东街道", None, "新投产项目数完成 0.0%，落后序时进度 50.0 个百分点"),
+]
+
+
+def test_red_warnings_as_of_the_day(county):
+    """The red conditions of 06-30, counted by rule, with the two yellow ones (S one month stale, B signed 3
+    months ago) only counted — even after a July evaluation has made S red in the live warnings table."""
+    evaluate(county, dt.date(2024, 7, 31))
+    assert ("stale_update", "S", "red") in set(open_warnings(county)[["rule", "subject", "grade"]].itertuples(
+        index=False, name=None))
+    summary, table, note = _section(bulletin_content(county, AS_OF), "红色预警").blocks
+    assert summary == ("截至6月底，全县有红色预警5条，涉及2个单元（开工未纳统3条、开工率/纳统率未达标1条、落后序时进度1条），"
+                       "逐条列于下表；另有黄色预警2条，不在此列出。")
+    assert [c.header for c in table.columns] == RED_WARNING_HEADERS
+    assert table.rows == RED_WARNINGS_JUNE
+    assert note.startswith("注：按单元、预警规则排列；持续自为该情形首次达到黄色预警标准的日期")
+
+
+def test_no_red_warnings(county):
+    """At the end of February nothing is reported yet: only the seven targets behind 序时进度 by less than 30
+    points (yellow) hold, so the section says so in one paragraph, without a table."""
+    section = _section(bulletin_content(county, dt.date(2024, 2, 29)), "红色预警")
+    assert section.blocks == ["截至2月底，全县没有红色预警；另有黄色预警7条，不在此列出。"]
+
+
 def test_score_changes_name_the_items_that_moved(county):
     """Against 05-31: U01 −1.00 → 89.04 (deduction unchanged, so not named), U02 0 → 85.35 (weights scaled
     to 100 without a 签约金额 target), U03 0 → −0.50 by S's overdue May update."""
@@ -175,12 +208,21 @@ def test_docx_has_unit_table_with_ranks_and_scores(county):
         ("2", "城东街道", "50.0%", "85.35", "↓1", "优秀"),
         ("3", "城西街道", "—", "-0.50", "↓1", ""),
     ]
+    warnings = next(t for t in _docx_tables(data) if t[0] == RED_WARNING_HEADERS)
+    assert [tuple(r) for r in warnings[1:]] == [
+        (unit, rule, subject, "—" if since is None else f"{since:%Y-%m-%d}", detail)
+        for unit, rule, subject, since, detail in RED_WARNINGS_JUNE]
+    assert "五、红色预警" in [p.text for p in document.paragraphs]
+    # Title page, then unit table and rates (wide tables), group ranking and attention, red warnings, score changes.
+    assert [s.orientation for s in document.sections] == [
+        WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
     assert document.styles["Normal"].element.rPr.rFonts.get(
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "仿宋"
 
 
 def test_xlsx_sheets_and_values(county):
-    """The workbook has the six sheets; the unit table and the ledger hold numbers as numbers."""
+    """The workbook has the seven sheets; the unit table and the ledger hold numbers as numbers; the red
+    warnings sheet lists the same lines as the document."""
     book = CalamineWorkbook.from_filelike(io.BytesIO(bulletin_xlsx(county, AS_OF)))
     assert book.sheet_names == list(SHEETS)
     ranking = book.get_sheet_by_name("单元排名").to_python()
@@ -195,6 +237,11 @@ def test_xlsx_sheets_and_values(county):
     assert len(rows) == 24  # 3 units × (6 indicators + 加分 + 扣分)
     assert rows[("U01", "扣分")][3:] == [2, "次", "—", -1, "H@2024-03、H@2024-04"]
     assert rows[("U02", "签约金额")][6] == "—"  # no target: left out
+    warnings = book.get_sheet_by_name("红色预警").to_python()
+    header = warnings.index(RED_WARNING_HEADERS)
+    assert warnings[header + 1:header + 6] == [
+        [unit, rule, subject, "—" if since is None else f"{since:%Y-%m-%d}", detail]
+        for unit, rule, subject, since, detail in RED_WARNINGS_JUNE]
     summary = book.get_sheet_by_name("通报汇总").to_python()
     assert summary[0][0] == "招商引资项目推进情况通报（2024年6月）"
     assert bulletin_content(county, AS_OF).headline in [row[0] for row in summary]
