@@ -1,18 +1,201 @@
-"""The HTTP API served beside the pages (st.App routes)."""
+"""The HTTP API served beside the pages (st.App routes).
+
+- `GET /api/health` — liveness and what the server holds (schema version, counts, open warnings, the scheduler).
+  No token: it names no project, unit or person, and monitoring polls it.
+- `GET /api/report?as_of=YYYY-MM-DD` — the report of DOMAIN §9 as of that day. A unit token gets only its own
+  unit under "units"; "overall" stays the county's, which the 通报 publishes to every unit anyway.
+- `POST /api/submissions` — a workbook as multipart field `file` (optional `period`, `unit`, and for admins
+  `received_at`), loaded as the token's user; the answer is `{"files": [FileReport]}`, exactly what
+  `python -m pipelines.ingest --json` prints. A unit token's rows of another unit come back rejected.
+- `POST /api/login`, `POST /api/logout` — the pages' session cookie (auth_routes).
+
+The report and submissions need `Authorization: Bearer zsk_…` (a token from pipelines.tokens). Every refusal is
+JSON `{"error": code, "message": 中文说明}`: 401 missing/invalid token, 403 not allowed, 400 bad input, 413 too
+large. Database work runs in a worker thread on its own cursor, off the event loop."""
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import shutil
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Message, Receive
 
-from pipelines import state, store
+from alerts import scheduler
+import auth_routes
+from pipelines import ingest, report, settings, state, store, tokens
+from pipelines.access import Actor
+from pipelines.cells import CellProblem, parse_period
+
+# Room in a request body for the multipart boundaries, part headers and the small fields around the file.
+_ENVELOPE_BYTES = 64 * 1024
+_FORM_FIELDS = ("period", "unit", "received_at")
 
 
 async def health(_request: Request) -> JSONResponse:
-    """Liveness plus what the server holds: schema version and how much data is loaded."""
+    """Liveness plus what the server holds: schema version, how much data is loaded, how many warnings are open,
+    and the scheduler (running, its jobs' next runs, the latest runs)."""
     with store.cursor() as cur:
         facts = state.store_facts(cur)
-    return JSONResponse({"status": "ok", **facts})
+        open_warnings = cur.execute("SELECT count(*) FROM warnings WHERE resolved_at IS NULL").fetchone()[0]
+        jobs = scheduler.status(cur)
+    return JSONResponse({"status": "ok", **facts, "open_warnings": open_warnings, "scheduler": jobs})
 
 
-ROUTES = [Route("/api/health", health, methods=["GET"])]
+class _Refused(Exception):
+    """A request the API will not serve: the HTTP status, an English error code and the reason in Chinese."""
+
+    def __init__(self, status: int, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+
+    def response(self) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if self.status == 401 else None
+        return JSONResponse({"error": self.error, "message": self.message}, status_code=self.status, headers=headers)
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _Refused(401, "missing_token", "缺少 API 令牌：请求头须带 Authorization: Bearer zsk_…（令牌由管理员创建）")
+    return token.strip()
+
+
+def _token_actor(token: str, client: str | None) -> Actor | None:
+    with store.cursor() as cur:
+        return tokens.resolve(cur, token, client=client)
+
+
+def _with_token(handler: Callable[[Request, Actor], Awaitable[JSONResponse]]) -> Callable[[Request], Awaitable[JSONResponse]]:
+    """The route: `handler` called with the user of the request's bearer token; 401 without a valid token, and
+    any refusal answered as its JSON."""
+    @functools.wraps(handler)
+    async def route(request: Request) -> JSONResponse:
+        try:
+            client = request.client.host if request.client else None
+            actor = await run_in_threadpool(_token_actor, _bearer(request), client)
+            if actor is None:
+                raise _Refused(401, "invalid_token", "API 令牌无效、已撤销或已过期，或其用户已停用")
+            return await handler(request, actor)
+        except _Refused as refused:
+            return refused.response()
+    return route
+
+
+def _scoped_report(as_of: dt.date, actor: Actor) -> dict:
+    """The §9 report as of `as_of` as this user may read it: a unit user's own unit only; every unit otherwise."""
+    with store.cursor() as cur:
+        data = report.report(cur, as_of)
+    if actor.unit_scope is not None:
+        data["units"] = [unit for unit in data["units"] if unit["code"] == actor.unit_scope]
+    return data
+
+
+@_with_token
+async def report_route(request: Request, actor: Actor) -> JSONResponse:
+    """The report of DOMAIN §9 as of the query's `as_of` day."""
+    try:
+        as_of = dt.date.fromisoformat(request.query_params.get("as_of", ""))
+    except ValueError:
+        raise _Refused(400, "bad_as_of", "as_of 须为 YYYY-MM-DD 格式的日期，如 /api/report?as_of=2024-11-30") from None
+    return JSONResponse(await run_in_threadpool(_scoped_report, as_of, actor))
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _capped(receive: Receive, limit: int) -> Receive:
+    """The request's body channel, stopping once more than `limit` bytes have come (a client may send no
+    Content-Length, or a false one)."""
+    received = 0
+
+    async def capped() -> Message:
+        nonlocal received
+        message = await receive()
+        received += len(message.get("body", b""))
+        if received > limit:
+            raise _BodyTooLarge
+        return message
+    return capped
+
+
+def _options(form: FormData, actor: Actor) -> dict:
+    """ingest_file's keyword arguments from the form's optional fields: period (a month), unit (code or name),
+    received_at (a day or moment; admins only, for back-filling)."""
+    given = {name: str(form[name]).strip() for name in _FORM_FIELDS if str(form.get(name) or "").strip()}
+    options: dict = {"unit_code": given.get("unit")}
+    try:
+        options["period"] = parse_period(given["period"]) if "period" in given else None
+    except CellProblem as problem:
+        raise _Refused(400, "bad_period", f"period：{problem}") from None
+    if "received_at" in given and actor.role != "admin":
+        raise _Refused(403, "received_at_admin_only", "只有管理员可以指定收到时间（received_at）")
+    try:
+        options["received_at"] = dt.datetime.fromisoformat(given["received_at"]) if "received_at" in given else None
+    except ValueError:
+        raise _Refused(400, "bad_received_at", "received_at 须为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM 格式") from None
+    return options
+
+
+def _file_name(upload: UploadFile) -> str:
+    # Old browsers send the client's whole path; the report names the file as the user knows it.
+    return (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1] or "未命名文件"
+
+
+def _ingest(upload: UploadFile, actor: Actor, options: dict) -> dict:
+    """Load the uploaded workbook as `actor`: its FileReport as JSON."""
+    file_name = _file_name(upload)
+    suffix = Path(file_name).suffix.lower()  # the reader tells CSV from the rest by it
+    with tempfile.TemporaryDirectory(prefix="zs-upload-") as folder:
+        path = Path(folder) / ("upload" + (suffix if suffix[1:].isalnum() else ""))
+        with path.open("wb") as copy:
+            shutil.copyfileobj(upload.file, copy)
+        with store.cursor() as cur:
+            return ingest.ingest_file(cur, path, actor, file_name=file_name, **options).as_json()
+
+
+@_with_token
+async def submissions(request: Request, actor: Actor) -> JSONResponse:
+    """Load one workbook sent as multipart field `file`, answering like `python -m pipelines.ingest --json`."""
+    if not actor.may_submit:
+        raise _Refused(403, "may_not_submit", "领导账户只能查看，不能报送数据")
+    limit_mb = settings.current().ingest.max_file_mb
+    limit = limit_mb * (1 << 20)  # as the workbook reader counts it
+    too_large = _Refused(413, "file_too_large", f"文件超过上限 {limit_mb:g}MB，请分批上传")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + _ENVELOPE_BYTES:
+        raise too_large
+    body = Request(request.scope, _capped(request.receive, int(limit) + _ENVELOPE_BYTES))
+    try:
+        form = await body.form(max_files=1, max_fields=len(_FORM_FIELDS))
+    except _BodyTooLarge:
+        raise too_large from None
+    except HTTPException as bad:  # malformed multipart, too many fields or files
+        raise _Refused(400, "bad_form", f"无法读取上传内容：{bad.detail}") from None
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise _Refused(400, "missing_file", "请以 multipart/form-data 的 file 字段上传工作簿")
+        if upload.size is not None and upload.size > limit:
+            raise too_large
+        answer = await run_in_threadpool(_ingest, upload, actor, _options(form, actor))
+    finally:
+        await form.close()
+    return JSONResponse({"files": [answer]})
+
+
+ROUTES = [
+    Route("/api/health", health, methods=["GET"]),
+    Route("/api/report", report_route, methods=["GET"]),
+    Route("/api/submissions", submissions, methods=["POST"]),
+    *auth_routes.ROUTES,
+]

@@ -10,17 +10,24 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
+import auth_routes
+from alerts import scheduler
 from pipelines import settings, store
+from ui import auth
 
 
 @asynccontextmanager
 async def lifespan(_app):
-    """Open the database for this process on start; checkpoint and close it on shutdown."""
+    """Open the database for this process and start its scheduler; on shutdown stop the scheduler (waiting for a
+    running job), then checkpoint and close the database."""
     path = settings.db_path()
     store.open_for_process(path)
     try:
+        auth_routes.first_start()
+        scheduler.start()
         yield {"db_path": str(path)}
     finally:
+        scheduler.shutdown()
         store.close_for_process()
 
 
@@ -30,12 +37,47 @@ def _routes() -> list:
     return ROUTES
 
 
+# The screens: file, title, icon, URL path, menu section, the roles that may open them, shown in the menu.
+# A role not listed does not get the page registered at all (its URL falls back to the landing page), and every
+# page checks the user again where it reads data.
+_ALL = frozenset({"admin", "leader", "unit"})
+PAGES = (
+    ("pages/cockpit.py", "领导驾驶舱", "📊", "cockpit", "看板", frozenset({"admin", "leader"}), True),
+    ("pages/unit.py", "单元看板", "🏠", "unit", "看板", _ALL, True),
+    ("pages/ranking.py", "考核排名", "🏆", "ranking", "看板", _ALL, True),
+    ("pages/submit.py", "数据填报", "📤", "submit", "工作台", frozenset({"admin", "unit"}), True),
+    ("pages/projects.py", "项目库", "🗂️", "projects", "工作台", _ALL, True),
+    ("pages/warnings.py", "预警中心", "🚨", "warnings", "工作台", _ALL, True),
+    ("pages/admin.py", "系统管理", "⚙️", "admin", "管理", frozenset({"admin"}), True),
+)
+
+
+def _pages(role: str | None) -> dict[str, list]:
+    """The pages of a role by menu section; logged out (None): every page, so that a bookmarked URL shows the
+    login screen instead of "page not found"."""
+    sections: dict[str, list] = {}
+    for file, title, icon, url_path, section, roles, listed in PAGES:
+        if role is None or role in roles:
+            sections.setdefault(section, []).append(st.Page(file, title=title, icon=icon, url_path=url_path,
+                                                            visibility="visible" if listed else "hidden"))
+    return sections
+
+
 def _navigation() -> None:
     st.set_page_config(page_title="招引智控", page_icon="📈", layout="wide")
-    page = st.navigation([
-        st.Page("pages/projects.py", title="项目库", icon="🗂️", url_path="projects", default=True),
-    ])
-    page.run()
+    actor = auth.current_actor()
+    sections = _pages(actor and actor.role)
+    pages = [page for section in sections.values() for page in section]
+
+    def home() -> None:
+        # "/" sends each role to its landing page; every page keeps its own URL (the default page is only "/").
+        landing = auth_routes.landing_path(auth.require_actor()).strip("/")
+        st.switch_page(next(p for p in pages if p.url_path == landing))
+
+    if actor is not None:
+        auth.account_box(actor)
+    home_page = st.Page(home, title="首页", url_path="home", default=True, visibility="hidden")
+    st.navigation({"": [home_page], **sections}, position="sidebar" if actor else "hidden").run()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ step) sees only what changed."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -17,6 +19,8 @@ from alerts.rules import RULE_BY_ID, conditions
 from pipelines import queries, store
 from pipelines.settings import Settings, current
 
+# Evaluations in one process never overlap (the scheduler's jobs, a load's evaluation and the CLI may coincide).
+_evaluation_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,16 @@ class Change:
     since: dt.date | None
     detail: str
 
-    def as_event(self) -> dict:
+    def as_event(self, unit_name: str | None = None) -> dict:
         return {"rule": self.rule, "rule_name": RULE_BY_ID[self.rule].name, "subject": self.subject,
-                "unit": self.unit_code, "grade": self.grade, "change": self.change,
+                "unit": self.unit_code, "unit_name": unit_name, "grade": self.grade, "change": self.change,
                 "since": self.since.isoformat() if self.since else None, "detail": self.detail}
+
+
+def change_events(con: duckdb.DuckDBPyConnection, changes: Sequence[Change]) -> list[dict]:
+    """The changes as the events notification takes, with their units' names."""
+    names = dict(con.execute("SELECT code, name FROM units").fetchall())
+    return [c.as_event(names.get(c.unit_code)) for c in changes]
 
 
 def _event(con: duckdb.DuckDBPyConnection, warning_id: int, now: dt.datetime, event: str, grade: str,
@@ -65,7 +75,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, as_of: dt.date, now: dt.datetime | 
     found = conditions(con, as_of, settings)
     incoming = pa.Table.from_pandas(found.astype({"since": "datetime64[s]"}), preserve_index=False)
     changes: list[Change] = []
-    with store.transaction(con):
+    with _evaluation_lock, store.transaction(con):
         con.register("incoming_conditions", incoming)
         try:
             regraded = queries.frame(con, "warnings_regraded")
@@ -94,5 +104,7 @@ def acknowledge(con: duckdb.DuckDBPyConnection, warning_id: int, who: str, note:
 
 
 def open_warnings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every open warning: rule, subject, unit, grade, since, detail, first and last seen, acknowledgement."""
-    return con.execute("SELECT * FROM warnings WHERE resolved_at IS NULL ORDER BY rule, subject").df()
+    """Every open warning: rule, subject, unit (code and unit_name), grade, since, detail, first and last seen,
+    acknowledgement."""
+    return con.execute("SELECT w.*, u.name AS unit_name FROM warnings w LEFT JOIN units u ON u.code = w.unit_code "
+                       "WHERE w.resolved_at IS NULL ORDER BY w.rule, w.subject").df()

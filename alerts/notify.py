@@ -56,7 +56,7 @@ class Channel:
 class Message:
     """What one channel receives: a title, a summary line, one line per item, and the event keys it carries."""
 
-    kind: str                              # "events" or "digest"
+    kind: str                              # "events", "digest" or "test"
     title: str
     summary: str
     lines: tuple[str, ...]
@@ -116,9 +116,11 @@ def events_message(events: Sequence[dict], now: dt.datetime | None = None) -> Me
                    tuple(_event_key(e) for e in items))
 
 
-def digest(warnings: Sequence[dict], now: dt.datetime | None = None) -> Message:
-    """The leaders' daily digest: how many warnings are open, red and yellow, and each one, red first.
-    Takes open warnings as alerts.check prints them (names optional) or change events."""
+def digest(warnings: Sequence[dict], now: dt.datetime | None = None, unreported: Sequence[str] = (),
+           period: dt.date | None = None) -> Message:
+    """The leaders' daily digest: how many warnings are open, red and yellow, and each one, red first; then the
+    units (names) whose report for `period`, already due, has not arrived. Takes open warnings as alerts.check
+    prints them (names optional) or change events."""
     now = now or dt.datetime.now()
     items = tuple(sorted(warnings, key=_grade_order))
     grades = collections.Counter(w.get("grade") for w in items)
@@ -128,6 +130,8 @@ def digest(warnings: Sequence[dict], now: dt.datetime | None = None) -> Message:
                    f"涉及 {len(units)} 个招商单元。")
     else:
         summary = "当前没有未解除的预警。"
+    if unreported and period:
+        summary += f"{period.year}年{period.month}月进展已过报送截止日仍未报送的单元（{len(unreported)}个）：{'、'.join(unreported)}。"
     return Message("digest", f"招引智控每日预警汇总（{now:%Y-%m-%d}）", summary, tuple(_line(w) for w in items), items,
                    (("digest", now.date().isoformat(), "digest"),))
 
@@ -333,8 +337,26 @@ def deliver(con: duckdb.DuckDBPyConnection, events: Sequence[dict], settings: Se
 
 
 def deliver_digest(con: duckdb.DuckDBPyConnection, warnings: Sequence[dict], settings: Settings,
-                   now: dt.datetime | None = None, sleep: Callable[[float], None] = time.sleep) -> dict:
-    """Send the daily digest of these open warnings to every enabled 'leaders' channel; same summary as deliver()."""
-    message = digest(warnings, now)
+                   now: dt.datetime | None = None, sleep: Callable[[float], None] = time.sleep,
+                   unreported: Sequence[str] = (), period: dt.date | None = None) -> dict:
+    """Send the daily digest of these open warnings (and the units not yet reported for `period`) to every enabled
+    'leaders' channel; same summary as deliver()."""
+    message = digest(warnings, now, unreported, period)
     targets = [(channel, message) for channel in channels(con) if channel.audience == "leaders"]
     return _deliver_to(con, targets, settings.notify, sleep)
+
+
+def deliver_test(con: duckdb.DuckDBPyConnection, channel_id: int, settings: Settings,
+                 now: dt.datetime | None = None, sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Send a short test message to one channel, enabled or not (发送测试消息 on the administration screen), logged
+    under rule 'test'; same summary as deliver(), dry-run included. LookupError for an unknown channel."""
+    now = now or dt.datetime.now()
+    row = con.execute("SELECT id, name, kind, target, secret, audience, unit_code FROM notification_channels "
+                      "WHERE id = ?", [channel_id]).fetchone()
+    if row is None:
+        raise LookupError(f"通知渠道 {channel_id} 不存在")
+    channel = Channel(*row)
+    message = Message("test", "招引智控测试消息",
+                      f"通知渠道“{channel.name}”可以收到招引智控的预警通知。{now:%Y-%m-%d %H:%M} 由系统管理页面发送。",
+                      (), (), (("test", str(channel.id), "test"),))
+    return _deliver_to(con, [(channel, message)], settings.notify, sleep)

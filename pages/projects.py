@@ -5,8 +5,10 @@ import streamlit as st
 
 from pipelines import state
 from pipelines.vocabulary import INDUSTRIES, MILESTONES, SIZE_BANDS, STATUSES
-from ui import data, format
+from ui import auth, data, format
 
+actor = auth.require_actor()
+scope = actor.unit_scope  # a unit user reads only its own unit, whatever the filters say
 st.title("项目库")
 facts = data.facts()
 if not facts["projects"]:
@@ -19,7 +21,8 @@ as_of = top[0].date_input("截至日期", value=today, max_value=today, format="
 text = top[1].text_input("搜索", placeholder="项目名称、编号或投资方")
 register = data.unit_register(facts["data_version"])
 unit_names = dict(zip(register["code"], register["name"]))
-units = top[2].multiselect("招商单元", list(unit_names), format_func=lambda c: unit_names[c], placeholder="全部单元")
+units = top[2].multiselect("招商单元", [scope] if scope else list(unit_names), default=[scope] if scope else None,
+                          format_func=lambda c: unit_names[c], placeholder="全部单元")
 
 row = st.columns(4)
 stage_labels = {m.id: m.label for m in MILESTONES}
@@ -28,7 +31,7 @@ industries = row[1].multiselect("产业类别", list(INDUSTRIES), placeholder="�
 bands = row[2].multiselect("规模档次", [b.label for b in SIZE_BANDS], placeholder="全部规模")
 statuses = row[3].multiselect("项目状态", list(STATUSES), format_func=STATUSES.get, placeholder="全部状态")
 
-projects = data.projects_as_of(as_of, None, facts["data_version"])
+projects = data.projects_as_of(as_of, scope, facts["data_version"])
 shown = state.filter_projects(projects, units=units, stages=stages, industries=industries, size_bands=bands,
                               statuses=statuses, text=text)
 summary = state.library_summary(shown)

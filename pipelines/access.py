@@ -19,6 +19,11 @@ class Actor:
             raise ValueError("a unit user has exactly one unit; other roles have none")
 
     @property
+    def unit_scope(self) -> str | None:
+        """The one unit whose projects, submissions and warnings this actor may read; None: every unit."""
+        return self.unit_code if self.role == "unit" else None
+
+    @property
     def may_submit(self) -> bool:
         return self.role in ("admin", "unit")
 

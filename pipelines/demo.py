@@ -29,7 +29,7 @@ import duckdb
 import xlsxwriter
 import xlwt
 
-from pipelines import settings, store
+from pipelines import settings, store, users
 from pipelines.access import Actor
 from pipelines.cells import EXCEL_EPOCH, CellProblem, parse_period, uscc_check_char
 from pipelines.columns import COLUMNS_BY_KIND, SCALES, split_header
@@ -1221,7 +1221,9 @@ def main(argv: list[str] | None = None, now: dt.datetime | None = None) -> int:
         plan = plan_county(clock, config)
         uploads = write_workbooks(plan, args.out)
         reports = load_workbooks(con, uploads, config)
+        accounts = users.create_demo_accounts(con, DEMO_ACTOR)
         print(summary(con, reports, clock, db, args.out, time.perf_counter() - started))
+        print(f"  演示账号：{'、'.join(accounts)}，密码均为 {users.DEMO_PASSWORD}")
     finally:
         con.close()
     return 0

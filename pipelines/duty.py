@@ -1,8 +1,9 @@
 """The monthly update duty (DOMAIN §6): overdue updates, charged to units, and projects currently stale.
 
 One implementation serves the assessment's deductions and the stale-update warning: the rule is computed in SQL
-together with every project's as-of state (pipelines/sql/project_facts.sql, column `overdue_months`, a bitmask
-over a window of report months), and this module turns those bits into (project, month) rows."""
+together with every project's as-of state (pipelines/sql/project_facts.sql: `overdue_months`, a bitmask over a
+window of report months, and `months_behind` since `reported_until`), and this module turns those into
+(project, month) rows and stale projects."""
 from __future__ import annotations
 
 import datetime as dt
@@ -36,13 +37,15 @@ def last_due_period(as_of: dt.date, due_day: int) -> dt.date:
 
 
 def duty_params(as_of: dt.date, first_period: dt.date, settings: Settings | None = None) -> dict:
-    """The parameters with which project_facts.sql judges the update duty as of `as_of` for the report months
-    from `first_period` to the last one already due, at most WINDOW_MONTHS of them: due_day, first_period,
-    last_period (an empty window when nothing from `first_period` on is due yet)."""
+    """The parameters with which project_facts.sql judges the update duty as of `as_of`: due_day, last_due (the
+    last report month already due) and the window of months whose overdue updates it marks, from
+    `first_period` to last_due but at most WINDOW_MONTHS of them: first_period, last_period (an empty window
+    when nothing from `first_period` on is due yet)."""
     due_day = (settings or current()).duty.due_day
     first = first_period.replace(day=1)
-    last = min(last_due_period(as_of, due_day), add_months(first, WINDOW_MONTHS - 1))
-    return {"due_day": due_day, "first_period": first, "last_period": last}
+    last_due = last_due_period(as_of, due_day)
+    last = min(last_due, add_months(first, WINDOW_MONTHS - 1))
+    return {"due_day": due_day, "first_period": first, "last_period": last, "last_due": last_due}
 
 
 def overdue_pairs(facts: pd.DataFrame, first_period: dt.date, due_day: int) -> pd.DataFrame:
@@ -56,7 +59,7 @@ def overdue_pairs(facts: pd.DataFrame, first_period: dt.date, due_day: int) -> p
     picked = owing[rows]
     months = np.datetime64(first_period.replace(day=1), "M") + offsets
     periods = months.astype("datetime64[s]")
-    last_reported = facts["last_period"].to_numpy().astype("datetime64[s]")[picked]
+    reported_until = facts["reported_until"].to_numpy().astype("datetime64[s]")[picked]
 
     def column(name: str) -> pd.Series:
         return facts[name].take(picked).reset_index(drop=True)
@@ -67,7 +70,7 @@ def overdue_pairs(facts: pd.DataFrame, first_period: dt.date, due_day: int) -> p
         "unit_code": column("unit_code"),
         "period": periods,
         "due_date": (months + 1).astype("datetime64[s]") + np.timedelta64(due_day - 1, "D"),
-        "received": periods <= last_reported,
+        "received": periods <= reported_until,
     })
 
 
@@ -84,14 +87,15 @@ def update_duty(con: duckdb.DuckDBPyConnection, as_of: dt.date, first_period: dt
         start = add_months(end, 1 - WINDOW_MONTHS)
         if earliest is not None:
             start = max(start, earliest.replace(day=1))
-        facts = queries.frame(con, "project_facts", as_of=as_of, due_day=due_day, first_period=start, last_period=end)
+        facts = queries.frame(con, "project_facts", as_of=as_of, due_day=due_day, first_period=start, last_period=end,
+                              last_due=last_due_period(as_of, due_day))
         frames.insert(0, overdue_pairs(facts, start, due_day))
         if earliest is None:
             earliest = facts["first_period"].min().date() if len(facts) else end
         end = add_months(start, -1)
     if not frames:
         no_projects = pd.DataFrame({"project_id": [], "project_code": [], "unit_code": [], "overdue_months": [],
-                                    "last_period": []})
+                                    "reported_until": []})
         return overdue_pairs(no_projects, end, due_day)
     return pd.concat(frames, ignore_index=True)
 
@@ -105,9 +109,25 @@ def overdue_updates(con: duckdb.DuckDBPyConnection, as_of: dt.date, year: int | 
     return duty[duty["period"].dt.year == year].reset_index(drop=True)
 
 
-def stale_projects(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None) -> pd.DataFrame:
-    """Projects currently stale as of `as_of`: unit, how many months behind, and the oldest month missing."""
-    duty = update_duty(con, as_of, settings=settings)
-    missing = duty[~duty["received"]]
-    return (missing.groupby(["project_id", "unit_code"], as_index=False)
-            .agg(months_behind=("period", "size"), oldest_missing=("period", "min")))
+def stale_projects(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None,
+                   facts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Projects currently stale as of `as_of`: project_id, unit_code (of its latest snapshot), how many months
+    behind and the oldest month missing. `facts` may pass project_facts as of `as_of` (any window) when they are
+    already at hand: they say it in `months_behind` and `reported_until`."""
+    if facts is None:
+        facts = queries.frame(con, "project_facts", as_of=as_of,
+                              **duty_params(as_of, as_of.replace(month=1, day=1), settings))
+    stale = facts[facts["months_behind"] > 0]
+    after = stale["reported_until"].to_numpy().astype("datetime64[M]") + 1
+    return pd.DataFrame({"project_id": stale["project_id"].to_numpy(), "unit_code": stale["unit_code"].to_numpy(),
+                         "months_behind": stale["months_behind"].to_numpy(dtype=np.int64),
+                         "oldest_missing": after.astype("datetime64[s]")})
+
+
+def unreported_units(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None) -> pd.DataFrame:
+    """The units whose report for the latest month already due as of `as_of` has not arrived: code, name,
+    last_period (the latest month they did report); with that month as the frame's attrs['period']."""
+    period = last_due_period(as_of, (settings or current()).duty.due_day)
+    units = queries.frame(con, "unreported_units", as_of=as_of, period=period)
+    units.attrs["period"] = period
+    return units

@@ -1,9 +1,13 @@
 """Ingestion of workbooks: read → validate → normalise → load, and the `python -m pipelines.ingest` command.
 
 Usage: python -m pipelines.ingest FILE... [--received-at YYYY-MM-DD] [--period YYYY-MM] [--unit CODE]
-                                          [--db PATH] [--json]
+                                          [--db PATH] [--json] [--server URL --token zsk_…]
+Given a server (--server URL --token zsk_…, or ZS_API_URL and ZS_API_TOKEN) the files are not loaded here but sent
+to its /api/submissions, loaded there as the token's user, with the same output: the way to load while the server
+holds the database, or from another machine.
 Exit 0 when every file was read (rows may still be rejected), 1 when a file was rejected whole,
-2 when the database is held by the running server."""
+2 when the database is held by the running server, or the server refused a file or could not be reached (one line
+on stderr; the reports of the files it took are printed)."""
 from __future__ import annotations
 
 import argparse
@@ -11,22 +15,32 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
+import re
+import secrets
 import sys
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from pipelines import cli, queries, settings, store
 from pipelines.access import Actor
 from pipelines.columns import COLUMNS_BY_KIND
+from pipelines.vocabulary import MILESTONES, STATUSES
 from pipelines.layout import find_layouts
 from pipelines.load import Submission, load
-from pipelines.normalise import normalise
+from pipelines.normalise import Normalised, normalise
+from pipelines.state import projects_as_of as state_as_of
 from pipelines.validate import Context, Problem, UnitDirectory, Validated, validate
 from pipelines.workbook import FileRejected, read_sheets
 
 CLI_ACTOR = Actor("命令行", "admin")
+# Said with the one-line refusal while the server holds the database.
+HAND_OFF_HINT = "设置 ZS_API_URL 与 ZS_API_TOKEN 后可经服务载入"
 
 
 @dataclass
@@ -35,7 +49,7 @@ class FileReport:
 
     file: str
     kind: str | None
-    status: str  # loaded / duplicate / rejected
+    status: str  # loaded / duplicate / rejected; checked: a preview found it would load
     rows_loaded: int = 0
     rows_rejected: int = 0
     rejections: list[Problem] = field(default_factory=list)
@@ -93,31 +107,22 @@ def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, targ
     return missing
 
 
-def _file_rejected(con, path: Path, digest: str, actor: Actor, received_at: dt.datetime, kind: str | None,
-                   reason: str, file_name: str) -> FileReport:
-    sid = load(con, Submission(kind, file_name, digest, received_at, actor, "rejected", reason), None)
-    return FileReport(file_name, kind, "rejected", message=reason,
-                      rejections=[Problem(None, None, None, reason)], submission_id=sid)
+@dataclass
+class _Prepared:
+    """A file read, validated and normalised, ready to load."""
+
+    kind: str
+    digest: str
+    validated: Validated
+    plan: Normalised
+    missing: list[dict]
 
 
-def ingest_file(
-    con: duckdb.DuckDBPyConnection,
-    path: str | Path,
-    actor: Actor = CLI_ACTOR,
-    *,
-    received_at: dt.datetime | None = None,
-    period: dt.date | None = None,
-    unit_code: str | None = None,
-    file_name: str | None = None,
-    config: settings.Settings | None = None,
-) -> FileReport:
-    """Load one workbook (projects, unit register or targets, recognised from its headers) as `actor`."""
-    path = Path(path)
-    file_name = file_name or path.name
-    config = config or settings.current()
-    received_at = received_at or dt.datetime.now()
-    if actor.role == "unit":
-        unit_code = actor.unit_code
+def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_at: dt.datetime,
+             period: dt.date | None, unit_code: str | None, file_name: str,
+             config: settings.Settings) -> _Prepared | FileReport:
+    """Read, validate and normalise without writing anything: the prepared file, or the report of a duplicate or
+    of a file rejected whole (not yet recorded)."""
     digest = content_hash(path) if path.is_file() else ""
     duplicate = con.execute(
         "SELECT id, kind FROM submissions WHERE content_hash = $h AND status = 'loaded' ORDER BY id LIMIT 1",
@@ -140,38 +145,216 @@ def ingest_file(
         if missing_columns:
             raise FileRejected(f"缺少必填列：{'、'.join(missing_columns)}。请使用系统模板或补上这些列")
         validated = validate(layouts, ctx)
-    except FileRejected as exc:
-        return _file_rejected(con, path, digest, actor, received_at, kind, str(exc), file_name)
-    except PermissionError as exc:
-        return _file_rejected(con, path, digest, actor, received_at, kind, str(exc), file_name)
+    except (FileRejected, PermissionError) as exc:
+        return FileReport(file_name, kind, "rejected", message=str(exc),
+                          rejections=[Problem(None, None, None, str(exc))], submission_id=None)
     if not validated.records and not validated.rejected:
-        return _file_rejected(con, path, digest, actor, received_at, kind, "表头下没有任何数据行", file_name)
+        reason = "表头下没有任何数据行"
+        return FileReport(file_name, kind, "rejected", message=reason, rejections=[Problem(None, None, None, reason)])
     plan = normalise(con, validated, actor)
     missing = _missing_projects(con, validated, plan.targets, received_at.date()) if kind == "projects" else []
-    sid = load(con, Submission(kind, file_name, digest, received_at, actor, "loaded"), plan)
+    return _Prepared(kind, digest, validated, plan, missing)
+
+
+def _report(file_name: str, prepared: _Prepared, status: str, submission_id: int | None) -> FileReport:
+    validated = prepared.validated
     rejected_rows = {(r.sheet, r.row) for r in validated.rejected}
     return FileReport(
-        file_name, kind, "loaded", len(validated.records), len(rejected_rows),
+        file_name, prepared.kind, status, len(validated.records), len(rejected_rows),
         rejections=validated.errors, warnings=validated.warnings, notes=validated.notes,
-        missing=missing, submission_id=sid,
+        missing=prepared.missing, submission_id=submission_id,
     )
 
 
-def _print_report(report: FileReport) -> None:
-    status = {"loaded": "已载入", "duplicate": "重复文件，未载入", "rejected": "整份拒收"}[report.status]
-    print(f"{report.file}: {status}" + (f"（{report.kind}）" if report.kind else ""))
-    if report.message:
-        print(f"  {report.message}")
-    if report.status == "loaded":
-        print(f"  载入 {report.rows_loaded} 行，拒收 {report.rows_rejected} 行")
-    for problem in report.rejections if report.status == "loaded" else []:
-        print(f"  ✗ {problem.reason}")
-    for problem in report.warnings:
-        print(f"  ! {problem.reason}")
-    for note in report.notes:
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    actor: Actor = CLI_ACTOR,
+    *,
+    received_at: dt.datetime | None = None,
+    period: dt.date | None = None,
+    unit_code: str | None = None,
+    file_name: str | None = None,
+    config: settings.Settings | None = None,
+) -> FileReport:
+    """Load one workbook (projects, unit register or targets, recognised from its headers) as `actor`."""
+    path = Path(path)
+    file_name = file_name or path.name
+    config = config or settings.current()
+    received_at = received_at or dt.datetime.now()
+    if actor.role == "unit":
+        unit_code = actor.unit_code
+    prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config)
+    if isinstance(prepared, FileReport):
+        if prepared.status == "rejected":  # a file rejected whole is recorded, with why
+            prepared.submission_id = load(con, Submission(prepared.kind, file_name, content_hash(path) if path.is_file()
+                                                          else "", received_at, actor, "rejected", prepared.message),
+                                          None)
+        return prepared
+    sid = load(con, Submission(prepared.kind, file_name, prepared.digest, received_at, actor, "loaded"), prepared.plan)
+    return _report(file_name, prepared, "loaded", sid)
+
+
+@dataclass
+class Preview:
+    """What loading a file would do, before anything is stored: its report (status 'checked' when it would load)
+    and, for project files, the changes against the projects' state as last reported."""
+
+    report: FileReport
+    changes: pd.DataFrame  # change, project_code, project_name, unit_code, field, before, after
+
+
+_CHANGE_COLUMNS = ["change", "project_code", "project_name", "unit_code", "field", "before", "after"]
+# Fields whose change a 填报员 should see before confirming: the milestones, then amounts and status.
+_WATCHED = [(m.date_field, m.label) for m in MILESTONES] + [
+    ("total_investment_wan", "计划总投资(万元)"), ("invested_to_date_wan", "累计完成投资(万元)"),
+    ("status", "项目状态")]
+
+
+def _shown(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return STATUSES.get(str(value), str(value))
+
+
+def preview_changes(con: duckdb.DuckDBPyConnection, prepared: _Prepared, as_of: dt.date) -> pd.DataFrame:
+    """The file's rows against each project's state as of `as_of`: 新项目, 达到节点 (a milestone date newly
+    filled), 日期更正, 金额变化, 状态变化, and 本期未报 (in the unit's previous report, not in this file)."""
+    if prepared.kind != "projects":
+        return pd.DataFrame(columns=_CHANGE_COLUMNS)
+    units = sorted({r.values["unit"] for r in prepared.validated.records})
+    state = pd.concat([state_as_of(con, as_of, unit) for unit in units]) if units else pd.DataFrame()
+    known = {} if state.empty else {int(row["project_id"]): row for _, row in state.iterrows()}
+    rows = []
+    for record, target in zip(prepared.validated.records, prepared.plan.targets):
+        v = record.values
+        name, unit = v.get("project_name"), v["unit"]
+        if not isinstance(target, int) or target not in known:
+            rows.append(["新项目", getattr(target, "code", None) or "", name, unit, "", "", ""])
+            continue
+        before = known[target]
+        for field_id, label in _WATCHED:
+            old, new = before.get(field_id), v.get(field_id)
+            old_shown, new_shown = _shown(None if pd.isna(old) else old), _shown(new)
+            if old_shown == new_shown:
+                continue
+            if field_id.endswith("_date"):
+                change = "达到节点" if not old_shown else ("节点日期清空" if not new_shown else "日期更正")
+            else:
+                change = "状态变化" if field_id == "status" else "金额变化"
+            rows.append([change, before["project_code"], name, unit, label, old_shown, new_shown])
+    for item in prepared.missing:
+        rows.append(["本期未报", item["code"], item["name"], item["unit"], "", f"{item['last_period']} 在报", ""])
+    return pd.DataFrame(rows, columns=_CHANGE_COLUMNS)
+
+
+def preview_file(
+    con: duckdb.DuckDBPyConnection,
+    path: str | Path,
+    actor: Actor,
+    *,
+    received_at: dt.datetime | None = None,
+    period: dt.date | None = None,
+    unit_code: str | None = None,
+    file_name: str | None = None,
+    config: settings.Settings | None = None,
+) -> Preview:
+    """Check a workbook as ingest_file would load it, writing nothing: every rejection and warning, and the
+    changes it would bring. Confirming means calling ingest_file with the same arguments."""
+    path = Path(path)
+    file_name = file_name or path.name
+    config = config or settings.current()
+    received_at = received_at or dt.datetime.now()
+    if actor.role == "unit":
+        unit_code = actor.unit_code
+    prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config)
+    if isinstance(prepared, FileReport):
+        return Preview(prepared, pd.DataFrame(columns=_CHANGE_COLUMNS))
+    return Preview(_report(file_name, prepared, "checked", None), preview_changes(con, prepared, received_at.date()))
+
+
+def _print_report(report: dict) -> None:
+    """One file's report (FileReport.as_json, from this process or the server) as the lines a 填报员 reads."""
+    status = {"loaded": "已载入", "duplicate": "重复文件，未载入", "rejected": "整份拒收"}[report["status"]]
+    print(f"{report['file']}: {status}" + (f"（{report['kind']}）" if report["kind"] else ""))
+    if report["message"]:
+        print(f"  {report['message']}")
+    if report["status"] == "loaded":
+        print(f"  载入 {report['rows_loaded']} 行，拒收 {report['rows_rejected']} 行")
+    for problem in report["rejections"] if report["status"] == "loaded" else []:
+        print(f"  ✗ {problem['reason']}")
+    for problem in report["warnings"]:
+        print(f"  ! {problem['reason']}")
+    for note in report["notes"]:
         print(f"  · {note}")
-    for item in report.missing:
+    for item in report["missing_projects"]:
         print(f"  ? 上期（{item['last_period']}）在报、本期未报：{item['code']} {item['name']}")
+
+
+class _HandOffFailed(Exception):
+    """The server refused a file sent to it (token, rights, size) or could not be reached; the one-line reason."""
+
+
+def _multipart(path: Path, fields: dict[str, str]) -> tuple[bytes, str]:
+    """A multipart/form-data body with `fields` and the file as field `file`; the body and its Content-Type."""
+    boundary = f"zs-{secrets.token_hex(16)}"
+    head = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+                   for name, value in fields.items())
+    name = re.sub(r'["\r\n]', "_", path.name)
+    head += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+             "Content-Type: application/octet-stream\r\n\r\n")
+    tail = f"\r\n--{boundary}--\r\n"
+    return head.encode() + path.read_bytes() + tail.encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _send_file(server: str, token: str | None, path: Path, fields: dict[str, str]) -> list[dict]:
+    """POST one workbook to the server's /api/submissions as the token's user: the file reports it answers
+    (FileReport.as_json each). Raises _HandOffFailed when the server refuses or cannot be reached."""
+    try:
+        body, content_type = _multipart(path, fields)
+    except OSError as exc:
+        raise _HandOffFailed(f"无法读取 {path}：{exc.strerror}") from None
+    headers = {"Content-Type": content_type, **({"Authorization": f"Bearer {token}"} if token else {})}
+    request = urllib.request.Request(f"{server.rstrip('/')}/api/submissions", data=body, headers=headers,
+                                     method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            return json.load(answer)["files"]
+    except urllib.error.HTTPError as refused:
+        try:
+            reason = json.load(refused)["message"]
+        except (ValueError, KeyError, TypeError):
+            reason = refused.reason
+        raise _HandOffFailed(f"服务拒收 {path.name}（HTTP {refused.code}）：{reason}") from None
+    except OSError as exc:  # URLError (refused connection, unknown host) and timeouts
+        raise _HandOffFailed(f"无法连接服务 {server}：{getattr(exc, 'reason', exc)}") from None
+
+
+def _load_here(args: argparse.Namespace) -> list[dict]:
+    """Load the files into the database file this process opens (StoreBusy while another process holds it)."""
+    received_at = dt.datetime.combine(args.received_at, dt.time()) if args.received_at else None
+    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
+        return [ingest_file(con, path, CLI_ACTOR, received_at=received_at, period=args.period,
+                            unit_code=args.unit).as_json() for path in args.files]
+
+
+def _hand_off(args: argparse.Namespace) -> tuple[list[dict], _HandOffFailed | None]:
+    """Send the files one by one to the server: the reports of those it took, and why it stopped (None when every
+    file was sent)."""
+    fields = {name: value for name, value in (
+        ("period", args.period and f"{args.period:%Y-%m}"), ("unit", args.unit),
+        ("received_at", args.received_at and args.received_at.isoformat())) if value}
+    reports: list[dict] = []
+    try:
+        for path in args.files:
+            reports += _send_file(args.server, args.token, path, fields)
+    except _HandOffFailed as failed:
+        return reports, failed
+    return reports, None
 
 
 @cli.refuses_when_busy
@@ -183,17 +366,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unit", help="填报单位 (code or name) for files without a 填报单位 column")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--server", default=os.environ.get("ZS_API_URL"),
+                        help="send the files to this server instead of opening a database (default: ZS_API_URL)")
+    parser.add_argument("--token", default=os.environ.get("ZS_API_TOKEN"),
+                        help="API token for --server (default: ZS_API_TOKEN)")
     args = parser.parse_args(argv)
-    received_at = dt.datetime.combine(args.received_at, dt.time()) if args.received_at else None
-    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
-        reports = [ingest_file(con, path, CLI_ACTOR, received_at=received_at, period=args.period,
-                               unit_code=args.unit) for path in args.files]
+    if args.server and args.db:
+        parser.error("--db 与 --server（或 ZS_API_URL）只能用其一")
+    failed = None
+    if args.server:
+        reports, failed = _hand_off(args)
+    else:
+        try:
+            reports = _load_here(args)
+        except store.StoreBusy as busy:
+            raise store.StoreBusy(f"{busy}；{HAND_OFF_HINT}") from busy
     if args.json:
-        print(json.dumps({"files": [r.as_json() for r in reports]}, ensure_ascii=False, indent=1))
+        print(json.dumps({"files": reports}, ensure_ascii=False, indent=1))
     else:
         for report in reports:
             _print_report(report)
-    return 1 if any(r.status == "rejected" for r in reports) else 0
+    if failed:
+        print(failed, file=sys.stderr)
+        return cli.BUSY_EXIT
+    return 1 if any(r["status"] == "rejected" for r in reports) else 0
 
 
 if __name__ == "__main__":

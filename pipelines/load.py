@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -15,6 +17,9 @@ from pipelines.validate import raw_json
 
 # One writer at a time within the process (uploads, the inbox job and the CLI may overlap).
 _write_lock = threading.Lock()
+# Told of every submission that loaded, after it committed (the scheduler re-evaluates the warnings then).
+_listeners: list[Callable[[int], None]] = []
+_log = logging.getLogger(__name__)
 
 _TEXT, _MONEY, _DATE = pa.string(), pa.float64(), pa.date32()
 # The snapshot columns filled from a row, with their Arrow types; identifiers for the INSERT come from here.
@@ -179,4 +184,17 @@ def load(con: duckdb.DuckDBPyConnection, sub: Submission, plan: Normalised | Non
             _insert_problems(con, plan, sid)
         store.audit(con, sub.actor.name, f"submission.{sub.status}", sub.file_name,
                     {"submission_id": sid, "kind": sub.kind, "message": sub.message})
+    if sub.status == "loaded":
+        for listener in list(_listeners):
+            try:
+                listener(sid)
+            except Exception:  # a listener's trouble must not make a committed load look failed
+                _log.exception("listener %r failed after submission %s", listener, sid)
     return sid
+
+
+def on_loaded(listener: Callable[[int], None]) -> Callable[[], None]:
+    """Call listener(submission_id) after every submission that loads in this process; return the function that
+    stops it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None

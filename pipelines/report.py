@@ -41,7 +41,7 @@ def report(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: settings.Sett
         "year": result.year,
         "time_progress": result.time_progress,
         "overall": {name: _plain(result.overall[name]) for name in FIGURE_FIELDS},
-        "units": [{name: _plain(row[name]) for name in UNIT_FIELDS} for _, row in result.units.iterrows()],
+        "units": [{name: _plain(row[name]) for name in UNIT_FIELDS} for row in result.units.to_dict("records")],
     }
 
 

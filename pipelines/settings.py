@@ -94,6 +94,46 @@ class NotifySettings:
 
 
 @dataclass(frozen=True)
+class InboxSettings:
+    dir: str
+    archive_dir: str
+    rejected_dir: str
+    scan_seconds: float
+    settle_seconds: float
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    enabled: bool
+    evaluate_interval_minutes: float
+    misfire_grace_minutes: float
+    daily_hour: int
+    daily_minute: int
+
+
+@dataclass(frozen=True)
+class ScreenSettings:
+    title: str
+    refresh_seconds: float
+    trend_months: int
+    funnel_cohort: str
+    warnings_shown: int
+    stuck_shown: int
+    data_age_alert_days: int
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    max_failed_logins: int
+    lock_minutes: float
+    session_idle_hours: float
+    session_absolute_hours: float
+    password_min_length: int
+    cookie_secure: bool
+    initial_admin_password: str
+
+
+@dataclass(frozen=True)
 class Settings:
     store: StoreSettings
     ingest: IngestSettings
@@ -102,10 +142,22 @@ class Settings:
     assessment: AssessmentSettings
     warnings: WarningSettings
     notify: NotifySettings
+    scheduler: SchedulerSettings
+    inbox: InboxSettings
+    auth: AuthSettings
+    screen: ScreenSettings
 
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings)}
-_CHOICES = {("figures", "rate_cohort"): ("year", "cumulative")}
+_CHOICES = {("figures", "rate_cohort"): ("year", "cumulative"), ("screen", "funnel_cohort"): ("year", "all")}
+# Inclusive bounds of settings whose valid values are narrower than "not negative".
+_RANGES = {("auth", "max_failed_logins"): (1, 100), ("auth", "password_min_length"): (1, 128),
+           ("auth", "session_idle_hours"): (0.01, 8760), ("auth", "session_absolute_hours"): (0.01, 8760),
+           ("scheduler", "daily_hour"): (0, 23), ("scheduler", "daily_minute"): (0, 59),
+           ("scheduler", "evaluate_interval_minutes"): (0.01, 1440),
+           ("screen", "refresh_seconds"): (5, 3600), ("screen", "trend_months"): (2, 60),
+           ("figures", "commencement_target"): (0, 1), ("figures", "stats_target"): (0, 1),
+           ("duty", "due_day"): (1, 28)}  # every month has a day 28
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
@@ -134,6 +186,9 @@ def _coerce(section: str, key: str, value: object, kind: type, source: str) -> o
     allowed = _CHOICES.get((section, key))
     if allowed and coerced not in allowed:
         raise SettingsError(f"{source}: [{section}] {key} must be one of {', '.join(allowed)}, not {coerced!r}")
+    bounds = _RANGES.get((section, key))
+    if bounds and not bounds[0] <= coerced <= bounds[1]:  # type: ignore[operator]
+        raise SettingsError(f"{source}: [{section}] {key} must be between {bounds[0]} and {bounds[1]}, not {coerced!r}")
     if isinstance(coerced, (int, float)) and coerced < 0 and not key.startswith("behind_schedule"):  # gaps are negative
         raise SettingsError(f"{source}: [{section}] {key} must not be negative ({coerced})")
     return coerced

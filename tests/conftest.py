@@ -16,11 +16,26 @@ ADMIN = Actor("测试管理员", "admin")
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Every test runs on its own database file and default settings, whatever the environment says."""
     monkeypatch.setenv("ZS_DB", str(tmp_path / "test.duckdb"))
+    for key in ("dir", "archive_dir", "rejected_dir"):  # never the repository's own data/inbox
+        monkeypatch.setenv(f"ZS_INBOX_{key.upper()}", str(tmp_path / key))
     monkeypatch.delenv("ZS_SETTINGS", raising=False)
     settings.use(None)
     yield
     store.close_for_process()
     settings.use(None)
+
+
+@pytest.fixture
+def browser():
+    """The system's Chromium driven by Playwright (headless, no calls out)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.server import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from pipelines import store
 from pipelines.ingest import ingest_file
 from tests.conftest import ADMIN
 from tests.server import ROOT, get, running_server
+from ui.auth import TEST_ACTOR_KEY
 
 HEADERS = ["报告期", "填报单位", "项目名称", "投资方", "产业类别", "计划总投资(万元)", "签约日期", "开工日期"]
 ROWS = [
@@ -35,11 +36,21 @@ def _load_sample(con, tmp_path: Path) -> None:
     assert report.rows_loaded == 3
 
 
+def _app() -> AppTest:
+    """The entry point run as an admin (ui.auth's test seam: AppTest cannot send a session cookie), then the
+    项目库 page opened from the menu (admins land on the big screen)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state[TEST_ACTOR_KEY] = ADMIN
+    at.run()
+    assert not at.exception
+    return at.switch_page("pages/projects.py").run()
+
+
 def test_project_library_lists_projects_as_of_today(units, tmp_path):
     """The 项目库 page renders through the entry point and lists every loaded project with its stage."""
     _load_sample(units, tmp_path)
     units.close()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at = _app()
     assert not at.exception
     assert at.title[0].value == "项目库"
     table = at.dataframe[0].value
@@ -53,7 +64,7 @@ def test_project_library_filters_by_unit(units, tmp_path):
     """Choosing a unit in the filter leaves only that unit's projects."""
     _load_sample(units, tmp_path)
     units.close()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at = _app()
     at.multiselect[0].select("U02").run()
     assert list(at.dataframe[0].value["项目名称"]) == ["古镇文旅综合体"]
 
@@ -62,14 +73,14 @@ def test_project_library_as_of_before_first_report_is_empty(units, tmp_path):
     """As of a day before the first submission arrived, the library shows no project."""
     _load_sample(units, tmp_path)
     units.close()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at = _app()
     at.date_input[0].set_value(dt.date(2024, 11, 4)).run()
     assert len(at.dataframe[0].value) == 0
 
 
 def test_empty_database_explains_how_to_start(tmp_path):
     """With no data the page says how to load some instead of showing an empty table."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at = _app()
     assert not at.exception
     assert "pipelines.demo" in at.info[0].value
 

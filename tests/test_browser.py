@@ -1,28 +1,22 @@
 """In a real browser: the server started by `streamlit run app.py` shows the 项目库 with the loaded projects."""
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import sync_playwright
-
-from tests.server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_server
+from pipelines import users
+from tests.conftest import ADMIN
+from tests.server import ROOT, running_server
 from tests.test_app import ROWS, _load_sample
-
-
-@pytest.fixture
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+from tests.test_auth_ui import log_in
 
 
 def test_project_library_in_browser(units, tmp_path, browser):
-    """Opening the dashboard lands on 项目库, which lists every project by name with no error shown."""
+    """Logged in through the form, the 项目库 lists every project by name with no error shown."""
     _load_sample(units, tmp_path)
+    users.create_user(units, ADMIN, "admin", "管理员", "admin", "admin-password")
     units.close()
     with running_server(tmp_path / "test.duckdb") as base:
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.goto(base)
+        log_in(page, base, "admin", "admin-password")
+        page.goto(f"{base}/projects")
         page.get_by_role("heading", name="项目库").wait_for(timeout=30000)
         page.locator("[data-testid='stDataFrame']").wait_for(timeout=30000)
         page.wait_for_timeout(1000)

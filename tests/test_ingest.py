@@ -478,3 +478,38 @@ def test_cli_refuses_in_one_line_when_another_process_holds_the_database(units, 
         assert _counts(holder) == before
     finally:
         holder.close()
+
+
+def test_preview_reports_problems_and_changes_and_writes_nothing(units, tmp_path):
+    """A preview gives the rejections a load would give and the changes against the last report (a new project,
+    a milestone reached, an amount changed, a project left out), and stores nothing; confirming loads it."""
+    from pipelines.ingest import preview_file
+
+    october = [build.report_row("甲项目", 投资方="恒远新材料有限公司", 签约日期="2024-03-08"),
+               build.report_row("乙项目", total=8000), build.report_row("丙项目", total=5000)]
+    _ingest(units, build.write_xlsx(tmp_path / "十月.xlsx", build.project_table(october)))
+    november = [build.report_row("甲项目", period="2024-11", 投资方="恒远新材料有限公司", 签约日期="2024-03-08",
+                                 开工日期="2024-11-05", total=15000),
+                build.report_row("乙项目", period="2024-11", total=8000),
+                build.report_row("丁项目", period="2024-11"),
+                build.report_row("", period="2024-11")]
+    path = build.write_xlsx(tmp_path / "十一月.xlsx", build.project_table(november))
+    counts = lambda: [units.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # noqa: E731
+                      for t in ("submissions", "snapshots", "projects", "row_problems")]
+    before = counts()
+    received = dt.datetime(2024, 12, 3, 10, 0)
+    preview = preview_file(units, path, ADMIN, received_at=received)
+    assert counts() == before
+    assert (preview.report.status, preview.report.rows_loaded, preview.report.rows_rejected) == ("checked", 3, 1)
+    assert [(p.row, p.column) for p in preview.report.rejections] == [(5, "项目名称")]
+    codes = dict(units.execute("SELECT name_key, code FROM projects").fetchall())
+    assert preview.changes.values.tolist() == [
+        ["达到节点", codes["甲项目"], "甲项目", "U02", "开工", "", "2024-11-05"],
+        ["金额变化", codes["甲项目"], "甲项目", "U02", "计划总投资(万元)", "12,000", "15,000"],
+        ["新项目", "", "丁项目", "U02", "", "", ""],
+        ["本期未报", codes["丙项目"], "丙项目", "U02", "", "2024-10 在报", ""],
+    ]
+    loaded = _ingest(units, path, received=received)
+    assert (loaded.status, loaded.rows_loaded, loaded.rows_rejected) == ("loaded", 3, 1)
+    assert [(p.row, p.column, p.reason) for p in loaded.rejections] == [
+        (p.row, p.column, p.reason) for p in preview.report.rejections]

@@ -10,12 +10,16 @@ from pipelines import settings
 from pipelines.settings import (
     DEFAULTS_FILE,
     AssessmentSettings,
+    AuthSettings,
     WarningSettings,
     ROOT,
     DutySettings,
     FigureSettings,
     IngestSettings,
+    InboxSettings,
     NotifySettings,
+    SchedulerSettings,
+    ScreenSettings,
     Settings,
     SettingsError,
     StoreSettings,
@@ -47,6 +51,15 @@ def test_defaults_load_as_typed_values():
         notify=NotifySettings(
             dry_run=True, max_attempts=3, backoff_seconds=2.0, timeout_seconds=10.0, smtp_host="", smtp_port=587,
             smtp_user="", smtp_password="", smtp_from="", smtp_starttls=True),
+        auth=AuthSettings(max_failed_logins=5, lock_minutes=15.0, session_idle_hours=8.0,
+                          session_absolute_hours=168.0, password_min_length=8, cookie_secure=False,
+                          initial_admin_password=""),
+        scheduler=SchedulerSettings(enabled=True, evaluate_interval_minutes=5.0, misfire_grace_minutes=10.0,
+                                    daily_hour=8, daily_minute=30),
+        inbox=InboxSettings(dir="data/inbox", archive_dir="data/archive", rejected_dir="data/rejected",
+                            scan_seconds=60.0, settle_seconds=10.0),
+        screen=ScreenSettings(title="招引智控 · 领导驾驶舱", refresh_seconds=60.0, trend_months=12, funnel_cohort="year",
+                              warnings_shown=10, stuck_shown=8, data_age_alert_days=40),
     )
     assert isinstance(settings.load(env={}).ingest.max_rows, int)
 
@@ -71,6 +84,8 @@ def test_every_setting_is_commented_in_settings_toml():
     ({"ZS_NOTIFY_SMTP_STARTTLS": "True"}, "notify", "smtp_starttls", True),
     ({"ZS_NOTIFY_SMTP_STARTTLS": "1"}, "notify", "smtp_starttls", True),
     ({"ZS_NOTIFY_SMTP_PASSWORD": "s3cret"}, "notify", "smtp_password", "s3cret"),
+    ({"ZS_AUTH_INITIAL_ADMIN_PASSWORD": "s3cret-admin"}, "auth", "initial_admin_password", "s3cret-admin"),
+    ({"ZS_AUTH_COOKIE_SECURE": "true"}, "auth", "cookie_secure", True),
 ])
 def test_environment_overrides_a_setting(env, section, key, value):
     """ZS_<SECTION>_<KEY> replaces the default with a value of the setting's type."""
@@ -89,9 +104,16 @@ def test_zs_db_sets_the_database_path(tmp_path):
     ({"ZS_FIGURES_STATS_TARGET": "80%"}, "stats_target"),
     ({"ZS_DUTY_DUE_DAY": "-1"}, "due_day"),
     ({"ZS_NOTIFY_DRY_RUN": "yes"}, "dry_run"),
+    ({"ZS_SCHEDULER_DAILY_HOUR": "24"}, "daily_hour must be between 0 and 23"),
+    ({"ZS_AUTH_MAX_FAILED_LOGINS": "0"}, "max_failed_logins must be between 1 and 100"),
+    ({"ZS_AUTH_SESSION_IDLE_HOURS": "0"}, "session_idle_hours"),
+    ({"ZS_SCHEDULER_DAILY_MINUTE": "60"}, "daily_minute"),
+    ({"ZS_SCHEDULER_EVALUATE_INTERVAL_MINUTES": "0"}, "evaluate_interval_minutes"),
+    ({"ZS_SCREEN_REFRESH_SECONDS": "1"}, "refresh_seconds must be between 5 and 3600"),
+    ({"ZS_SCREEN_FUNNEL_COHORT": "quarter"}, "funnel_cohort"),
 ])
 def test_bad_values_are_refused_naming_the_key(env, named):
-    """A value of the wrong type, outside its choices or negative raises SettingsError naming the setting."""
+    """A value of the wrong type, outside its choices or range, or negative raises SettingsError naming the setting."""
     with pytest.raises(SettingsError, match=named):
         settings.load(env=env)
 

@@ -11,8 +11,9 @@ import pytest
 
 from pipelines import store
 
-TABLES = ["audit_log", "notification_channels", "notification_log", "projects", "row_problems", "schema_migrations",
-          "snapshots", "submissions", "targets", "units", "veto_flags", "warning_events", "warnings"]
+TABLES = ["api_tokens", "audit_log", "notification_channels", "notification_log", "projects", "row_problems",
+          "scheduler_runs", "schema_migrations", "sessions", "settings_overrides", "snapshots", "submissions", "targets",
+          "units", "users", "veto_flags", "warning_events", "warnings"]
 
 
 def _tables(con) -> list[str]:

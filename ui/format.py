@@ -2,8 +2,14 @@
 from __future__ import annotations
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
-from pipelines.vocabulary import WAN_PER_YI
+from alerts.rules import RULE_BY_ID
+from pipelines.assessment import INDICATORS
+from pipelines.guidance import Gap
+from pipelines.ranking import LedgerItem
+from pipelines.unit_view import LATE, ON_TIME, OPEN, ReportStatus
+from pipelines.vocabulary import MILESTONES, STATUSES, WAN_PER_YI
 
 # The project library's columns, in display order: source column → header.
 LIBRARY_COLUMNS: dict[str, str] = {
@@ -36,3 +42,254 @@ def library_table(projects: pd.DataFrame) -> pd.DataFrame:
 def yi(amount_wan: float | None) -> str:
     """An amount in 万元 shown in 亿元 with two decimals."""
     return "—" if amount_wan is None or pd.isna(amount_wan) else f"{amount_wan / WAN_PER_YI:,.2f}"
+
+
+def percent(rate: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage ('63.3%'); '—' when there is no value (an empty cohort is never 0%)."""
+    return "—" if rate is None or pd.isna(rate) else f"{rate:.{digits}%}"
+
+
+def gap_points(gap: float | None) -> str:
+    """A gap to 序时进度 in percentage points with its sign ('+3.2', '−12.5'); '—' without a target."""
+    if gap is None or pd.isna(gap):
+        return "—"
+    return f"+{gap:.1f}" if gap >= 0 else f"−{-gap:.1f}"
+
+
+def rank_change(places: float | None) -> str:
+    """Places moved since the comparison day (last month-end on the big screen): '▲2' up, '▼1' down, '—'
+    unchanged or not comparable (January)."""
+    if places is None or pd.isna(places) or places == 0:
+        return "—"
+    return f"▲{int(places)}" if places > 0 else f"▼{int(-places)}"
+
+
+def days_ago(days: float | None) -> str:
+    """A data age in days ('12天'); '未报送' when no file has arrived."""
+    return "未报送" if days is None or pd.isna(days) else f"{int(days)}天"
+
+
+def points(value: float | None) -> str:
+    """Points with two decimals ('87.20'); '—' for an item left out (no target)."""
+    return "—" if value is None or pd.isna(value) else f"{value + 0.0:.2f}"  # + 0.0: no '-0.00' for a zero deduction
+
+
+def points_change(change: float | None) -> str:
+    """A change of points with its sign ('+2.45', '−0.50'); '—' when not compared."""
+    if change is None or pd.isna(change):
+        return "—"
+    return f"+{change:.2f}" if round(change, 2) >= 0 else f"−{-change:.2f}"
+
+
+def points_delta(change: float) -> str:
+    """A change of points as a metric's delta ('+2.45 分', '-0.50 分': the ASCII sign colours the arrow)."""
+    return f"{change:+.2f} 分"
+
+
+def rank_delta(places: float | None) -> str | None:
+    """Places moved as a metric's delta ('+2 名', '-1 名'), None when unchanged or not compared."""
+    if places is None or pd.isna(places) or places == 0:
+        return None
+    return f"{int(places):+d} 名"
+
+
+def merit(excellent: bool, vetoed: bool) -> str:
+    """The 评优 mark of a unit: 优秀 (一票评优) or 一票否优."""
+    return "★ 优秀" if excellent else "一票否优" if vetoed else ""
+
+
+def score_reasons(reasons: list[tuple[str, float]]) -> str:
+    """The ledger items whose points moved: '新开工项目数 +0.67、扣分 −0.50'."""
+    return "、".join(f"{label} {points_change(change)}" for label, change in reasons)
+
+
+_OWN_ROW = "background-color: #fff4d6"  # the unit user's own unit in the ranking
+_MOVED = {"▲": "color: #1a7f37", "▼": "color: #c62828"}  # places moved up or down, coloured as metric deltas
+# Columns of numbers that may have no value: shown as text ('25.00', '—'), because a table shows an empty cell
+# as 'None' whatever its format says; pages align them right.
+RANKING_TEXT_NUMBERS: tuple[str, ...] = ("较上期", *(i.label for i in INDICATORS))
+
+
+def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None = None) -> Styler:
+    """The ranking as shown: rank (in the group, with the county rank after), the places moved as ▲/▼, the score
+    and its change, each indicator's points under its name ('—' when left out), 扣分 as points lost and the 评优
+    mark; scores show two decimals and sort as numbers. `own` (a unit name) is highlighted."""
+    rank, change = ("group_rank", "group_rank_change") if in_group else ("rank", "rank_change")
+    shown = pd.DataFrame({
+        "组内排名" if in_group else "排名": table[rank],
+        "变化": table[change].map(rank_change),
+        "单元": table["name"],
+        **({} if in_group else {"组别": table["group"]}),
+        "得分": table["score"],
+        "较上期": table["score_change"].map(points_change),
+    })
+    for indicator in INDICATORS:
+        shown[indicator.label] = table[indicator.id].map(points)
+    shown["加分"] = table["bonus"]
+    shown["扣分"] = table["deduction"]
+    if in_group:
+        shown["全县排名"] = table["rank"]
+    shown["评优"] = [merit(e, v) for e, v in zip(table["excellent"], table["vetoed"])]
+    styled = shown.style.format("{:.2f}", subset=["得分", "加分", "扣分"]).map(
+        lambda moved: _MOVED.get(moved[:1], ""), subset=["变化"])
+    if own is not None:
+        styled = styled.apply(lambda row: [_OWN_ROW if row["单元"] == own else ""] * len(row), axis=1)
+    return styled
+
+
+def _markdown_text(text: str) -> str:
+    """Text shown literally inside Markdown (a unit's name with * or _ in it stays as it is)."""
+    return "".join(f"\\{c}" if c in "\\`*_[]<>~" else c for c in str(text))
+
+
+def score_movers(movers: pd.DataFrame) -> str:
+    """Units whose score moved, as Markdown lines: the unit, its score then and now with the change, and the
+    items whose points moved ('**桃源乡**　74.78 → 82.33（**+7.56**）  签约金额 +1.00、…')."""
+    return "\n".join(
+        f"- **{_markdown_text(m['name'])}**　{points(m['previous_score'])} → {points(m['score'])}"
+        f"（**{points_change(m['score_change'])}**）  \n  {score_reasons(m['reasons'])}"
+        for m in movers.to_dict("records"))
+
+
+_MEASURE_UNITS = {"count": "个", "times": "次"}
+
+
+def ledger_quantity(measure: str, value: float | None) -> str:
+    """A ledger quantity or target in its measure: '7个', '24.20亿元', '71.4%', '3次'; '—' without one."""
+    if value is None or pd.isna(value):
+        return "—"
+    if measure == "amount":
+        return f"{yi(value)}亿元"
+    if measure == "rate":
+        return percent(value)
+    return f"{value:g}{_MEASURE_UNITS[measure]}"
+
+
+def ledger_title(item: LedgerItem) -> str:
+    """A ledger item in one line: '**新开工项目数**　9个 / 目标 10个　→　18.67 分', '不计分' when left out."""
+    shown = "不计分" if item.points is None else f"{points(item.points)} 分"
+    goal = "" if item.target is None else f" / 目标 {ledger_quantity(item.measure, item.target)}"
+    return f"**{item.label}**　{ledger_quantity(item.measure, item.quantity)}{goal}　→　{shown}"
+
+
+# What is behind a ledger item, in display order: source column → header; each item has some of them.
+LEDGER_PROJECT_COLUMNS: dict[str, str] = {
+    "project_code": "项目编号",
+    "project_name": "项目名称",
+    "industry": "产业类别",
+    "total_investment_yi": "计划总投资(亿元)",
+    **{m.date_field: m.header for m in MILESTONES},
+    "status": "项目状态",
+    "period": "报告期",
+    "due_date": "应报截止日",
+    "note": "说明",
+}
+
+
+def ledger_projects(behind: pd.DataFrame) -> Styler:
+    """The projects (or overdue updates) behind a ledger item as shown: Chinese headers, 亿元, plain dates."""
+    shown = behind.copy()
+    if "total_investment_wan" in shown:
+        shown["total_investment_yi"] = shown["total_investment_wan"] / WAN_PER_YI
+    for column in [m.date_field for m in MILESTONES] + ["due_date"]:
+        if column in shown:
+            shown[column] = pd.to_datetime(shown[column]).dt.strftime("%Y-%m-%d").fillna("")
+    if "period" in shown:
+        shown["period"] = pd.to_datetime(shown["period"]).dt.strftime("%Y-%m")
+    if "status" in shown:
+        shown["status"] = shown["status"].map(STATUSES)
+    shown = shown[[c for c in LEDGER_PROJECT_COLUMNS if c in shown]].rename(columns=LEDGER_PROJECT_COLUMNS)
+    money = [LEDGER_PROJECT_COLUMNS["total_investment_yi"]]
+    return shown.style.format("{:.2f}", subset=[c for c in money if c in shown])
+
+
+# ---- 单元看板
+
+def month_day(day) -> str:
+    """A day as '11月6日'."""
+    return f"{day.month}月{day.day}日"
+
+
+def report_sentence(report: ReportStatus) -> str:
+    """The state of the month's report in one sentence: '本月（2026年10月进展）报送截止 11月10日，已于11月6日报送，
+    载入42行', '…距截止还有3天，尚未报送', '…已逾期2天，尚未报送'."""
+    head = f"本月（{report.period.year}年{report.period.month}月进展）报送截止 {month_day(report.due_date)}，"
+    if report.state in (ON_TIME, LATE):
+        when = (f"已于{month_day(report.received_at)}报送" if report.state == ON_TIME
+                else f"于{month_day(report.received_at)}补报（逾期{report.days_late}天）")
+        later = f"，其后更正{report.corrections}次" if report.corrections else ""
+        return f"{head}{when}，载入{report.rows}行{later}"
+    if report.state == OPEN:
+        left = "今天截止，尚未报送" if report.days_left == 0 else f"距截止还有{report.days_left}天，尚未报送"
+    else:
+        left = f"已逾期{-report.days_left}天，尚未报送"
+    refused = f"（{month_day(report.refused_at)}报送的文件被退回：{report.refusal}）" if report.refused_at else ""
+    return head + left + refused
+
+
+def score_items_table(items: list[LedgerItem], maxima: dict[str, float | None]) -> pd.DataFrame:
+    """The ledger's items against their maximum: item, what was done, the target, points, the most the item can
+    give and the share of it earned (none for 扣分, whose maximum is the most it can take); '—' for an item left
+    out."""
+    rows = []
+    for item in items:
+        most = maxima.get(item.item)
+        rows.append({"考核项目": item.label, "完成": ledger_quantity(item.measure, item.quantity),
+                     "目标": ledger_quantity(item.measure, item.target), "得分": points(item.points),
+                     "满分": points(most),
+                     "得分率": item.points / most if item.points is not None and most and most > 0 else None})
+    return pd.DataFrame(rows)
+
+
+_CANDIDATE_DATES = {"commencement_rate": "签约日期", "stats_rate": "开工日期"}
+
+
+def candidates_table(gap: Gap) -> pd.DataFrame:
+    """The projects that could close a gap: code, name, the date they entered the rate's cohort, 计划总投资 (亿元)."""
+    rows = pd.DataFrame(gap.candidates, columns=["code", "name", "date", "amount_wan"])
+    return pd.DataFrame({
+        "项目编号": rows["code"], "项目名称": rows["name"],
+        _CANDIDATE_DATES.get(gap.item, "日期"): pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d").fillna(""),
+        "计划总投资(亿元)": rows["amount_wan"] / WAN_PER_YI,
+    })
+
+
+_GRADE_STYLES = {"red": "background-color: #fdecec; color: #9b1c1c", "yellow": "background-color: #fff6d5"}
+
+
+def unit_warnings_table(warnings: pd.DataFrame) -> Styler:
+    """A unit's open warnings as shown: grade, rule, the project concerned (the unit itself for unit rules),
+    since, detail; each row coloured by its grade."""
+    shown = pd.DataFrame({
+        "等级": warnings["grade_label"], "预警规则": warnings["rule_name"],
+        "项目编号": [subject if RULE_BY_ID[rule].subject_kind == "project" else "本单元"
+                     for rule, subject in zip(warnings["rule"], warnings["subject"])],
+        "起始日期": pd.to_datetime(warnings["since"]).dt.strftime("%Y-%m-%d").fillna(""), "详情": warnings["detail"],
+    })
+    grades = warnings["grade"].tolist()
+    return shown.style.apply(lambda row: [_GRADE_STYLES.get(grades[row.name], "")] * len(row), axis=1)
+
+
+def stale_table(stale: pd.DataFrame) -> pd.DataFrame:
+    """Projects behind on their monthly update: code, name, months behind, the first month missing, the last
+    month reported."""
+    return pd.DataFrame({
+        "项目编号": stale["project_code"], "项目名称": stale["project_name"], "落后月数": stale["months_behind"],
+        "最早缺报": pd.to_datetime(stale["oldest_missing"]).dt.strftime("%Y-%m"),
+        "最近报告期": pd.to_datetime(stale["last_period"]).dt.strftime("%Y-%m").fillna("—"),
+    })
+
+
+_SUBMISSION_STATUSES = {"loaded": "已载入", "rejected": "被退回"}
+
+
+def submissions_table(submissions: pd.DataFrame) -> pd.DataFrame:
+    """A unit's files as shown: when received, report month, status, why a file was refused, the unit's rows
+    loaded, rows refused, who sent it and the file's name."""
+    return pd.DataFrame({
+        "接收时间": pd.to_datetime(submissions["received_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        "报告期": pd.to_datetime(submissions["period"]).dt.strftime("%Y-%m").fillna("多个"),
+        "状态": submissions["status"].map(_SUBMISSION_STATUSES), "说明": submissions["message"].fillna(""),
+        "载入行数": submissions["unit_rows"], "拒收行数": submissions["rows_rejected"],
+        "报送人": submissions["submitted_by"], "文件": submissions["file_name"],
+    })

@@ -1,0 +1,179 @@
+"""Benchmark of the leadership big screen (领导驾驶舱): time to its first full render at demo size, in a real
+browser against a real server.
+
+Usage: .venv/bin/python bench/screen.py [--runs 5] [--path "/cockpit?kiosk=1"] [--db PATH] [--rebuild]
+                                        [--url http://host:port --no-login] [--screenshot FILE.png]
+
+Without --url it builds the demo county (python -m pipelines.demo, 8 units, 422 projects) into
+bench/out/screen_demo.duckdb (its workbooks beside it; reused unless --rebuild; --db names another file), evaluates the warnings once as
+of the last day of last month (python -m alerts.check) so that the screen has some to show, starts the server
+(tests/server.py running_server: `streamlit run app.py`, scheduler off so that no background evaluation
+competes), and logs in through the login form as the demo leader. With --url it measures a server already
+running there (for instance `streamlit run pages/cockpit.py` while the page is not yet in app.py's navigation).
+
+Each run opens a new browser tab at 1920×1080 and times from navigation to the screen fully drawn: the script
+run finished (no stale element left), the five headline cards, the three tables and every plotly chart with its
+SVG present. The first run is cold (a fresh server: nothing cached, the page's modules imported on first use);
+the following runs are warm (the server's cached figures). For scale it times the same way a floor: a
+Streamlit page holding one three-bar plotly chart on a server of its own (most of a page's time in the browser
+is Streamlit's frontend and plotly.js, 4.7 MB, being loaded and compiled, whatever the page draws), and prints
+the load average, since the browser's share depends on a free CPU. It prints every run, the medians of the warm
+runs and whether the cold one meets the goal of issue 5: under 3 s. This is a benchmark, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(ROOT))
+
+from tests.server import CHROMIUM, CHROMIUM_ARGS, free_port, get, running_server  # noqa: E402
+
+GOAL_SECONDS = 3.0
+CHARTS, CARDS, TABLES = 5, 5, 3  # what pages/cockpit.py draws
+DEMO_LEADER, DEMO_PASSWORD = "leader", "demo"
+FLOOR_PAGE = """import plotly.graph_objects as go
+import streamlit as st
+st.plotly_chart(go.Figure(go.Bar(x=[1, 2, 3], y=[3, 1, 2])), theme=None, config={"displayModeBar": False})
+"""
+
+
+def drawn(charts: int, cards: int = 0, tables: int = 0) -> str:
+    """A script true once the page is complete: the run is over, nothing is stale, the cards, tables and
+    charts are all drawn."""
+    return f"""() => {{
+        const app = document.querySelector('[data-testid="stApp"]');
+        const charts = [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('.main-svg'));
+        return app !== null && app.dataset.testScriptState === 'notRunning'
+            && document.querySelectorAll('[data-stale="true"]').length === 0
+            && document.querySelectorAll('.zs-card').length === {cards}
+            && document.querySelectorAll('.zs-panel').length === {tables}
+            && charts.length === {charts};
+    }}"""
+
+
+@contextlib.contextmanager
+def floor_server() -> Iterator[str]:
+    """A Streamlit server of the floor page; yields its base URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "floor.py"
+        page.write_text(FLOOR_PAGE, encoding="utf-8")
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(page), "--server.port", str(port),
+                                    "--server.address", "127.0.0.1", "--server.headless", "true"],
+                                   cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                with contextlib.suppress(OSError):
+                    if get(f"{base}/_stcore/health", timeout=2) == b"ok":
+                        break
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("the floor page's server did not start")
+                time.sleep(0.3)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def _demo_database(path: Path, rebuild: bool) -> Path:
+    """The demo county with its warnings evaluated, built once."""
+    if rebuild:
+        for stale in (path, path.with_name(path.name + ".wal")):
+            stale.unlink(missing_ok=True)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pipelines.demo", "--db", str(path), "--out",
+                        str(path.with_name(path.stem + "_workbooks"))], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        last_month_end = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+        subprocess.run([sys.executable, "-m", "alerts.check", "--as-of", last_month_end.isoformat(), "--db",
+                        str(path)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def _log_in(context, base: str) -> None:
+    page = context.new_page()
+    page.goto(f"{base}/")
+    page.fill("#zs-username", DEMO_LEADER)
+    page.fill("#zs-password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    page.close()
+
+
+def _time_render(context, url: str, complete: str, screenshot: Path | None = None) -> float:
+    page = context.new_page()
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_function(complete, timeout=60_000, polling=50)
+    elapsed = time.perf_counter() - started
+    if screenshot is not None:
+        page.screenshot(path=str(screenshot))
+    page.close()
+    return elapsed
+
+
+def measure(base: str, path: str, floor: str, runs: int, login: bool,
+            screenshot: Path | None) -> tuple[list[float], list[float]]:
+    """Seconds to a complete screen and to a complete floor page, for each run (the first one first), the two
+    taken in turn so that both see the same load."""
+    from playwright.sync_api import sync_playwright
+
+    screen_drawn, floor_drawn = drawn(CHARTS, CARDS, TABLES), drawn(1)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        if login:
+            _log_in(context, base)
+        screen_times, floor_times = [], []
+        for i in range(runs):
+            screen_times.append(_time_render(context, base + path, screen_drawn,
+                                             screenshot if i == runs - 1 else None))
+            floor_times.append(_time_render(context, floor + "/", floor_drawn))
+        browser.close()
+    return screen_times, floor_times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="page loads; the first is cold (default 5)")
+    parser.add_argument("--path", default="/cockpit?kiosk=1", help="the page's path and query (default %(default)s)")
+    parser.add_argument("--db", type=Path, default=HERE / "out" / "screen_demo.duckdb")
+    parser.add_argument("--rebuild", action="store_true", help="build the demo database again")
+    parser.add_argument("--url", help="measure a server already running there instead of starting one")
+    parser.add_argument("--no-login", action="store_true", help="do not log in first (a server without login)")
+    parser.add_argument("--screenshot", type=Path, help="save the last run's screen here (PNG)")
+    args = parser.parse_args(argv)
+    if args.url:
+        server = contextlib.nullcontext(args.url.rstrip("/"))
+    else:
+        db = _demo_database(args.db.resolve(), args.rebuild)
+        server = running_server(db, extra_env={"ZS_SCHEDULER_ENABLED": "false"})
+    with server as base, floor_server() as floor:
+        times, floors = measure(base, args.path, floor, args.runs, not args.no_login, args.screenshot)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
+    for i, (seconds, floor_seconds) in enumerate(zip(times, floors), 1):
+        print(f"run {i} ({'cold' if i == 1 else 'warm'}): screen {seconds:.2f} s, floor {floor_seconds:.2f} s")
+    if len(times) > 1:
+        print(f"warm medians: screen {statistics.median(times[1:]):.2f} s, floor {statistics.median(floors[1:]):.2f} s")
+    verdict = "meets" if times[0] < GOAL_SECONDS else "misses"
+    print(f"first render {times[0]:.2f} s {verdict} the goal of {GOAL_SECONDS:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,424 @@
+"""系统管理: the unit register, accounts and API tokens, annual targets, rule thresholds and score weights, 一票否优,
+notification channels, the audit log and the backup — for the bureau's admins only. Every change is made and
+audited by pipelines.admin, pipelines.overrides, pipelines.users and pipelines.tokens, which refuse anyone else."""
+import datetime as dt
+
+import streamlit as st
+
+from pipelines import admin, overrides, state, tokens, users
+from pipelines.assessment import TARGET_COLUMNS
+from pipelines.columns import COLUMNS_BY_KIND
+from pipelines.settings import SettingsError, current
+from pipelines.submissions import UPLOAD_TYPES, Upload
+from pipelines.vocabulary import UNIT_KINDS
+from ui import auth, data
+
+actor = auth.require_actor()
+st.title("系统管理")
+if actor.role != "admin":
+    st.error("仅系统管理员可用", icon=":material/lock:")
+    st.stop()
+
+TABS = ["单元", "用户", "令牌", "目标任务", "规则与权重", "一票否优", "通知渠道", "审计日志", "备份"]
+YEARS_OFFERED = 4  # targets and flags can be set for the next year and the three before the current one
+NOTICE = "admin_notice"
+TARGET_LABELS = {c.id: c.header for c in COLUMNS_BY_KIND["targets"]}
+today = dt.date.today()
+
+
+def done(message: str, secret: str | None = None) -> None:
+    """Say what was done at the top of the tab after the rerun (with a password or token to copy, shown once)."""
+    st.session_state[NOTICE] = (message, secret)
+    st.rerun()
+
+
+def attempt(change, *args, **kwargs) -> tuple[bool, object]:
+    """Make one change: (True, what it returned), or (False, None) with the refusal shown in Chinese where the
+    form is."""
+    try:
+        return True, data.write(change, *args, **kwargs)
+    except (ValueError, LookupError, SettingsError) as refused:
+        st.error(str(refused), icon=":material/error:")
+        return False, None
+
+
+def notice() -> None:
+    shown = st.session_state.pop(NOTICE, None)
+    if shown:
+        message, secret = shown
+        st.success(message, icon=":material/check_circle:")
+        if secret:
+            st.code(secret, language=None)
+            st.caption("请立即复制并安全地交给使用人：关闭或刷新页面后不会再显示。")
+
+
+def upload_box(kind: str, label: str, key: str) -> None:
+    """A workbook of `kind` uploaded and loaded through the same checks as a file sent on the 数据填报 page."""
+    with st.expander(f"上传{label}", icon=":material/upload_file:"):
+        file = st.file_uploader(label, type=list(UPLOAD_TYPES), key=key, label_visibility="collapsed")
+        if file is not None and st.button("载入", key=f"{key}_load", type="primary"):
+            ok, report = attempt(admin.load_workbook, actor, Upload(file.name, file.getvalue()), kind)
+            if not ok:
+                return
+            if report.status == "loaded" and not report.rows_rejected:
+                done(f"已载入 {file.name}：{report.rows_loaded} 行")
+            elif report.status == "loaded":
+                st.warning(f"已载入 {report.rows_loaded} 行，拒收 {report.rows_rejected} 行：")
+                st.dataframe([{"行号": p.row, "列": p.column, "原因": p.reason} for p in report.rejections],
+                             hide_index=True, width="stretch", placeholder="")
+            else:
+                st.error(report.message or "文件未载入")
+
+
+register = data.read(state.unit_register)
+unit_names = dict(zip(register["code"], register["name"]))
+
+
+def unit_label(code: str) -> str:
+    return f"{unit_names.get(code, code)}（{code}）"
+
+
+years = list(range(today.year + 1, today.year - YEARS_OFFERED + 1, -1))
+tabs = dict(zip(TABS, st.tabs(TABS, key="admin_tab", on_change="rerun")))
+
+# ---- 单元: the unit register
+with tabs["单元"]:
+    if tabs["单元"].open:
+        notice()
+        st.dataframe(register.rename(columns={"code": "单元编码", "name": "单元名称", "kind": "单元类型",
+                                              "assess_group": "考核组别"}), hide_index=True, width="stretch", placeholder="")
+        groups = sorted(set(register["assess_group"]))
+        edit, add = st.columns(2, gap="large")
+        with edit.container(border=True):
+            st.markdown("**修改单元**")
+            code = st.selectbox("单元", list(unit_names), format_func=unit_label, key="unit_pick")
+            if code is not None:
+                row = register.set_index("code").loc[code]
+                with st.form(f"unit_edit_{code}", border=False):
+                    name = st.text_input("单元名称", row["name"])
+                    kind = st.selectbox("单元类型", UNIT_KINDS, index=UNIT_KINDS.index(row["kind"]))
+                    group = st.selectbox("考核组别", groups, index=groups.index(row["assess_group"]),
+                                         accept_new_options=True, help="可直接输入新的组别")
+                    if st.form_submit_button("保存修改", type="primary"):
+                        ok, changed = attempt(admin.edit_unit, actor, code, name, kind, group or "")
+                        if ok:
+                            done(f"已修改单元 {code}" if changed else "没有改动")
+        with add.container(border=True):
+            st.markdown("**新增单元**")
+            with st.form("unit_add", border=False, clear_on_submit=True):
+                new_code = st.text_input("单元编码", placeholder="如 U09")
+                new_name = st.text_input("单元名称")
+                new_kind = st.selectbox("单元类型", UNIT_KINDS, index=None, placeholder="选择单元类型")
+                new_group = st.selectbox("考核组别", groups, index=None, accept_new_options=True,
+                                         placeholder="选择或输入新的组别")
+                if st.form_submit_button("新增", type="primary"):
+                    if attempt(admin.add_unit, actor, new_code, new_name, new_kind or "", new_group or "")[0]:
+                        done(f"已新增单元 {new_code.strip()}")
+        upload_box("units", "单元名录表", "units_upload")
+        st.caption("单元名录的每次修改都记入审计日志；单元编码一经使用不能修改。")
+
+# ---- 用户: accounts
+with tabs["用户"]:
+    if tabs["用户"].open:
+        notice()
+        accounts = data.read(admin.accounts, actor)
+        st.dataframe(
+            accounts.assign(role=accounts["role"].map(auth.ROLE_LABELS),
+                            unit_code=accounts["unit_code"].map(unit_label, na_action="ignore"),
+                            demo=accounts["demo"].map({True: "是", False: ""})),
+            hide_index=True, width="stretch", placeholder="",
+            column_config={"username": "账号", "display_name": "名称", "role": "身份", "unit_code": "单元",
+                           "state": "状态", "demo": "演示密码",
+                           "last_login_at": st.column_config.DatetimeColumn("最近登录", format="YYYY-MM-DD HH:mm"),
+                           "created_at": st.column_config.DatetimeColumn("创建时间", format="YYYY-MM-DD HH:mm")})
+        manage, create = st.columns(2, gap="large")
+        with manage.container(border=True):
+            st.markdown("**管理账户**")
+            states = dict(zip(accounts["username"], accounts["state"]))
+            name = st.selectbox("账户", list(states), key="account_pick")
+            if name is not None:
+                buttons = st.columns(3)
+                if buttons[0].button("重置密码", key="account_reset", width="stretch"):
+                    ok, password = attempt(admin.reset_password, actor, name)
+                    if ok:
+                        done(f"已重置 {name} 的密码，其已登录的会话均已退出。新密码：", password)
+                disabled = states[name] == "已停用"
+                if buttons[1].button("启用" if disabled else "停用", key="account_toggle", width="stretch",
+                                     disabled=name == actor.name):
+                    if attempt(users.set_disabled, actor, name, not disabled)[0]:
+                        done(f"已{'启用' if disabled else '停用'}账户 {name}")
+                if buttons[2].button("解除锁定", key="account_unlock", width="stretch",
+                                     disabled=states[name] != "已锁定"):
+                    if attempt(users.unlock, actor, name)[0]:
+                        done(f"已解除 {name} 的锁定")
+                st.caption("重置密码会生成新密码并只显示一次；停用的账户不能登录，其会话立即结束。")
+        with create.container(border=True):
+            st.markdown("**新建账户**")
+            with st.form("account_add", border=False, clear_on_submit=True):
+                left, right = st.columns(2)
+                username = left.text_input("账号（登录名）", placeholder="如 wangli")
+                display = right.text_input("名称", placeholder="如 王丽 或 城东街道填报员")
+                role = left.selectbox("身份", list(auth.ROLE_LABELS), format_func=auth.ROLE_LABELS.get)
+                unit = right.selectbox("单元（仅单元用户）", list(unit_names), index=None, format_func=unit_label,
+                                       placeholder="选择单元")
+                if st.form_submit_button("新建", type="primary"):
+                    ok, password = attempt(admin.create_account, actor, username, display, role, unit)
+                    if ok:
+                        done(f"已新建账户 {username.strip().lower()}。初始密码：", password)
+
+# ---- 令牌: API tokens
+with tabs["令牌"]:
+    if tabs["令牌"].open:
+        notice()
+        listed = data.read(tokens.list_tokens)
+        st.caption("程序（如单元的报送脚本）调用 HTTP API 时以令牌代表某个账户，权限与该账户在页面上相同。")
+        if listed.empty:
+            st.info("还没有 API 令牌。")
+        else:
+            st.dataframe(
+                listed.assign(state=listed["state"].map(tokens.STATE_LABELS)), hide_index=True, width="stretch",
+                placeholder="", height="content",
+                column_order=["id", "username", "display_name", "label", "shown", "state", "created_at", "created_by",
+                              "expires_at", "last_used_at"],
+                column_config={"id": "编号", "username": "账号", "display_name": "名称", "label": "用途",
+                               "shown": "令牌开头", "state": "状态", "created_by": "创建人",
+                               "created_at": st.column_config.DatetimeColumn("创建时间", format="YYYY-MM-DD HH:mm"),
+                               "expires_at": st.column_config.DatetimeColumn("到期时间", format="YYYY-MM-DD HH:mm"),
+                               "last_used_at": st.column_config.DatetimeColumn("最近使用", format="YYYY-MM-DD HH:mm")})
+        create, revoke = st.columns(2, gap="large")
+        with create.container(border=True):
+            st.markdown("**创建令牌**")
+            with st.form("token_add", border=False, clear_on_submit=True):
+                owner = st.selectbox("代表的账户", list(data.read(admin.accounts, actor)["username"]))
+                label = st.text_input("用途", placeholder="如 城东街道报送脚本")
+                expires = st.date_input("有效期至（含当日；留空为长期有效）", value=None, min_value=today,
+                                        format="YYYY-MM-DD")
+                if st.form_submit_button("创建", type="primary"):
+                    ok, token = attempt(tokens.create_token, actor, owner, label, expires_at=None if expires is None
+                                        else dt.datetime.combine(expires + dt.timedelta(days=1), dt.time()))
+                    if ok:
+                        done(f"已为 {owner} 创建令牌。请求时放在请求头 Authorization: Bearer … 中：", token)
+        with revoke.container(border=True):
+            st.markdown("**撤销令牌**")
+            active = listed[listed["state"] != "revoked"].set_index("id")
+            if active.empty:
+                st.write("没有可撤销的令牌。")
+            else:
+                token_id = st.selectbox("令牌", list(active.index), key="token_pick", format_func=lambda i: (
+                    f"{i} · {active.loc[i, 'username']} · {active.loc[i, 'label']}（{active.loc[i, 'shown']}…）"))
+                if st.button("撤销", key="token_revoke"):
+                    if attempt(tokens.revoke_token, actor, int(token_id))[0]:
+                        done(f"已撤销令牌 {token_id}")
+            st.caption("令牌以所代表账户的身份和单元范围调用 HTTP API；撤销后立即失效，不能恢复。")
+
+# ---- 目标任务: annual targets
+with tabs["目标任务"]:
+    if tabs["目标任务"].open:
+        notice()
+        year = st.columns(4)[0].selectbox("年度", years, index=years.index(today.year), format_func=lambda y: f"{y}年",
+                                          key="target_year")
+        table = data.read(admin.target_table, actor, year)
+        st.dataframe(table, hide_index=True, width="stretch", placeholder="", column_config={
+            "code": "单元编码", "name": "单元名称", "assess_group": "考核组别",
+            **{c: TARGET_LABELS[c] for c in TARGET_COLUMNS if c != "signed_amount_wan"},
+            "signed_amount_yi": st.column_config.NumberColumn(TARGET_LABELS["signed_amount_wan"], format="%g"),
+            "received_at": st.column_config.DatetimeColumn("设定时间", format="YYYY-MM-DD HH:mm"),
+            "submitted_by": "设定人"})
+        with st.container(border=True):
+            st.markdown(f"**设定 {year} 年目标**")
+            code = st.selectbox("单元", list(unit_names), format_func=unit_label, key="target_unit")
+            if code is not None:
+                current_row = table.set_index("code").loc[code]
+                with st.form(f"targets_{year}_{code}", border=False):
+                    inputs = st.columns(len(TARGET_COLUMNS))
+                    values = {}
+                    for column, box in zip(TARGET_COLUMNS, inputs):
+                        shown = current_row["signed_amount_yi" if column == "signed_amount_wan" else column]
+                        values[column] = box.number_input(
+                            TARGET_LABELS[column], min_value=0.0 if column == "signed_amount_wan" else 0,
+                            value=None if shown != shown else (float(shown) if column == "signed_amount_wan" else int(shown)),
+                            step=1.0 if column == "signed_amount_wan" else 1, placeholder="未下达")
+                    if st.form_submit_button("保存目标", type="primary"):
+                        if attempt(admin.set_targets, actor, year, code, values)[0]:
+                            done(f"已设定 {unit_label(code)} {year} 年目标")
+            st.caption("留空的指标视为未下达目标，不计分，其余指标权重按比例折算为100分。每次保存新增一条记录，"
+                       "以最近一次为准，历史记录保留，可按“截至日期”重现。")
+        upload_box("targets", "年度目标任务表", "targets_upload")
+
+# ---- 规则与权重: settings overrides
+with tabs["规则与权重"]:
+    if tabs["规则与权重"].open:
+        notice()
+        entries = data.read(overrides.entries)
+
+        def shown_value(entry: overrides.Entry, value: object) -> str:
+            if entry.kind == "bool":
+                return "是" if value else "否"
+            return overrides.CHOICES.get((entry.section, entry.key), {}).get(value, f"{value:g}"
+                                                                                if isinstance(value, float) else str(value))
+
+        st.caption(f"修改保存后立即生效：各页面在下次刷新时按新设置计算，预警在下一次定时评估（每 "
+                   f"{current().scheduler.evaluate_interval_minutes:g} 分钟）时按新阈值更新。"
+                   "数据库路径、密钥等只能在设置文件或环境变量中配置。")
+        for section, title in overrides.SECTIONS.items():
+            rows = [{"设置": e.label, "设置项": e.name, "设置文件值": shown_value(e, e.file_value),
+                     "当前值": shown_value(e, e.value), "修改人": e.changed_by or "", "修改时间": e.changed_at}
+                    for e in entries if e.section == section]
+            with st.expander(f"{title}（{len(rows)} 项，已修改 {sum(bool(r['修改人']) for r in rows)} 项）",
+                             expanded=section == "warnings"):
+                st.dataframe(rows, hide_index=True, width="stretch", placeholder="", height="content", column_config={
+                    "设置": st.column_config.TextColumn(width="large"), "设置项": st.column_config.TextColumn(width="large"),
+                    "修改时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
+        with st.container(border=True):
+            st.markdown("**修改设置**")
+            by_name = {e.name: e for e in entries}
+            picked = by_name[st.selectbox("设置", list(by_name), key="setting_pick",
+                                          format_func=lambda n: f"{overrides.SECTIONS[by_name[n].section]} · "
+                                                                f"{by_name[n].label}")]
+            with st.form(f"setting_{picked.name}", border=False):
+                choices = overrides.CHOICES.get((picked.section, picked.key))
+                if choices:
+                    value = st.selectbox("新值", list(choices), index=list(choices).index(picked.value),
+                                         format_func=choices.get)
+                elif picked.kind == "bool":
+                    value = st.radio("新值", [True, False], index=0 if picked.value else 1, horizontal=True,
+                                     format_func=lambda v: "是" if v else "否")
+                else:
+                    value = st.number_input("新值", value=picked.value, step=1 if picked.kind == "int" else None,
+                                            format=None if picked.kind == "int" else "%g")
+                st.caption(f"设置文件值：{shown_value(picked, picked.file_value)}；当前值：{shown_value(picked, picked.value)}"
+                           + (f"（{picked.changed_by} 于 {picked.changed_at:%Y-%m-%d %H:%M} 修改）" if picked.changed_by else ""))
+                save, reset, _ = st.columns([1, 2, 5])
+                if save.form_submit_button("保存", type="primary"):
+                    if attempt(overrides.set_override, actor, picked.section, picked.key, value)[0]:
+                        done(f"已将“{picked.label}”改为 {shown_value(picked, value)}")
+                if reset.form_submit_button("恢复为设置文件的值", disabled=picked.changed_by is None):
+                    if attempt(overrides.clear_override, actor, picked.section, picked.key)[0]:
+                        done(f"“{picked.label}”已恢复为设置文件的值 {shown_value(picked, picked.file_value)}")
+
+# ---- 一票否优
+with tabs["一票否优"]:
+    if tabs["一票否优"].open:
+        notice()
+        year = st.columns(4)[0].selectbox("年度", years, index=years.index(today.year), format_func=lambda y: f"{y}年",
+                                          key="veto_year")
+        flags = data.read(admin.veto_table, actor, year)
+        if flags.empty:
+            st.info(f"{year} 年没有单元被一票否优。")
+        else:
+            st.dataframe(flags, hide_index=True, width="stretch", placeholder="", column_config={
+                "unit_code": "单元编码", "name": "单元名称", "note": st.column_config.TextColumn("原因", width="large"),
+                "set_by": "设定人", "set_at": st.column_config.DatetimeColumn("设定时间", format="YYYY-MM-DD HH:mm")})
+        flag, lift = st.columns(2, gap="large")
+        with flag.container(border=True):
+            st.markdown("**设定一票否优**")
+            with st.form(f"veto_set_{year}", border=False, clear_on_submit=True):
+                code = st.selectbox("单元", list(unit_names), format_func=unit_label)
+                reason = st.text_area("原因", placeholder="如：未完成县委县政府交办的招商任务", height=80)
+                if st.form_submit_button("设定", type="primary"):
+                    if attempt(admin.set_veto, actor, year, code, reason)[0]:
+                        done(f"已设定 {unit_label(code)} {year} 年一票否优")
+        with lift.container(border=True):
+            st.markdown("**取消一票否优**")
+            if flags.empty:
+                st.write(f"{year} 年没有可取消的一票否优。")
+            else:
+                code = st.selectbox("单元", list(flags["unit_code"]), format_func=unit_label, key=f"veto_lift_{year}")
+                if st.button("取消", key="veto_clear"):
+                    if attempt(admin.clear_veto, actor, year, code)[0]:
+                        done(f"已取消 {unit_label(code)} {year} 年一票否优")
+            st.caption("被一票否优的单元当年不能评为优秀（一票评优），排名与得分不受影响。")
+
+# ---- 通知渠道
+with tabs["通知渠道"]:
+    if tabs["通知渠道"].open:
+        notice()
+        if current().notify.dry_run:
+            st.info("当前为通知演练模式：预警通知和测试消息只记入发送日志，不会真正发出。"
+                    "可在“规则与权重 · 通知”中关闭。", icon=":material/science:")
+        channels = data.read(admin.channel_table, actor)
+        if channels.empty:
+            st.info("还没有通知渠道：预警只在系统内显示，不会发往钉钉、企业微信或邮箱。")
+        else:
+            st.dataframe(
+                channels.assign(kind=channels["kind"].map(admin.KIND_LABELS),
+                                audience=channels["audience"].map(admin.AUDIENCE_LABELS),
+                                unit_code=channels["unit_code"].map(unit_label, na_action="ignore"),
+                                enabled=channels["enabled"].map({True: "启用", False: "停用"}),
+                                signed=channels["signed"].map({True: "已设置", False: ""}),
+                                last_outcome=channels["last_outcome"].map(admin.OUTCOME_LABELS)),
+                hide_index=True, width="stretch", placeholder="",
+                column_config={"id": "编号", "name": "名称", "kind": "类型", "target": "地址", "signed": "加签密钥",
+                               "audience": "接收", "unit_code": "单元", "enabled": "状态", "last_outcome": "最近发送",
+                               "last_attempted_at": st.column_config.DatetimeColumn("最近发送时间",
+                                                                                    format="YYYY-MM-DD HH:mm")})
+        manage, add = st.columns(2, gap="large")
+        with manage.container(border=True):
+            st.markdown("**管理渠道**")
+            enabled = dict(zip(channels["id"], channels["enabled"]))
+            names = dict(zip(channels["id"], channels["name"]))
+            if not names:
+                st.write("还没有通知渠道：请在右侧添加。")
+            else:
+                channel = st.selectbox("渠道", list(names), format_func=lambda i: f"{i} · {names[i]}",
+                                       key="channel_pick")
+                buttons = st.columns(2)
+                if buttons[0].button("发送测试消息", key="channel_test", width="stretch"):
+                    ok, delivery = attempt(admin.send_test_message, actor, int(channel))
+                    if ok and delivery["outcome"] == "failed":
+                        st.error(f"测试消息发送失败（尝试 {delivery['attempts']} 次）：{delivery['error']}")
+                    elif ok:
+                        done(f"测试消息：{admin.OUTCOME_LABELS[delivery['outcome']]}（渠道 {names[channel]}）")
+                if buttons[1].button("停用" if enabled[channel] else "启用", key="channel_toggle", width="stretch"):
+                    if attempt(admin.set_channel_enabled, actor, int(channel), not enabled[channel])[0]:
+                        done(f"已{'停用' if enabled[channel] else '启用'}渠道 {names[channel]}")
+            st.caption("停用的渠道不再收到任何通知；测试消息不论启用与否都会发送。")
+        with add.container(border=True):
+            st.markdown("**添加渠道**")
+            with st.form("channel_add", border=False, clear_on_submit=True):
+                left, right = st.columns(2)
+                name = left.text_input("名称", placeholder="如 城东街道招商群")
+                kind = right.selectbox("类型", list(admin.KIND_LABELS), format_func=admin.KIND_LABELS.get)
+                target = st.text_input("地址", placeholder="机器人或 Webhook 的网址；电子邮件填收件地址，多个用逗号分隔")
+                secret = st.text_input("加签密钥（仅钉钉机器人，可留空）", type="password")
+                left, right = st.columns(2)
+                audience = left.selectbox("接收", list(admin.AUDIENCE_LABELS), format_func=admin.AUDIENCE_LABELS.get)
+                unit = right.selectbox("单元（接收本单元预警时）", list(unit_names), index=None, format_func=unit_label,
+                                       placeholder="选择单元")
+                if st.form_submit_button("添加", type="primary"):
+                    if attempt(admin.add_channel, actor, name, kind, target, audience, unit, secret)[0]:
+                        done(f"已添加渠道 {name.strip()}，可用“发送测试消息”检查")
+
+# ---- 审计日志
+with tabs["审计日志"]:
+    if tabs["审计日志"].open:
+        names, actions = data.read(admin.audit_choices, actor)
+        filters = st.columns([1, 1, 1.4])
+        who = filters[0].selectbox("操作人", names, index=None, placeholder="全部")
+        action = filters[1].selectbox("操作", actions, index=None, placeholder="全部",
+                                      format_func=lambda a: f"{admin.ACTIONS.get(a, a)}（{a}）")
+        days = filters[2].date_input("日期", value=(today - dt.timedelta(days=30), today), max_value=today,
+                                     format="YYYY-MM-DD")
+        since, until = (days + (None, None))[:2] if isinstance(days, tuple) else (days, days)
+        entries = data.read(admin.audit_entries, actor, who=who, action=action, since=since, until=until)
+        st.caption(f"共 {len(entries)} 条，最新的在前" + ("（只显示最近的这些）" if len(entries) >= 2000 else ""))
+        st.dataframe(entries, hide_index=True, width="stretch", placeholder="", height=600, column_order=[
+            "logged_at", "actor", "action_label", "subject", "detail"], column_config={
+            "logged_at": st.column_config.DatetimeColumn("时间", format="YYYY-MM-DD HH:mm:ss"),
+            "actor": "操作人", "action_label": "操作", "subject": "对象",
+            "detail": st.column_config.TextColumn("详情（修改前后等）", width="large")})
+
+# ---- 备份
+with tabs["备份"]:
+    if tabs["备份"].open:
+        st.markdown("下载整个数据库的备份：一个 ZIP 文件，内含建表语句和每张表的数据（Parquet 格式），"
+                    "为下载那一刻的完整一致的数据。")
+        now = dt.datetime.now()
+        st.download_button("下载备份", data=lambda: data.read(admin.backup, actor), on_click="ignore",
+                           file_name=admin.backup_file_name(now), mime="application/zip", type="primary",
+                           icon=":material/download:")
+        st.markdown("**恢复**（由技术人员操作，详见 README“Backup and restore”一节）：\n"
+                    "1. 停止看板服务；\n"
+                    "2. 将备份 ZIP 解压到一个空文件夹；\n"
+                    "3. 用 DuckDB 的 `IMPORT DATABASE '文件夹'` 导入到一个新的数据库文件；\n"
+                    "4. 将环境变量 `ZS_DB` 指向新文件后重新启动服务。")

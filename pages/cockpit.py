@@ -1,0 +1,58 @@
+"""领导驾驶舱: the big screen for leaders, laid out for 1920×1080 without scrolling. It refreshes itself every
+[screen] refresh_seconds and shows new data and new warnings without a reload. `?kiosk=1` hides Streamlit's
+header, toolbar and sidebar and the as-of picker, for a wall screen."""
+import datetime as dt
+
+import streamlit as st
+
+from pipelines.settings import current
+from ui import auth, charts, data
+
+auth.require_actor()  # nobody logged in: the login screen instead, and nothing below runs
+
+screen = current().screen
+kiosk = st.query_params.get("kiosk") == "1"
+st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
+st.html(charts.page_style(kiosk))
+
+# Heights in pixels: three columns that together fill a 1080-pixel screen below the header and the cards.
+LEFT = (240, 285, 274)
+MIDDLE = (255, 330, 214)
+RIGHT = (460, 339)
+
+
+def _chart(figure) -> None:
+    st.plotly_chart(figure, theme=None, config=charts.CONFIG)
+
+
+@st.fragment(run_every=screen.refresh_seconds)
+def big_screen(picked: dt.date | None) -> None:
+    """The whole screen as of the picked day, or live (today, rolling over at midnight) when none is picked."""
+    # Asked again at every refresh: a wall screen keeps its session alive while it runs, and stops showing data
+    # once the session has ended or the account is disabled. The county for admins and leaders, a unit its own.
+    scope = auth.require_actor().unit_scope
+    if not data.facts()["projects"]:
+        st.info("尚无项目数据。请上传各单元的月度项目进展表，或运行 `python -m pipelines.demo` 载入演示县数据。")
+        return
+    view = data.screen(picked or dt.date.today(), scope)
+    st.html(charts.header(screen.title, view.scope_name, view.as_of, picked is None, view.time_progress,
+                          dt.datetime.now()) + charts.CLOCK_SCRIPT, unsafe_allow_javascript=True)
+    st.html(charts.headline_cards(view.headline, view.time_progress))
+    left, middle, right = st.columns([1, 1.25, 1.2], gap="small")
+    with left.container(gap="xsmall"):
+        _chart(charts.rate_gauges(view.rates, LEFT[0]))
+        _chart(charts.funnel_chart(view.funnel, view.funnel_cohort, view.year, LEFT[1]))
+        _chart(charts.mix_chart(view.industry_mix, view.size_mix, LEFT[2]))
+    with middle.container(gap="xsmall"):
+        _chart(charts.trend_chart(view.trend, MIDDLE[0]))
+        st.html(charts.ranking_table(view.ranking, MIDDLE[1]))
+        _chart(charts.data_age_chart(view.data_age, MIDDLE[2]))
+    with right.container(gap="xsmall"):
+        st.html(charts.warnings_table(view.warnings, view.warning_counts, RIGHT[0]))
+        st.html(charts.stuck_table(view.stuck, RIGHT[1]))
+
+
+# The as-of picker lives in the (collapsed) sidebar, so that the screen keeps its height; kiosk mode has none.
+picked = None if kiosk else st.sidebar.date_input(
+    "回看日期", value=None, max_value=dt.date.today(), format="YYYY-MM-DD", help="选择过去某天，查看当时的驾驶舱；留空为实时")
+big_screen(picked)

@@ -1,0 +1,129 @@
+"""项目详情 (`project?code=ZS000123`): one project as known today — its milestones in a row, its size band and
+approval tier, what it reports, the history of its monthly reports with what each changed and which file brought
+it, and its warnings. A unit user opens only its own unit's projects; contacts are masked for everyone but admins."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from pipelines.ranking import OutOfScope
+from ui import auth, data, format
+
+actor = auth.require_actor()
+st.set_page_config(layout="wide")
+code = st.query_params.get("code", "").strip()
+if not code:
+    st.title("项目详情")
+    st.info("请从项目库或预警中心点击项目编号打开项目详情。", icon=":material/info:")
+    st.stop()
+
+today = dt.date.today()
+try:
+    view = data.project_page(code, actor, today)  # refuses another unit's project to a unit user
+except OutOfScope as refused:
+    st.title("项目详情")
+    st.error(str(refused), icon=":material/block:")
+    st.stop()
+except LookupError as missing:
+    st.title("项目详情")
+    st.warning(str(missing), icon=":material/search_off:")
+    st.stop()
+
+project = view.project
+DAY = "%Y-%m-%d"
+
+
+def _day(value) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime(DAY)
+
+
+def _text(value) -> str:
+    return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "" else str(value)
+
+
+# ---- identity and headline
+st.title(view.name)
+moved = (f"　·　首报单元 {view.first_unit_name or view.first_unit_code}"
+         if view.first_unit_code != view.unit_code else "")
+st.caption(f"{view.code}　·　{view.unit_name}（{view.unit_code}）{moved}　·　{project['industry']}"
+           f"{'　·　' + project['chain'] if isinstance(project['chain'], str) and project['chain'] else ''}"
+           f"　·　数据截至 {view.as_of:{DAY}}，最近报告期 {pd.Timestamp(project['period']):%Y-%m}")
+cards = st.columns(6)
+cards[0].metric("所处阶段", view.stage_label, border=True)
+cards[1].metric("项目状态", view.status_label, border=True)
+cards[2].metric("计划总投资(亿元)", format.yi(project["total_investment_wan"]), border=True)
+cards[3].metric("规模档次", view.size_band, border=True)
+cards[4].metric("审批层级", view.approval_tier, border=True,
+                help="按用地面积和产业类别确定的落地审批层级（仅供参考，不作强制）")
+open_warnings = view.warnings[view.warnings["resolved_at"].isna()]
+cards[5].metric("在办预警", f"{len(open_warnings)} 条", border=True)
+
+# ---- milestones
+st.subheader("项目节点")
+steps = st.columns(len(view.milestones) + 1)
+for column, step in zip(steps, view.milestones.itertuples(index=False)):
+    with column.container(border=True):
+        if step.reached:
+            st.markdown(f":green[●] **{step.label}**")
+            st.markdown(f"{step.date:{DAY}}")
+            st.caption(f"距上一节点 {int(step.days_after_previous)} 天" if pd.notna(step.days_after_previous)
+                       else "已达成")
+        else:
+            st.markdown(f":gray[○] :gray[{step.label}]")
+            st.markdown(":gray[未达成]")
+            st.caption("—")
+with steps[-1].container(border=True):
+    st.markdown(":blue[◇] **计划开工**")
+    st.markdown(_day(view.planned_start_date) or ":gray[未填报]")
+    st.caption("计划日期")
+
+# ---- what it reports, its history, its warnings
+facts, reports, warned = st.tabs(["项目信息", f"报送历史（{len(view.history)}）", f"预警（{len(view.warnings)}）"])
+with facts:
+    left, right = st.columns(2, gap="large")
+    left.dataframe(pd.DataFrame({"项目": [
+        "投资方", "统一社会信用代码", "是否外资", "计划总投资(万元)", "固定资产投资(万元)", "外资金额(万美元)", "用地面积(亩)"],
+        "内容": [_text(project["investor"]), _text(project["investor_uscc"]),
+               {True: "是", False: "否"}.get(project["is_foreign"], "—"),
+               *(_text(None if pd.isna(project[f]) else f"{project[f]:,.2f}") for f in (
+                   "total_investment_wan", "fixed_investment_wan", "foreign_investment_usd_wan", "land_mu"))]}),
+        hide_index=True, width="stretch")
+    right.dataframe(pd.DataFrame({"项目": [
+        "年度计划投资(万元)", "累计完成投资(万元)", "累计到位资金(万元)", "包联领导", "联系人", "联系电话", "首次登记"],
+        "内容": [*(_text(None if pd.isna(project[f]) else f"{project[f]:,.2f}") for f in (
+            "annual_plan_wan", "invested_to_date_wan", "funds_in_place_wan")),
+            _text(project["liaison_leader"]), _text(project["contact_name"]), _text(project["contact_phone"]),
+            _day(view.registered_at)]}), hide_index=True, width="stretch")
+    st.markdown("**本月进展**")
+    st.text(_text(project["progress_note"]))
+    st.markdown("**存在问题**")
+    st.text(_text(project["issues"]))
+
+with reports:
+    history = view.history.iloc[::-1]  # newest first
+    st.dataframe(pd.DataFrame({
+        "报告期": pd.to_datetime(history["period"]).dt.strftime("%Y-%m"),
+        "类型": [kind + ("（已被更正）" if superseded else "") for kind, superseded in
+               zip(history["kind"], history["superseded"])],
+        "本期变化": history["change_text"], "本月进展": history["progress_note"].fillna(""),
+        "填报单位": history["unit_name"], "文件": history["file_name"],
+        "收到时间": pd.to_datetime(history["received_at"]).dt.strftime("%Y-%m-%d %H:%M"),
+        "报送人": history["submitted_by_name"],
+    }), hide_index=True, width="stretch", height=min(38 + 35 * len(history), 560),
+        column_config={"本期变化": st.column_config.TextColumn(width="large"),
+                       "本月进展": st.column_config.TextColumn(width="medium")})
+    st.caption("每期与上一期报送相比变化的字段；同一报告期重新报送的文件为“同月更正”，以最后收到的为准。")
+
+with warned:
+    if view.warnings.empty:
+        st.success("该项目没有预警记录。", icon=":material/verified:")
+    else:
+        shown = view.warnings
+        st.dataframe(pd.DataFrame({
+            "状态": ["在办" if pd.isna(r) else "已解除" for r in shown["resolved_at"]],
+            "等级": shown["grade_label"], "预警规则": shown["rule_name"], "详情": shown["detail"],
+            "起始日期": shown["since"].map(_day), "首次发现": shown["first_seen"].map(_day),
+            "解除日期": shown["resolved_at"].map(_day), "确认说明": shown["ack_note"].fillna(""),
+        }), hide_index=True, width="stretch", column_config={"详情": st.column_config.TextColumn(width="large")})
+        st.caption("预警的处理与确认请到预警中心。")
+

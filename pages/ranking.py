@@ -1,0 +1,124 @@
+"""考核排名: the assessment ranking of a month, quarter or year, overall and per group, with rank and score
+changes, 一票评优 / 一票否优, one unit's score ledger down to its projects, and the 通报 of the chosen day."""
+import datetime as dt
+
+import streamlit as st
+
+from pipelines import ranking
+from ui import auth, data, format
+
+actor = auth.require_actor()
+scope = actor.unit_scope  # a unit user sees every unit's rank and score, but only its own unit's ledger
+
+st.title("考核排名")
+facts = data.facts()
+if not facts["projects"]:
+    st.info("尚无项目数据。请上传各单元的月度项目进展表，或运行 `python -m pipelines.demo` 载入演示县数据。")
+    st.stop()
+
+# ---- the period: which as-of day and which day to compare with
+today = dt.date.today()
+first_day = data.first_data_day(facts["data_version"])
+picker, files = st.columns([3, 2], vertical_alignment="bottom")
+with picker:
+    kind_col, period_col = st.columns([1, 1.3], vertical_alignment="bottom")
+    kind = kind_col.segmented_control("考核周期", list(ranking.PERIOD_KINDS), format_func=ranking.PERIOD_KINDS.get,
+                                      default="month", required=True, key="period_kind")
+    choices = {p.label: p for p in ranking.periods(kind, today, first_day)}
+    if not choices:
+        st.info(f"还没有可以排名的{ranking.PERIOD_KINDS[kind]}统计期：最早的数据收到于 {first_day:%Y-%m-%d}。")
+        st.stop()
+    period = choices[period_col.selectbox("统计期", list(choices), key=f"period_{kind}")]
+as_of = period.as_of
+
+if scope is None:
+    with files:
+        st.caption(f"招商引资项目推进情况通报（截至 {as_of:%Y-%m-%d}）")
+        word, excel = st.columns(2)
+        for column, fmt, label, icon, mime in (
+            (word, "docx", "下载通报（Word）", ":material/description:",
+             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (excel, "xlsx", "下载通报（Excel）", ":material/table_view:",
+             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ):
+            column.download_button(label, data=lambda fmt=fmt: data.bulletin_file(as_of, fmt, scope),
+                                   file_name=ranking.bulletin_file_name(as_of, fmt), mime=mime, icon=icon,
+                                   on_click="ignore", width="stretch", key=f"bulletin_{fmt}")
+
+result = data.period_ranking(period)
+if result.table.empty:
+    st.info("尚无招商单元名录，无法排名。请先载入单元名录和年度目标。")
+    st.stop()
+st.caption(
+    f"{ranking.PERIOD_KINDS[kind]}排名：截至 {as_of:%Y-%m-%d} 的{result.year}年累计考核得分"
+    f"（序时进度 {format.percent(result.time_progress)}），排名与得分变化{period.comparison}。"
+    "考核得分在年度内从1月1日起累计，月度、季度、年度排名的区别只在统计截至日和比较日。")
+
+# ---- highlights
+cards = st.columns(4)
+boxed = {"border": True, "height": "stretch"}
+picked = result.highlights
+if scope is not None:
+    mine = result.unit(scope)
+    cards[0].metric(f"本单元 · {mine['name']}", f"全县第 {mine['rank']} 名",
+                    delta=format.rank_delta(mine["rank_change"]),
+                    help=f"得分 {format.points(mine['score'])}；{mine['group']}第 {mine['group_rank']} 名", **boxed)
+else:
+    cards[0].metric("总分第一", picked["top"]["name"], delta=f"{format.points(picked['top']['score'])} 分",
+                    delta_color="off", delta_arrow="off", **boxed)
+cards[1].metric("一票评优", "、".join(result.excellent) or "暂无", **boxed)
+for card, title, unit in ((cards[2], "得分上升最多", picked["gained"]), (cards[3], "得分下降最多", picked["lost"])):
+    if unit is None:
+        card.metric(title, "无", help=period.comparison, **boxed)
+    else:
+        card.metric(title, unit["name"], delta=format.points_delta(unit["score_change"]),
+                    help=format.score_reasons(unit["reasons"]), **boxed)
+
+# ---- the ranking, overall and per group
+own = None if scope is None else result.unit(scope)["name"]
+numbers = {name: st.column_config.TextColumn(alignment="right") for name in format.RANKING_TEXT_NUMBERS}
+tabs = st.tabs(["全县排名", *result.groups])
+with tabs[0]:
+    st.dataframe(format.ranking_table(result.table, own=own), hide_index=True, width="stretch",
+                 column_config=numbers)
+for tab, group in zip(tabs[1:], result.groups):
+    with tab:
+        st.dataframe(format.ranking_table(result.in_group(group), in_group=True, own=own), hide_index=True,
+                     width="stretch", column_config=numbers)
+st.caption("各指标列为该项得分（未下达目标的指标记“—”，不计分，其余指标权重按比例折算为100分）；"
+           "得分相同时按签约金额、单元编码排序；变化列 ▲ 上升、▼ 下降、— 持平或不比较。")
+for note in result.notes:
+    (st.success if note.startswith("一票评优") else st.warning)(note)
+
+# ---- who gained and lost points, and why
+st.subheader("得分变化")
+if result.compare_as_of is None:
+    st.info(f"本期不比较得分变化：{period.comparison}。")
+else:
+    st.caption(f"{period.comparison}，各单元得分的变化及其原因（按考核项目列出变动的分值）。")
+    sides = zip(st.columns(2, gap="large"), ("得分上升", "得分下降"), (result.gained, result.lost))
+    for column, title, movers in sides:
+        with column.container(border=True):
+            st.markdown(f"**{title}**（{len(movers)} 个单元）")
+            st.markdown(format.score_movers(movers) if len(movers) else "无。")
+
+# ---- one unit's ledger, down to the projects behind each item
+st.subheader("得分明细")
+names = result.names
+unit = st.columns(3)[0].selectbox("招商单元", [scope] if scope is not None else list(names), key="ledger_unit",
+                                  format_func=lambda code: names.get(code, code),
+                                  help=None if scope is None else "单元用户只能查看本单元的得分明细")
+try:
+    ledger = data.unit_ledger(as_of, unit, scope, facts["data_version"])
+except ranking.OutOfScope as refused:
+    st.error(str(refused))
+    st.stop()
+st.markdown(f"**{ledger.name}**（{ledger.group}）　得分 **{format.points(ledger.score)}**　"
+            f"全县第 {ledger.rank} 名 · 组内第 {ledger.group_rank} 名")
+for item in ledger.items:
+    with st.expander(format.ledger_title(item)):
+        st.caption(item.rule)
+        if item.behind.empty:
+            st.write("没有涉及的项目。")
+        else:
+            st.dataframe(format.ledger_projects(item.behind), hide_index=True, width="stretch")

@@ -1,0 +1,121 @@
+"""单元看板: one unit's own page — its score and ranks with the change since last month, the score ledger down to
+the projects behind each item, what it lacks against its targets and which projects could close the gap, its
+open warnings and projects behind on their updates, and the month's report with the days left to its due date.
+Admins and leaders pick any unit (also as `?unit=U01`); a unit user sees its own, whatever it asks for."""
+import datetime as dt
+
+import streamlit as st
+
+from pipelines import unit_view
+from ui import auth, data, format
+
+actor = auth.require_actor()
+st.set_page_config(layout="wide")
+facts = data.facts()
+if not facts["projects"]:
+    st.title("单元看板")
+    st.info("尚无项目数据。请上传各单元的月度项目进展表，或运行 `python -m pipelines.demo` 载入演示县数据。")
+    st.stop()
+
+register = data.unit_register(facts["data_version"])
+names = dict(zip(register["code"], register["name"]))
+codes = list(names)
+today = dt.date.today()
+head = st.container()  # the title comes first but names the unit picked below it
+pick, day, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
+# The one place the actor's scope applies, to the URL's ?unit= and to the widget alike: a unit user reads its own
+# unit whatever it asks for.
+asked = unit_view.visible_unit(actor, st.query_params.get("unit"), codes)
+picked = pick.selectbox("招商单元", codes, index=codes.index(asked), key="unit",
+                        format_func=lambda code: f"{names[code]}（{code}）")
+as_of = day.date_input("截至日期", value=today, max_value=today, format="YYYY-MM-DD")
+unit = unit_view.visible_unit(actor, picked, codes)
+st.query_params["unit"] = unit  # the address names the unit shown, so it can be shared
+view = data.unit_page(unit, as_of)
+
+with head:
+    st.title(f"单元看板 · {view.name}")
+    st.caption(f"{view.code} · {view.group} · 数据截至 {view.as_of:%Y-%m-%d} · {view.year}年序时进度 "
+               f"{format.percent(view.time_progress)} · 排名与得分变化{view.comparison}")
+if picked != unit:
+    st.info(f"单元用户只能查看本单元的看板，以下是{view.name}的情况。")
+if view.excellent:
+    st.badge("一票评优 · 优秀", icon=":material/workspace_premium:", color="green")
+if view.vetoed:
+    st.badge(f"一票否优{'：' + view.veto_note if view.veto_note else ''}", icon=":material/block:", color="red")
+
+# ---- headline
+card = {"border": True, "height": "stretch"}
+cards = st.columns(5)
+cards[0].metric("考核得分", format.points(view.score), **card,
+                delta=None if view.score_change is None else format.points_delta(view.score_change))
+cards[1].metric("全县排名", f"第 {view.rank} 名", delta=format.rank_delta(view.rank_change), **card,
+                help=f"共 {view.units_ranked} 个单元")
+cards[2].metric(f"{view.group}排名", f"第 {view.group_rank} 名", delta=format.rank_delta(view.group_rank_change),
+                **card, help=f"组内共 {view.group_units} 个单元")
+warned = view.warning_counts
+cards[3].metric("在办预警", f"{warned['red'] + warned['yellow']} 条", **card,
+                delta=f"红 {warned['red']} · 黄 {warned['yellow']}", delta_color="off", delta_arrow="off")
+cards[4].metric("逾期未更新项目", f"{len(view.stale)} 个", **card, help="已过报送截止日仍未报送月度进展的项目")
+
+# ---- the month's report
+REPORT_CALLOUT = {unit_view.ON_TIME: st.success, unit_view.LATE: st.warning, unit_view.OPEN: st.info,
+                  unit_view.OVERDUE: st.error}
+REPORT_ICON = {unit_view.ON_TIME: ":material/task_alt:", unit_view.LATE: ":material/schedule:",
+               unit_view.OPEN: ":material/hourglass_top:", unit_view.OVERDUE: ":material/error:"}
+REPORT_CALLOUT[view.report.state](format.report_sentence(view.report), icon=REPORT_ICON[view.report.state])
+
+# ---- score and guidance
+ledger, guidance = st.columns([3, 2], gap="large")
+with ledger:
+    st.subheader("得分构成")
+    st.dataframe(format.score_items_table(view.score_items, view.maxima), hide_index=True, width="stretch",
+                 column_config={
+                     "得分": st.column_config.TextColumn(alignment="right"),
+                     "满分": st.column_config.TextColumn(alignment="right"),
+                     "得分率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1,
+                                                            color="auto"),
+                 })
+    st.caption("未下达目标的指标不计分，其余指标的满分按比例折算为100分；展开各项查看计入的项目。")
+    for item in view.score_items:
+        with st.expander(format.ledger_title(item)):
+            st.caption(item.rule)
+            if item.behind.empty:
+                st.write("没有计入的项目。")
+            else:
+                st.dataframe(format.ledger_projects(item.behind), hide_index=True, width="stretch")
+with guidance:
+    st.subheader("目标差距与建议")
+    if not view.lacking:
+        st.success("各项目标均已达到或超过序时进度。", icon=":material/check_circle:")
+    for gap in view.lacking:
+        st.warning(gap.message, icon=":material/flag:")
+        if gap.candidates:
+            st.caption(f"可推动的项目（{len(gap.candidates)}个）")
+            st.dataframe(format.candidates_table(gap), hide_index=True, width="stretch",
+                         column_config={"计划总投资(亿元)": st.column_config.NumberColumn(format="%.2f")})
+    st.markdown("\n".join(f"- {gap.message}" for gap in view.on_track))
+
+# ---- warnings and overdue projects
+st.subheader(f"在办预警（红 {warned['red']} · 黄 {warned['yellow']}）")
+if view.warnings.empty:
+    st.success("截至当日本单元没有在办预警。", icon=":material/verified:")
+else:
+    st.dataframe(format.unit_warnings_table(view.warnings), hide_index=True, width="stretch",
+                 column_config={"等级": st.column_config.TextColumn(width=60),
+                                "详情": st.column_config.TextColumn(width="large")})
+
+stale, files = st.columns([2, 3], gap="large")
+with stale:
+    st.subheader("逾期未更新项目")
+    if view.stale.empty:
+        st.success("所有项目均已按期更新。", icon=":material/verified:")
+    else:
+        st.dataframe(format.stale_table(view.stale), hide_index=True, width="stretch")
+with files:
+    st.subheader("报送记录")
+    if view.submissions.empty:
+        st.info("截至当日本单元尚无报送记录。")
+    else:
+        st.dataframe(format.submissions_table(view.submissions), hide_index=True, width="stretch", height=320,
+                     column_config={"说明": st.column_config.TextColumn(width="medium")})

@@ -1,0 +1,303 @@
+"""api.py on a real server: health without a token; the §9 report and submissions only with a valid API token
+(refused without one, with a revoked or expired one, or one of a disabled user); a unit token reads only its own
+unit and its rows of another unit are rejected; a leader may not submit; the size limit; and the ingest CLI
+handing its files to the server that holds the database.
+
+One server serves the whole module (started once: it takes seconds). Its database holds the unit register and
+经济开发区's October report received 2024-11-05; every submission a test makes is received after AS_OF or is
+refused, so the report as of AS_OF is the same whatever the order the tests run in."""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from starlette.applications import Starlette
+from urllib3 import encode_multipart_formdata
+
+import api
+
+from pipelines import settings, store, tokens, users
+from pipelines.access import Actor
+from pipelines.ingest import HAND_OFF_HINT, ingest_file
+from pipelines.report import report
+from tests.fixtures import build
+from tests.server import ROOT, free_port, running_server
+
+ADMIN = Actor("测试管理员", "admin")
+AS_OF = "2024-11-30"
+LIMIT_MB = 0.05  # the server's ingest.max_file_mb: 52,428.8 bytes
+INVALID = {"error": "invalid_token", "message": "API 令牌无效、已撤销或已过期，或其用户已停用"}
+MISSING = {"error": "missing_token", "message": "缺少 API 令牌：请求头须带 Authorization: Bearer zsk_…（令牌由管理员创建）"}
+
+
+@dataclass
+class Server:
+    base: str
+    db: Path
+    reference: Path  # a copy of the server's database as it started, for the CLI to load the same files into
+    tokens: dict[str, str]  # by who holds them: admin, leader, u01, u03, revoked, expired, disabled
+    report: dict  # the §9 report as of AS_OF, computed before the server started
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Server:
+    """The running server and the tokens made before it started: one per role, plus a revoked, an expired and a
+    disabled user's token."""
+    folder = tmp_path_factory.mktemp("api")
+    db = folder / "server.duckdb"
+    con = store.connect(db)
+    config = settings.load(env={})
+    ingest_file(con, build.unit_register(folder), received_at=dt.datetime(2024, 11, 1), config=config)
+    ingest_file(con, build.zone_report(folder), period=dt.date(2024, 10, 1), received_at=dt.datetime(2024, 11, 5),
+                config=config)
+    users.create_demo_accounts(con, ADMIN)
+    made = {name: tokens.create_token(con, ADMIN, name, "测试") for name in ("admin", "leader", "u01", "u03")}
+    made["revoked"] = tokens.create_token(con, ADMIN, "u01", "已撤销")
+    tokens.revoke_token(con, ADMIN, int(tokens.list_tokens(con)["id"].max()))
+    now = dt.datetime.now()
+    made["expired"] = tokens.create_token(con, ADMIN, "u01", "已到期", expires_at=now - dt.timedelta(days=1),
+                                          now=now - dt.timedelta(days=2))
+    made["disabled"] = tokens.create_token(con, ADMIN, "u02", "账户停用")
+    users.set_disabled(con, ADMIN, "u02", True)
+    expected = json.loads(json.dumps(report(con, dt.date.fromisoformat(AS_OF), config)))
+    con.close()
+    shutil.copy(db, folder / "reference.duckdb")
+    with running_server(db, {"ZS_INGEST_MAX_FILE_MB": str(LIMIT_MB)}) as base:
+        yield Server(base, db, folder / "reference.duckdb", made, expected)
+
+
+def _get(server: Server, path: str, who: str | None = None) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {server.tokens[who]}"} if who else {}
+    answer = requests.get(server.base + path, headers=headers, timeout=60)
+    return answer.status_code, answer.json()
+
+
+def _submit(server: Server, path: Path, who: str | None, **fields: str) -> tuple[int, dict]:
+    """POST a workbook as `who` (None: without a token) with these form fields, as curl -F and browsers do."""
+    headers = {"Authorization": f"Bearer {server.tokens[who]}"} if who else {}
+    answer = requests.post(f"{server.base}/api/submissions", headers=headers, data=fields,
+                           files={"file": (path.name, path.read_bytes())}, timeout=60)
+    return answer.status_code, answer.json()
+
+
+def _data_version(server: Server) -> int:
+    """The newest submission's id in the server's database (each file stored, even a rejected one, moves it)."""
+    return _get(server, "/api/health")[1]["data_version"]
+
+
+def _cli(*args: str, api: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`python -m pipelines.ingest ARGS` with ZS_API_URL/ZS_API_TOKEN set to `api` only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZS_API_")} | (api or {})
+    return subprocess.run([sys.executable, "-m", "pipelines.ingest", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def _without_ids(answer: dict) -> list[dict]:
+    return [{**report, "submission_id": None} for report in answer["files"]]
+
+
+# ------------------------------------------------------------------------------------------------------- health
+
+def test_health_answers_without_a_token(server):
+    """/api/health needs no token: status ok, the schema version, the register and the one project report."""
+    status, body = _get(server, "/api/health")
+    assert status == 200
+    assert (body["status"], body["schema_version"], body["units"]) == ("ok", store.migrations()[-1][0], 5)
+
+
+# ------------------------------------------------------------------------------------------------------- report
+
+@pytest.mark.parametrize("who", ["admin", "leader"])
+def test_admins_and_leaders_get_the_whole_report(server, who):
+    """An admin's or a leader's token reads the §9 report of every unit, as report.report computes it."""
+    status, body = _get(server, f"/api/report?as_of={AS_OF}", who)
+    assert status == 200
+    assert body == server.report
+    assert sorted(unit["code"] for unit in body["units"]) == ["U01", "U02", "U03", "U04", "U05"]
+
+
+def test_a_unit_token_reads_only_its_own_unit(server):
+    """U01's token gets U01's row alone under "units" (2024 signings of 经济开发区: 生物医药中试基地 80,000 and
+    数字经济产业园 30,000 万元; the 2023 one is last year's), and the county's overall figures unchanged."""
+    status, body = _get(server, f"/api/report?as_of={AS_OF}", "u01")
+    assert status == 200
+    assert body == {**server.report, "units": [u for u in server.report["units"] if u["code"] == "U01"]}
+    assert (body["units"][0]["signed"], body["units"][0]["signed_amount_wan"]) == (2, 110000)
+
+
+@pytest.mark.parametrize("path", [f"/api/report?as_of={AS_OF}", "/api/submissions"])
+@pytest.mark.parametrize("who, header, expected", [
+    (None, None, MISSING),
+    (None, "Basic YWRtaW46ZGVtbw==", MISSING),
+    (None, "Bearer zsk_" + "A" * 43, INVALID),
+    ("revoked", None, INVALID),
+    ("expired", None, INVALID),
+    ("disabled", None, INVALID),
+])
+def test_requests_without_a_valid_token_are_refused(server, path, who, header, expected):
+    """No token, another scheme, an unknown, revoked or expired token, or the token of a disabled user: 401 with
+    the reason as JSON and WWW-Authenticate: Bearer, on both routes."""
+    headers = {"Authorization": header or f"Bearer {server.tokens[who]}"} if header or who else {}
+    method = requests.post if path == "/api/submissions" else requests.get
+    answer = method(server.base + path, headers=headers, timeout=60)
+    assert (answer.status_code, answer.json(), answer.headers["www-authenticate"]) == (401, expected, "Bearer")
+
+
+@pytest.mark.parametrize("query", ["", "?as_of=", "?as_of=2024-13-01", "?as_of=2024/11/30", "?as_of=yesterday"])
+def test_report_needs_a_real_day(server, query):
+    """A missing or malformed as_of is a 400 naming the format."""
+    assert _get(server, f"/api/report{query}", "admin") == (400, {
+        "error": "bad_as_of", "message": "as_of 须为 YYYY-MM-DD 格式的日期，如 /api/report?as_of=2024-11-30"})
+
+
+# -------------------------------------------------------------------------------------------------- submissions
+
+def test_an_admin_submission_answers_exactly_like_the_cli(server, tmp_path):
+    """城东街道's report sent by an admin with received_at loads, and the answer is what
+    `python -m pipelines.ingest --json` prints for the same file on a copy of the same database (the submission's
+    number is the server database's own)."""
+    path = build.town_report(tmp_path)
+    status, answer = _submit(server, path, "admin", received_at="2024-12-05")
+    assert status == 200
+    reference = tmp_path / "reference.duckdb"
+    shutil.copy(server.reference, reference)
+    done = _cli(str(path), "--db", str(reference), "--received-at", "2024-12-05", "--json")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert _without_ids(answer) == _without_ids(json.loads(done.stdout))
+    assert (answer["files"][0]["status"], answer["files"][0]["rows_loaded"]) == ("loaded", 3)
+    assert isinstance(answer["files"][0]["submission_id"], int)
+
+
+def test_a_unit_tokens_rows_of_another_unit_are_rejected(server, tmp_path):
+    """城西街道's token sends one row of its own and one of 城东街道: its own row loads, the other is rejected with
+    the reason."""
+    rows = [build.report_row("城西物流园", unit="城西街道"), build.report_row("城东商业综合体", unit="城东街道")]
+    path = build.write_xlsx(tmp_path / "城西10月.xlsx", build.project_table(rows))
+    status, answer = _submit(server, path, "u03")
+    assert status == 200
+    report = answer["files"][0]
+    assert (report["file"], report["status"], report["rows_loaded"], report["rows_rejected"]) == (
+        "城西10月.xlsx", "loaded", 1, 1)
+    assert report["rejections"] == [{"sheet": "项目进展", "row": 3, "column": "填报单位",
+                                     "reason": "第3行 填报单位 只能填报本单位（城西街道）的项目，此行是“城东街道”的"}]
+
+
+def test_who_may_send_what(server, tmp_path):
+    """A leader may not submit (403); a unit user may not back-date (received_at: 403);
+    a request without a file or with a malformed period is a 400. None of them stores anything."""
+    path = build.west_report_csv(tmp_path, "utf-8")
+    before = _data_version(server)
+    assert _submit(server, path, "leader") == (403, {"error": "may_not_submit",
+                                                     "message": "领导账户只能查看，不能报送数据"})
+    assert _submit(server, path, "u03", received_at="2024-11-05") == (403, {
+        "error": "received_at_admin_only", "message": "只有管理员可以指定收到时间（received_at）"})
+    no_file = requests.post(f"{server.base}/api/submissions", data={"period": "2024-10"}, timeout=60,
+                            headers={"Authorization": f"Bearer {server.tokens['admin']}"})
+    assert (no_file.status_code, no_file.json()["error"]) == (400, "missing_file")
+    status, body = _submit(server, path, "admin", period="十月")
+    assert (status, body["error"]) == (400, "bad_period")
+    assert _data_version(server) == before
+
+
+def test_files_over_the_size_limit_are_refused_with_413(server, tmp_path):
+    """With ingest.max_file_mb = 0.05: a file one byte over the limit, a much larger one and a large one sent
+    chunked without a Content-Length are each a 413, and nothing is stored; a file at the limit is read (and
+    rejected as not a workbook)."""
+    limit = int(LIMIT_MB * (1 << 20))
+    too_large = (413, {"error": "file_too_large", "message": "文件超过上限 0.05MB，请分批上传"})
+    before = _data_version(server)
+    for size in (limit + 1, 10 * limit):
+        path = tmp_path / f"{size}.xlsx"
+        path.write_bytes(b"x" * size)
+        assert _submit(server, path, "admin") == too_large
+    body, content_type = encode_multipart_formdata({"file": ("大文件.xlsx", b"x" * (10 * limit))})
+    chunked = requests.post(f"{server.base}/api/submissions", data=iter([body[i:i + 8192] for i in
+                                                                         range(0, len(body), 8192)]),
+                            headers={"Authorization": f"Bearer {server.tokens['admin']}",
+                                     "Content-Type": content_type}, timeout=60)
+    assert "content-length" not in chunked.request.headers
+    assert (chunked.status_code, chunked.json()) == too_large
+    assert _data_version(server) == before
+    at_limit = tmp_path / "刚好.xlsx"
+    at_limit.write_bytes(b"x" * limit)
+    status, answer = _submit(server, at_limit, "admin")
+    assert (status, answer["files"][0]["status"]) == (200, "rejected")
+    assert answer["files"][0]["message"] == "文件扩展名为 .xlsx，但内容不是 Excel 工作簿（可能是改了扩展名的其他文件）"
+
+
+# ------------------------------------------------------------------------------------------------ CLI hand-off
+
+def test_the_cli_hands_its_files_to_the_server(server, tmp_path):
+    """With ZS_API_URL and ZS_API_TOKEN set, the CLI opens no database file and sends each file to the server: the
+    same JSON as loading them itself, and exit 1 because one file was rejected whole."""
+    files = [str(build.west_report_csv(tmp_path, "gbk")), str(build.renamed_text(tmp_path))]
+    handed = _cli(*files, "--received-at", "2024-12-06", "--json",
+                  api={"ZS_API_URL": server.base, "ZS_API_TOKEN": server.tokens["admin"]})
+    assert not settings.db_path().exists()
+    reference = tmp_path / "reference.duckdb"
+    shutil.copy(server.reference, reference)
+    local = _cli(*files, "--db", str(reference), "--received-at", "2024-12-06", "--json")
+    assert (handed.returncode, handed.stderr) == (local.returncode, local.stderr) == (1, "")
+    assert _without_ids(json.loads(handed.stdout)) == _without_ids(json.loads(local.stdout))
+    assert [f["status"] for f in json.loads(handed.stdout)["files"]] == ["loaded", "rejected"]
+
+
+def test_the_cli_says_in_one_line_why_the_server_did_not_take_a_file(server, tmp_path):
+    """--server/--token with a revoked token, or a server that is not there: exit 2, one line on stderr. A server
+    and --db together are a usage error."""
+    path = str(build.zone_report(tmp_path, "开发区.xlsx"))
+    revoked = _cli(path, "--json", "--server", server.base, "--token", server.tokens["revoked"])
+    assert (revoked.returncode, json.loads(revoked.stdout)) == (2, {"files": []})
+    assert revoked.stderr == f"服务拒收 开发区.xlsx（HTTP 401）：{INVALID['message']}\n"
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    gone = _cli(path, "--server", nowhere, "--token", server.tokens["admin"])
+    assert (gone.returncode, gone.stdout) == (2, "")
+    assert gone.stderr.startswith(f"无法连接服务 {nowhere}：") and len(gone.stderr.splitlines()) == 1
+    both = _cli(path, "--db", str(server.db), api={"ZS_API_URL": server.base})
+    assert both.returncode == 2 and both.stderr.endswith("error: --db 与 --server（或 ZS_API_URL）只能用其一\n")
+
+
+def test_the_cli_without_a_server_refuses_in_one_line_saying_how_to_hand_off(server, tmp_path):
+    """Without ZS_API_URL the CLI refuses as before (exit 2, one line, nothing printed) and says how to send the
+    files through the server."""
+    done = _cli(str(build.town_report(tmp_path)), "--db", str(server.db), "--json")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (f"数据库 {server.db} 正被另一进程（通常是看板服务）占用：请通过服务操作，或先停止服务后再"
+                           f"运行此命令；{HAND_OFF_HINT}\n")
+
+
+@pytest.mark.parametrize("declared, most_pulled", [(True, 0), (False, int(LIMIT_MB * (1 << 20)) + 64 * 1024 + 8192)])
+def test_a_body_over_the_limit_is_not_read_to_its_end(units, monkeypatch, declared, most_pulled):
+    """In process, a 1.6 MB upload: refused with 413 on its Content-Length before any of it is read, or, sent
+    without one, once the limit and the multipart allowance (64 KiB) have come in; the rest is never pulled."""
+    users.create_demo_accounts(units, ADMIN)
+    token = tokens.create_token(units, ADMIN, "admin", "测试")
+    units.close()
+    monkeypatch.setenv("ZS_INGEST_MAX_FILE_MB", str(LIMIT_MB))
+    settings.use(None)
+    head = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n\r\n'
+    pulled, sent = [], []
+
+    async def receive() -> dict:
+        pulled.append(head if not pulled else b"x" * 8192)
+        return {"type": "http.request", "body": pulled[-1], "more_body": len(pulled) < 200}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    headers = [(b"authorization", f"Bearer {token}".encode()), (b"content-type", b"multipart/form-data; boundary=b")]
+    headers += [(b"content-length", str(100 << 20).encode())] if declared else []
+    scope = {"type": "http", "method": "POST", "path": "/api/submissions", "root_path": "", "query_string": b"",
+             "headers": headers, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8501), "scheme": "http"}
+    asyncio.run(Starlette(routes=api.ROUTES)(scope, receive, send))
+    assert (sent[0]["status"], json.loads(sent[1]["body"])["error"]) == (413, "file_too_large")
+    assert sum(map(len, pulled)) <= most_pulled

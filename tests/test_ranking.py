@@ -1,0 +1,348 @@
+"""考核排名 (pipelines.ranking): the period days (boundary tables), the ranking against the assessment with rank and
+score changes worked out by hand on a small county, the unit scope of the ledger and of the 通报 files, and
+pages/ranking.py run through AppTest for each period kind and as a unit user."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pipelines import ranking
+from pipelines.access import Actor
+from pipelines.assessment import INDICATORS, assess
+from tests import factories as f
+from tests.server import ROOT
+from ui.auth import TEST_ACTOR_KEY
+
+D = dt.date
+
+
+# ------------------------------------------------------------------------------------------- period helpers
+
+
+@pytest.mark.parametrize(("year", "month", "end"), [
+    (2024, 2, D(2024, 2, 29)), (2023, 2, D(2023, 2, 28)), (2024, 4, D(2024, 4, 30)), (2024, 12, D(2024, 12, 31)),
+])
+def test_month_end(year, month, end):
+    """The last day of the month, leap years included."""
+    assert ranking.month_end(year, month) == end
+
+
+@pytest.mark.parametrize(("quarter", "end"), [(1, D(2024, 3, 31)), (2, D(2024, 6, 30)), (3, D(2024, 9, 30)),
+                                              (4, D(2024, 12, 31))])
+def test_quarter_end(quarter, end):
+    assert ranking.quarter_end(2024, quarter) == end
+
+
+@pytest.mark.parametrize(("year", "today", "as_of"), [
+    (2025, D(2026, 11, 22), D(2025, 12, 31)),  # a finished year: its last day
+    (2026, D(2026, 11, 22), D(2026, 11, 22)),  # the running year: today
+    (2026, D(2026, 12, 31), D(2026, 12, 31)),
+    (2026, D(2027, 1, 1), D(2026, 12, 31)),
+])
+def test_year_end(year, today, as_of):
+    assert ranking.year_end(year, today) == as_of
+
+
+@pytest.mark.parametrize(("as_of", "previous"), [
+    (D(2024, 3, 31), D(2023, 12, 31)), (D(2024, 1, 1), D(2023, 12, 31)), (D(2024, 4, 1), D(2024, 3, 31)),
+    (D(2024, 6, 30), D(2024, 3, 31)), (D(2024, 7, 1), D(2024, 6, 30)), (D(2024, 12, 31), D(2024, 9, 30)),
+])
+def test_previous_quarter_end(as_of, previous):
+    assert ranking.previous_quarter_end(as_of) == previous
+
+
+FIRST = D(2023, 1, 5)  # data known long before
+
+
+@pytest.mark.parametrize(("kind", "as_of", "first_day", "compare"), [
+    ("month", D(2024, 1, 31), FIRST, None),  # scores start again in January: nothing to compare with
+    ("month", D(2024, 2, 29), FIRST, D(2024, 1, 31)),
+    ("month", D(2024, 3, 31), FIRST, D(2024, 2, 29)),
+    ("month", D(2024, 12, 31), FIRST, D(2024, 11, 30)),
+    ("quarter", D(2024, 3, 31), FIRST, None),
+    ("quarter", D(2024, 6, 30), FIRST, D(2024, 3, 31)),
+    ("quarter", D(2024, 12, 31), FIRST, D(2024, 9, 30)),
+    ("year", D(2024, 12, 31), FIRST, D(2023, 12, 31)),  # a year is compared with the year before
+    ("year", D(2024, 11, 22), FIRST, D(2023, 12, 31)),  # the running year too
+    ("month", D(2024, 6, 30), D(2024, 5, 31), D(2024, 5, 31)),  # data first arrived on the comparison day
+    ("month", D(2024, 6, 30), D(2024, 6, 1), None),  # … or after it: nothing was known then
+    ("year", D(2024, 12, 31), D(2024, 1, 5), None),
+    ("month", D(2024, 6, 30), None, None),
+])
+def test_comparison_day(kind, as_of, first_day, compare):
+    assert ranking.comparison_day(kind, as_of, first_day) == compare
+
+
+@pytest.mark.parametrize(("kind", "today", "first_day", "labels"), [
+    ("month", D(2024, 7, 15), D(2024, 3, 31), ["2024年6月", "2024年5月", "2024年4月", "2024年3月"]),
+    ("month", D(2024, 6, 30), D(2024, 3, 31), ["2024年5月", "2024年4月", "2024年3月"]),  # June not over yet
+    ("month", D(2024, 7, 1), D(2024, 4, 1), ["2024年6月", "2024年5月", "2024年4月"]),  # nothing known by 3-31
+    ("quarter", D(2024, 10, 1), D(2024, 3, 31), ["2024年第三季度", "2024年第二季度", "2024年第一季度"]),
+    ("quarter", D(2024, 9, 30), D(2024, 3, 31), ["2024年第二季度", "2024年第一季度"]),
+    ("year", D(2024, 11, 22), D(2023, 6, 1), ["2024年（截至11月22日）", "2023年"]),
+    ("year", D(2024, 11, 22), None, []),
+])
+def test_periods_offered(kind, today, first_day, labels):
+    """The periods offered on a day, newest first: months and quarters already over, years up to today's."""
+    assert [p.label for p in ranking.periods(kind, today, first_day)] == labels
+
+
+def test_periods_days_and_comparisons():
+    """Each period carries its as-of day, its comparison day and says which it is, or why there is none."""
+    months = ranking.periods("month", D(2024, 3, 15), D(2023, 6, 1))
+    assert [(p.as_of, p.compare_as_of, p.comparison) for p in months[:3]] == [
+        (D(2024, 2, 29), D(2024, 1, 31), "与1月底相比"),
+        (D(2024, 1, 31), None, "1月为年度首月，得分从零累计，不与上年比较"),
+        (D(2023, 12, 31), D(2023, 11, 30), "与11月底相比"),
+    ]
+    years = ranking.periods("year", D(2024, 3, 15), D(2023, 6, 1))
+    assert [(p.as_of, p.compare_as_of, p.comparison) for p in years] == [
+        (D(2024, 3, 15), D(2023, 12, 31), "与2023年底相比"),
+        (D(2023, 12, 31), None, "此前没有数据，不作比较"),
+    ]
+    first_quarter = ranking.periods("quarter", D(2024, 4, 1), D(2023, 6, 1))[0]
+    assert first_quarter.comparison == "第一季度为年度首季，得分从零累计，不与上年比较"
+
+
+# ---------------------------------------------------------------------------------------------- the county
+
+BEFORE, AS_OF = D(2024, 5, 31), D(2024, 6, 30)
+
+
+@pytest.fixture
+def county(units):
+    """No targets, so only the two rates score (weights 15 + 15 scaled to 100: a full rate is worth 50).
+
+    U01: A 制造业 8亿, signed 02-01, reported for 2024-04 (received 05-06) and for 2024-05 (06-05) with 开工 05-20.
+    U02: P 服务业 2亿, signed 03-01, 开工 04-10, reported for 2024-04 (received 05-05) only.
+    As of 05-31: U02 50 (开工率 1/1, 纳统率 0/1); U01 0 + 3 (A's bonus) = 3; U03 0.
+    As of 06-30: U01 50 + 3 = 53; U02 50 − 0.5 (its May update, due 06-10, never came) = 49.5; U03 0.
+    So U01 moves up one place and U02 down one; within the groups nobody moves."""
+    con = units
+    a, p = f.project(con, "A", "U01"), f.project(con, "P", "U02")
+    f.snapshot(con, a, "2024-04", "2024-05-06", total=80000, signed_date="2024-02-01")
+    f.snapshot(con, a, "2024-05", "2024-06-05", total=80000, signed_date="2024-02-01", commenced_date="2024-05-20")
+    f.snapshot(con, p, "2024-04", "2024-05-05", "U02", total=20000, industry="服务业", signed_date="2024-03-01",
+               commenced_date="2024-04-10")
+    return con
+
+
+def _column(frame: pd.DataFrame, name: str) -> dict:
+    return {code: (None if pd.isna(value) else value) for code, value in zip(frame["code"], frame[name])}
+
+
+def test_ranking_is_the_assessment(county):
+    """Ranks, group ranks, scores, bonus, deduction, 优秀 and each indicator's points are the assessment's."""
+    result = ranking.ranking(county, AS_OF, BEFORE)
+    expected = assess(county, AS_OF)
+    assert result.table["code"].tolist() == expected.units["code"].tolist() == ["U01", "U02", "U03"]
+    for column in ("rank", "group_rank", "score", "bonus", "deduction", "excellent", "vetoed"):
+        assert _column(result.table, column) == _column(expected.units, column)
+    ledger = expected.ledger.set_index(["unit_code", "item"])["points"]
+    for indicator in INDICATORS:
+        assert _column(result.table, indicator.id) == {
+            code: (None if pd.isna(ledger[(code, indicator.id)]) else ledger[(code, indicator.id)])
+            for code in ("U01", "U02", "U03")}
+
+
+def test_scores_worked_by_hand(county):
+    """53, 49.5 and 0 as of 06-30; 3, 50 and 0 as of 05-31 (see the fixture)."""
+    result = ranking.ranking(county, AS_OF, BEFORE)
+    assert _column(result.table, "score") == pytest.approx({"U01": 53.0, "U02": 49.5, "U03": 0.0})
+    assert _column(result.table, "previous_score") == pytest.approx({"U01": 3.0, "U02": 50.0, "U03": 0.0})
+    assert _column(result.table, "commencement_rate") == pytest.approx({"U01": 50.0, "U02": 50.0, "U03": 0.0})
+
+
+def test_rank_changes_against_the_comparison_day(county):
+    """U01 from 2nd to 1st (+1), U02 from 1st to 2nd (−1), U03 stays 3rd; alone in 园区组 and still ahead of U03
+    in 乡镇组, no unit moves in its group."""
+    result = ranking.ranking(county, AS_OF, BEFORE)
+    assert _column(result.table, "rank_change") == {"U01": 1, "U02": -1, "U03": 0}
+    assert _column(result.table, "group_rank_change") == {"U01": 0, "U02": 0, "U03": 0}
+
+
+def test_quarter_compares_with_the_previous_quarter_end(county):
+    """Against 03-31, when nothing had arrived (all 0, ranked by code), U01 and U02 keep their places."""
+    result = ranking.ranking(county, AS_OF, D(2024, 3, 31))
+    assert _column(result.table, "rank_change") == {"U01": 0, "U02": 0, "U03": 0}
+    assert _column(result.table, "score_change") == pytest.approx({"U01": 53.0, "U02": 49.5, "U03": 0.0})
+
+
+def test_without_comparison_nothing_moves(county):
+    """January (or a first period) has no comparison day: no rank change, no score change, nobody gained."""
+    result = ranking.ranking(county, AS_OF, None)
+    assert set(_column(result.table, "rank_change").values()) == {None}
+    assert set(_column(result.table, "score_change").values()) == {None}
+    assert result.gained.empty and result.lost.empty
+
+
+def test_who_gained_and_lost_points_and_why(county):
+    """U01 gained 50 through 签约项目开工率 (A commenced); U02 lost 0.5 to an overdue update; U03 did not move."""
+    result = ranking.ranking(county, AS_OF, BEFORE)
+    gained = result.gained.to_dict("records")
+    assert [(g["code"], g["score_change"]) for g in gained] == [("U01", pytest.approx(50.0))]
+    assert [(label, round(points, 4)) for label, points in gained[0]["reasons"]] == [("签约项目开工率", 50.0)]
+    lost = result.lost.to_dict("records")
+    assert [(m["code"], m["score_change"], m["reasons"]) for m in lost] == [("U02", -0.5, [("扣分", -0.5)])]
+    assert result.highlights["top"]["code"] == "U01"
+    assert (result.highlights["gained"]["code"], result.highlights["lost"]["code"]) == ("U01", "U02")
+
+
+def test_excellent_and_veto_notes(county):
+    """U01's 8亿 制造业 project beats its (missing, so zero) target: 优秀; after an admin's 一票否优 it is not, and
+    the note says why."""
+    assert ranking.ranking(county, AS_OF, BEFORE).notes == [
+        "一票评优：经济开发区本年签约7亿元以上制造业项目数超过年度目标（未下达该目标的须有1个），评为优秀，不论排名。"]
+    county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', now())")
+    result = ranking.ranking(county, AS_OF, BEFORE)
+    assert result.excellent == []
+    assert result.notes == ["一票否优：经济开发区达到一票评优条件，但被一票否优（未完成交办任务），不评为优秀。"]
+    assert ranking.veto_version(county, 2024)[0][:2] == ("U01", "未完成交办任务")
+    assert ranking.veto_version(county, 2023) == ()
+
+
+def test_groups_rank_within_themselves(county):
+    result = ranking.ranking(county, AS_OF, BEFORE)
+    assert result.groups == ["乡镇组", "园区组"]
+    assert result.in_group("乡镇组")["code"].tolist() == ["U02", "U03"]
+
+
+def test_first_data_day(county):
+    assert ranking.first_data_day(county) == D(2024, 5, 5)
+
+
+def test_first_data_day_of_an_empty_store(con):
+    assert ranking.first_data_day(con) is None
+
+
+# ------------------------------------------------------------------------------------------------ the ledger
+
+
+def _items(ledger: ranking.UnitLedger) -> dict[str, ranking.LedgerItem]:
+    return {item.item: item for item in ledger.items}
+
+
+def test_ledger_opens_each_item_to_its_projects(county):
+    """U01 as of 06-30: A behind 签约 and 开工率 (开工), A's bonus as a 7亿 制造业 project, no overdue update."""
+    ledger = ranking.unit_ledger(county, AS_OF, "U01", None)
+    assert (ledger.name, ledger.rank, ledger.group_rank, ledger.score) == ("经济开发区", 1, 1, pytest.approx(53.0))
+    items = _items(ledger)
+    assert [i.item for i in ledger.items] == [*(i.id for i in INDICATORS), "bonus", "deduction"]
+    assert items["signed_major"].behind["project_code"].tolist() == ["A"]
+    assert items["signed_major"].points is None  # no target: left out
+    rate = items["commencement_rate"]
+    assert (rate.quantity, rate.target, rate.points) == (1.0, 0.75, pytest.approx(50.0))
+    assert rate.behind[["project_code", "note"]].values.tolist() == [["A", "已开工"]]
+    assert items["stats_rate"].behind[["project_code", "note"]].values.tolist() == [["A", "未纳统"]]
+    assert items["bonus"].behind[["project_code", "note"]].values.tolist() == [["A", "7亿元以上制造业项目 +3分"]]
+    assert items["bonus"].points == 3
+    assert items["deduction"].behind.empty and items["deduction"].points == 0
+
+
+def test_ledger_lists_the_overdue_updates_behind_the_deduction(county):
+    """U02 as of 06-30: P's May update, due 06-10, still missing: −0.5."""
+    deduction = _items(ranking.unit_ledger(county, AS_OF, "U02", None))["deduction"]
+    assert (deduction.quantity, deduction.points) == (1, -0.5)
+    row = deduction.behind.iloc[0]
+    assert (row["project_code"], f"{row['period']:%Y-%m}", f"{row['due_date']:%Y-%m-%d}", row["note"]) == (
+        "P", "2024-05", "2024-06-10", "仍未报送")
+
+
+def test_unit_user_reads_only_its_own_ledger(county):
+    """A unit user's scope opens its own unit's ledger and refuses any other; admins and leaders read every one."""
+    assert ranking.unit_ledger(county, AS_OF, "U02", "U02").code == "U02"
+    with pytest.raises(ranking.OutOfScope):
+        ranking.unit_ledger(county, AS_OF, "U01", "U02")
+    assert ranking.unit_ledger(county, AS_OF, "U01", None).code == "U01"
+
+
+def test_unknown_unit_ledger_is_refused(county):
+    with pytest.raises(LookupError):
+        ranking.unit_ledger(county, AS_OF, "U99", None)
+
+
+def test_bulletin_files_for_admins_and_leaders_only(county):
+    """The 通报 (every unit's projects and ledger) downloads as Word and Excel, but not for a unit user."""
+    assert ranking.bulletin_file(county, AS_OF, "docx", None)[:2] == b"PK"
+    assert ranking.bulletin_file(county, AS_OF, "xlsx", None)[:2] == b"PK"
+    with pytest.raises(ranking.OutOfScope):
+        ranking.bulletin_file(county, AS_OF, "docx", "U01")
+    assert ranking.bulletin_file_name(AS_OF, "xlsx") == "招商引资项目推进情况通报（截至2024-06-30）.xlsx"
+
+
+# ------------------------------------------------------------------------------------------------- the page
+
+LEADER = Actor("领导", "leader")
+
+
+def _page(actor: Actor) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "ranking.py"), default_timeout=60)
+    at.session_state[TEST_ACTOR_KEY] = actor
+    return at.run()
+
+
+def _markdown(at: AppTest) -> str:
+    return "\n".join(element.value for element in at.markdown)
+
+
+def test_page_monthly_ranking(county):
+    """June 2024: the ranking with ▲/▼ against May, a tab per group, who gained and lost, U01's ledger, and the
+    two 通报 downloads of 06-30."""
+    county.close()
+    at = _page(LEADER)
+    assert not at.exception
+    at.selectbox(key="period_month").select("2024年6月").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["单元"].tolist() == ["经济开发区", "城东街道", "城西街道"]
+    assert table["变化"].tolist() == ["▲1", "▼1", "—"]
+    assert table["评优"].tolist() == ["★ 优秀", "", ""]
+    assert [tab.label for tab in at.tabs] == ["全县排名", "乡镇组", "园区组"]
+    assert at.dataframe[1].value["单元"].tolist() == ["城东街道", "城西街道"]
+    assert "与5月底相比" in at.caption[1].value
+    text = _markdown(at)
+    assert "**经济开发区**　3.00 → 53.00（**+50.00**）" in text and "扣分 −0.50" in text
+    assert len(at.expander) == len(INDICATORS) + 2
+    buttons = at.get("download_button")
+    assert [b.label for b in buttons] == ["下载通报（Word）", "下载通报（Excel）"]
+    assert all(b.proto.deferred_file_id for b in buttons)  # made when clicked, not on every run
+
+
+def test_page_quarterly_and_annual_rankings(county):
+    """2024 Q3 is compared with the end of Q2; Q2 (data first arrived on 05-05) and the year 2024 (nothing known
+    by the end of 2023) have no comparison."""
+    county.close()
+    at = _page(LEADER)
+    at.segmented_control(key="period_kind").set_value("quarter").run()
+    at.selectbox(key="period_quarter").select("2024年第三季度").run()
+    assert not at.exception
+    assert "截至 2024-09-30" in at.caption[1].value and "与6月底相比" in at.caption[1].value
+    at.selectbox(key="period_quarter").select("2024年第二季度").run()
+    assert "此前没有数据，不作比较" in at.caption[1].value
+    assert at.dataframe[0].value["较上期"].tolist() == ["—", "—", "—"]
+    at.segmented_control(key="period_kind").set_value("year").run()
+    at.selectbox(key="period_year").select("2024年").run()
+    assert not at.exception
+    assert "截至 2024-12-31" in at.caption[1].value and "此前没有数据，不作比较" in at.caption[1].value
+    assert at.info[0].value.startswith("本期不比较得分变化")
+    assert at.dataframe[0].value["变化"].tolist() == ["—", "—", "—"]
+
+
+def test_page_as_a_unit_user(county):
+    """A unit user sees every unit's rank and score, its own unit highlighted in the cards, only its own ledger
+    to choose, and no 通报 downloads."""
+    county.close()
+    at = _page(Actor("王丽", "unit", "U02"))
+    at.selectbox(key="period_month").select("2024年6月").run()
+    assert not at.exception
+    assert at.dataframe[0].value["单元"].tolist() == ["经济开发区", "城东街道", "城西街道"]
+    assert at.metric[0].label == "本单元 · 城东街道" and at.metric[0].value == "全县第 2 名"
+    ledger_unit = at.selectbox(key="ledger_unit")
+    assert ledger_unit.options == ["城东街道"]
+    with pytest.raises(ValueError):
+        ledger_unit.select("U01").run()  # the widget cannot even express another unit
+    assert "**城东街道**（乡镇组）" in _markdown(at)
+    assert not at.get("download_button")
