@@ -12,7 +12,7 @@ import streamlit as st
 
 import auth_routes
 from alerts import scheduler
-from pipelines import settings, store
+from pipelines import project_view, settings, store
 from ui import auth
 
 
@@ -37,18 +37,20 @@ def _routes() -> list:
     return ROUTES
 
 
-# The screens: file, title, icon, URL path, menu section, the roles that may open them, shown in the menu.
+# The screens: file, title, icon (Streamlit's bundled Material Symbols: emoji need a font kiosks lack), URL path,
+# menu section, the roles that may open them, shown in the menu (项目详情 is opened from links, with ?code=).
 # A role not listed does not get the page registered at all (its URL falls back to the landing page), and every
 # page checks the user again where it reads data.
 _ALL = frozenset({"admin", "leader", "unit"})
 PAGES = (
-    ("pages/cockpit.py", "领导驾驶舱", "📊", "cockpit", "看板", frozenset({"admin", "leader"}), True),
-    ("pages/unit.py", "单元看板", "🏠", "unit", "看板", _ALL, True),
-    ("pages/ranking.py", "考核排名", "🏆", "ranking", "看板", _ALL, True),
-    ("pages/submit.py", "数据填报", "📤", "submit", "工作台", frozenset({"admin", "unit"}), True),
-    ("pages/projects.py", "项目库", "🗂️", "projects", "工作台", _ALL, True),
-    ("pages/warnings.py", "预警中心", "🚨", "warnings", "工作台", _ALL, True),
-    ("pages/admin.py", "系统管理", "⚙️", "admin", "管理", frozenset({"admin"}), True),
+    ("pages/cockpit.py", "领导驾驶舱", ":material/monitoring:", "cockpit", "看板", frozenset({"admin", "leader"}), True),
+    ("pages/unit.py", "单元看板", ":material/home:", "unit", "看板", _ALL, True),
+    ("pages/ranking.py", "考核排名", ":material/leaderboard:", "ranking", "看板", _ALL, True),
+    ("pages/submit.py", "数据填报", ":material/upload_file:", "submit", "工作台", frozenset({"admin", "unit"}), True),
+    ("pages/projects.py", "项目库", ":material/folder_open:", "projects", "工作台", _ALL, True),
+    ("pages/project.py", "项目详情", ":material/description:", project_view.PAGE, "工作台", _ALL, False),
+    ("pages/warnings.py", "预警中心", ":material/notifications_active:", "warnings", "工作台", _ALL, True),
+    ("pages/admin.py", "系统管理", ":material/settings:", "admin", "管理", frozenset({"admin"}), True),
 )
 
 

@@ -1,9 +1,11 @@
-"""项目库: every project as of a chosen day, filtered by unit, stage, industry, size band and status."""
+"""项目库: every project as of a chosen day with its open warnings and months behind, filtered by unit, stage,
+industry, size band, status, warnings and staleness; each row opens the project's page; the filtered table
+downloads as Excel (contacts masked for everyone but admins)."""
 import datetime as dt
 
 import streamlit as st
 
-from pipelines import state
+from pipelines import project_view, state
 from pipelines.vocabulary import INDUSTRIES, MILESTONES, SIZE_BANDS, STATUSES
 from ui import auth, data, format
 
@@ -30,10 +32,13 @@ stages = row[0].multiselect("所处阶段", list(stage_labels), format_func=stag
 industries = row[1].multiselect("产业类别", list(INDUSTRIES), placeholder="全部产业")
 bands = row[2].multiselect("规模档次", [b.label for b in SIZE_BANDS], placeholder="全部规模")
 statuses = row[3].multiselect("项目状态", list(STATUSES), format_func=STATUSES.get, placeholder="全部状态")
+marks = st.columns([1, 1, 4], vertical_alignment="center")
+warned = marks[0].toggle("只看有预警的项目", help="截至所选日期仍在办的红、黄预警")
+stale = marks[1].toggle("只看逾期未更新", help="按月报送义务，截至所选日期仍未收到应报月份的进展")
 
-projects = data.projects_as_of(as_of, scope, facts["data_version"])
-shown = state.filter_projects(projects, units=units, stages=stages, industries=industries, size_bands=bands,
-                              statuses=statuses, text=text)
+projects = data.library(as_of, scope, facts["data_version"])
+shown = project_view.filter_library(projects, warned=warned, stale=stale, units=units, stages=stages,
+                                    industries=industries, size_bands=bands, statuses=statuses, text=text)
 summary = state.library_summary(shown)
 
 metrics = st.columns(4)
@@ -46,6 +51,13 @@ st.dataframe(
     format.library_table(shown),
     hide_index=True,
     width="stretch",
-    column_config={"计划总投资(亿元)": st.column_config.NumberColumn(format="%.2f")},
+    column_config={"计划总投资(亿元)": st.column_config.NumberColumn(format="%.2f"),
+                   "逾期月数": st.column_config.NumberColumn(help="应报而未收到进展的月数，0 为按时更新"),
+                   "详情": st.column_config.LinkColumn(display_text="打开", width="small")},
 )
-st.caption(f"截至 {as_of:%Y-%m-%d} 已收到的报送；最近一次报送于 {facts['last_received_at'] or '—'}。")
+caption, download = st.columns([4, 1], vertical_alignment="center")
+caption.caption(f"截至 {as_of:%Y-%m-%d} 已收到的报送；最近一次报送于 {facts['last_received_at'] or '—'}。"
+                + ("" if project_view.sees_contacts(actor) else "导出文件中的联系人与联系电话已脱敏。"))
+download.download_button("导出 Excel", data=lambda: project_view.library_workbook(shown, actor, as_of),
+                         file_name=f"项目库_{as_of:%Y%m%d}.xlsx", icon=":material/download:", on_click="ignore",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch")

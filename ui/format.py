@@ -6,6 +6,7 @@ from pandas.io.formats.style import Styler
 
 from alerts.rules import RULE_BY_ID
 from pipelines.assessment import INDICATORS
+from pipelines import project_view
 from pipelines.guidance import Gap
 from pipelines.ranking import LedgerItem
 from pipelines.unit_view import LATE, ON_TIME, OPEN, ReportStatus
@@ -26,12 +27,17 @@ LIBRARY_COLUMNS: dict[str, str] = {
     "commenced_date": "开工日期",
     "investor": "投资方",
     "period": "最近报告期",
+    "warning_label": "在办预警",
+    "months_behind": "逾期月数",
+    "project_page": "详情",
 }
 
 
 def library_table(projects: pd.DataFrame) -> pd.DataFrame:
-    """The project library as shown: Chinese headers, 计划总投资 in 亿元, dates without time."""
-    shown = projects.assign(total_investment_yi=projects["total_investment_wan"] / WAN_PER_YI)
+    """The project library as shown (pipelines.project_view.library's rows): Chinese headers, 计划总投资 in 亿元,
+    dates without time, the warnings and months behind, and the address of each project's page."""
+    shown = projects.assign(total_investment_yi=projects["total_investment_wan"] / WAN_PER_YI,
+                            project_page=[project_view.project_url(code) for code in projects["project_code"]])
     shown = shown.fillna({"chain": "", "investor": ""})
     for column in ("signed_date", "commenced_date"):
         shown[column] = pd.to_datetime(shown[column]).dt.strftime("%Y-%m-%d").fillna("")
