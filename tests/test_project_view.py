@@ -143,6 +143,7 @@ def test_project_page_history_and_scope(county):
     code = _code(county, "丙文旅项目")
     view = project_view.project_view(county, code, Actor("u02", "unit", "U02"), AS_OF)
     assert view.name == "丙文旅项目" and view.stage_label == "签约"
+    assert view.registered_at == dt.datetime(2024, 11, 5, 9)  # first received, not when the row was written
     assert list(view.history["kind"]) == [project_view.FIRST, project_view.UPDATE]
     assert "签约日期" in view.history["change_text"].iloc[1]
     assert view.project["contact_phone"] == "139****1111"
