@@ -45,7 +45,7 @@ if scope is None:
                                    file_name=ranking.bulletin_file_name(as_of, fmt), mime=mime, icon=icon,
                                    on_click="ignore", width="stretch", key=f"bulletin_{fmt}")
 
-result = data.period_ranking(period)
+result = data.period_ranking(period, scope)
 if result.table.empty:
     st.info("尚无招商单元名录，无法排名。请先载入单元名录和年度目标。")
     st.stop()
@@ -72,21 +72,22 @@ for card, title, unit in ((cards[2], "得分上升最多", picked["gained"]), (c
         card.metric(title, "无", help=period.comparison, **boxed)
     else:
         card.metric(title, unit["name"], delta=format.points_delta(unit["score_change"]),
-                    help=format.score_reasons(unit["reasons"]), **boxed)
+                    help=format.score_reasons(unit["reasons"]) or None, **boxed)
 
 # ---- the ranking, overall and per group
 own = None if scope is None else result.unit(scope)["name"]
 numbers = {name: st.column_config.TextColumn(alignment="right") for name in format.RANKING_TEXT_NUMBERS}
 tabs = st.tabs(["全县排名", *result.groups])
 with tabs[0]:
-    st.dataframe(format.ranking_table(result.table, own=own), hide_index=True, width="stretch",
-                 column_config=numbers)
+    st.dataframe(format.ranking_table(result.table, own=own, detail=scope is None), hide_index=True,
+                 width="stretch", column_config=numbers)
 for tab, group in zip(tabs[1:], result.groups):
     with tab:
-        st.dataframe(format.ranking_table(result.in_group(group), in_group=True, own=own), hide_index=True,
-                     width="stretch", column_config=numbers)
-st.caption("各指标列为该项得分（未下达目标的指标记“—”，不计分，其余指标权重按比例折算为100分）；"
-           "得分相同时按签约金额、单元编码排序；变化列 ▲ 上升、▼ 下降、— 持平或不比较。")
+        st.dataframe(format.ranking_table(result.in_group(group), in_group=True, own=own, detail=scope is None),
+                     hide_index=True, width="stretch", column_config=numbers)
+st.caption(("各指标列为该项得分（未下达目标的指标记“—”，不计分，其余指标权重按比例折算为100分）；" if scope is None else
+            "单元用户可查看各单元的排名、得分与两率，本单元的分项得分见下方得分明细；")
+           + "得分相同时按签约金额、单元编码排序；变化列 ▲ 上升、▼ 下降、— 持平或不比较。")
 for note in result.notes:
     (st.success if note.startswith("一票评优") else st.warning)(note)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import pandas as pd
@@ -144,6 +144,12 @@ def veto_version(con: duckdb.DuckDBPyConnection, year: int) -> tuple:
 # ------------------------------------------------------------------------------------------------- ranking
 
 
+# The ranking columns every unit user reads of every unit (DOMAIN §1: rank, score, rates); the rest only of its own.
+PUBLIC_COLUMNS = frozenset({"code", "name", "group", "rank", "rank_change", "group_rank", "group_rank_change", "score",
+                            "previous_score", "score_change", "commencement_rate_value", "stats_rate_value",
+                            "excellent", "qualifies", "vetoed"})
+
+
 @dataclass(frozen=True)
 class Ranking:
     """Everything the ranking shows as of one day against a comparison day (None: no comparison).
@@ -152,6 +158,7 @@ class Ranking:
     group_rank_change (places moved up since the comparison day, None without one), score, previous_score,
     score_change, the points of each indicator under its id (None: no target, left out), indicator_points, bonus,
     deduction, overdue_updates, excellent (一票评优), qualifies, vetoed (一票否优) and veto_note.
+    commencement_rate_value and stats_rate_value (the two rates as fractions, None without a cohort).
     `gained` / `lost`: the units whose score rose / fell (at the two decimals shown), most first, with `reasons`:
     the (ledger item, points) that moved. `notes`: the 一票评优 and 一票否优 sentences of the 通报."""
 
@@ -167,6 +174,19 @@ class Ranking:
     @property
     def groups(self) -> list[str]:
         return sorted(self.table["group"].unique())
+
+    def for_scope(self, scope: str | None) -> Ranking:
+        """What a reader in `scope` may see (DOMAIN §1): everything for admins and leaders (None); for a unit user
+        every unit's rank, score and rates and the 评优 marks, but the points, bonus, deductions and score reasons
+        of its own unit only (the other units' are None, resp. no reasons)."""
+        if scope is None:
+            return self
+        private = [column for column in self.table.columns if column not in PUBLIC_COLUMNS]
+        table = self.table.astype({column: object for column in private})
+        table.loc[table["code"] != scope, private] = None
+        movers = [frame.assign(reasons=[r if code == scope else [] for code, r in zip(frame["code"], frame["reasons"])])
+                  for frame in (self.gained, self.lost)]
+        return replace(self, table=table, gained=movers[0], lost=movers[1])
 
     def in_group(self, group: str) -> pd.DataFrame:
         """The group's units by their rank in the group."""
@@ -246,6 +266,7 @@ def ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, compare_as_of: dt.da
     before = None if compare_as_of is None else assess(con, compare_as_of, settings)
     table = now.units.merge(rank_moves(now, before), on="code", how="left")
     points = {(r["unit_code"], r["item"]): r["points"] for r in now.ledger.to_dict("records")}
+    table = table.assign(commencement_rate_value=table["commencement_rate"], stats_rate_value=table["stats_rate"])
     for indicator in INDICATORS:
         table[indicator.id] = [points.get((code, indicator.id)) for code in table["code"]]
     notes = queries.frame(con, "veto_flags", year=now.year)
@@ -256,7 +277,8 @@ def ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, compare_as_of: dt.da
         table = table.merge(score_changes(now, before), on="code", how="left")
     columns = ["code", "name", "group", "rank", "rank_change", "group_rank", "group_rank_change", "score",
                "previous_score", "score_change", *(i.id for i in INDICATORS), "indicator_points", "bonus",
-               "deduction", "overdue_updates", "excellent", "qualifies", "vetoed", "veto_note"]
+               "deduction", "overdue_updates", "excellent", "qualifies", "vetoed", "veto_note",
+               "commencement_rate_value", "stats_rate_value"]
     moved = table[["code", "name", "group", "previous_score", "score", "score_change", "reasons"]]
     shown_change = pd.to_numeric(moved["score_change"]).round(2)
     gained = moved[shown_change > 0].sort_values(["score_change", "code"], ascending=[False, True])

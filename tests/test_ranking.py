@@ -191,6 +191,22 @@ def test_who_gained_and_lost_points_and_why(county):
     assert (result.highlights["gained"]["code"], result.highlights["lost"]["code"]) == ("U01", "U02")
 
 
+def test_unit_users_read_rank_score_and_rates_of_other_units_only(county):
+    """For a U02 user (DOMAIN §1) every unit keeps its rank, score and the two rates (U01 and U02 1/1 commenced,
+    U03 no cohort), but the points, bonus and deduction and the reasons for a score change are U02's alone."""
+    whole = ranking.ranking(county, AS_OF, BEFORE)
+    seen = whole.for_scope("U02")
+    assert whole.for_scope(None) is whole
+    assert _column(seen.table, "score") == _column(whole.table, "score")
+    assert _column(seen.table, "rank") == {"U01": 1, "U02": 2, "U03": 3}
+    assert _column(seen.table, "commencement_rate_value") == {"U01": 1.0, "U02": 1.0, "U03": None}
+    for column in (*(i.id for i in INDICATORS), "bonus", "deduction", "overdue_updates", "veto_note"):
+        assert _column(seen.table, column)["U01"] is None and _column(seen.table, column)["U03"] is None
+    assert _column(seen.table, "deduction")["U02"] == 0.5
+    assert [(g["code"], g["reasons"]) for g in seen.gained.to_dict("records")] == [("U01", [])]
+    assert [(m["code"], m["reasons"]) for m in seen.lost.to_dict("records")] == [("U02", [("扣分", -0.5)])]
+
+
 def test_excellent_and_veto_notes(county):
     """U01's 8亿 制造业 project beats its (missing, so zero) target: 优秀; after an admin's 一票否优 it is not, and
     the note says why."""
@@ -338,7 +354,12 @@ def test_page_as_a_unit_user(county):
     at = _page(Actor("王丽", "unit", "U02"))
     at.selectbox(key="period_month").select("2024年6月").run()
     assert not at.exception
-    assert at.dataframe[0].value["单元"].tolist() == ["经济开发区", "城东街道", "城西街道"]
+    table = at.dataframe[0].value
+    assert table["单元"].tolist() == ["经济开发区", "城东街道", "城西街道"]
+    assert table.columns.tolist() == ["排名", "变化", "单元", "组别", "得分", "较上期", "签约项目开工率", "开工项目纳统率",
+                                      "评优"]
+    assert table["签约项目开工率"].tolist() == ["100.0%", "100.0%", "—"]
+    assert "签约项目开工率 +50.00" not in _markdown(at) and "扣分 −0.50" in _markdown(at)
     assert at.metric[0].label == "本单元 · 城东街道" and at.metric[0].value == "全县第 2 名"
     ledger_unit = at.selectbox(key="ledger_unit")
     assert ledger_unit.options == ["城东街道"]

@@ -82,10 +82,12 @@ def _ranking(as_of: dt.date, compare_as_of: dt.date | None, data_version: int, v
         return ranking.ranking(cur, as_of, compare_as_of)
 
 
-def period_ranking(period: ranking.Period) -> ranking.Ranking:
-    """pipelines.ranking.ranking of the period (the same for every actor: ranks and scores are public), cached
-    per as-of and comparison day, data version and the year's 一票否优 flags."""
-    return _ranking(period.as_of, period.compare_as_of, facts()["data_version"], veto_version(period.as_of.year))
+def period_ranking(period: ranking.Period, scope: str | None) -> ranking.Ranking:
+    """pipelines.ranking.ranking of the period as `scope` may read it (Ranking.for_scope: a unit user gets every
+    unit's rank, score and rates, its own unit's points only); computed once for all readers, cached per as-of
+    and comparison day, data version and the year's 一票否优 flags."""
+    whole = _ranking(period.as_of, period.compare_as_of, facts()["data_version"], veto_version(period.as_of.year))
+    return whole.for_scope(scope)
 
 
 @st.cache_data(show_spinner="正在读取得分明细…", max_entries=32)

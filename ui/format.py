@@ -116,10 +116,12 @@ _MOVED = {"▲": "color: #1a7f37", "▼": "color: #c62828"}  # places moved up o
 RANKING_TEXT_NUMBERS: tuple[str, ...] = ("较上期", *(i.label for i in INDICATORS))
 
 
-def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None = None) -> Styler:
+def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None = None,
+                  detail: bool = True) -> Styler:
     """The ranking as shown: rank (in the group, with the county rank after), the places moved as ▲/▼, the score
     and its change, each indicator's points under its name ('—' when left out), 扣分 as points lost and the 评优
-    mark; scores show two decimals and sort as numbers. `own` (a unit name) is highlighted."""
+    mark; scores show two decimals and sort as numbers. `own` (a unit name) is highlighted. Without `detail` (a
+    unit user's view, Ranking.for_scope) the two rates stand where the points would."""
     rank, change = ("group_rank", "group_rank_change") if in_group else ("rank", "rank_change")
     shown = pd.DataFrame({
         "组内排名" if in_group else "排名": table[rank],
@@ -129,14 +131,18 @@ def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None =
         "得分": table["score"],
         "较上期": table["score_change"].map(points_change),
     })
-    for indicator in INDICATORS:
-        shown[indicator.label] = table[indicator.id].map(points)
-    shown["加分"] = table["bonus"]
-    shown["扣分"] = table["deduction"]
+    if detail:
+        for indicator in INDICATORS:
+            shown[indicator.label] = table[indicator.id].map(points)
+        shown["加分"] = table["bonus"]
+        shown["扣分"] = table["deduction"]
+    else:
+        shown["签约项目开工率"] = table["commencement_rate_value"].map(percent)
+        shown["开工项目纳统率"] = table["stats_rate_value"].map(percent)
     if in_group:
         shown["全县排名"] = table["rank"]
     shown["评优"] = [merit(e, v) for e, v in zip(table["excellent"], table["vetoed"])]
-    styled = shown.style.format("{:.2f}", subset=["得分", "加分", "扣分"]).map(
+    styled = shown.style.format("{:.2f}", subset=["得分", *(["加分", "扣分"] if detail else [])]).map(
         lambda moved: _MOVED.get(moved[:1], ""), subset=["变化"])
     if own is not None:
         styled = styled.apply(lambda row: [_OWN_ROW if row["单元"] == own else ""] * len(row), axis=1)
@@ -153,7 +159,7 @@ def score_movers(movers: pd.DataFrame) -> str:
     items whose points moved ('**桃源乡**　74.78 → 82.33（**+7.56**）  签约金额 +1.00、…')."""
     return "\n".join(
         f"- **{_markdown_text(m['name'])}**　{points(m['previous_score'])} → {points(m['score'])}"
-        f"（**{points_change(m['score_change'])}**）  \n  {score_reasons(m['reasons'])}"
+        f"（**{points_change(m['score_change'])}**）" + (f"  \n  {score_reasons(m['reasons'])}" if m["reasons"] else "")
         for m in movers.to_dict("records"))
 
 
