@@ -180,7 +180,8 @@ def trend(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = No
     settings = settings or current()
     rows = []
     for day in trend_days(as_of, settings.screen.trend_months):
-        facts = as_of_facts if day == as_of and as_of_facts is not None else figures.project_facts(con, day, settings)
+        facts = as_of_facts if day == as_of and as_of_facts is not None else figures.project_facts(
+            con, day, settings, details=False)
         scoped = _in_scope(facts, scope)
         # One tally of the scope per day: the per-unit figures are not needed for a line.
         counts = figures.tally(figures.select(scoped, "assessed"), None, settings).iloc[0]
