@@ -1,0 +1,195 @@
+"""pipelines.admin and pipelines.overrides, and the 系统管理 page: only admins change anything; every change is
+audited with before and after; targets and 一票否优 reach the assessment, a threshold edit reaches the warnings;
+a backup restores with IMPORT DATABASE into the same data."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import tests.factories as f
+from alerts.evaluate import evaluate, open_warnings
+from pipelines import admin, overrides, settings, store, users
+from pipelines.access import Actor
+from pipelines.assessment import assess
+from pipelines.settings import SettingsError
+from tests.conftest import ADMIN
+from tests.server import ROOT
+from ui.auth import TEST_ACTOR_KEY
+
+UNIT_USER = Actor("u01", "unit", "U01")
+LEADER = Actor("领导", "leader")
+AS_OF = dt.date(2024, 6, 30)
+
+
+def _audit(con, action: str) -> list[tuple[str, str, dict]]:
+    rows = con.execute("SELECT actor, subject, detail FROM audit_log WHERE action = ? ORDER BY id", [action]).fetchall()
+    return [(who, subject, json.loads(detail)) for who, subject, detail in rows]
+
+
+@pytest.mark.parametrize("change", [
+    lambda con, who: admin.add_unit(con, who, "U09", "新区", "园区", "园区组"),
+    lambda con, who: admin.edit_unit(con, who, "U01", "经开区", "园区", "园区组"),
+    lambda con, who: admin.set_targets(con, who, 2024, "U01", {"commenced": 4}),
+    lambda con, who: admin.set_veto(con, who, 2024, "U01", "未完成交办任务"),
+    lambda con, who: admin.create_account(con, who, "x1", "某人", "leader"),
+    lambda con, who: overrides.set_override(con, who, "duty", "due_day", 15),
+    lambda con, who: admin.backup(con, who),
+])
+@pytest.mark.parametrize("who", [UNIT_USER, LEADER])
+def test_only_admins_change_anything(units, change, who):
+    """A unit user or a leader calling any administration function is refused and nothing is written."""
+    before = units.execute("SELECT (SELECT count(*) FROM submissions), (SELECT count(*) FROM veto_flags), "
+                           "(SELECT count(*) FROM users), (SELECT count(*) FROM audit_log)").fetchone()
+    with pytest.raises(PermissionError):
+        change(units, who)
+    assert units.execute("SELECT (SELECT count(*) FROM submissions), (SELECT count(*) FROM veto_flags), "
+                         "(SELECT count(*) FROM users), (SELECT count(*) FROM audit_log)").fetchone() == before
+
+
+def test_units_are_added_and_edited_with_reasons_for_refusals(units):
+    """A new unit and a renamed one land in the register; a taken code, a name of another unit, an unknown kind
+    and a blank field are refused with the reason; an edit that changes nothing writes nothing."""
+    admin.add_unit(units, ADMIN, "U09", "新区", "园区", "园区组")
+    assert admin.edit_unit(units, ADMIN, "U02", "城东新街道", "乡镇街道", "乡镇组") is True
+    assert admin.edit_unit(units, ADMIN, "U02", "城东新街道", "乡镇街道", "乡镇组") is False
+    register = dict(units.execute("SELECT code, name FROM units").fetchall())
+    assert register["U09"] == "新区" and register["U02"] == "城东新街道"
+    for call, reason in (
+        (lambda: admin.add_unit(units, ADMIN, "U01", "别的", "园区", "园区组"), "已被“经济开发区”使用"),
+        (lambda: admin.edit_unit(units, ADMIN, "U03", "新区", "乡镇街道", "乡镇组"), "已是单元 U09 的名称"),
+        (lambda: admin.add_unit(units, ADMIN, "U10", "某地", "开发区", "园区组"), "单元类型须为"),
+        (lambda: admin.add_unit(units, ADMIN, "U10", " ", "园区", "园区组"), "不能为空"),
+    ):
+        with pytest.raises(ValueError, match=reason):
+            call()
+
+
+def test_targets_reach_the_assessment(units):
+    """Targets typed in for U01 (4 commencements) make 新开工项目数 count for it, and the latest set wins."""
+    p = f.project(units, "A", "U01")
+    f.snapshot(units, p, "2024-05", "2024-06-05", total=20000, signed_date="2024-02-01",
+               commenced_date="2024-05-20")
+    admin.set_targets(units, ADMIN, 2024, "U01", {"commenced": 4}, now=dt.datetime(2024, 6, 1))
+    admin.set_targets(units, ADMIN, 2024, "U01", {"commenced": 2, "signed_amount_wan": 1.5},
+                      now=dt.datetime(2024, 6, 2))
+    table = admin.target_table(units, ADMIN, 2024).set_index("code")
+    assert (table.loc["U01", "commenced"], table.loc["U01", "signed_amount_yi"]) == (2, 1.5)
+    ledger = assess(units, AS_OF).ledger.set_index(["unit_code", "item"])
+    # 1 commenced of a target of 2 × 序时进度 6/12 = 1: full points of the indicator
+    assert ledger.loc[("U01", "commenced"), "target"] == 2
+    assert ledger.loc[("U01", "commenced"), "points"] > 0
+    with pytest.raises(ValueError, match="没有填写任何目标值"):
+        admin.set_targets(units, ADMIN, 2024, "U01", {})
+    with pytest.raises(ValueError, match="不在单元名录中"):
+        admin.set_targets(units, ADMIN, 2024, "U99", {"commenced": 1})
+
+
+def test_veto_stops_excellent_and_is_audited(units):
+    """U01's 8亿 制造业 project makes it 优秀; 一票否优 takes that away, lifting it gives it back; both audited."""
+    p = f.project(units, "A", "U01")
+    f.snapshot(units, p, "2024-05", "2024-06-05", total=80000, signed_date="2024-02-01")
+    excellent = lambda: dict(zip(assess(units, AS_OF).units["code"], assess(units, AS_OF).units["excellent"]))["U01"]
+    assert excellent()
+    with pytest.raises(ValueError, match="原因"):
+        admin.set_veto(units, ADMIN, 2024, "U01", " ")
+    admin.set_veto(units, ADMIN, 2024, "U01", "未完成交办任务")
+    assert not excellent()
+    admin.clear_veto(units, ADMIN, 2024, "U01")
+    assert excellent()
+    assert [d for _, _, d in _audit(units, "veto.set")] == [{"year": 2024, "before": None, "after": "未完成交办任务"}]
+    assert [d for _, _, d in _audit(units, "veto.cleared")] == [{"year": 2024, "before": "未完成交办任务",
+                                                                   "after": None}]
+
+
+def test_accounts_are_created_and_reset_with_a_password_shown_once(units):
+    """A created account logs in with the generated password; after a reset only the new one works."""
+    first = admin.create_account(units, ADMIN, "wang", "王丽", "unit", "U02")
+    assert len(first) >= 12
+    users.login(units, "wang", first)
+    second = admin.reset_password(units, ADMIN, "wang")
+    with pytest.raises(users.LoginRefused):
+        users.login(units, "wang", first)
+    users.login(units, "wang", second)
+    listed = admin.accounts(units, ADMIN).set_index("username")
+    assert (listed.loc["wang", "role"], listed.loc["wang", "unit_code"], listed.loc["wang", "state"]) == (
+        "unit", "U02", "正常")
+
+
+def test_a_threshold_override_is_validated_audited_and_changes_the_warnings(units):
+    """signed_not_commenced turns red at 6 months: a project signed 4 months before is yellow; lowering the red
+    threshold to 3 months makes it red at the next evaluation; a bad value is refused in Chinese and saves
+    nothing; clearing the override restores the file's value, and both changes are audited before → after."""
+    p = f.project(units, "A", "U01")
+    f.snapshot(units, p, "2024-05", "2024-06-05", total=20000, signed_date="2024-02-28")
+    grade = lambda: open_warnings(units).set_index("rule").loc["signed_not_commenced", "grade"]
+    evaluate(units, AS_OF)
+    assert grade() == "yellow"
+    for bad, reason in ((-1, "不能为负数"), ("abc", "不是有效的")):
+        with pytest.raises(SettingsError, match=reason):
+            overrides.set_override(units, ADMIN, "warnings", "signed_not_commenced_red_months", bad)
+    with pytest.raises(SettingsError, match="不能在页面上修改"):
+        overrides.set_override(units, ADMIN, "scheduler", "enabled", False)
+    assert overrides.stored(units) == {}
+    in_force = overrides.set_override(units, ADMIN, "warnings", "signed_not_commenced_red_months", 3)
+    assert in_force.warnings.signed_not_commenced_red_months == 3
+    assert settings.current().warnings.signed_not_commenced_red_months == 3
+    evaluate(units, AS_OF)
+    assert grade() == "red"
+    overrides.clear_override(units, ADMIN, "warnings", "signed_not_commenced_red_months")
+    assert settings.current().warnings.signed_not_commenced_red_months == 6
+    assert [(s, d) for _, s, d in _audit(units, "settings.override")] == [
+        ("warnings.signed_not_commenced_red_months", {"before": 6, "after": 3})]
+    assert [(s, d) for _, s, d in _audit(units, "settings.override_cleared")] == [
+        ("warnings.signed_not_commenced_red_months", {"before": 3, "after": 6})]
+
+
+def test_backup_restores_into_the_same_data(units, tmp_path):
+    """The backup ZIP imported with IMPORT DATABASE into a new file (README: Backup and restore) holds the same
+    rows, and taking it is audited."""
+    p = f.project(units, "A", "U01")
+    f.snapshot(units, p, "2024-05", "2024-06-05", total=20000, signed_date="2024-02-28")
+    archive = admin.backup(units, ADMIN)
+    folder = tmp_path / "restore"
+    zipfile.ZipFile(io.BytesIO(archive)).extractall(folder)
+    assert {"schema.sql", "load.sql"} <= {path.name for path in folder.iterdir()}
+    restored = duckdb.connect(str(tmp_path / "restored.duckdb"))
+    restored.execute(f"IMPORT DATABASE '{folder}'")
+    for table in ("units", "projects", "snapshots", "submissions", "schema_migrations"):
+        assert restored.execute(f"SELECT count(*) FROM {table}").fetchone() == \
+            units.execute(f"SELECT count(*) FROM {table}").fetchone(), table
+    restored.close()
+    reopened = store.connect(tmp_path / "restored.duckdb")  # the restored file opens as a store, migrations done
+    assert reopened.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 1
+    reopened.close()
+    assert len(_audit(units, "backup.exported")) == 1
+
+
+def _page(actor: Actor) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)
+    at.session_state[TEST_ACTOR_KEY] = actor
+    return at.run()
+
+
+@pytest.mark.parametrize("actor", [UNIT_USER, LEADER])
+def test_page_refuses_non_admins(units, actor):
+    """系统管理 opened by a unit user or a leader (a typed URL) shows a refusal and no register."""
+    units.close()
+    at = _page(actor)
+    assert not at.exception
+    assert at.error and "管理员" in at.error[0].value
+    assert not at.dataframe
+
+
+def test_page_for_an_admin_shows_the_register(units):
+    """An admin gets every tab, the unit register first."""
+    units.close()
+    at = _page(ADMIN)
+    assert not at.exception
+    assert [t.label for t in at.tabs][:3] == ["单元", "用户", "令牌"]
+    assert sorted(at.dataframe[0].value["单元编码"]) == ["U01", "U02", "U03"]
