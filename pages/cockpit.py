@@ -21,10 +21,6 @@ MIDDLE = (255, 330, 214)
 RIGHT = (460, 339)
 
 
-def _chart(figure) -> None:
-    st.plotly_chart(figure, theme=None, config=charts.CONFIG)
-
-
 @st.fragment(run_every=screen.refresh_seconds)
 def big_screen(picked: dt.date | None) -> None:
     """The whole screen as of the picked day, or live (today, rolling over at midnight) when none is picked."""
@@ -40,13 +36,13 @@ def big_screen(picked: dt.date | None) -> None:
     st.html(charts.headline_cards(view.headline, view.time_progress))
     left, middle, right = st.columns([1, 1.25, 1.2], gap="small")
     with left.container(gap="xsmall"):
-        _chart(charts.rate_gauges(view.rates, LEFT[0]))
-        _chart(charts.funnel_chart(view.funnel, view.funnel_cohort, view.year, LEFT[1]))
-        _chart(charts.mix_chart(view.industry_mix, view.size_mix, LEFT[2]))
+        st.html(charts.rate_gauges(view.rates, LEFT[0]))
+        st.html(charts.funnel_chart(view.funnel, view.funnel_cohort, view.year, LEFT[1]))
+        st.html(charts.mix_chart(view.industry_mix, view.size_mix, LEFT[2]))
     with middle.container(gap="xsmall"):
-        _chart(charts.trend_chart(view.trend, MIDDLE[0]))
+        st.html(charts.trend_chart(view.trend, MIDDLE[0]))
         st.html(charts.ranking_table(view.ranking, MIDDLE[1]))
-        _chart(charts.data_age_chart(view.data_age, MIDDLE[2]))
+        st.html(charts.data_age_chart(view.data_age, MIDDLE[2]))
     with right.container(gap="xsmall"):
         st.html(charts.warnings_table(view.warnings, view.warning_counts, RIGHT[0]))
         st.html(charts.stuck_table(view.stuck, RIGHT[1]))

@@ -1,14 +1,14 @@
-"""The big screen's look: plotly figures on one dark theme with CJK fonts, and the few HTML pieces around them
-(page style, header with its clock, headline cards). Builders take what pipelines.cockpit returns and only
-draw it: every value and status arrives computed."""
+"""The big screen's look on one dark theme with CJK fonts: its charts drawn on the server as inline SVG and HTML
+bars (no plotly.js for the browser to load), the tables, the page style, the header with its clock and the
+headline cards. Builders take what pipelines.cockpit returns and only draw it: every value and status arrives
+computed; each returns one titled panel of the height asked."""
 from __future__ import annotations
 
 import datetime as dt
 import html
+import math
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from alerts.rules import RED, YELLOW
 from pipelines.vocabulary import WAN_PER_YI
@@ -22,6 +22,7 @@ TEXT = "#e8eef8"
 MUTED = "#8ea3c4"
 GRID = "#1c2d49"
 ACCENT = "#38bdf8"
+INK = "#04111f"  # text on a coloured bar
 SERIES = ("#38bdf8", "#a78bfa", "#34d399", "#fbbf24", "#f472b6", "#22d3ee")
 # Colours of the statuses the figures and the warnings already decided.
 STATUS_COLOURS = {"达标": "#34d399", "黄": "#fbbf24", "红": "#f87171", None: MUTED}
@@ -30,132 +31,222 @@ ON_PACE_COLOURS = {True: "#34d399", False: "#fbbf24", None: MUTED}
 OLD_DATA_COLOURS = {True: "#f87171", False: "#38bdf8"}
 WEEKDAYS = "一二三四五六日"
 
-BASE_LAYOUT = {
-    "paper_bgcolor": PANEL, "plot_bgcolor": PANEL,
-    "font": {"family": FONT, "color": TEXT, "size": 16},
-    "margin": {"l": 12, "r": 12, "t": 44, "b": 12},
-    "title": {"x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 20, "color": TEXT}},
-    "showlegend": False,
-}
-# Static (no toolbar, hover or zoom): nothing to click on a wall screen, and less for the browser to set up.
-CONFIG = {"displayModeBar": False, "staticPlot": True}
+# A panel's border, padding and title line take this much of its height (the CSS of .zs-panel and
+# .zs-panel-title in page_style); the rest is the chart's.
+PANEL_CHROME = 2 + 16 + 34
+# The SVG charts' drawing widths: their columns' inner width on the 1920-pixel screen (pages/cockpit.py), so that
+# text is drawn at its own size there; elsewhere the drawing scales with the column.
+GAUGES_WIDTH, TREND_WIDTH = 514, 651
 
 
-def _figure(title: str, height: int) -> go.Figure:
-    figure = go.Figure()
-    figure.update_layout(**BASE_LAYOUT, height=height, title_text=title)
-    return figure
+def _value(value) -> float | None:
+    """A figure that may be missing (None, NaN, pd.NA) as a float or None."""
+    return None if value is None or pd.isna(value) else float(value)
 
 
-def _axis(**extra) -> dict:
-    return {"gridcolor": GRID, "zerolinecolor": GRID, "linecolor": BORDER, "tickfont": {"size": 14, "color": MUTED},
-            **extra}
+def _panel(title: str, height: int, body: str, kind: str = "zs-chart", extra: str = "") -> str:
+    """A titled dark panel of fixed height; the title is given as escaped HTML, `extra` (a legend) at its right."""
+    return (f"<div class='zs-panel {kind}' style='height:{height}px'><div class='zs-panel-title'>{title}{extra}</div>"
+            f"{body}</div>")
 
 
-def rate_gauges(rates: pd.DataFrame, height: int) -> go.Figure:
-    """The two rates as gauges side by side: the bar coloured by its status (达标/黄/红), a mark at its target,
-    the hits over the cohort in the title; '—' without a cohort."""
-    figure = _figure("", height)
-    figure.update_layout(margin={"l": 16, "r": 16, "t": 16, "b": 8})
-    width = 1 / len(rates)
+def _svg(width: float, height: int, content: str) -> str:
+    return (f"<svg class='zs-svg' viewBox='0 0 {width:g} {height:g}' width='100%' height='{height}' "
+            f"xmlns='http://www.w3.org/2000/svg'>{content}</svg>")
+
+
+def _text(x: float, y: float, text: str, size: int, colour: str, anchor: str = "middle", bold: bool = False,
+          extra: str = "") -> str:
+    weight = " font-weight='700'" if bold else ""
+    return (f"<text x='{x:.1f}' y='{y:.1f}' font-size='{size}' fill='{colour}' text-anchor='{anchor}'{weight}"
+            f"{extra}>{html.escape(text)}</text>")
+
+
+def _arc(cx: float, cy: float, r: float, share: float) -> str:
+    """The path of the gauge's arc from its left end over `share` (0–1) of the half circle."""
+    angle = math.pi * (1 - share)
+    return (f"M {cx - r:.1f} {cy:.1f} A {r:.1f} {r:.1f} 0 0 1 {cx + r * math.cos(angle):.1f} "
+            f"{cy - r * math.sin(angle):.1f}")
+
+
+def rate_gauges(rates: pd.DataFrame, height: int) -> str:
+    """The two rates as half-circle gauges side by side: the arc coloured by its status (达标/黄/红), a mark at
+    its target, the value in the middle, the target and hits over the cohort under the name; '—' and 无基数
+    without a cohort."""
+    inner = height - PANEL_CHROME
+    cell = GAUGES_WIDTH / max(len(rates), 1)
+    thickness = 22
+    cy = inner - 34
+    r = min(cy - 58 - thickness / 2, cell / 2 - 16 - thickness / 2)
+    parts = []
     for i, rate in enumerate(rates.itertuples(index=False)):
-        empty = rate.value is None or pd.isna(rate.value)
-        domain = {"x": [i * width + 0.05, (i + 1) * width - 0.05], "y": [0.1, 0.78]}
-        centre = (domain["x"][0] + domain["x"][1]) / 2
-        figure.add_trace(go.Indicator(
-            mode="gauge" if empty else "gauge+number", value=0 if empty else rate.value * 100, domain=domain,
-            number={"suffix": "%", "valueformat": ".1f"},
-            gauge={"axis": {"range": [0, 100], "visible": False},
-                   "bar": {"color": STATUS_COLOURS.get(rate.status, MUTED), "thickness": 0.7},
-                   "bgcolor": GRID, "borderwidth": 0,
-                   "threshold": {"line": {"color": TEXT, "width": 5}, "thickness": 1, "value": rate.target * 100}},
-        ))
-        texts = [(f"<b>{rate.label}</b>", 1.0, 20, TEXT),
-                 (f"目标 {format.percent(rate.target, 0)} · {rate.hits}/{rate.base}", 0.87, 16, MUTED),
-                 (rate.status or "无基数", 0.0, 18, STATUS_COLOURS.get(rate.status, MUTED))]
-        if empty:
-            texts.append(("—", 0.2, 44, MUTED))
-        for text, y, size, colour in texts:
-            figure.add_annotation(text=text, x=centre, y=y, xref="paper", yref="paper", xanchor="center",
-                                  showarrow=False, font={"size": size, "color": colour})
-    return figure
+        value, target = _value(rate.value), _value(rate.target)
+        status = None if pd.isna(rate.status) else rate.status
+        colour = STATUS_COLOURS.get(status, MUTED)
+        cx = cell * (i + 0.5)
+        parts.append(_text(cx, 20, rate.label, 20, TEXT, bold=True))
+        parts.append(_text(cx, 44, f"目标 {format.percent(target, 0)} · {rate.hits}/{rate.base}", 16, MUTED))
+        parts.append(f"<path d='{_arc(cx, cy, r, 1)}' fill='none' stroke='{GRID}' stroke-width='{thickness}'/>")
+        if value is not None and value > 0:
+            parts.append(f"<path d='{_arc(cx, cy, r, min(value, 1))}' fill='none' stroke='{colour}' "
+                         f"stroke-width='{thickness}'/>")
+        if target is not None:
+            angle = math.pi * (1 - target)
+            ends = [(cx + d * math.cos(angle), cy - d * math.sin(angle))
+                    for d in (r - thickness / 2 - 5, r + thickness / 2 + 5)]
+            parts.append(f"<line x1='{ends[0][0]:.1f}' y1='{ends[0][1]:.1f}' x2='{ends[1][0]:.1f}' "
+                         f"y2='{ends[1][1]:.1f}' stroke='{TEXT}' stroke-width='4'/>")
+        shown = "—" if value is None else format.percent(value)
+        parts.append(_text(cx, cy - 6, shown, 36 if value is not None else 44, TEXT if value is not None else MUTED,
+                           bold=value is not None))
+        parts.append(_text(cx, inner - 6, status or "无基数", 18, colour, bold=True))
+    return _panel("两率完成情况", height, _svg(GAUGES_WIDTH, inner, "".join(parts)))
 
 
-def funnel_chart(funnel: pd.DataFrame, cohort: str, year: int, height: int) -> go.Figure:
+def _step_text(step) -> str:
+    """'67 · 转化 77% · 43天': projects reaching the milestone, the conversion from the step before, median days."""
+    parts = [f"{step.reached}"]
+    if _value(step.conversion) is not None:
+        parts.append(f"转化 {format.percent(step.conversion, 0)}")
+    if _value(step.median_days) is not None:
+        parts.append(f"{step.median_days:.0f}天")
+    return " · ".join(parts)
+
+
+def funnel_chart(funnel: pd.DataFrame, cohort: str, year: int, height: int) -> str:
     """The funnel from 线索 to 投产 of the cohort ('year': leads registered in `year`; 'all'): projects reaching
-    each milestone, the conversion from the step before and the median days it took."""
-    figure = _figure(f"项目漏斗（{f'{year}年登记线索' if cohort == 'year' else '全部项目'}）", height)
-    widest = max(int(funnel["reached"].max()), 1)
-    texts = []
-    for step in funnel.itertuples(index=False):
-        parts = [f"{step.reached}"]
-        if step.conversion is not None and not pd.isna(step.conversion):
-            parts.append(f"转化 {format.percent(step.conversion, 0)}")
-        if step.median_days is not None and not pd.isna(step.median_days):
-            parts.append(f"{step.median_days:.0f}天")
-        texts.append(" · ".join(parts))
-    figure.add_trace(go.Funnel(
-        y=funnel["label"], x=funnel["reached"], text=texts, textinfo="text",
+    each milestone as centred bars joined step to step, with the conversion from the step before and the median
+    days it took."""
+    widest = max(int(funnel["reached"].max()), 1) if len(funnel) else 1
+    shares = [int(n) / widest for n in funnel["reached"]]
+    rows = []
+    for i, step in enumerate(funnel.itertuples(index=False)):
+        share, text = shares[i], html.escape(_step_text(step))
+        if i:  # the join from the step above, narrowing to this one
+            above = shares[i - 1]
+            rows.append(f"<div class='zs-fjoin'><span></span><div style='clip-path:polygon("
+                        f"{50 - above * 50:.1f}% 0, {50 + above * 50:.1f}% 0, {50 + share * 50:.1f}% 100%, "
+                        f"{50 - share * 50:.1f}% 100%)'></div></div>")
         # inside the wide steps, beside the narrow ones, where the text would not fit
-        textposition=["inside" if n >= widest * 0.4 else "outside" for n in funnel["reached"]],
-        insidetextfont={"size": 16, "color": "#04111f"}, outsidetextfont={"size": 16, "color": TEXT},
-        marker={"color": [SERIES[i % len(SERIES)] for i in range(len(funnel))]}, connector={"fillcolor": GRID}, constraintext="none", cliponaxis=False,
-    ))
-    figure.update_yaxes(tickfont={"size": 16, "color": TEXT}, automargin=True)
-    figure.update_layout(margin={"l": 12, "r": 12, "t": 44, "b": 8})
-    return figure
+        inside = share >= 0.4
+        bar = (f"<div class='zs-fbar' style='width:{share * 100:.1f}%;background:{SERIES[i % len(SERIES)]}'>"
+               f"{text if inside else ''}</div>")
+        beside = "" if inside else f"<span class='zs-fout' style='left:calc({50 + share * 50:.1f}% + 8px)'>{text}</span>"
+        rows.append(f"<div class='zs-frow'><span class='zs-flabel'>{html.escape(step.label)}</span>"
+                    f"<div class='zs-ftrack'>{bar}{beside}</div></div>")
+    title = f"项目漏斗（{f'{year}年登记线索' if cohort == 'year' else '全部项目'}）"
+    return _panel(title, height, f"<div class='zs-funnel'>{''.join(rows)}</div>")
 
 
-def mix_chart(industry_mix: pd.DataFrame, size_mix: pd.DataFrame, height: int) -> go.Figure:
-    """计划总投资 per industry (亿元) and the number of projects per size band, as two bar charts."""
-    figure = make_subplots(rows=1, cols=2, horizontal_spacing=0.2,
-                           subplot_titles=("按产业 · 计划总投资(亿元)", "按规模档次 · 项目数"))
-    figure.update_layout(**BASE_LAYOUT, height=height, title_text="在库项目结构")
-    amounts = industry_mix["investment_wan"] / WAN_PER_YI
-    figure.add_trace(go.Bar(y=industry_mix["industry"], x=amounts, orientation="h", marker={"color": SERIES[1]},
-                            text=[f"{a:,.0f}" for a in amounts], textposition="outside", cliponaxis=False), row=1, col=1)
-    figure.add_trace(go.Bar(y=size_mix["size_band"], x=size_mix["projects"], orientation="h",
-                            marker={"color": ACCENT}, text=[f"{n}" for n in size_mix["projects"]],
-                            textposition="outside", cliponaxis=False),
-                  row=1, col=2)
-    figure.update_traces(textfont={"size": 15, "color": TEXT})
-    figure.update_yaxes(autorange="reversed", tickfont={"size": 15, "color": TEXT}, automargin=True)
-    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    figure.update_annotations(font={"size": 15, "color": MUTED})
-    figure.update_layout(margin={"l": 12, "r": 40, "t": 70, "b": 8}, bargap=0.3)
-    return figure
+def _bar_list(bars: list[tuple[str, float, str, str, str]], slots: int = 0, value_room: int = 56) -> str:
+    """Horizontal bars, one a row: (label, share of the longest, value text, bar colour, value colour) each, the
+    label at the left and the value after the bar (`value_room` pixels kept for it); `slots` rows at least, so
+    that a few bars are not blocks."""
+    rows = "".join(
+        f"<div class='zs-blabel'>{html.escape(label)}</div><div class='zs-btrack'><div class='zs-bfill' "
+        f"style='width:calc((100% - {value_room}px) * {max(0.0, min(share, 1.0)):.4f});background:{colour}'></div>"
+        f"<span class='zs-bvalue' style='color:{value_colour}'>{html.escape(value)}</span></div>"
+        for label, share, value, colour, value_colour in bars)
+    rows += "<div></div><div></div>" * max(slots - len(bars), 0)
+    return f"<div class='zs-bars' style='grid-template-rows:repeat({max(len(bars), slots, 1)}, 1fr)'>{rows}</div>"
 
 
-def _month_tick(day: dt.date, first: bool) -> str:
-    """'11月'; with the year beneath on the first point and where a year starts."""
-    return f"{day.month}月<br>{day.year}" if first or day.month == 1 else f"{day.month}月"
+def _shares(values: list[float]) -> list[float]:
+    longest = max(values, default=0) or 1
+    return [v / longest for v in values]
 
 
-def trend_chart(trend: pd.DataFrame, height: int) -> go.Figure:
-    """The year's flows so far at each month-end (lines, left axis) and the two rates (dashed, right axis, %)."""
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.update_layout(**BASE_LAYOUT, height=height, title_text="月度走势")
-    flows = (("signed", "签约"), ("commenced", "开工"), ("in_stats", "纳统"), ("production", "投产"))
-    for i, (column, label) in enumerate(flows):
-        figure.add_trace(go.Scatter(x=trend["month"], y=trend[column], name=label, mode="lines+markers",
-                                    line={"color": SERIES[i], "width": 3}, marker={"size": 7}), secondary_y=False)
-    rates = (("commencement_rate", "开工率"), ("stats_rate", "纳统率"))
-    for i, (column, label) in enumerate(rates):
-        values = pd.to_numeric(trend[column], errors="coerce") * 100
-        figure.add_trace(go.Scatter(x=trend["month"], y=values, name=label, mode="lines+markers",
-                                    line={"color": SERIES[4 + i], "width": 2, "dash": "dash"}, marker={"size": 6}),
-                         secondary_y=True)
-    # The legend on the title's line, clear of the axes' top ticks.
-    figure.update_layout(showlegend=True, margin={"l": 12, "r": 12, "t": 52, "b": 12},
-                         legend={"orientation": "h", "x": 0.99, "xanchor": "right", "y": 0.985, "yref": "container",
-                                 "yanchor": "top", "font": {"size": 14}, "itemwidth": 30, "bgcolor": "rgba(0,0,0,0)"})
-    figure.update_xaxes(_axis(type="category", automargin=True, tickangle=0, tickvals=list(trend["month"]),
-                              ticktext=[_month_tick(day, i == 0) for i, day in enumerate(trend["day"])]))
-    figure.update_yaxes(_axis(rangemode="tozero", automargin=True,
-                              title={"text": "本年累计(个)", "font": {"size": 13, "color": MUTED}}), secondary_y=False)
-    figure.update_yaxes(_axis(range=[0, 105], dtick=25, ticksuffix="%", showgrid=False, automargin=True),
-                        secondary_y=True)
-    return figure
+def mix_chart(industry_mix: pd.DataFrame, size_mix: pd.DataFrame, height: int) -> str:
+    """计划总投资 per industry (亿元) and the number of projects per size band, as two lists of bars."""
+    amounts = (industry_mix["investment_wan"] / WAN_PER_YI).tolist()
+    counts = [int(n) for n in size_mix["projects"]]
+    by_industry = _bar_list([(name, share, f"{amount:,.0f}", SERIES[1], TEXT) for name, share, amount in
+                             zip(industry_mix["industry"], _shares(amounts), amounts)])
+    by_size = _bar_list([(band, share, f"{n}", ACCENT, TEXT) for band, share, n in
+                         zip(size_mix["size_band"], _shares(counts), counts)])
+    body = (f"<div class='zs-mix'><div><div class='zs-subtitle'>按产业 · 计划总投资(亿元)</div>{by_industry}</div>"
+            f"<div><div class='zs-subtitle'>按规模档次 · 项目数</div>{by_size}</div></div>")
+    return _panel("在库项目结构", height, body)
+
+
+def _month_tick(day: dt.date, first: bool) -> tuple[str, str]:
+    """'11月', with the year beneath on the first point and where a year starts."""
+    return f"{day.month}月", f"{day.year}" if first or day.month == 1 else ""
+
+
+def _count_axis(largest: float) -> list[int]:
+    """Five ticks from 0 in a round step (1, 2, 2.5 or 5 × 10ⁿ) reaching `largest`: four steps, so that the grid
+    lines also meet the rate axis's 25%, 50%, 75% and 100%."""
+    magnitude = 1
+    while True:
+        for base in (1, 2, 2.5, 5):
+            step = base * magnitude
+            if step == int(step) and step * 4 >= largest:
+                return [int(step * i) for i in range(5)]
+        magnitude *= 10
+
+
+TREND_FLOWS = (("signed", "签约"), ("commenced", "开工"), ("in_stats", "纳统"), ("production", "投产"))
+TREND_RATES = (("commencement_rate", "开工率"), ("stats_rate", "纳统率"))
+
+
+def _polyline(points: list[tuple[float, float | None]], colour: str, width: int, dash: bool, marker: float) -> str:
+    """A line through the points that have a value (broken where one is missing), a dot on each."""
+    runs, run = [], []
+    for x, y in points:
+        if y is None:
+            runs, run = runs + [run] if run else runs, []
+        else:
+            run.append((x, y))
+    runs += [run] if run else []
+    dashing = " stroke-dasharray='7 5'" if dash else ""
+    lines = "".join(f"<polyline points='{' '.join(f'{x:.1f},{y:.1f}' for x, y in r)}' fill='none' "
+                    f"stroke='{colour}' stroke-width='{width}' stroke-linejoin='round'{dashing}/>" for r in runs if len(r) > 1)
+    dots = "".join(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{marker}' fill='{colour}'/>" for r in runs for x, y in r)
+    return lines + dots
+
+
+def trend_chart(trend: pd.DataFrame, height: int) -> str:
+    """The year's flows so far at each month-end (lines, left axis, with grid lines) and the two rates (dashed,
+    right axis, %); the legend on the title's line."""
+    inner = height - PANEL_CHROME
+    left, right, top, bottom = 58, 50, 10, 42
+    plot_w, plot_h = TREND_WIDTH - left - right, inner - top - bottom
+    ticks = _count_axis(max([float(trend[c].max()) for c, _ in TREND_FLOWS if len(trend)] or [0]))
+    n = len(trend)
+    xs = [left + 12 + (plot_w - 24) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
+
+    def y_at(share: float) -> float:
+        return top + plot_h * (1 - share)
+
+    parts = []
+    for i, tick in enumerate(ticks):
+        y = y_at(i / 4)
+        parts.append(f"<line x1='{left}' y1='{y:.1f}' x2='{left + plot_w}' y2='{y:.1f}' stroke='{GRID}' "
+                     f"stroke-width='1'/>")
+        parts.append(_text(left - 8, y + 5, f"{tick}", 15, MUTED, "end"))
+        parts.append(_text(left + plot_w + 8, y + 5, f"{i * 25}%", 15, MUTED, "start"))
+    parts.append(_text(14, top + plot_h / 2, "本年累计(个)", 15, MUTED,
+                       extra=f" transform='rotate(-90 14 {top + plot_h / 2:.1f})'"))
+    parts.append(f"<line x1='{left}' y1='{top + plot_h}' x2='{left + plot_w}' y2='{top + plot_h}' "
+                 f"stroke='{BORDER}' stroke-width='2'/>")
+    for i, (x, day) in enumerate(zip(xs, trend["day"])):
+        month, year = _month_tick(day, i == 0)
+        parts.append(_text(x, top + plot_h + 20, month, 15, MUTED))
+        if year:
+            parts.append(_text(x, top + plot_h + 38, year, 14, MUTED))
+    for (column, _), colour in zip(TREND_RATES, SERIES[4:]):
+        values = [_value(v) for v in pd.to_numeric(trend[column], errors="coerce")]
+        parts.append(_polyline([(x, None if v is None else y_at(min(v, 1))) for x, v in zip(xs, values)],
+                               colour, 2, True, 3))
+    for (column, _), colour in zip(TREND_FLOWS, SERIES):
+        parts.append(_polyline([(x, y_at(float(v) / ticks[-1])) for x, v in zip(xs, trend[column])],
+                               colour, 3, False, 3.5))
+    legend = "".join(f"<span class='zs-key'><i style='border-top:3px {style} {colour}'></i>{label}</span>"
+                     for (_, label), colour, style in
+                     [*zip(TREND_FLOWS, SERIES, ["solid"] * 4), *zip(TREND_RATES, SERIES[4:], ["dashed"] * 2)])
+    return _panel("月度走势", height, _svg(TREND_WIDTH, inner, "".join(parts)),
+                  extra=f"<span class='zs-legend'>{legend}</span>")
 
 
 def _html_table(title: str, height: int, headers: list[str], rows: list[list[str]], widths: list[str],
@@ -169,9 +260,8 @@ def _html_table(title: str, height: int, headers: list[str], rows: list[list[str
     body = "".join(f"<tr class='{c}'>" + "".join(f"<td style='text-align:{a}'>{cell}</td>"
                                                   for cell, a in zip(row, aligns)) + "</tr>"
                    for row, c in zip(rows, classes))
-    return (f"<div class='zs-panel' style='height:{height}px'><div class='zs-panel-title'>{title}</div>"
-            f"<div class='zs-scroll'><table class='zs-table'><colgroup>{columns}</colgroup><thead><tr>{head}</tr>"
-            f"</thead><tbody>{body}</tbody></table></div></div>")
+    return _panel(title, height, f"<div class='zs-scroll'><table class='zs-table'><colgroup>{columns}</colgroup>"
+                                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>", "zs-tabular")
 
 
 def _coloured(text: str, colour: str) -> str:
@@ -220,22 +310,13 @@ def stuck_table(stuck: pd.DataFrame, height: int) -> str:
                        ["auto", "24%", "25%", "72px"], ["left", "left", "left", "right"])
 
 
-def data_age_chart(data_age: pd.DataFrame, height: int) -> go.Figure:
-    """Days since each unit's last accepted monthly file, oldest on top, red when too old or never sent."""
-    figure = _figure("数据时效（距最近一次报送）", height)
-    days = data_age["days"].astype("Float64").fillna(0).astype(float)
-    figure.add_trace(go.Bar(
-        y=data_age["name"], x=days, orientation="h",
-        marker={"color": [OLD_DATA_COLOURS[bool(old)] for old in data_age["old"]]},
-        text=[format.days_ago(d) for d in data_age["days"]], textposition="outside", textfont={"size": 15},
-        constraintext="none", cliponaxis=False,
-    ))
-    # Oldest on top; room for at least eight bars, so that one unit's bar is not a block.
-    figure.update_yaxes(range=[max(len(data_age), 8) - 0.5, -0.5], tickfont={"size": 15, "color": TEXT},
-                        automargin=True)
-    figure.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
-    figure.update_layout(margin={"l": 12, "r": 64, "t": 44, "b": 8}, bargap=0.35)
-    return figure
+def data_age_chart(data_age: pd.DataFrame, height: int) -> str:
+    """Days since each unit's last accepted monthly file as bars, oldest on top, red when too old or never sent
+    ('未报送', no bar); room for at least eight, so that one unit's bar is not a block."""
+    days = [_value(d) or 0.0 for d in data_age["days"]]
+    bars = [(name, share, format.days_ago(d), OLD_DATA_COLOURS[bool(old)], OLD_DATA_COLOURS[True] if old else TEXT)
+            for name, share, d, old in zip(data_age["name"], _shares(days), data_age["days"], data_age["old"])]
+    return _panel("数据时效（距最近一次报送）", height, _bar_list(bars, slots=8, value_room=64))
 
 
 def _card(label: str, value: str, unit: str, lines: list[str], completion: float | None,
@@ -316,10 +397,34 @@ def page_style(kiosk: bool) -> str:
     .zs-bar {{ position: relative; height: 8px; background: {GRID}; border-radius: 4px; margin: 4px 0 6px 0; }}
     .zs-fill {{ height: 8px; border-radius: 4px; }}
     .zs-mark {{ position: absolute; top: -4px; width: 3px; height: 16px; background: {TEXT}; }}
-    [data-testid="stPlotlyChart"] {{ border: 1px solid {BORDER}; border-radius: 6px; overflow: hidden; }}
     .zs-panel {{ background: {PANEL}; border: 1px solid {BORDER}; border-radius: 6px; padding: 8px 10px;
                  box-sizing: border-box; display: flex; flex-direction: column; font-family: {FONT}; }}
-    .zs-panel-title {{ font-size: 20px; color: {TEXT}; padding: 0 2px 6px 2px; }}
+    .zs-panel-title {{ font-size: 20px; line-height: 28px; height: 34px; box-sizing: border-box; color: {TEXT};
+                       padding: 0 2px 6px 2px; position: relative; white-space: nowrap; }}
+    .zs-svg {{ display: block; flex: none; overflow: visible; }}
+    .zs-legend {{ position: absolute; right: 2px; top: 1px; display: flex; gap: 14px; font-size: 15px; color: {MUTED}; }}
+    .zs-key i {{ display: inline-block; width: 20px; margin: 0 5px 4px 0; vertical-align: middle; }}
+    .zs-funnel {{ flex: 1; min-height: 0; display: flex; flex-direction: column; padding: 2px 0 4px 0; }}
+    .zs-frow {{ flex: 1 1 0; min-height: 0; display: flex; }}
+    .zs-flabel {{ width: 76px; flex: none; padding-right: 10px; text-align: right; font-size: 16px; color: {TEXT};
+                  align-self: center; white-space: nowrap; }}
+    .zs-ftrack {{ position: relative; flex: 1; display: flex; justify-content: center; margin-right: 4px; }}
+    .zs-fbar {{ height: 100%; border-radius: 3px; display: flex; align-items: center; justify-content: center;
+                font-size: 16px; font-weight: 600; color: {INK}; white-space: nowrap; overflow: hidden; }}
+    .zs-fout {{ position: absolute; top: 50%; transform: translateY(-50%); font-size: 16px; color: {TEXT};
+                white-space: nowrap; }}
+    .zs-fjoin {{ height: 5px; flex: none; display: flex; }}
+    .zs-fjoin span {{ width: 76px; flex: none; }}
+    .zs-fjoin div {{ flex: 1; margin-right: 4px; background: {GRID}; }}
+    .zs-mix {{ flex: 1; min-height: 0; display: grid; grid-template-columns: 1fr 1fr; gap: 20px; }}
+    .zs-mix > div {{ display: flex; flex-direction: column; min-width: 0; }}
+    .zs-subtitle {{ font-size: 15px; color: {MUTED}; padding: 0 0 4px 2px; white-space: nowrap; }}
+    .zs-bars {{ flex: 1; min-height: 0; display: grid; grid-template-columns: max-content 1fr; column-gap: 10px;
+                font-size: 15px; color: {TEXT}; }}
+    .zs-blabel {{ align-self: center; text-align: right; white-space: nowrap; }}
+    .zs-btrack {{ display: flex; align-items: center; gap: 8px; min-width: 0; }}
+    .zs-bfill {{ height: 62%; max-height: 24px; border-radius: 0 3px 3px 0; }}
+    .zs-bvalue {{ white-space: nowrap; font-variant-numeric: tabular-nums; }}
     .zs-note {{ font-size: 15px; color: #facc15; margin-left: 12px; }}
     .zs-scroll {{ flex: 1; overflow-y: auto; scrollbar-width: thin; }}
     .zs-table {{ width: 100%; border-collapse: collapse; table-layout: fixed; font-size: 17px; color: {TEXT};
