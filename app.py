@@ -12,7 +12,7 @@ import streamlit as st
 
 import auth_routes
 from alerts import scheduler
-from pipelines import project_view, settings, store
+from pipelines import overrides, project_view, settings, store
 from ui import auth
 
 
@@ -23,6 +23,8 @@ async def lifespan(_app):
     path = settings.db_path()
     store.open_for_process(path)
     try:
+        with store.cursor() as cur:  # the admins' settings overrides, in force before any page or job reads them
+            overrides.apply(cur)
         auth_routes.first_start()
         scheduler.start()
         yield {"db_path": str(path)}

@@ -11,7 +11,7 @@ import sys
 import threading
 
 from alerts import scheduler
-from pipelines import cli, settings, store
+from pipelines import cli, overrides, settings, store
 
 
 @cli.refuses_when_busy
@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, lambda *_: stop.set())
     store.open_for_process(path)
     try:
+        with store.cursor() as cur:  # the admins' settings overrides, as the dashboard applies them
+            config = overrides.apply(cur)
         scheduler.start(config)
         print(f"招引智控后台任务已启动（数据库 {path}，每 {config.scheduler.evaluate_interval_minutes:g} 分钟评估预警，"
               f"每日 {config.scheduler.daily_hour:02d}:{config.scheduler.daily_minute:02d} 汇总）；Ctrl+C 停止",

@@ -3,7 +3,6 @@ warnings open after that evaluation (DOMAIN §9)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import sys
@@ -12,7 +11,7 @@ import pandas as pd
 
 from alerts.evaluate import evaluate, open_warnings
 from alerts.rules import GRADE_LABELS, RULE_BY_ID
-from pipelines import cli, settings, store
+from pipelines import cli
 
 
 @cli.refuses_when_busy
@@ -22,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the JSON object of DOMAIN §9")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     args = parser.parse_args(argv)
-    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
+    with cli.database(args.db) as con:
         evaluate(con, args.as_of)
         warnings = open_warnings(con)
     alerts = [{"rule": w.rule, "subject": w.subject, "unit": w.unit_code, "grade": w.grade,

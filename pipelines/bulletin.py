@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import calendar
-import contextlib
 import datetime as dt
 import io
 import math
@@ -35,7 +34,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
 from alerts.rules import RED, RULE_BY_ID, RULES, conditions
-from pipelines import cli, duty, queries, settings, store
+from pipelines import cli, duty, queries
 from pipelines.assessment import INDICATORS, Assessment, assess, previous_month_end, rank_changes
 from pipelines.export import write_cell
 from pipelines.settings import Settings, current
@@ -712,7 +711,7 @@ def main(argv: list[str] | None = None) -> int:
     if render is None:
         print(f"不支持的文件类型：{args.out.name}。通报只能导出为 .docx（Word）或 .xlsx（Excel）。", file=sys.stderr)
         return 1
-    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
+    with cli.database(args.db) as con:
         try:
             data = render(con, args.as_of)
         except NoUnits as exc:

@@ -1,14 +1,17 @@
-"""What every command shares: argument types for days and months, and refusing in one line (exit 2) while
-the dashboard server holds the database."""
+"""What every command shares: argument types for days and months, opening the database with the settings the
+dashboard would use, and refusing in one line (exit 2) while the dashboard server holds the database."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from pipelines import store
+import duckdb
+
+from pipelines import overrides, settings, store
 from pipelines.cells import CellProblem, parse_period
 
 BUSY_EXIT = 2
@@ -28,6 +31,19 @@ def month(text: str) -> dt.date:
         return parse_period(text)
     except CellProblem as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+@contextlib.contextmanager
+def database(db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The database of `--db` (else ZS_DB, else the settings' path), opened for a command with the admins'
+    settings overrides put in force, so that a command scores, warns and checks exactly as the dashboard does;
+    closed afterwards. Raises StoreBusy while another process holds it."""
+    con = store.connect(settings.db_path(db))
+    try:
+        overrides.apply(con)
+        yield con
+    finally:
+        con.close()
 
 
 def refuses_when_busy(main: Callable[[list[str] | None], int]) -> Callable[[list[str] | None], int]:

@@ -11,7 +11,6 @@ on stderr; the reports of the files it took are printed)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -337,7 +336,7 @@ def _send_file(server: str, token: str | None, path: Path, fields: dict[str, str
 def _load_here(args: argparse.Namespace) -> list[dict]:
     """Load the files into the database file this process opens (StoreBusy while another process holds it)."""
     received_at = dt.datetime.combine(args.received_at, dt.time()) if args.received_at else None
-    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
+    with cli.database(args.db) as con:
         return [ingest_file(con, path, CLI_ACTOR, received_at=received_at, period=args.period,
                             unit_code=args.unit).as_json() for path in args.files]
 

@@ -4,7 +4,6 @@ Usage: python -m pipelines.report --as-of YYYY-MM-DD [--json] [--db PATH]"""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import math
@@ -12,7 +11,7 @@ import sys
 
 import duckdb
 
-from pipelines import cli, settings, store
+from pipelines import cli, settings
 from pipelines.assessment import assess
 from pipelines.vocabulary import WAN_PER_YI
 
@@ -73,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the JSON object of DOMAIN §9")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     args = parser.parse_args(argv)
-    with contextlib.closing(store.connect(settings.db_path(args.db))) as con:
+    with cli.database(args.db) as con:
         data = report(con, args.as_of)
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))

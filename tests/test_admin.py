@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import subprocess
+import sys
+import urllib.request
 import zipfile
 
 import duckdb
@@ -14,12 +17,12 @@ from streamlit.testing.v1 import AppTest
 
 import tests.factories as f
 from alerts.evaluate import evaluate, open_warnings
-from pipelines import admin, overrides, settings, store, users
+from pipelines import admin, overrides, settings, store, tokens, users
 from pipelines.access import Actor
 from pipelines.assessment import assess
 from pipelines.settings import SettingsError
 from tests.conftest import ADMIN
-from tests.server import ROOT
+from tests.server import ROOT, running_server
 from ui.auth import TEST_ACTOR_KEY
 
 UNIT_USER = Actor("u01", "unit", "U01")
@@ -193,3 +196,46 @@ def test_page_for_an_admin_shows_the_register(units):
     assert not at.exception
     assert [t.label for t in at.tabs][:3] == ["单元", "用户", "令牌"]
     assert sorted(at.dataframe[0].value["单元编码"]) == ["U01", "U02", "U03"]
+
+
+@pytest.fixture
+def overridden(units, tmp_path):
+    """U02 missed its May update (one overdue update as of 06-30) and signed a project in late February that has
+    not started; an admin doubled the deduction per overdue update and lowered 签约未开工's red threshold to 3
+    months. The database is closed and this process's settings are back to the file's, as in a new process."""
+    p = f.project(units, "P", "U02")
+    f.snapshot(units, p, "2024-04", "2024-05-05", "U02", total=20000, signed_date="2024-02-28")
+    overrides.set_override(units, ADMIN, "assessment", "deduction_per_overdue", 1.0)
+    overrides.set_override(units, ADMIN, "warnings", "signed_not_commenced_red_months", 3)
+    units.close()
+    settings.use(None)
+    return tmp_path / "test.duckdb"
+
+
+def _run(*args: str) -> dict:
+    done = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_commands_apply_the_admins_overrides(overridden):
+    """A new process — the report and the warning check — scores and warns with the overrides, not the file."""
+    db = str(overridden)
+    units = {u["code"]: u for u in _run("pipelines.report", "--as-of", "2024-06-30", "--json", "--db", db)["units"]}
+    assert (units["U02"]["overdue_updates"], units["U02"]["deduction"]) == (1, 1.0)
+    alerts = _run("alerts.check", "--as-of", "2024-06-30", "--json", "--db", db)["alerts"]
+    assert [a["grade"] for a in alerts if a["rule"] == "signed_not_commenced"] == ["red"]
+
+
+def test_the_server_applies_the_admins_overrides_after_a_restart(overridden):
+    """The dashboard server started on the database answers its report with the overridden deduction."""
+    con = store.connect(overridden)
+    users.create_user(con, ADMIN, "admin", "管理员", "admin", "correct horse 1")
+    token = tokens.create_token(con, ADMIN, "admin", "测试")
+    con.close()
+    with running_server(overridden, {"ZS_SCHEDULER_ENABLED": "false"}) as base:
+        request = urllib.request.Request(f"{base}/api/report?as_of=2024-06-30",
+                                         headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+    assert {u["code"]: u["deduction"] for u in answer["units"]}["U02"] == 1.0
