@@ -70,6 +70,8 @@ _REASONS = (
     (re.compile(r"must be one of (.+), not"), lambda m: f"只能是 {'、'.join(m[1].split(', '))}"),
     (re.compile(r"must be between (\S+) and (\S+),"), lambda m: f"须在 {m[1]} 到 {m[2]} 之间"),
     (re.compile(r"must not be negative"), lambda m: "不能为负数"),
+    (re.compile(r"must be at (?:least|most) (\w+) = (\S+) \(red"),
+     lambda m: f"红色阈值不能比黄色阈值“{EDITABLE[('warnings', m[1])]}”（{m[2]}）更宽"),
 )
 
 

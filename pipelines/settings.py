@@ -232,7 +232,21 @@ def load(env: dict[str, str] | None = None, overrides: dict | None = None) -> Se
         if missing:
             raise SettingsError(f"settings.toml: [{section}] lacks {', '.join(sorted(missing))}")
         sections[section] = cls(**{k: _coerce(section, k, given[k], t, "settings") for k, t in fields.items()})
+    _check_grades(sections["warnings"])
     return Settings(**sections)
+
+
+def _check_grades(warnings: WarningSettings) -> None:
+    """A warning's 红 threshold is the worse one: at least its 黄 threshold (months, days, reports), or at most
+    it for behind_schedule (negative gaps in points). Raises SettingsError naming both keys."""
+    for yellow in (f.name for f in dataclasses.fields(warnings) if "_yellow_" in f.name):
+        red = yellow.replace("_yellow_", "_red_")
+        y, r = getattr(warnings, yellow), getattr(warnings, red)
+        worse_is_lower = yellow.startswith("behind_schedule")
+        if (r > y) if worse_is_lower else (r < y):
+            bound = "at most" if worse_is_lower else "at least"
+            raise SettingsError(f"settings: [warnings] {red} = {r:g} must be {bound} {yellow} = {y:g} "
+                                "(red is the worse grade)")
 
 
 _current: Settings | None = None

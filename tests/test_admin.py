@@ -133,7 +133,7 @@ def test_a_threshold_override_is_validated_audited_and_changes_the_warnings(unit
     grade = lambda: open_warnings(units).set_index("rule").loc["signed_not_commenced", "grade"]
     evaluate(units, AS_OF)
     assert grade() == "yellow"
-    for bad, reason in ((-1, "不能为负数"), ("abc", "不是有效的")):
+    for bad, reason in ((-1, "不能为负数"), ("abc", "不是有效的"), (2, "红色阈值不能比黄色阈值“签约未开工：黄色（签约后月数）”（3）更宽")):
         with pytest.raises(SettingsError, match=reason):
             overrides.set_override(units, ADMIN, "warnings", "signed_not_commenced_red_months", bad)
     with pytest.raises(SettingsError, match="不能在页面上修改"):

@@ -175,3 +175,20 @@ def test_current_is_loaded_once_and_use_replaces_it(monkeypatch):
     assert settings.current().ingest.max_rows == 200000
     settings.use(None)
     assert settings.current().ingest.max_rows == 456
+
+
+@pytest.mark.parametrize("key, value, refused", [
+    ("stale_update_red_months", 1, False),          # equal to yellow: allowed
+    ("stale_update_red_months", 0, True),           # milder than yellow
+    ("lead_not_evaluated_red_days", 29, True),
+    ("investment_stalled_red_reports", 3, False),
+    ("behind_schedule_red_points", -10, False),     # gaps are negative: red is the lower one
+    ("behind_schedule_red_points", -9.5, True),
+])
+def test_red_threshold_is_never_milder_than_yellow(key, value, refused):
+    """A 红 threshold milder than its 黄 one stops the settings with both keys named; equal is allowed."""
+    if refused:
+        with pytest.raises(settings.SettingsError, match=key.replace("_red_", "_yellow_")):
+            settings.load(overrides={"warnings": {key: value}})
+    else:
+        assert getattr(settings.load(overrides={"warnings": {key: value}}).warnings, key) == value
