@@ -2,7 +2,9 @@
 of the past and of one unit, its warnings as they stood on a day, and pages/cockpit.py run through AppTest."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import html
 import re
 
 import pandas as pd
@@ -313,6 +315,25 @@ def _html(at: AppTest) -> str:
     return "\n".join(element.value for element in at.html)
 
 
+def _panels(at: AppTest) -> dict[str, str]:
+    """The chart panels by title, each with the SVG it embeds as an image decoded into it."""
+    panels = {}
+    for element in at.html:
+        if "zs-chart" not in element.value:
+            continue
+        title = re.search(r"class='zs-panel-title'>([^<]+)", element.value).group(1)
+        drawings = [base64.b64decode(s).decode() for s in re.findall(r"data:image/svg\+xml;base64,([^']+)", element.value)]
+        panels[title] = element.value + "".join(drawings)
+    return panels
+
+
+def _texts(markup: str) -> list[str]:
+    """The texts of the SVG <text> elements and of the bars' labels and values, in order."""
+    return [html.unescape(t) for t in re.findall(
+        r"<text [^>]*>([^<]*)</text>|class='zs-(?:flabel|fbar|fout|blabel|bvalue)'[^>]*>([^<]*)<", markup)
+        for t in t if t]
+
+
 def test_page_renders_the_whole_screen(county):
     """The page draws the header, the five headline cards, five charts and the three tables, live as of today."""
     county.close()
@@ -323,18 +344,43 @@ def test_page_renders_the_whole_screen(county):
     assert text.count("class='zs-card'") == 5
     for title in ("考核排名", "实时预警", "停滞最久的项目"):
         assert title in text
-    assert len(at.get("plotly_chart")) == 5
+    assert list(_panels(at)) == ["两率完成情况", f"项目漏斗（{dt.date.today().year}年登记线索）", "在库项目结构", "月度走势",
+                                 "数据时效（距最近一次报送）"]
+    assert not at.get("plotly_chart")
     assert len(at.sidebar.date_input) == 1 and at.sidebar.date_input[0].value is None
 
 
 def test_page_as_of_a_past_day(county):
-    """Picking a day shows the screen as it was: header says 回看 and the headline has that day's figures."""
+    """Picking a day shows the screen as it was: header says 回看 and the headline has that day's figures; the
+    gauges, without a cohort yet, show '—'."""
     county.close()
     at = _page()
     at.sidebar.date_input[0].set_value(dt.date(2024, 7, 31)).run()
     assert not at.exception
     text = _html(at)
     assert "数据截至 2024-07-31（回看）" in text and "2024年序时进度 58.3%" in text
+    assert _texts(_panels(at)["两率完成情况"]) == ["签约项目开工率", "目标 75% · 0/0", "—", "无基数",
+                                                "开工项目纳统率", "目标 80% · 0/0", "—", "无基数"]
+
+
+def test_page_charts_show_the_figures_of_the_day(county):
+    """As of D the gauges, the funnel and the data age show the county's figures: both rates 50.0% (红) against
+    their targets, each milestone's count with its conversion and median days (inside the wide bars, beside the
+    narrow ones), each unit's data age, oldest first."""
+    county.close()
+    at = _page()
+    at.sidebar.date_input[0].set_value(D).run()
+    assert not at.exception
+    panels = _panels(at)
+    assert _texts(panels["两率完成情况"]) == ["签约项目开工率", "目标 75% · 2/4", "50.0%", "红",
+                                           "开工项目纳统率", "目标 80% · 1/2", "50.0%", "红"]
+    assert _texts(panels["项目漏斗（2024年登记线索）"]) == [
+        "线索登记", "3", "研判通过", "2 · 转化 67% · 26天", "审批通过", "2 · 转化 100% · 25天",
+        "签约", "2 · 转化 100% · 66天", "开工", "1 · 转化 50% · 61天", "纳统", "1 · 转化 100% · 45天",
+        "竣工", "0 · 转化 0%", "投产", "0"]
+    assert re.findall(r"class='zs-fout'[^>]*>([^<]*)<", panels["项目漏斗（2024年登记线索）"]) == [
+        "1 · 转化 50% · 61天", "1 · 转化 100% · 45天", "0 · 转化 0%", "0"]
+    assert _texts(panels["数据时效（距最近一次报送）"]) == ["城西街道", "未报送", "经济开发区", "15天", "城东街道", "12天"]
 
 
 def _first_card(at: AppTest) -> str:
@@ -395,7 +441,7 @@ def test_page_without_login_shows_the_login_form(county):
     county.close()
     at = _page(actor=None)
     assert not at.exception
-    assert "/api/login" in _html(at) and not at.get("plotly_chart")
+    assert "/api/login" in _html(at) and "zs-chart" not in _html(at)
 
 
 def test_page_with_an_empty_database_says_how_to_start():

@@ -4,6 +4,7 @@ headline cards. Builders take what pipelines.cockpit returns and only draw it: e
 computed; each returns one titled panel of the height asked."""
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import html
 import math
@@ -34,9 +35,10 @@ WEEKDAYS = "一二三四五六日"
 # A panel's border, padding and title line take this much of its height (the CSS of .zs-panel and
 # .zs-panel-title in page_style); the rest is the chart's.
 PANEL_CHROME = 2 + 16 + 34
-# The SVG charts' drawing widths: their columns' inner width on the 1920-pixel screen (pages/cockpit.py), so that
-# text is drawn at its own size there; elsewhere the drawing scales with the column.
-GAUGES_WIDTH, TREND_WIDTH = 514, 651
+# The left and middle columns' inner widths on the 1920-pixel screen (pages/cockpit.py): the SVG charts are drawn
+# at that width, so that their text has its own size there (elsewhere the drawing scales with the column), and the
+# funnel decides from it which texts fit inside their bars.
+LEFT_WIDTH, MIDDLE_WIDTH = 514, 651
 
 
 def _value(value) -> float | None:
@@ -50,9 +52,15 @@ def _panel(title: str, height: int, body: str, kind: str = "zs-chart", extra: st
             f"{body}</div>")
 
 
-def _svg(width: float, height: int, content: str) -> str:
-    return (f"<svg class='zs-svg' viewBox='0 0 {width:g} {height:g}' width='100%' height='{height}' "
-            f"xmlns='http://www.w3.org/2000/svg'>{content}</svg>")
+def _svg(width: float, height: int, content: str, alt: str) -> str:
+    """An SVG drawing as an image of the given height and the column's width, `alt` saying what it shows. An image
+    because st.html keeps only HTML tags (DOMPurify's html profile drops <svg>); the image can use the system's
+    fonts but not the page's style, so it names its own."""
+    drawing = (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width:g} {height:g}' "
+               f"font-family=\"{FONT}\">{content}</svg>")
+    source = base64.b64encode(drawing.encode()).decode()
+    return (f"<img class='zs-svg' alt='{html.escape(alt)}' width='100%' height='{height}' "
+            f"src='data:image/svg+xml;base64,{source}'>")
 
 
 def _text(x: float, y: float, text: str, size: int, colour: str, anchor: str = "middle", bold: bool = False,
@@ -74,7 +82,7 @@ def rate_gauges(rates: pd.DataFrame, height: int) -> str:
     its target, the value in the middle, the target and hits over the cohort under the name; '—' and 无基数
     without a cohort."""
     inner = height - PANEL_CHROME
-    cell = GAUGES_WIDTH / max(len(rates), 1)
+    cell = LEFT_WIDTH / max(len(rates), 1)
     thickness = 22
     cy = inner - 34
     r = min(cy - 58 - thickness / 2, cell / 2 - 16 - thickness / 2)
@@ -97,10 +105,11 @@ def rate_gauges(rates: pd.DataFrame, height: int) -> str:
             parts.append(f"<line x1='{ends[0][0]:.1f}' y1='{ends[0][1]:.1f}' x2='{ends[1][0]:.1f}' "
                          f"y2='{ends[1][1]:.1f}' stroke='{TEXT}' stroke-width='4'/>")
         shown = "—" if value is None else format.percent(value)
-        parts.append(_text(cx, cy - 6, shown, 36 if value is not None else 44, TEXT if value is not None else MUTED,
+        parts.append(_text(cx, cy - 6, shown, 32 if value is not None else 44, TEXT if value is not None else MUTED,
                            bold=value is not None))
         parts.append(_text(cx, inner - 6, status or "无基数", 18, colour, bold=True))
-    return _panel("两率完成情况", height, _svg(GAUGES_WIDTH, inner, "".join(parts)))
+    alt = "；".join(f"{r.label} {format.percent(r.value)}" for r in rates.itertuples(index=False))
+    return _panel("两率完成情况", height, _svg(LEFT_WIDTH, inner, "".join(parts), alt))
 
 
 def _step_text(step) -> str:
@@ -113,27 +122,43 @@ def _step_text(step) -> str:
     return " · ".join(parts)
 
 
+def _text_width(text: str, size: int) -> float:
+    """About how wide `text` is drawn in the CJK font, in pixels: CJK and '·' a full em, the rest about half."""
+    return sum(size * (1.0 if ord(c) > 0x7F else 0.92 if c == "%" else 0.23 if c == " " else 0.56) for c in text)
+
+
+# The funnel's track on the 1920-pixel screen: the left column less the labels; text beside a bar may run into
+# the panel's right padding.
+FUNNEL_TRACK, FUNNEL_SPARE = LEFT_WIDTH - 80, 10
+
+
 def funnel_chart(funnel: pd.DataFrame, cohort: str, year: int, height: int) -> str:
     """The funnel from 线索 to 投产 of the cohort ('year': leads registered in `year`; 'all'): projects reaching
     each milestone as centred bars joined step to step, with the conversion from the step before and the median
-    days it took."""
+    days it took: inside the bar where it fits, beside it where it fits there, else from the bar's left end on,
+    dark over the bar and light beyond."""
     widest = max(int(funnel["reached"].max()), 1) if len(funnel) else 1
     shares = [int(n) / widest for n in funnel["reached"]]
     rows = []
     for i, step in enumerate(funnel.itertuples(index=False)):
-        share, text = shares[i], html.escape(_step_text(step))
+        share, text = shares[i], _step_text(step)
         if i:  # the join from the step above, narrowing to this one
             above = shares[i - 1]
-            rows.append(f"<div class='zs-fjoin'><span></span><div style='clip-path:polygon("
-                        f"{50 - above * 50:.1f}% 0, {50 + above * 50:.1f}% 0, {50 + share * 50:.1f}% 100%, "
-                        f"{50 - share * 50:.1f}% 100%)'></div></div>")
-        # inside the wide steps, beside the narrow ones, where the text would not fit
-        inside = share >= 0.4
-        bar = (f"<div class='zs-fbar' style='width:{share * 100:.1f}%;background:{SERIES[i % len(SERIES)]}'>"
-               f"{text if inside else ''}</div>")
-        beside = "" if inside else f"<span class='zs-fout' style='left:calc({50 + share * 50:.1f}% + 8px)'>{text}</span>"
+            rows.append(f"<div class='zs-fjoin'><span></span><div style='clip-path:polygon({50 - above * 50:.1f}% 0, "
+                        f"{50 + above * 50:.1f}% 0, {50 + share * 50:.1f}% 100%, {50 - share * 50:.1f}% 100%)'>"
+                        f"</div></div>")
+        width, shown = _text_width(text, 16), html.escape(text)
+        left, right = 50 - share * 50, 50 + share * 50
+        if share * FUNNEL_TRACK >= width + 14:
+            inner, under = shown, ""
+        elif (1 - share) / 2 * FUNNEL_TRACK - 8 + FUNNEL_SPARE >= width:
+            inner, under = "", f"<span class='zs-fout' style='left:calc({right:.2f}% + 8px)'>{shown}</span>"
+        else:  # the same text twice in the same place: the bar, drawn over the light one, shows its dark one
+            inner = f"<span class='zs-facross'>{shown}</span>"
+            under = f"<span class='zs-fout' style='left:calc({left:.2f}% + 8px)'>{shown}</span>"
         rows.append(f"<div class='zs-frow'><span class='zs-flabel'>{html.escape(step.label)}</span>"
-                    f"<div class='zs-ftrack'>{bar}{beside}</div></div>")
+                    f"<div class='zs-ftrack'>{under}<div class='zs-fbar' style='left:{left:.2f}%;width:"
+                    f"{share * 100:.2f}%;background:{SERIES[i % len(SERIES)]}'>{inner}</div></div></div>")
     title = f"项目漏斗（{f'{year}年登记线索' if cohort == 'year' else '全部项目'}）"
     return _panel(title, height, f"<div class='zs-funnel'>{''.join(rows)}</div>")
 
@@ -148,7 +173,8 @@ def _bar_list(bars: list[tuple[str, float, str, str, str]], slots: int = 0, valu
         f"<span class='zs-bvalue' style='color:{value_colour}'>{html.escape(value)}</span></div>"
         for label, share, value, colour, value_colour in bars)
     rows += "<div></div><div></div>" * max(slots - len(bars), 0)
-    return f"<div class='zs-bars' style='grid-template-rows:repeat({max(len(bars), slots, 1)}, 1fr)'>{rows}</div>"
+    return (f"<div class='zs-bars' style='grid-template-rows:repeat({max(len(bars), slots, 1)}, minmax(0, 1fr))'>"
+            f"{rows}</div>")
 
 
 def _shares(values: list[float]) -> list[float]:
@@ -211,7 +237,7 @@ def trend_chart(trend: pd.DataFrame, height: int) -> str:
     right axis, %); the legend on the title's line."""
     inner = height - PANEL_CHROME
     left, right, top, bottom = 58, 50, 10, 42
-    plot_w, plot_h = TREND_WIDTH - left - right, inner - top - bottom
+    plot_w, plot_h = MIDDLE_WIDTH - left - right, inner - top - bottom
     ticks = _count_axis(max([float(trend[c].max()) for c, _ in TREND_FLOWS if len(trend)] or [0]))
     n = len(trend)
     xs = [left + 12 + (plot_w - 24) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
@@ -245,7 +271,8 @@ def trend_chart(trend: pd.DataFrame, height: int) -> str:
     legend = "".join(f"<span class='zs-key'><i style='border-top:3px {style} {colour}'></i>{label}</span>"
                      for (_, label), colour, style in
                      [*zip(TREND_FLOWS, SERIES, ["solid"] * 4), *zip(TREND_RATES, SERIES[4:], ["dashed"] * 2)])
-    return _panel("月度走势", height, _svg(TREND_WIDTH, inner, "".join(parts)),
+    alt = "月度走势：" + "、".join(label for _, label in TREND_FLOWS + TREND_RATES)
+    return _panel("月度走势", height, _svg(MIDDLE_WIDTH, inner, "".join(parts), alt),
                   extra=f"<span class='zs-legend'>{legend}</span>")
 
 
@@ -406,24 +433,25 @@ def page_style(kiosk: bool) -> str:
     .zs-key i {{ display: inline-block; width: 20px; margin: 0 5px 4px 0; vertical-align: middle; }}
     .zs-funnel {{ flex: 1; min-height: 0; display: flex; flex-direction: column; padding: 2px 0 4px 0; }}
     .zs-frow {{ flex: 1 1 0; min-height: 0; display: flex; }}
-    .zs-flabel {{ width: 76px; flex: none; padding-right: 10px; text-align: right; font-size: 16px; color: {TEXT};
+    .zs-flabel {{ width: 72px; flex: none; padding-right: 8px; text-align: right; font-size: 16px; color: {TEXT};
                   align-self: center; white-space: nowrap; }}
-    .zs-ftrack {{ position: relative; flex: 1; display: flex; justify-content: center; margin-right: 4px; }}
-    .zs-fbar {{ height: 100%; border-radius: 3px; display: flex; align-items: center; justify-content: center;
+    .zs-ftrack {{ position: relative; flex: 1; }}
+    .zs-fbar {{ position: absolute; top: 0; bottom: 0; border-radius: 3px; display: flex; align-items: center; justify-content: center;
                 font-size: 16px; font-weight: 600; color: {INK}; white-space: nowrap; overflow: hidden; }}
     .zs-fout {{ position: absolute; top: 50%; transform: translateY(-50%); font-size: 16px; color: {TEXT};
                 white-space: nowrap; }}
+    .zs-facross {{ position: absolute; left: 8px; font-weight: 400; }}
     .zs-fjoin {{ height: 5px; flex: none; display: flex; }}
-    .zs-fjoin span {{ width: 76px; flex: none; }}
-    .zs-fjoin div {{ flex: 1; margin-right: 4px; background: {GRID}; }}
+    .zs-fjoin span {{ width: 80px; flex: none; }}
+    .zs-fjoin div {{ flex: 1; background: {GRID}; }}
     .zs-mix {{ flex: 1; min-height: 0; display: grid; grid-template-columns: 1fr 1fr; gap: 20px; }}
     .zs-mix > div {{ display: flex; flex-direction: column; min-width: 0; }}
     .zs-subtitle {{ font-size: 15px; color: {MUTED}; padding: 0 0 4px 2px; white-space: nowrap; }}
     .zs-bars {{ flex: 1; min-height: 0; display: grid; grid-template-columns: max-content 1fr; column-gap: 10px;
-                font-size: 15px; color: {TEXT}; }}
+                font-size: 15px; line-height: 18px; color: {TEXT}; overflow: hidden; }}
     .zs-blabel {{ align-self: center; text-align: right; white-space: nowrap; }}
     .zs-btrack {{ display: flex; align-items: center; gap: 8px; min-width: 0; }}
-    .zs-bfill {{ height: 62%; max-height: 24px; border-radius: 0 3px 3px 0; }}
+    .zs-bfill {{ height: 66%; max-height: 24px; border-radius: 0 3px 3px 0; }}
     .zs-bvalue {{ white-space: nowrap; font-variant-numeric: tabular-nums; }}
     .zs-note {{ font-size: 15px; color: #facc15; margin-left: 12px; }}
     .zs-scroll {{ flex: 1; overflow-y: auto; scrollbar-width: thin; }}
