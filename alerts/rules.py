@@ -26,21 +26,48 @@ CONDITION_COLUMNS = ["rule", "subject", "unit_code", "grade", "since", "detail"]
 
 
 class Rule(NamedTuple):
+    """One rule of DOMAIN §8: its id, name, whether it watches projects or units, the settings ("section.key")
+    holding its 黄 and 红 thresholds (None where the grade has none or is fixed), and a description whose
+    {yellow}, {red} and {name} fields are filled from the settings in force (describe)."""
+
     id: str
     name: str
     subject_kind: str  # project / unit
     description: str
+    yellow: str | None = None
+    red: str | None = None
+
+    def thresholds(self, settings: Settings) -> dict[str, float | None]:
+        """The rule's 黄 and 红 thresholds in force, by grade (None where it has none)."""
+        return {grade: None if key is None else getattr(getattr(settings, key.split(".")[0]), key.split(".")[1])
+                for grade, key in ((YELLOW, self.yellow), (RED, self.red))}
+
+    def describe(self, settings: Settings) -> str:
+        """The rule in words with the thresholds in force (magnitudes: a gap of −10 points reads '10')."""
+        values = {grade: f"{abs(value):g}" for grade, value in self.thresholds(settings).items() if value is not None}
+        return self.description.format(**values, stats_min=f"{settings.figures.stats_min_investment_wan:g}",
+                                       min_base=f"{settings.warnings.rate_min_denominator:g}")
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("stale_update", "逾期未更新", "project", "项目未按期报送月度进展：落后1个月为黄，2个月及以上为红"),
-    Rule("signed_not_commenced", "签约未开工", "project", "签约满3个月未开工为黄，满6个月为红"),
-    Rule("planned_start_missed", "应开工未开工", "project", "计划开工日期已过仍未开工为黄，超过3个月为红"),
-    Rule("commenced_not_in_stats", "开工未纳统", "project", "计划总投资500万元以上项目开工满1个月未纳统为黄，满2个月为红"),
-    Rule("lead_not_evaluated", "线索未研判", "project", "线索登记满30天未研判为黄，满60天为红"),
-    Rule("investment_stalled", "投资停滞", "project", "在建项目累计完成投资连续3期未增长为黄，连续6期为红"),
-    Rule("rate_below_target", "开工率/纳统率未达标", "unit", "单元两率低于目标为黄，低于目标10个百分点以上为红（基数不少于3）"),
-    Rule("behind_schedule", "落后序时进度", "unit", "目标完成率落后序时进度10个百分点为黄，30个百分点为红"),
+    Rule("stale_update", "逾期未更新", "project", "项目未按期报送月度进展：落后{yellow}个月为黄，{red}个月及以上为红",
+         "warnings.stale_update_yellow_months", "warnings.stale_update_red_months"),
+    Rule("signed_not_commenced", "签约未开工", "project", "签约满{yellow}个月未开工为黄，满{red}个月为红",
+         "warnings.signed_not_commenced_yellow_months", "warnings.signed_not_commenced_red_months"),
+    Rule("planned_start_missed", "应开工未开工", "project", "计划开工日期已过仍未开工为黄，超过{red}个月为红",
+         None, "warnings.planned_start_missed_red_months"),
+    Rule("commenced_not_in_stats", "开工未纳统", "project",
+         "计划总投资{stats_min}万元以上项目开工满{yellow}个月未纳统为黄，满{red}个月为红",
+         "warnings.commenced_not_in_stats_yellow_months", "warnings.commenced_not_in_stats_red_months"),
+    Rule("lead_not_evaluated", "线索未研判", "project", "线索登记满{yellow}天未研判为黄，满{red}天为红",
+         "warnings.lead_not_evaluated_yellow_days", "warnings.lead_not_evaluated_red_days"),
+    Rule("investment_stalled", "投资停滞", "project", "在建项目累计完成投资连续{yellow}期未增长为黄，连续{red}期为红",
+         "warnings.investment_stalled_yellow_reports", "warnings.investment_stalled_red_reports"),
+    Rule("rate_below_target", "开工率/纳统率未达标", "unit",
+         "单元两率低于目标为黄，低于目标{red}个百分点以上为红（基数不少于{min_base}）",
+         None, "figures.rate_yellow_band_points"),
+    Rule("behind_schedule", "落后序时进度", "unit", "目标完成率落后序时进度{yellow}个百分点为黄，{red}个百分点为红",
+         "warnings.behind_schedule_yellow_points", "warnings.behind_schedule_red_points"),
     Rule("duplicate_project", "疑似重复项目", "project", "其他单元有同名、同投资方的项目"),
 )
 RULE_BY_ID = {rule.id: rule for rule in RULES}

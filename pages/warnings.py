@@ -91,7 +91,7 @@ def _details(warning: pd.Series) -> None:
         facts[1].caption(f"对象\n\n**{warning['subject_label']}**")
         facts[2].caption(f"起始日期\n\n**{_day(warning['since'])}**（{warning['days_open']} 天）")
         facts[3].caption(f"首次发现\n\n**{_day(warning['first_seen'], MINUTE)}**")
-        st.caption(f"规则：{rule.description}")
+        st.caption(f"规则：{rule.describe(settings.current())}")
         if isinstance(warning["project_code"], str):
             st.link_button("查看项目详情", project_view.project_url(warning["project_code"]),
                            icon=":material/open_in_new:")

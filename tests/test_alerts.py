@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from alerts.evaluate import acknowledge, evaluate, open_warnings
-from alerts.rules import conditions, months_between
+from alerts.rules import RULE_BY_ID, RULES, conditions, months_between
 from tests.factories import project, snapshot
 from tests.server import ROOT
 
@@ -114,6 +114,35 @@ def test_rate_below_target_needs_three(units):
     for code in ("T1", "T2"):
         _one(units, code, unit="U02", signed_date="2024-02-01", investor="乙")
     assert _grades(units, D(2024, 6, 30), "rate_below_target") == {"U01:commencement_rate": "red"}
+
+
+@pytest.mark.parametrize(("signed", "commenced", "grade"), [
+    (4, 3, None),        # 75%: at the target
+    (3, 2, "yellow"),    # 66.7%
+    (20, 13, "yellow"),  # 65%: exactly 10 points below is still 黄
+    (20, 12, "red"),     # 60%
+    (3, 1, "red"),       # 33.3%
+])
+def test_rate_below_target_grades(units, signed, commenced, grade):
+    """签约项目开工率 against 75%: none at the target, 黄 up to 10 points below (boundary included), 红 beyond."""
+    for i in range(signed):
+        _one(units, f"S{i:02d}", signed_date="2024-02-01", investor="甲",
+             commenced_date="2024-04-01" if i < commenced else None)
+    assert _grades(units, D(2024, 6, 30), "rate_below_target").get("U01:commencement_rate") == grade
+
+
+def test_rule_descriptions_follow_the_thresholds_in_force():
+    """Every rule names real settings for its thresholds, and its description shows the values in force."""
+    from pipelines.settings import load
+
+    overridden = load(overrides={"warnings": {"signed_not_commenced_red_months": 9,
+                                              "behind_schedule_red_points": -40}})
+    for rule in RULES:
+        rule.thresholds(overridden)  # raises for a misnamed setting
+        assert "{" not in rule.describe(overridden)
+    assert RULE_BY_ID["signed_not_commenced"].describe(overridden) == "签约满3个月未开工为黄，满9个月为红"
+    assert RULE_BY_ID["behind_schedule"].describe(overridden) == "目标完成率落后序时进度10个百分点为黄，40个百分点为红"
+    assert RULE_BY_ID["signed_not_commenced"].thresholds(overridden) == {"yellow": 3, "red": 9}
 
 
 @pytest.mark.parametrize(("target", "grade"), [(2, None), (3, "yellow"), (5, "red")])
