@@ -175,7 +175,8 @@ def investment_stalled(con, as_of, facts, settings) -> pd.DataFrame:
     rows = building.merge(recent[recent["flat_short"]], on="project_id")
     grade = pd.Series(np.where(rows["flat_long"], RED, YELLOW))
     start = pd.to_datetime(np.where(rows["flat_long"], rows["long_start"], rows["short_start"]))
-    since = pd.Series(start).apply(lambda d: d + pd.DateOffset(months=short - 1))
+    # Report periods are first days of months: month arithmetic on periods, not a DateOffset per row (0.3 s).
+    since = (pd.Series(start).dt.to_period("M") + (short - 1)).dt.to_timestamp()
     reports = pd.Series(np.where(rows["flat_long"], long - 1, short - 1)).astype(str)
     detail = rows["project_name"] + "：累计完成投资连续 " + reports + " 期未增长"
     return _frame(rows, "investment_stalled", grade, since, detail)
