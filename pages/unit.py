@@ -7,7 +7,9 @@ import datetime as dt
 import streamlit as st
 
 from pipelines import unit_view
-from ui import auth, data, format
+from pipelines.settings import current
+from pipelines.vocabulary import WAN_PER_YI
+from ui import auth, data, format, plots
 
 actor = auth.require_actor()
 st.set_page_config(layout="wide")
@@ -95,6 +97,15 @@ with guidance:
             st.dataframe(format.candidates_table(gap), hide_index=True, width="stretch",
                          column_config={"计划总投资(亿元)": st.column_config.NumberColumn(format="%.2f")})
     st.markdown("\n".join(f"- {gap.message}" for gap in view.on_track))
+
+# ---- the year month by month
+st.subheader("月度走势")
+rates = current().figures
+st.plotly_chart(plots.trend_figure(data.unit_trend(unit, as_of),
+                                   {"commencement_rate": rates.commencement_target, "stats_rate": rates.stats_target}),
+                config={"displayModeBar": False})
+st.caption(f"各月末已知的本年累计新增项目数（考核口径：计划总投资{rates.assess_min_investment_wan / WAN_PER_YI:g}亿元以上）"
+           "与两率；虚线为目标。")
 
 # ---- warnings and overdue projects
 st.subheader(f"在办预警（红 {warned['red']} · 黄 {warned['yellow']}）")

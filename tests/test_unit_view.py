@@ -5,6 +5,7 @@ AppTest as an admin and as a unit user asking for another unit."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pandas as pd
 import pytest
@@ -280,6 +281,21 @@ def test_page_as_an_admin_picking_a_unit(county):
     assert len(at.expander) == 8
     assert at.warning[0].value == "还需开工2个项目可达75%"
     assert at.success[0].value == "本月（2024年9月进展）报送截止 10月10日，已于10月5日报送，载入3行"
+
+
+def test_page_trend_is_the_units_own(county):
+    """The 月度走势 chart of U01 ends on the as-of day with U01's own year flows of the report (not the county's)."""
+    from pipelines.report import report
+
+    expected = {u["code"]: u for u in report(county, D)["units"]}["U01"]
+    county_total = report(county, D)["overall"]["commenced"]
+    county.close()
+    at = _page(Actor("管理员", "admin"), unit="U01")
+    assert not at.exception
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    lines = {trace["name"]: trace["y"] for trace in spec["data"]}
+    assert lines["开工"][-1] == expected["commenced"] and lines["签约"][-1] == expected["signed"]
+    assert expected["commenced"] != county_total  # the fixture tells a unit's line from the county's
 
 
 def test_page_opens_the_unit_named_in_the_address(county):

@@ -117,6 +117,18 @@ def _unit_view_warnings(unit_code: str, as_of: dt.date, warnings_version: tuple[
         return unit_view.view_warnings(cur, unit_code, as_of)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _unit_trend(unit_code: str, as_of: dt.date, data_version: int) -> pd.DataFrame:
+    with store.cursor() as cur:
+        return cockpit.trend(cur, as_of, unit_code)
+
+
+def unit_trend(unit_code: str, as_of: dt.date) -> pd.DataFrame:
+    """pipelines.cockpit.trend of one unit (the caller has applied visible_unit), cached per unit, day and data
+    version."""
+    return _unit_trend(unit_code, as_of, facts()["data_version"])
+
+
 def unit_page(unit_code: str, as_of: dt.date) -> unit_view.UnitView:
     """pipelines.unit_view.unit_view of one unit (the caller has applied visible_unit: the unit is the scope),
     cached per unit and as-of day: figures by data version, warnings by warnings version."""
