@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import app
 import auth_routes
 from pipelines import store, users
 from pipelines.access import Actor
@@ -223,3 +224,25 @@ def test_browser_logs_in_through_the_form_and_stays_logged_in_on_reload(library,
             page.wait_for_timeout(500)
             assert "古镇文旅综合体" in grid.text_content() and "智能装备产业园" not in grid.text_content()
             page.reload()
+
+
+@pytest.mark.parametrize("actor, refused, allowed", [
+    (Actor("u01", "unit", "U01"), ["pages/cockpit.py", "pages/admin.py"],
+     ["pages/unit.py", "pages/ranking.py", "pages/submit.py", "pages/projects.py", "pages/project.py",
+      "pages/warnings.py"]),
+    (Actor("领导", "leader"), ["pages/submit.py", "pages/admin.py"],
+     ["pages/cockpit.py", "pages/unit.py", "pages/ranking.py", "pages/projects.py", "pages/warnings.py"]),
+    (Actor("管理员", "admin"), [], [page[0] for page in app.PAGES]),
+])
+def test_navigation_registers_only_the_pages_of_the_role(library, actor, refused, allowed):
+    """app.py registers for each role only the pages it may open: a unit user has no 驾驶舱 or 系统管理 to switch
+    to, a leader no 数据填报 or 系统管理; every allowed page opens without an exception."""
+    library.close()
+    at = _app(actor)
+    assert not at.exception
+    for page in refused:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+    for page in allowed:
+        at.switch_page(page).run()
+        assert not at.exception, page
