@@ -141,6 +141,15 @@ def test_data_age_per_unit(county, as_of, expected):
     assert [(r["code"], r["days"], r["old"]) for r in _records(ages, ["code", "days", "old"])] == expected
 
 
+def test_data_age_counts_files_of_several_units(county):
+    """A back-filled file holding several units (no unit of its own) still dates each unit named in its rows."""
+    p = f.project(county, "P7", "U03")
+    f.snapshot(county, p, "2024-09", "2024-10-10", "U03")
+    county.execute("UPDATE submissions SET unit_code = NULL WHERE id = (SELECT max(submission_id) FROM snapshots)")
+    ages = {r["code"]: r["days"] for r in _records(cockpit.cockpit(county, D).data_age, ["code", "days"])}
+    assert ages["U03"] == 10
+
+
 def test_the_past_is_shown_as_it_was_known(county):
     """As of 2024-07-31 only P2's June report had arrived: nothing signed, P2 stuck at 审批 since 04-01, the rates
     without a cohort, and the funnel of what was known."""

@@ -1,0 +1,170 @@
+"""The leadership big screen (领导驾驶舱) in Chromium against a real server: a leader logged in through the form sees
+every panel at 1920×1080 without scrolling, and a warning the scheduler raises after a file arrives through the
+API shows on the open page at its next refresh, without a reload.
+
+One server serves the module (starting one takes seconds). Its database holds the unit register (U01..U03), a
+leader, an admin with an API token, and last month's reports of U01 and U02; every date is relative to today, as
+the live screen is."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+import xlsxwriter
+
+from pipelines import store, tokens, users
+from pipelines.ingest import ingest_file
+from tests.conftest import ADMIN
+from tests.server import ROOT, running_server
+from tests.test_auth_ui import log_in
+
+PASSWORD = "screen-password"
+REFRESH_SECONDS = 5  # the smallest screen.refresh_seconds allowed
+HEADERS = ["报告期", "填报单位", "项目名称", "投资方", "产业类别", "计划总投资(万元)", "线索登记日期", "研判通过日期",
+           "签约日期", "开工日期"]
+NEW_PROJECT = "云栖数字经济产业园"  # sent through the API while the screen is open: a lead 90 days old, not evaluated
+TITLES = ("两率完成情况", "项目漏斗", "在库项目结构", "月度走势", "数据时效", "考核排名（分组）", "实时预警", "停滞最久的项目")
+
+
+@dataclass
+class Server:
+    base: str
+    folder: Path
+    token: str  # the admin's API token
+
+
+def _ago(days: int) -> str:
+    return f"{dt.date.today() - dt.timedelta(days=days):%Y-%m-%d}"
+
+
+def _last_month() -> str:
+    return f"{dt.date.today().replace(day=1) - dt.timedelta(days=1):%Y-%m}"
+
+
+def _workbook(path: Path, rows: list[list]) -> Path:
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, HEADERS)
+    for i, row in enumerate(rows, start=1):
+        sheet.write_row(i, 0, row)
+    book.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Server:
+    """The running server (screen refreshing every 5 s, its own inbox folders) on a database built before it
+    started: units, accounts, the admin's token and last month's reports of U01 and U02."""
+    folder = tmp_path_factory.mktemp("screen")
+    db = folder / "server.duckdb"
+    con = store.connect(db)
+    now = dt.datetime(2024, 1, 1)
+    con.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?)", [
+        ("U01", "经济开发区", "园区", "园区组", now, now),
+        ("U02", "城东街道", "乡镇街道", "乡镇组", now, now),
+        ("U03", "城西街道", "乡镇街道", "乡镇组", now, now),
+    ])
+    users.create_user(con, ADMIN, "leader", "县领导", "leader", PASSWORD)
+    users.create_user(con, ADMIN, "admin", "管理员", "admin", PASSWORD)
+    token = tokens.create_token(con, ADMIN, "admin", "大屏测试")
+    period = _last_month()
+    rows = [
+        [period, "U01", "城南智造产业园", "青岚智造有限公司", "制造业", 80000, _ago(200), _ago(180), _ago(120), _ago(60)],
+        [period, "U01", "青岚康养小镇", "青岚康养集团", "康养", 15000, _ago(100), _ago(50), "", ""],
+        [period, "U02", "滨河商贸综合体", "滨河商贸有限公司", "服务业", 20000, _ago(120), _ago(100), _ago(45), ""],
+    ]
+    for unit in ("U01", "U02"):  # a file per unit, as units hand them in (the 数据时效 counts only those)
+        mine = [row for row in rows if row[1] == unit]
+        report = ingest_file(con, _workbook(folder / f"{unit}_last_month.xlsx", mine), ADMIN)
+        assert (report.status, report.rows_loaded) == ("loaded", len(mine)), report.as_json()
+    con.close()
+    env = {"ZS_SCREEN_REFRESH_SECONDS": str(REFRESH_SECONDS),
+           **{f"ZS_INBOX_{key.upper()}": str(folder / key) for key in ("dir", "archive_dir", "rejected_dir")}}
+    with running_server(db, env) as base:
+        yield Server(base, folder, token)
+
+
+def _drawn(page) -> None:
+    """Wait until the screen is fully drawn: the script run over, nothing stale, cards, charts and tables in place."""
+    page.wait_for_function("""() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        return app !== null && app.dataset.testScriptState === 'notRunning'
+            && document.querySelectorAll('[data-stale="true"]').length === 0
+            && document.querySelectorAll('.zs-card').length === 5
+            && document.querySelectorAll('.zs-chart').length === 5
+            && document.querySelectorAll('.zs-tabular').length === 3
+            && [...document.querySelectorAll('.zs-chart img')].every(i => i.complete && i.naturalWidth > 0);
+    }""", timeout=30000)
+
+
+def _leader_screen(browser, server: Server):
+    """A 1920×1080 page with the leader logged in through the form, on the big screen fully drawn."""
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    log_in(page, server.base, "leader", PASSWORD)
+    assert page.url.rstrip("/").endswith("/cockpit")
+    _drawn(page)
+    return page
+
+
+def _warnings_panel(page):
+    return page.locator(".zs-tabular").filter(has_text="实时预警")
+
+
+def test_leader_lands_on_the_whole_screen_without_scrolling(server, browser):
+    """A leader logged in through the form lands on /cockpit; at 1920×1080 the 5 cards, 5 charts and 3 tables all
+    show inside the viewport, no exception is shown, and neither the main container nor the page scrolls."""
+    page = _leader_screen(browser, server)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator(".zs-header").get_by_text("（实时）").is_visible()
+    cards = page.locator(".zs-card")
+    assert cards.count() == 5
+    for i in range(5):
+        assert cards.nth(i).is_visible()
+    panels = page.locator(".zs-panel")
+    titles = [panels.nth(i).locator(".zs-panel-title").inner_text() for i in range(panels.count())]
+    assert len(titles) == len(TITLES) and all(any(t.startswith(name) for t in titles) for name in TITLES), titles
+    for i in range(panels.count()):
+        panel = panels.nth(i)
+        box = panel.bounding_box()
+        assert panel.is_visible() and box is not None, titles[i]
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 1920 + 1 and box["y"] >= 0, (titles[i], box)
+        assert box["y"] + box["height"] <= 1080 + 1, (titles[i], box)
+    sizes = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        const doc = document.scrollingElement;
+        return {main: [main.scrollHeight, main.clientHeight], doc: [doc.scrollHeight, doc.clientHeight]};
+    }""")
+    assert sizes["main"][0] <= sizes["main"][1] + 2, sizes
+    assert sizes["doc"][0] <= sizes["doc"][1] + 2, sizes
+    (ROOT / "test-results").mkdir(exist_ok=True)
+    page.screenshot(path=str(ROOT / "test-results" / "cockpit_1920.png"))
+    page.close()
+
+
+def test_a_warning_raised_after_a_load_shows_on_the_open_screen(server, browser):
+    """With the screen open, a file sent to POST /api/submissions brings a 90-day-old unevaluated lead; the
+    scheduler's after-load evaluation raises its red 线索未研判 and the 实时预警 panel shows it within 40 s, without a
+    reload; it was not there before."""
+    page = _leader_screen(browser, server)
+    panel = _warnings_panel(page)
+    assert NEW_PROJECT not in panel.inner_text()
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+
+    workbook = _workbook(server.folder / "new_lead.xlsx",
+                         [[_last_month(), "U03", NEW_PROJECT, "", "服务业", 50000, _ago(90), "", "", ""]])
+    answer = requests.post(f"{server.base}/api/submissions", headers={"Authorization": f"Bearer {server.token}"},
+                           files={"file": (workbook.name, workbook.read_bytes())}, timeout=60)
+    assert answer.status_code == 200, answer.text
+    loaded = answer.json()["files"][0]
+    assert (loaded["status"], loaded["rows_loaded"]) == ("loaded", 1), loaded
+
+    row = panel.locator("tbody tr").filter(has_text=NEW_PROJECT)
+    row.wait_for(timeout=40000)
+    assert "线索未研判" in row.inner_text() and "● 红" in row.inner_text() and "90 天未研判" in row.inner_text()
+    assert navigations == []  # the fragment's refresh, not a reload
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
