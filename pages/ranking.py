@@ -6,6 +6,7 @@ import streamlit as st
 
 from pipelines import ranking
 from ui import auth, data, format
+from ui.ledger import ledger_expanders
 
 actor = auth.require_actor()
 scope = actor.unit_scope  # a unit user sees every unit's rank and score, but only its own unit's ledger
@@ -116,10 +117,4 @@ except ranking.OutOfScope as refused:
     st.stop()
 st.markdown(f"**{ledger.name}**（{ledger.group}）　得分 **{format.points(ledger.score)}**　"
             f"全县第 {ledger.rank} 名 · 组内第 {ledger.group_rank} 名")
-for item in ledger.items:
-    with st.expander(format.ledger_title(item)):
-        st.caption(item.rule)
-        if item.behind.empty:
-            st.write("没有涉及的项目。")
-        else:
-            st.dataframe(format.ledger_projects(item.behind), hide_index=True, width="stretch")
+ledger_expanders(ledger.items, "没有涉及的项目。")

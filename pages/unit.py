@@ -10,6 +10,7 @@ from pipelines import unit_view
 from pipelines.settings import current
 from pipelines.vocabulary import WAN_PER_YI
 from ui import auth, data, format, plots
+from ui.ledger import ledger_expanders
 
 actor = auth.require_actor()
 st.set_page_config(layout="wide")
@@ -79,13 +80,7 @@ with ledger:
                                                             color="auto"),
                  })
     st.caption("未下达目标的指标不计分，其余指标的满分按比例折算为100分；展开各项查看计入的项目。")
-    for item in view.score_items:
-        with st.expander(format.ledger_title(item)):
-            st.caption(item.rule)
-            if item.behind.empty:
-                st.write("没有计入的项目。")
-            else:
-                st.dataframe(format.ledger_projects(item.behind), hide_index=True, width="stretch")
+    ledger_expanders(view.score_items, "没有计入的项目。")
 with guidance:
     st.subheader("目标差距与建议")
     if not view.lacking:

@@ -165,6 +165,16 @@ def _report(file_name: str, prepared: _Prepared, status: str, submission_id: int
     )
 
 
+def _resolved(path: str | Path, actor: Actor, received_at: dt.datetime | None, unit_code: str | None,
+              file_name: str | None, config: settings.Settings | None
+              ) -> tuple[Path, str, settings.Settings, dt.datetime, str | None]:
+    """ingest_file's and preview_file's arguments with their defaults: the file's own name, the settings in force,
+    received now, and a unit user's own unit whatever unit was asked for."""
+    path = Path(path)
+    return (path, file_name or path.name, config or settings.current(), received_at or dt.datetime.now(),
+            actor.unit_code if actor.role == "unit" else unit_code)
+
+
 def ingest_file(
     con: duckdb.DuckDBPyConnection,
     path: str | Path,
@@ -177,12 +187,8 @@ def ingest_file(
     config: settings.Settings | None = None,
 ) -> FileReport:
     """Load one workbook (projects, unit register or targets, recognised from its headers) as `actor`."""
-    path = Path(path)
-    file_name = file_name or path.name
-    config = config or settings.current()
-    received_at = received_at or dt.datetime.now()
-    if actor.role == "unit":
-        unit_code = actor.unit_code
+    path, file_name, config, received_at, unit_code = _resolved(path, actor, received_at, unit_code, file_name,
+                                                                config)
     prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config)
     if isinstance(prepared, FileReport):
         if prepared.status == "rejected":  # a file rejected whole is recorded, with why
@@ -264,12 +270,8 @@ def preview_file(
 ) -> Preview:
     """Check a workbook as ingest_file would load it, writing nothing: every rejection and warning, and the
     changes it would bring. Confirming means calling ingest_file with the same arguments."""
-    path = Path(path)
-    file_name = file_name or path.name
-    config = config or settings.current()
-    received_at = received_at or dt.datetime.now()
-    if actor.role == "unit":
-        unit_code = actor.unit_code
+    path, file_name, config, received_at, unit_code = _resolved(path, actor, received_at, unit_code, file_name,
+                                                                config)
     prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config)
     if isinstance(prepared, FileReport):
         return Preview(prepared, pd.DataFrame(columns=_CHANGE_COLUMNS))
