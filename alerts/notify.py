@@ -26,6 +26,7 @@ from email.utils import parseaddr
 
 import duckdb
 
+from pipelines import queries
 from pipelines.settings import NotifySettings, Settings
 
 GRADES = {"yellow": "黄", "red": "红"}
@@ -269,13 +270,17 @@ def _send(channel: Channel, payload: dict, notify: NotifySettings) -> None:
 
 # ---- delivery -------------------------------------------------------------------------------------------------
 
-def _log(con: duckdb.DuckDBPyConnection, channel: Channel, message: Message, attempt: int, outcome: str,
-         error: str | None, payload: str) -> None:
+def _log(con: duckdb.DuckDBPyConnection, channel: Channel, keys: Iterable[tuple[str, str, str]], attempt: int,
+         outcome: str, error: str | None, payload: str) -> None:
     at = dt.datetime.now()
     con.executemany(
         "INSERT INTO notification_log (attempted_at, channel_id, rule, subject, change, attempt, outcome, error, "
         "payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[at, channel.id, *key, attempt, outcome, error, payload] for key in dict.fromkeys(message.keys)])
+        [[at, channel.id, *key, attempt, outcome, error, payload] for key in dict.fromkeys(keys)])
+
+
+def _error_text(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, _Misconfigured) else f"{type(exc).__name__}: {exc}"
 
 
 def _deliver_one(con: duckdb.DuckDBPyConnection, channel: Channel, message: Message, notify: NotifySettings,
@@ -286,7 +291,7 @@ def _deliver_one(con: duckdb.DuckDBPyConnection, channel: Channel, message: Mess
     result = {"channel_id": channel.id, "channel": channel.name, "title": message.title, "items": len(message.items),
               "attempts": 1, "error": None}
     if notify.dry_run:
-        _log(con, channel, message, 1, "dry_run", None, logged)
+        _log(con, channel, message.keys, 1, "dry_run", None, logged)
         return result | {"outcome": "dry_run"}
     attempts = max(1, notify.max_attempts)
     attempt = 0
@@ -295,13 +300,13 @@ def _deliver_one(con: duckdb.DuckDBPyConnection, channel: Channel, message: Mess
         try:
             _send(channel, payload, notify)
         except Exception as exc:  # noqa: BLE001 — whatever a channel does, it must not reach the caller
-            error = str(exc) if isinstance(exc, _Misconfigured) else f"{type(exc).__name__}: {exc}"
-            _log(con, channel, message, attempt, "failed", error, logged)
+            error = _error_text(exc)
+            _log(con, channel, message.keys, attempt, "failed", error, logged)
             if isinstance(exc, _Misconfigured) or attempt >= attempts:
                 return result | {"outcome": "failed", "attempts": attempt, "error": error}
             sleep(notify.backoff_seconds * 2 ** (attempt - 1))
         else:
-            _log(con, channel, message, attempt, "sent", None, logged)
+            _log(con, channel, message.keys, attempt, "sent", None, logged)
             return result | {"outcome": "sent", "attempts": attempt}
 
 
@@ -334,6 +339,33 @@ def deliver(con: duckdb.DuckDBPyConnection, events: Sequence[dict], settings: Se
         if heard:
             targets.append((channel, events_message(heard, now)))
     return _deliver_to(con, targets, settings.notify, sleep)
+
+
+def redeliver_failed(con: duckdb.DuckDBPyConnection, settings: Settings, now: dt.datetime | None = None) -> dict:
+    """Send once more every message that no try has delivered yet, to its channel if still enabled, when its first
+    try was less than [notify] redeliver_hours ago: the very payload logged then, logged again as the next attempt.
+    So a channel that was down hears of the warnings it missed once it is back. Returns {"sent", "failed"}."""
+    notify = settings.notify
+    counts = {"sent": 0, "failed": 0}
+    if notify.dry_run:
+        return counts
+    now = now or dt.datetime.now()
+    by_id = {channel.id: channel for channel in channels(con)}
+    pending = queries.frame(con, "notification_pending", since=now - dt.timedelta(hours=notify.redeliver_hours))
+    for row in pending.itertuples(index=False):
+        channel = by_id.get(row.channel_id)
+        if channel is None:
+            continue
+        keys = [tuple(key.values()) if isinstance(key, dict) else tuple(key) for key in row.keys]
+        try:
+            _send(channel, json.loads(row.payload), notify)
+        except Exception as exc:  # noqa: BLE001 — as in _deliver_one: a channel never reaches the caller
+            _log(con, channel, keys, int(row.attempts) + 1, "failed", _error_text(exc), row.payload)
+            counts["failed"] += 1
+        else:
+            _log(con, channel, keys, int(row.attempts) + 1, "sent", None, row.payload)
+            counts["sent"] += 1
+    return counts
 
 
 def deliver_digest(con: duckdb.DuckDBPyConnection, warnings: Sequence[dict], settings: Settings,

@@ -68,9 +68,12 @@ def _run(job_id: str, work: Callable[[duckdb.DuckDBPyConnection, dt.date, Settin
 
 def evaluate_and_notify(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings) -> dict:
     """Evaluate every rule as of `as_of` and tell the channels of what changed; again if a load came in meanwhile.
-    Returns the counts of the run: new / escalated / deescalated / resolved, open, and the notifications."""
+    Messages earlier runs could not deliver are sent again first (notify.redeliver_failed). Returns the counts of the
+    run: new / escalated / deescalated / resolved, open, the notifications and the redeliveries."""
     counts = {"new": 0, "escalated": 0, "deescalated": 0, "resolved": 0, "evaluations": 0}
     sent = {"sent": 0, "failed": 0, "logged_dry_run": 0}
+    # First what earlier runs could not deliver (a channel that was down); this run's failures wait for the next.
+    redelivered = notify.redeliver_failed(cur, settings)
     while True:
         loads_before = _loads
         changes = evaluate(cur, as_of, settings=settings)
@@ -83,7 +86,7 @@ def evaluate_and_notify(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings
         if _loads == loads_before:
             break
     counts["open"] = cur.execute("SELECT count(*) FROM warnings WHERE resolved_at IS NULL").fetchone()[0]
-    return counts | {"notifications": sent}
+    return counts | {"notifications": sent, "redelivered": redelivered}
 
 
 def daily(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings) -> dict:

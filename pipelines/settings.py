@@ -85,6 +85,7 @@ class NotifySettings:
     max_attempts: int
     backoff_seconds: float
     timeout_seconds: float
+    redeliver_hours: float
     smtp_host: str
     smtp_port: int
     smtp_user: str

@@ -314,3 +314,34 @@ def test_long_batches_are_split_to_fit_wecom(con, http):
     assert sorted(line for c in contents for line in c.splitlines() if line.startswith("- ")) == sorted(
         notify.events_message(events, NOW).lines)
     assert con.execute("SELECT count(*), count(DISTINCT subject) FROM notification_log").fetchone() == (200, 200)
+
+
+def test_a_message_missed_while_the_channel_was_down_is_sent_once_it_is_back(con):
+    """P0001's message fails all its tries while the webhook is down; once it is up, redeliver_failed sends that
+    very message once (logged as the 4th attempt), a second call sends nothing, and a message first tried longer
+    than redeliver_hours ago is left as failed."""
+    port = _free_port()
+    channel = notify.add_channel(con, "数据平台", "webhook", f"http://127.0.0.1:{port}/hook", "all")
+    assert notify.deliver(con, [RED_NEW], _settings(), NOW, sleep=_Sleeps())["failed"] == 1
+    assert notify.redeliver_failed(con, _settings()) == {"sent": 0, "failed": 1}  # still down
+    server = _start_http(port)
+    try:
+        later = dt.datetime.now() + dt.timedelta(hours=25)
+        assert notify.redeliver_failed(con, _settings(), now=later) == {"sent": 0, "failed": 0}  # too old by then
+        assert notify.redeliver_failed(con, _settings()) == {"sent": 1, "failed": 0}
+        assert notify.redeliver_failed(con, _settings()) == {"sent": 0, "failed": 0}
+        assert [body["events"][0]["subject"] for _, _, body in server.requests] == ["P0001"]
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert con.execute("SELECT attempt, outcome FROM notification_log WHERE channel_id = ? ORDER BY id",
+                       [channel]).fetchall() == [(1, "failed"), (2, "failed"), (3, "failed"), (4, "failed"),
+                                                 (5, "sent")]
+
+
+def test_dry_run_redelivers_nothing(con, http):
+    """In dry-run nothing was sent, so nothing is sent again."""
+    notify.add_channel(con, "数据平台", "webhook", f"{http.url}/hook", "all")
+    notify.deliver(con, [RED_NEW], _settings(dry_run=True), NOW)
+    assert notify.redeliver_failed(con, _settings(dry_run=True)) == {"sent": 0, "failed": 0}
+    assert http.requests == []
