@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+import streamlit as st
 
 from pipelines import settings, store
 from pipelines.access import Actor
@@ -20,6 +21,9 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv(f"ZS_INBOX_{key.upper()}", str(tmp_path / key))
     monkeypatch.delenv("ZS_SETTINGS", raising=False)
     settings.use(None)
+    # Page caches are keyed by the store's data version (its latest submission id), which every fresh test
+    # database restarts at 1: a cache left by an earlier test would answer for this one.
+    st.cache_data.clear()
     yield
     store.close_for_process()
     settings.use(None)
