@@ -17,9 +17,9 @@ from tests.test_submissions import PASSWORD, _last_report, _months
 def _library_counts(page, base: str) -> tuple[str, str]:
     """The 项目库 as the logged-in user sees it today: the text of its grid and its 已开工 count."""
     page.goto(f"{base}/projects")
-    grid = page.locator("[data-testid='stDataFrame']")
-    grid.wait_for(timeout=30000)
-    page.wait_for_timeout(1000)
+    grid = page.locator("[data-testid='stDataFrame']").filter(has_text="甲项目")
+    grid.wait_for(timeout=30000)  # the grid fills its cells after it appears
+    page.wait_for_timeout(500)
     commenced = page.locator("[data-testid='stMetric']").filter(has_text="已开工")
     return grid.text_content(), commenced.locator("[data-testid='stMetricValue']").text_content()
 
@@ -27,9 +27,11 @@ def _library_counts(page, base: str) -> tuple[str, str]:
 def test_unit_user_downloads_the_prefilled_template_changes_a_milestone_and_hands_it_in(units, tmp_path, browser):
     """u02 downloads the prefilled template of the month due, enters 甲项目's 开工日期 and a date that does not
     exist for 丙项目, uploads it, sees 丙's row rejected with its reason and the rest ready to load, confirms; the
-    history lists the file, and the 项目库 shows 甲's 开工日期 with 已开工 up from 0 to 1."""
+    history lists the file, the 项目库 shows 甲's 开工日期 with 已开工 up from 0 to 1, and 甲's project page shows the
+    开工 milestone reached on that day and the new report in its 报送历史 with what changed."""
     users.create_user(units, ADMIN, "u02", "城东街道填报员", "unit", PASSWORD, "U02")
     _last_report(units, tmp_path)
+    (code,), = units.execute("SELECT code FROM projects WHERE name_key = '甲项目'").fetchall()
     units.close()
     due, _ = _months()
     commenced = dt.date(due.year, due.month, 5)
@@ -61,9 +63,8 @@ def test_unit_user_downloads_the_prefilled_template_changes_a_milestone_and_hand
 
         page.locator("input[type=file]").set_input_files(str(edited))
         page.get_by_text("可载入 2 行，拒收 1 行").wait_for(timeout=30000)
-        page.wait_for_timeout(500)
-        problems = page.locator("[data-testid='stDataFrame']").first.text_content()
-        assert "第5行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08" in problems
+        reason = "第5行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"
+        page.locator("[data-testid='stDataFrame']").first.filter(has_text=reason).wait_for(timeout=30000)  # cells fill late
         assert page.get_by_role("tab", name="达到节点（1）").is_visible()
         page.get_by_role("button", name="确认载入 2 行").click()
         page.get_by_text(re.compile(r"已载入：第2号报送《城东街道本月\.xlsx》，载入 2 行，拒收 1 行")).wait_for(timeout=30000)
@@ -71,7 +72,19 @@ def test_unit_user_downloads_the_prefilled_template_changes_a_milestone_and_hand
         (ROOT / "test-results").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "test-results" / "submit_loaded.png"), full_page=True)
         assert page.locator("[data-testid='stException']").count() == 0
-        assert "城东街道本月.xlsx" in page.locator("[data-testid='stDataFrame']").first.text_content()
+        page.locator("[data-testid='stDataFrame']").first.filter(has_text="城东街道本月.xlsx").wait_for(timeout=30000)
 
         grid, count = _library_counts(page, base)
         assert f"{commenced:%Y-%m-%d}" in grid and count == "1"
+
+        page.goto(f"{base}/project?code={code}")
+        page.get_by_role("heading", name="甲项目").wait_for(timeout=30000)
+        reached = page.locator("[data-testid='stColumn']").filter(has_text=re.compile(r"^●\s*开工"))
+        assert reached.count() == 1 and f"{commenced:%Y-%m-%d}" in reached.text_content()  # the milestone, reached
+        page.get_by_role("tab", name="报送历史（2）").click()
+        page.wait_for_timeout(1000)
+        history = page.locator("[data-testid='stDataFrame']").filter(has_text="城东街道本月.xlsx")
+        history.wait_for(timeout=30000)
+        assert f"开工日期：（空） → {commenced:%Y-%m-%d}" in history.text_content()
+        page.screenshot(path=str(ROOT / "test-results" / "project_after_submit.png"), full_page=True)
+        assert page.locator("[data-testid='stException']").count() == 0
