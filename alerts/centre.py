@@ -40,7 +40,7 @@ JOB_LABELS = {scheduler.EVALUATE: "定时评估预警", scheduler.AFTER_LOAD: "�
 _COUNT_LABELS = {"new": "新增", "escalated": "升级", "deescalated": "降级", "resolved": "解除", "open": "在办",
                  "unreported_units": "未报送单元", "loaded": "载入", "duplicate": "重复", "rejected": "退回",
                  "pid": "进程", "notifications": "通知", "digest": "汇总", "sent": "发送", "failed": "失败",
-                 "logged_dry_run": "试运行"}
+                 "logged_dry_run": "试运行", "redelivered": "补发"}
 _ALWAYS_SHOWN = {"open", "pid"}  # shown even when 0
 _ITEM_LABELS = {indicator.id: indicator.label for indicator in INDICATORS}
 
@@ -155,8 +155,9 @@ def notification_log(con: duckdb.DuckDBPyConnection, scope: str | None, *, faile
                      failed_only: bool = False, limit: int = 200) -> pd.DataFrame:
     """The latest `limit` attempts to send notifications through the channels `scope` hears (a unit user: its own
     unit's channels; None: all), failures first when asked, else newest first: attempted_at, channel (name, kind and
-    its label, audience; never its address or secret), rule and rule_name (每日汇总 for the digest), subject, change
-    and change_label, attempt, outcome and outcome_label, error, payload (the JSON sent or, in dry-run, not sent)."""
+    its label, audience; never its secret or address), rule and rule_name (每日汇总 for the digest), subject, change
+    and change_label, attempt, outcome and outcome_label, error, payload (the JSON sent or, in dry-run, not sent;
+    an e-mail's holds its recipients, so pages do not show it)."""
     log = queries.frame(con, "warning_notifications", scope=scope, failed_first=failed_first,
                         outcomes=["failed"] if failed_only else None, limit=limit)
     log["rule_name"] = log["rule"].map(lambda rule: "每日汇总" if rule == DIGEST else RULE_BY_ID[rule].name
@@ -228,9 +229,8 @@ def scheduler_state(con: duckdb.DuckDBPyConnection, scope: str | None, runs: int
     failures = log[log["latest_failure"]]
     if len(failures):
         failure = failures.iloc[0]
-        recovered = bool(latest.loc[failure["job_id"], "id"] != failure["id"])
         last_error = {"job_label": failure["job_label"], "started_at": failure["started_at"],
-                      "error": failure["error"], "recovered": recovered}
+                      "error": failure["error"], "recovered": bool(failure["recovered"])}
     last_start = None
     if "scheduler" in latest.index:
         start = latest.loc["scheduler"]
