@@ -61,9 +61,13 @@ def _record(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, change: str | No
     con.register("changed_warnings", events)
     con.execute("INSERT INTO warning_events SELECT id, happened_at, event, grade, detail FROM changed_warnings")
     con.unregister("changed_warnings")
-    return [Change(int(r.id), r.rule, r.subject, r.unit_code, r.grade, e,
-                   None if pd.isna(r.since) else pd.Timestamp(r.since).date(), r.detail)
-            for r, e in zip(rows.itertuples(index=False), events["event"])]
+    # Column by column, not row by row: a first evaluation at province scale opens tens of thousands.
+    since = pd.to_datetime(rows["since"]).dt.date.astype(object).where(rows["since"].notna(), None)
+    units = rows["unit_code"].astype(object).where(rows["unit_code"].notna(), None)
+    return [Change(int(warning_id), rule, subject, unit, grade, event, day, detail)
+            for warning_id, rule, subject, unit, grade, event, day, detail in zip(
+                rows["id"].tolist(), rows["rule"].tolist(), rows["subject"].tolist(), units.tolist(),
+                rows["grade"].tolist(), events["event"].tolist(), since.tolist(), rows["detail"].tolist())]
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, as_of: dt.date, now: dt.datetime | None = None,
