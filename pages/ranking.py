@@ -65,14 +65,16 @@ if scope is not None:
                     delta=format.rank_delta(mine["rank_change"]),
                     help=f"得分 {format.points(mine['score'])}；{mine['group']}第 {mine['group_rank']} 名", **boxed)
 else:
-    cards[0].metric("总分第一", picked["top"]["name"], delta=f"{format.points(picked['top']['score'])} 分",
-                    delta_color="off", delta_arrow="off", **boxed)
-cards[1].metric("一票评优", "、".join(result.excellent) or "暂无", **boxed)
+    cards[0].metric(f"总分第一 · {picked['top']['name']}", f"{format.points(picked['top']['score'])} 分", **boxed)
+# Unit names are too long for a metric's value (they were cut off): each card names its unit in the label.
+excellent = "、".join(result.excellent)
+cards[1].metric(f"一票评优 · {excellent}" if excellent else "一票评优", "优秀" if excellent else "暂无", **boxed)
 for card, title, unit in ((cards[2], "得分上升最多", picked["gained"]), (cards[3], "得分下降最多", picked["lost"])):
     if unit is None:
         card.metric(title, "无", help=period.comparison, **boxed)
     else:
-        card.metric(title, unit["name"], delta=format.points_delta(unit["score_change"]),
+        card.metric(f"{title} · {unit['name']}", f"{format.points(unit['score'])} 分",
+                    delta=format.points_delta(unit["score_change"]),
                     help=format.score_reasons(unit["reasons"]) or None, **boxed)
 
 # ---- the ranking, overall and per group
