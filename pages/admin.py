@@ -9,9 +9,9 @@ from pipelines import admin, overrides, state, tokens, users
 from pipelines.assessment import TARGET_COLUMNS
 from pipelines.columns import COLUMNS_BY_KIND
 from pipelines.settings import SettingsError, current
-from pipelines.submissions import UPLOAD_TYPES, Upload
+from pipelines.submissions import Upload
 from pipelines.vocabulary import UNIT_KINDS
-from ui import auth, data
+from ui import auth, data, uploader
 
 actor = auth.require_actor()
 st.title("系统管理")
@@ -55,7 +55,7 @@ def notice() -> None:
 def upload_box(kind: str, label: str, key: str) -> None:
     """A workbook of `kind` uploaded and loaded through the same checks as a file sent on the 数据填报 page."""
     with st.expander(f"上传{label}", icon=":material/upload_file:"):
-        file = st.file_uploader(label, type=list(UPLOAD_TYPES), key=key, label_visibility="collapsed")
+        file = uploader.workbook_uploader(label, key, label_visibility="collapsed")
         if file is not None and st.button("载入", key=f"{key}_load", type="primary"):
             ok, report = attempt(admin.load_workbook, actor, Upload(file.name, file.getvalue()), kind)
             if not ok:

@@ -4,13 +4,12 @@ anything is stored, confirm to load, and follow every file sent in the history w
 Unit users submit for their own unit only; admins for any unit, with a received date for back-filling."""
 import datetime as dt
 import functools
-import math
 
 import streamlit as st
 
 from pipelines import duty, submissions
 from pipelines.settings import current
-from ui import auth, data
+from ui import auth, data, uploader
 
 actor = auth.require_actor()
 st.set_page_config(layout="wide")
@@ -89,9 +88,8 @@ with st.container(border=True):
     st.subheader("② 上传并校验")
     generation = st.session_state.setdefault("submit_generation", 0)
     left, right = st.columns([3, 2], gap="large")
-    uploaded = left.file_uploader(
-        "月度项目进展表", type=list(submissions.UPLOAD_TYPES), key=f"submit_upload_{generation}",
-        max_upload_size=math.ceil(current().ingest.max_file_mb),
+    uploaded = uploader.workbook_uploader(
+        "月度项目进展表", f"submit_upload_{generation}", left,
         help="xlsx、xls 或 csv。用系统模板最稳妥；本单位自己的表格只要表头能识别也可以。")
     with right:
         file_period = st.selectbox("报告期（文件中没有“报告期”列时）", [None, *months],

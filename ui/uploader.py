@@ -1,0 +1,34 @@
+"""The file uploader in Chinese. Streamlit draws its drop zone with fixed English text ("Upload", "50MB per file •
+XLSX, XLS, CSV") and offers no parameter for it (streamlit/streamlit#13500), so a style rule sets those two texts
+to zero size and writes the Chinese ones after them; the widget itself is unchanged."""
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from pipelines.settings import current
+from pipelines.submissions import UPLOAD_TYPES
+
+_DROPZONE = "[data-testid='stFileUploaderDropzone']"
+
+
+def _style(max_mb: int) -> str:
+    instructions = f"拖入文件或点击“选择文件”，单个不超过 {max_mb}MB（{'、'.join(UPLOAD_TYPES)}）"
+    return f"""<style>
+{_DROPZONE} [data-testid='stBaseButton-secondary'] [data-testid='stMarkdownContainer'] p {{font-size: 0}}
+{_DROPZONE} [data-testid='stBaseButton-secondary'] [data-testid='stMarkdownContainer'] p::after {{
+    content: "选择文件"; font-size: 0.875rem}}
+{_DROPZONE} [data-testid='stFileUploaderDropzoneInstructions'] span {{font-size: 0}}
+{_DROPZONE} [data-testid='stFileUploaderDropzoneInstructions'] span::after {{
+    content: "{instructions}"; font-size: 0.875rem}}
+</style>"""
+
+
+def workbook_uploader(label: str, key: str, where: DeltaGenerator | None = None, **options) -> object:
+    """st.file_uploader for a workbook (xlsx, xls, csv up to [ingest] max_file_mb), its drop zone in Chinese."""
+    max_mb = math.ceil(current().ingest.max_file_mb)
+    where = where or st.container()
+    where.html(_style(max_mb))
+    return where.file_uploader(label, type=list(UPLOAD_TYPES), key=key, max_upload_size=max_mb, **options)
