@@ -61,13 +61,15 @@ class Message:
     title: str
     summary: str
     lines: tuple[str, ...]
-    items: tuple[dict, ...]                # the events (or open warnings) behind the lines, same order
+    items: tuple[dict, ...]                # the events (or open warnings): items[i] behind lines[i]; the items
+    #                                        after the last line are only counted, in `more`
     keys: tuple[tuple[str, str, str], ...]  # (rule, subject, change) logged for each attempt to send it
+    more: str = ""                         # the closing line counting the items not listed ('' when all are)
 
     @property
     def text(self) -> str:
         """The message as markdown (DingTalk and WeCom render it; e-mail gets it without the marks)."""
-        return "\n".join([f"### {self.title}", "", self.summary, "", *self.lines])
+        return "\n".join([f"### {self.title}", "", self.summary, "", *self.lines, *([self.more] if self.more else [])])
 
 
 class _Misconfigured(ValueError):
@@ -105,23 +107,37 @@ def _grade_order(item: dict) -> tuple:
     return (item.get("grade") != "red", str(item.get("unit") or ""), str(item["rule"]), str(item["subject"]))
 
 
-def events_message(events: Sequence[dict], now: dt.datetime | None = None) -> Message:
-    """The message announcing these warning changes (新增/升级/已解除), worst first."""
+def _listed(items: tuple[dict, ...], max_lines: int) -> tuple[tuple[str, ...], str]:
+    """The lines of the first `max_lines` items (sorted worst first) and the line counting the rest ('' if none):
+    nobody reads hundreds of lines in a chat robot, and robots limit how many messages they take a minute."""
+    shown, rest = items[:max_lines], items[max_lines:]
+    more = ""
+    if rest:
+        reds = sum(item.get("grade") == "red" for item in rest)
+        more = (f"- ……另有 {len(rest)} 条" + (f"（其中红色 {reds} 条）" if reds else "")
+                + "，请登录招引智控“预警中心”查看全部。")
+    return tuple(_line(item) for item in shown), more
+
+
+def events_message(events: Sequence[dict], now: dt.datetime | None = None, max_lines: int = 50) -> Message:
+    """The message announcing these warning changes (新增/升级/已解除), worst first: every change counted in the
+    summary and carried in the keys, the first `max_lines` listed one per line, the rest counted in `more`."""
     now = now or dt.datetime.now()
     items = tuple(sorted(events, key=_grade_order))
     counts = collections.Counter(e["change"] for e in items)
     parts = [f"{CHANGES[c]} {counts[c]} 条" for c in CHANGES if counts[c]]
     reds = sum(e.get("grade") == "red" for e in items)
     summary = "、".join(parts) + (f"，其中红色 {reds} 条" if reds else "") + f"。{now:%Y-%m-%d %H:%M} 招引智控"
-    return Message("events", f"招引智控预警通知（{len(items)}条）", summary, tuple(_line(e) for e in items), items,
-                   tuple(_event_key(e) for e in items))
+    lines, more = _listed(items, max_lines)
+    return Message("events", f"招引智控预警通知（{len(items)}条）", summary, lines, items,
+                   tuple(_event_key(e) for e in items), more)
 
 
 def digest(warnings: Sequence[dict], now: dt.datetime | None = None, unreported: Sequence[str] = (),
-           period: dt.date | None = None) -> Message:
-    """The leaders' daily digest: how many warnings are open, red and yellow, and each one, red first; then the
-    units (names) whose report for `period`, already due, has not arrived. Takes open warnings as alerts.check
-    prints them (names optional) or change events."""
+           period: dt.date | None = None, max_lines: int = 50) -> Message:
+    """The leaders' daily digest: how many warnings are open, red and yellow, and the first `max_lines` of them, red
+    first (the rest counted in `more`); then the units (names) whose report for `period`, already due, has not
+    arrived. Takes open warnings as alerts.check prints them (names optional) or change events."""
     now = now or dt.datetime.now()
     items = tuple(sorted(warnings, key=_grade_order))
     grades = collections.Counter(w.get("grade") for w in items)
@@ -133,16 +149,19 @@ def digest(warnings: Sequence[dict], now: dt.datetime | None = None, unreported:
         summary = "当前没有未解除的预警。"
     if unreported and period:
         summary += f"{period.year}年{period.month}月进展已过报送截止日仍未报送的单元（{len(unreported)}个）：{'、'.join(unreported)}。"
-    return Message("digest", f"招引智控每日预警汇总（{now:%Y-%m-%d}）", summary, tuple(_line(w) for w in items), items,
-                   (("digest", now.date().isoformat(), "digest"),))
+    lines, more = _listed(items, max_lines)
+    return Message("digest", f"招引智控每日预警汇总（{now:%Y-%m-%d}）", summary, lines, items,
+                   (("digest", now.date().isoformat(), "digest"),), more)
 
 
 def _parts(message: Message, max_bytes: int | None) -> list[Message]:
-    """The message split into numbered parts that each fit max_bytes (a part holds at least one line)."""
+    """The message split into numbered parts that each fit max_bytes (a part holds at least one line); the last
+    part also carries the items only counted and the line counting them."""
     if max_bytes is None or len(message.text.encode("utf-8")) <= max_bytes:
         return [message]
-    # room for the title's " （12/34）" suffix
-    budget = max_bytes - len(message.title.encode("utf-8")) - len(message.summary.encode("utf-8")) - 40
+    # room for the title's " （12/34）" suffix and the closing line
+    budget = (max_bytes - len(message.title.encode("utf-8")) - len(message.summary.encode("utf-8"))
+              - len(message.more.encode("utf-8")) - 40)
     groups: list[list[int]] = [[]]
     used = 0
     for i, line in enumerate(message.lines):
@@ -152,13 +171,15 @@ def _parts(message: Message, max_bytes: int | None) -> list[Message]:
             used = 0
         groups[-1].append(i)
         used += size
+    groups[-1] += range(len(message.lines), len(message.items))  # the items only counted go with the last part
     parts = []
     for n, group in enumerate(groups, 1):
         items = tuple(message.items[i] for i in group)
         keys = tuple(_event_key(e) for e in items) if message.kind == "events" else message.keys
         parts.append(dataclasses.replace(
-            message, title=f"{message.title}（{n}/{len(groups)}）", lines=tuple(message.lines[i] for i in group),
-            items=items, keys=keys))
+            message, title=f"{message.title}（{n}/{len(groups)}）",
+            lines=tuple(message.lines[i] for i in group if i < len(message.lines)), items=items, keys=keys,
+            more=message.more if n == len(groups) else ""))
     return parts
 
 
@@ -337,7 +358,7 @@ def deliver(con: duckdb.DuckDBPyConnection, events: Sequence[dict], settings: Se
     for channel in channels(con):
         heard = [e for e in events if reaches(channel, e)]
         if heard:
-            targets.append((channel, events_message(heard, now)))
+            targets.append((channel, events_message(heard, now, settings.notify.max_lines)))
     return _deliver_to(con, targets, settings.notify, sleep)
 
 
@@ -373,7 +394,7 @@ def deliver_digest(con: duckdb.DuckDBPyConnection, warnings: Sequence[dict], set
                    unreported: Sequence[str] = (), period: dt.date | None = None) -> dict:
     """Send the daily digest of these open warnings (and the units not yet reported for `period`) to every enabled
     'leaders' channel; same summary as deliver()."""
-    message = digest(warnings, now, unreported, period)
+    message = digest(warnings, now, unreported, period, settings.notify.max_lines)
     targets = [(channel, message) for channel in channels(con) if channel.audience == "leaders"]
     return _deliver_to(con, targets, settings.notify, sleep)
 

@@ -60,6 +60,7 @@ EDITABLE: dict[tuple[str, str], str] = {
     ("warnings", "behind_schedule_yellow_points"): "落后序时进度：黄色（差距百分点，负数）",
     ("warnings", "behind_schedule_red_points"): "落后序时进度：红色（差距百分点，负数）",
     ("notify", "dry_run"): "通知演练模式（只记录、不真正发送）",
+    ("notify", "max_lines"): "每条通知逐条列出的预警数（其余只计数，5–1000）",
 }
 # Settings with a fixed set of values: value → what the screen calls it.
 CHOICES = {("figures", "rate_cohort"): {"year": "当年（签约/开工在考核年度内）", "cumulative": "累计（截至当日的全部）"}}

@@ -86,6 +86,7 @@ class NotifySettings:
     backoff_seconds: float
     timeout_seconds: float
     redeliver_hours: float
+    max_lines: int
     smtp_host: str
     smtp_port: int
     smtp_user: str
@@ -158,7 +159,7 @@ _RANGES = {("auth", "max_failed_logins"): (1, 100), ("auth", "password_min_lengt
            ("scheduler", "evaluate_interval_minutes"): (0.01, 1440),
            ("screen", "refresh_seconds"): (5, 3600), ("screen", "trend_months"): (2, 60),
            ("figures", "commencement_target"): (0, 1), ("figures", "stats_target"): (0, 1),
-           ("duty", "due_day"): (1, 28)}  # every month has a day 28
+           ("notify", "max_lines"): (5, 1000), ("duty", "due_day"): (1, 28)}  # every month has a day 28
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 

@@ -138,6 +138,8 @@ def test_a_threshold_override_is_validated_audited_and_changes_the_warnings(unit
             overrides.set_override(units, ADMIN, "warnings", "signed_not_commenced_red_months", bad)
     with pytest.raises(SettingsError, match="不能在页面上修改"):
         overrides.set_override(units, ADMIN, "scheduler", "enabled", False)
+    with pytest.raises(SettingsError, match="“每条通知逐条列出的预警数（其余只计数，5–1000）”的值 3 无效：须在 5 到 1000 之间"):
+        overrides.set_override(units, ADMIN, "notify", "max_lines", 3)
     assert overrides.stored(units) == {}
     in_force = overrides.set_override(units, ADMIN, "warnings", "signed_not_commenced_red_months", 3)
     assert in_force.warnings.signed_not_commenced_red_months == 3

@@ -306,14 +306,39 @@ def test_long_batches_are_split_to_fit_wecom(con, http):
     """200 events to a WeCom robot go in numbered parts each within its 4096-byte limit, every event exactly once."""
     events = [dict(YELLOW_U01, subject=f"P{i:04d}", subject_name=f"第{i}号智能装备产业园项目") for i in range(200)]
     notify.add_channel(con, "开发区企业微信群", "wecom", f"{http.url}/wecom", "unit", unit_code="U01")
-    summary = notify.deliver(con, events, _settings(), NOW)
+    summary = notify.deliver(con, events, _settings(max_lines=1000), NOW)
     contents = [body["markdown"]["content"] for _, _, body in http.requests]
     assert len(contents) == summary["sent"] > 1
     assert max(len(c.encode("utf-8")) for c in contents) <= 4096
     assert contents[0].startswith(f"### 招引智控预警通知（200条）（1/{len(contents)}）")
     assert sorted(line for c in contents for line in c.splitlines() if line.startswith("- ")) == sorted(
-        notify.events_message(events, NOW).lines)
+        notify.events_message(events, NOW, max_lines=1000).lines)
     assert con.execute("SELECT count(*), count(DISTINCT subject) FROM notification_log").fetchone() == (200, 200)
+
+
+def test_a_flood_of_warnings_lists_the_worst_and_counts_the_rest(con, http):
+    """A first evaluation at scale: 130 new warnings (30 红) for one unit. With [notify] max_lines = 50 the robot
+    gets the 30 red and 20 yellow ones as lines and one closing line for the other 80, in numbered parts within its
+    size limit; the closing line comes last; every warning is logged as told of, exactly once."""
+    reds = [dict(RED_NEW, unit="U01", subject=f"R{i:03d}", subject_name=f"第{i}号红色项目") for i in range(30)]
+    yellows = [dict(YELLOW_U01, subject=f"Y{i:03d}", subject_name=f"第{i}号黄色项目") for i in range(100)]
+    message = notify.events_message(yellows + reds, NOW, max_lines=50)
+    assert len(message.lines) == 50 and len(message.items) == len(message.keys) == 130
+    assert all("【红·新增】" in line for line in message.lines[:30]) and "【黄·新增】" in message.lines[30]
+    assert message.more == "- ……另有 80 条，请登录招引智控“预警中心”查看全部。"
+    assert message.text.endswith(message.more)
+    assert notify.events_message(reds, NOW, max_lines=10).more == \
+        "- ……另有 20 条（其中红色 20 条），请登录招引智控“预警中心”查看全部。"
+    assert notify.events_message(reds, NOW, max_lines=30).more == ""
+
+    notify.add_channel(con, "开发区企业微信群", "wecom", f"{http.url}/wecom", "unit", unit_code="U01")
+    summary = notify.deliver(con, yellows + reds, _settings(max_lines=50), NOW)
+    contents = [body["markdown"]["content"] for _, _, body in http.requests]
+    assert len(contents) == summary["sent"] > 1 and max(len(c.encode("utf-8")) for c in contents) <= 4096
+    listed = [line for c in contents for line in c.splitlines() if line.startswith("- ")]
+    assert listed == [*message.lines, message.more]
+    assert contents[-1].endswith(message.more) and not any(message.more in c for c in contents[:-1])
+    assert con.execute("SELECT count(*), count(DISTINCT subject) FROM notification_log").fetchone() == (130, 130)
 
 
 def test_a_message_missed_while_the_channel_was_down_is_sent_once_it_is_back(con):

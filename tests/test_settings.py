@@ -49,7 +49,8 @@ def test_defaults_load_as_typed_values():
             investment_stalled_red_reports=6, rate_min_denominator=3, behind_schedule_yellow_points=-10.0,
             behind_schedule_red_points=-30.0),
         notify=NotifySettings(
-            dry_run=True, max_attempts=3, backoff_seconds=2.0, timeout_seconds=10.0, redeliver_hours=24.0, smtp_host="", smtp_port=587,
+            dry_run=True, max_attempts=3, backoff_seconds=2.0, timeout_seconds=10.0, redeliver_hours=24.0,
+            max_lines=50, smtp_host="", smtp_port=587,
             smtp_user="", smtp_password="", smtp_from="", smtp_starttls=True),
         auth=AuthSettings(max_failed_logins=5, lock_minutes=15.0, session_idle_hours=8.0,
                           session_absolute_hours=168.0, password_min_length=8, cookie_secure=False,
