@@ -43,6 +43,12 @@ def test_unit_user_downloads_the_prefilled_template_changes_a_milestone_and_hand
 
         page.goto(f"{base}/submit")
         page.get_by_role("heading", name="数据填报").wait_for(timeout=30000)
+        # The drop zone speaks Chinese (ui/uploader.py writes it over Streamlit's fixed English with CSS).
+        zone = page.locator("[data-testid='stFileUploaderDropzone']")
+        after = "e => getComputedStyle(e, '::after').content"
+        assert zone.locator("button p").evaluate(after) == '"选择文件"'
+        assert zone.locator("[data-testid='stFileUploaderDropzoneInstructions'] span").first.evaluate(after) == \
+            '"拖入文件或点击“选择文件”，单个不超过 50MB（xlsx、xls、csv）"'
         with page.expect_download(timeout=30000) as download:
             page.get_by_role("button", name="预填模板").click()
         template = tmp_path / download.value.suggested_filename
