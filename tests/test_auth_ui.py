@@ -220,8 +220,7 @@ def test_browser_logs_in_through_the_form_and_stays_logged_in_on_reload(library,
             page.goto(f"{base}/projects")
             page.get_by_role("heading", name="项目库").wait_for(timeout=30000)
             grid = page.locator("[data-testid='stDataFrame']")
-            grid.wait_for(timeout=30000)
-            page.wait_for_timeout(500)
+            grid.filter(has_text="古镇文旅综合体").wait_for(timeout=30000)  # the grid fills its cells late
             assert "古镇文旅综合体" in grid.text_content() and "智能装备产业园" not in grid.text_content()
             page.reload()
 

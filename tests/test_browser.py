@@ -18,8 +18,9 @@ def test_project_library_in_browser(units, tmp_path, browser):
         log_in(page, base, "admin", "admin-password")
         page.goto(f"{base}/projects")
         page.get_by_role("heading", name="项目库").wait_for(timeout=30000)
-        page.locator("[data-testid='stDataFrame']").wait_for(timeout=30000)
-        page.wait_for_timeout(1000)
+        # the grid fills its cells after it appears
+        page.locator("[data-testid='stDataFrame']").filter(has_text=ROWS[0][2]).wait_for(timeout=30000)
+        page.wait_for_timeout(500)
         (ROOT / "test-results").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "test-results" / "project_library.png"), full_page=True)
         assert page.locator("[data-testid='stException']").count() == 0

@@ -71,7 +71,7 @@ def test_unit_user_downloads_the_prefilled_template_changes_a_milestone_and_hand
         page.get_by_text("可载入 2 行，拒收 1 行").wait_for(timeout=30000)
         reason = "第5行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"
         page.locator("[data-testid='stDataFrame']").first.filter(has_text=reason).wait_for(timeout=30000)  # cells fill late
-        assert page.get_by_role("tab", name="达到节点（1）").is_visible()
+        page.get_by_role("tab", name="达到节点（1）").wait_for(timeout=30000)
         page.get_by_role("button", name="确认载入 2 行").click()
         page.get_by_text(re.compile(r"已载入：第2号报送《城东街道本月\.xlsx》，载入 2 行，拒收 1 行")).wait_for(timeout=30000)
         page.wait_for_timeout(1000)
@@ -86,6 +86,7 @@ def test_unit_user_downloads_the_prefilled_template_changes_a_milestone_and_hand
         page.goto(f"{base}/project?code={code}")
         page.get_by_role("heading", name="甲项目").wait_for(timeout=30000)
         reached = page.locator("[data-testid='stColumn']").filter(has_text=re.compile(r"^●\s*开工"))
+        reached.wait_for(timeout=30000)  # the milestones render after the heading
         assert reached.count() == 1 and f"{commenced:%Y-%m-%d}" in reached.text_content()  # the milestone, reached
         page.get_by_role("tab", name="报送历史（2）").click()
         page.wait_for_timeout(1000)
