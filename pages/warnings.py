@@ -22,6 +22,8 @@ FAILED_ROW = "background-color: #fdecec; color: #9b1c1c"
 DAY, MINUTE = "%Y-%m-%d", "%Y-%m-%d %H:%M"
 PROJECT_LINK = st.column_config.LinkColumn("项目页", display_text="打开", width="small")
 WIDE = st.column_config.TextColumn(width="large")
+SHOWN_MAX = 1000  # open warnings listed at once (each row is styled; a province has tens of thousands)
+RESOLVED_MAX = 500  # resolved warnings listed, the latest first
 
 
 def _day(value, fmt: str = DAY) -> str:
@@ -122,6 +124,10 @@ with tabs[labels[0]]:
     if open_now.empty:
         st.success("没有符合条件的在办预警。", icon=":material/verified:")
     else:
+        if len(open_now) > SHOWN_MAX:  # a province has tens of thousands: the worst first, the filters for the rest
+            st.info(f"共 {len(open_now):,} 条在办预警，下表按等级和持续时间列出前 {SHOWN_MAX:,} 条；"
+                    "请用上方的等级、规则、单元筛选查看其余预警。", icon=":material/filter_list:")
+            open_now = open_now.head(SHOWN_MAX)
         shown = pd.DataFrame({
             "等级": open_now["grade_label"], "预警规则": open_now["rule_name"], "招商单元": open_now["unit_name"],
             "对象": open_now["subject_label"], "详情": open_now["detail"],
@@ -141,7 +147,7 @@ with tabs[labels[0]]:
 
 with tabs["已解除"]:
     start = st.date_input("解除日期自", value=today - dt.timedelta(days=90), max_value=today, format="YYYY-MM-DD")
-    resolved = data.resolved_warnings(scope, *chosen, start, version)
+    resolved = data.resolved_warnings(scope, *chosen, start, version, RESOLVED_MAX)
     if resolved.empty:
         st.info("该期间没有符合条件的已解除预警。")
     else:
@@ -158,7 +164,8 @@ with tabs["已解除"]:
                               on_select="rerun", selection_mode="single-row",
                               column_config={"详情": WIDE, "持续天数": st.column_config.NumberColumn(format="%.1f"),
                                              "项目页": PROJECT_LINK})
-        st.caption(f"共 {len(resolved)} 条；最高等级为存续期间达到过的等级。选中一行查看处理记录。")
+        st.caption((f"显示最近解除的 {len(resolved)} 条" if len(resolved) >= RESOLVED_MAX else f"共 {len(resolved)} 条")
+                   + "；最高等级为存续期间达到过的等级。选中一行查看处理记录。")
         if picked.selection.rows:
             _history(int(resolved.iloc[picked.selection.rows[0]]["id"]))
 

@@ -227,8 +227,11 @@ def library(projects: pd.DataFrame, warnings: pd.DataFrame, stale: pd.DataFrame)
     then are about the project: pipelines.cockpit.latest_warnings), warning_grade (red when one is red, else yellow,
     None without), warning_label ('红 1 · 黄 2', '' without) and months_behind (pipelines.duty.stale_projects: how
     many months its update is behind, 0 when up to date)."""
-    grades = warnings.groupby("subject")["grade"].agg(
-        open_warnings="size", red=lambda g: int((g == RED).sum()), yellow=lambda g: int((g == YELLOW).sum()))
+    # Flags summed per subject: a Python function per group costs ~14 s at province scale (64,000 warnings).
+    flags = pd.DataFrame({"subject": warnings["subject"], "open_warnings": 1,
+                          "red": warnings["grade"].eq(RED).astype(int),
+                          "yellow": warnings["grade"].eq(YELLOW).astype(int)})
+    grades = flags.groupby("subject")[["open_warnings", "red", "yellow"]].sum()
     marked = projects.merge(grades, how="left", left_on="project_code", right_index=True)
     marked = marked.merge(stale[["project_id", "months_behind"]], how="left", on="project_id")
     counts = marked[["open_warnings", "red", "yellow", "months_behind"]].fillna(0).astype(int)

@@ -642,3 +642,24 @@ def test_page_without_a_login_shows_the_login_screen_and_no_warnings(page_world)
     assert not at.exception
     assert '<form method="post" action="/api/login">' in "".join(h.value for h in at.html)
     assert len(at.title) == 0 and len(at.metric) == 0 and len(at.tabs) == 0 and len(at.dataframe) == 0
+
+
+def test_page_lists_the_worst_thousand_of_a_provinces_open_warnings(units):
+    """A province has tens of thousands of open warnings (64,103 in bench/alerts.py): the open table lists the
+    first 1,000 (red first, longest-standing first), says how many there are and how to see the rest, and the tab
+    and header count them all. (Styling every row of 64,000 made Streamlit refuse to draw the table.)"""
+    units.execute("""
+        INSERT INTO warnings (id, rule, subject, unit_code, grade, since, detail, first_seen, last_seen)
+        SELECT i, 'stale_update', printf('ZS%06d', i), 'U01', CASE WHEN i <= 5 THEN 'red' ELSE 'yellow' END,
+               DATE '2024-01-01' + CAST(i AS INTEGER), printf('项目%d：已 2 个月未更新', i), now(), now()
+        FROM range(1, 1206) AS t(i)""")
+    units.close()
+    at = _page(ADMIN)
+    assert not at.exception
+    assert at.tabs[0].label == "在办预警（1205）"
+    assert _metrics(at)["红色预警"] == "5 条" and _metrics(at)["黄色预警"] == "1200 条"
+    assert at.info[0].value == ("共 1,205 条在办预警，下表按等级和持续时间列出前 1,000 条；"
+                                "请用上方的等级、规则、单元筛选查看其余预警。")
+    table = at.dataframe[0].value
+    assert len(table) == 1000 and table["对象"].tolist()[:6] == [f"ZS{i:06d}" for i in (1, 2, 3, 4, 5, 6)]
+    assert table["等级"].tolist()[:6] == ["红"] * 5 + ["黄"]

@@ -203,11 +203,12 @@ def open_warnings(scope: str | None, grades: tuple[str, ...], rules: tuple[str, 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def resolved_warnings(scope: str | None, grades: tuple[str, ...], rules: tuple[str, ...], units: tuple[str, ...],
-                      resolved_from: dt.date | None, warnings_version: tuple[int, str | None]) -> pd.DataFrame:
-    """alerts.centre.resolved_warnings, cached per scope, filters and warnings version."""
+                      resolved_from: dt.date | None, warnings_version: tuple[int, str | None],
+                      limit: int = 500) -> pd.DataFrame:
+    """alerts.centre.resolved_warnings (the latest `limit`), cached per scope, filters and warnings version."""
     with store.cursor() as cur:
         return centre.resolved_warnings(cur, scope, grades=grades, rules=rules, units=units,
-                                        resolved_from=resolved_from)
+                                        resolved_from=resolved_from, limit=limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
