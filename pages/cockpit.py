@@ -50,5 +50,6 @@ def big_screen(picked: dt.date | None) -> None:
 
 # The as-of picker lives in the (collapsed) sidebar, so that the screen keeps its height; kiosk mode has none.
 picked = None if kiosk else st.sidebar.date_input(
-    "回看日期", value=None, max_value=dt.date.today(), format="YYYY-MM-DD", help="选择过去某天，查看当时的驾驶舱；留空为实时")
+    "回看日期", value=None, max_value=dt.date.today(), format="YYYY-MM-DD", key="as_of",
+    help="选择过去某天，查看当时的驾驶舱；留空为实时")
 big_screen(picked)

@@ -19,7 +19,7 @@ if not facts["projects"]:
 
 today = dt.date.today()
 top = st.columns([1, 2, 2])
-as_of = top[0].date_input("截至日期", value=today, max_value=today, format="YYYY-MM-DD")
+as_of = top[0].date_input("截至日期", value=today, max_value=today, format="YYYY-MM-DD", key="as_of")
 text = top[1].text_input("搜索", placeholder="项目名称、编号或投资方")
 register = data.unit_register(facts["data_version"])
 unit_names = dict(zip(register["code"], register["name"]))

@@ -31,7 +31,7 @@ pick, day, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
 asked = unit_view.visible_unit(actor, st.query_params.get("unit"), codes)
 picked = pick.selectbox("招商单元", codes, index=codes.index(asked), key="unit",
                         format_func=lambda code: f"{names[code]}（{code}）")
-as_of = day.date_input("截至日期", value=today, max_value=today, format="YYYY-MM-DD")
+as_of = day.date_input("截至日期", value=today, max_value=today, format="YYYY-MM-DD", key="as_of")
 unit = unit_view.visible_unit(actor, picked, codes)
 st.query_params["unit"] = unit  # the address names the unit shown, so it can be shared
 view = data.unit_page(unit, as_of)

@@ -96,12 +96,14 @@ def _rank(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(range(1, len(ordered) + 1), index=ordered.index)
 
 
-def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None) -> Assessment:
-    """The assessment of every unit for the year of `as_of`, as known at the end of that day."""
+def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None,
+           facts: pd.DataFrame | None = None) -> Assessment:
+    """The assessment of every unit for the year of `as_of`, as known at the end of that day. `facts` may pass
+    figures.project_facts as of `as_of` (with or without details) when a caller already has them."""
     settings = settings or current()
     rules = settings.assessment
     year, progress = as_of.year, figures.time_progress(as_of)
-    all_facts = figures.project_facts(con, as_of, settings, details=False)
+    all_facts = figures.project_facts(con, as_of, settings, details=False) if facts is None else facts
     units = figures.unit_figures(con, as_of, settings=settings, facts=all_facts)
     targets = queries.frame(con, "targets_as_of", year=year, as_of=as_of).set_index("unit_code")
     vetoed = set(queries.frame(con, "veto_flags", year=year)["unit_code"])

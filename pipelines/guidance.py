@@ -49,13 +49,14 @@ def _rate_gap(item: str, label: str, verb: str, base: pd.DataFrame, hits: pd.Ser
 
 
 def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
-                settings: Settings | None = None) -> list[Gap]:
+                settings: Settings | None = None, facts: pd.DataFrame | None = None) -> list[Gap]:
     """What `unit_code` lacks as of `as_of`: the two rates against their targets with the candidate projects
     (signed but not commenced; commenced but not 纳统 and big enough to be), and each annual target against
-    序时进度."""
+    序时进度. `facts` may pass figures.project_facts (with details) as of `as_of`."""
     settings = settings or current()
     fig = settings.figures
-    facts = figures.select(figures.project_facts(con, as_of, settings), "assessed")
+    facts = figures.project_facts(con, as_of, settings) if facts is None else facts
+    facts = figures.select(facts, "assessed")
     mine = facts[facts["unit_code"] == unit_code]
     active = mine["status"] != "terminated"
     gaps = []

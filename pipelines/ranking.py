@@ -259,10 +259,11 @@ def _merit_notes(table: pd.DataFrame, settings: Settings) -> list[str]:
 
 
 def ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, compare_as_of: dt.date | None,
-            settings: Settings | None = None) -> Ranking:
-    """The ranking as of the end of `as_of`, with rank and score changes since the end of `compare_as_of`."""
+            settings: Settings | None = None, now: Assessment | None = None) -> Ranking:
+    """The ranking as of the end of `as_of`, with rank and score changes since the end of `compare_as_of`; `now`
+    may pass the assessment as of `as_of` when the caller already has it."""
     settings = settings or current()
-    now = assess(con, as_of, settings)
+    now = assess(con, as_of, settings) if now is None else now
     before = None if compare_as_of is None else assess(con, compare_as_of, settings)
     table = now.units.merge(rank_moves(now, before), on="code", how="left")
     points = {(r["unit_code"], r["item"]): r["points"] for r in now.ledger.to_dict("records")}
@@ -389,19 +390,21 @@ def _deduction_item(code: str, facts: pd.DataFrame, year: int, settings: Setting
 
 
 def unit_ledger(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str, scope: str | None,
-                settings: Settings | None = None) -> UnitLedger:
+                settings: Settings | None = None, result: Assessment | None = None,
+                facts: pd.DataFrame | None = None) -> UnitLedger:
     """The score ledger of `unit_code` as of the end of `as_of`, each item with the projects or (project,
     period) pairs behind it. `scope` is the actor's unit scope: a unit user may read only its own unit's ledger
-    (OutOfScope otherwise); LookupError for a unit that does not exist."""
+    (OutOfScope otherwise); LookupError for a unit that does not exist. `result` and `facts` may pass the
+    assessment and figures.project_facts (with details) as of `as_of` when the caller already has them."""
     if scope is not None and unit_code != scope:
         raise OutOfScope("单元用户只能查看本单元的得分明细。")
     settings = settings or current()
-    result = assess(con, as_of, settings)
+    facts = figures.project_facts(con, as_of, settings) if facts is None else facts
+    result = assess(con, as_of, settings, facts) if result is None else result
     units = result.units.set_index("code")
     if unit_code not in units.index:
         raise LookupError(f"unknown unit {unit_code!r}")
     unit = units.loc[unit_code].to_dict()
-    facts = figures.project_facts(con, as_of, settings)
     rows = {r["item"]: r for r in result.ledger[result.ledger["unit_code"] == unit_code].to_dict("records")}
     items = []
     for indicator in INDICATORS:

@@ -18,9 +18,9 @@ import duckdb
 import pandas as pd
 
 from alerts.rules import RED, YELLOW
-from pipelines import cockpit, duty, guidance, queries, ranking, state
+from pipelines import cockpit, duty, figures, guidance, queries, ranking, state
 from pipelines.access import Actor
-from pipelines.assessment import INDICATORS
+from pipelines.assessment import INDICATORS, assess
 from pipelines.guidance import Gap
 from pipelines.ranking import LedgerItem
 from pipelines.settings import Settings, current
@@ -132,11 +132,11 @@ def report_status(submissions: pd.DataFrame, as_of: dt.date, settings: Settings 
 
 
 def stale_projects(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.date,
-                   settings: Settings | None = None) -> pd.DataFrame:
+                   settings: Settings | None = None, facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The unit's projects currently behind on their monthly update as of `as_of` (DOMAIN §6), most months
     behind first: project_code, project_name, months_behind, oldest_missing (month), last_period (the latest
-    month reported)."""
-    stale = duty.stale_projects(con, as_of, settings)
+    month reported). `facts` may pass figures.project_facts as of `as_of`."""
+    stale = duty.stale_projects(con, as_of, settings, facts)
     mine = stale[stale["unit_code"] == unit_code]
     projects = state.projects_as_of(con, as_of, unit_code)[["project_id", "project_code", "project_name", "period"]]
     found = mine.merge(projects, on="project_id", how="left").rename(columns={"period": "last_period"})
@@ -154,10 +154,13 @@ def view_figures(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.date,
     if unit_code not in register.index:
         raise LookupError(f"unknown unit {unit_code!r}")
     compare = ranking.comparison_day("month", as_of, ranking.first_data_day(con))
-    standing = ranking.ranking(con, as_of, compare, settings)
+    # Every part reads the same state as of the day: the projects' facts and the assessment, computed once.
+    facts = figures.project_facts(con, as_of, settings)
+    now = assess(con, as_of, settings, facts)
+    standing = ranking.ranking(con, as_of, compare, settings, now)
     mine = standing.unit(unit_code)
-    ledger = ranking.unit_ledger(con, as_of, unit_code, None, settings)
-    gaps = guidance.target_gaps(con, as_of, unit_code, settings)
+    ledger = ranking.unit_ledger(con, as_of, unit_code, None, settings, now, facts)
+    gaps = guidance.target_gaps(con, as_of, unit_code, settings, facts)
     period = duty.add_months(as_of.replace(day=1), -1)
     submissions = queries.frame(con, "unit_submissions", unit=unit_code, as_of=as_of, period=period)
     month = ranking.Period("month", f"{as_of.year}年{as_of.month}月", as_of, compare)
@@ -173,7 +176,7 @@ def view_figures(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.date,
         "veto_note": None if pd.isna(mine["veto_note"]) else mine["veto_note"],
         "score_items": ledger.items, "maxima": item_maxima(ledger.items, settings),
         "lacking": [g for g in gaps if g.needed > 0], "on_track": [g for g in gaps if g.needed <= 0],
-        "stale": stale_projects(con, unit_code, as_of, settings),
+        "stale": stale_projects(con, unit_code, as_of, settings, facts),
         "report": report_status(submissions, as_of, settings),
         "submissions": submissions,
     }

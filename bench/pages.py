@@ -1,0 +1,105 @@
+"""Benchmark (not a test): every page rendered at province scale, server side.
+
+Uses the database of bench/report.py (200 units, 100,000 projects, 60 months; built there when missing), on a
+copy with the warnings evaluated as of --as-of (64,103 open as of 2024-11-20). Each page is run with Streamlit's
+AppTest as the role that uses it, showing the day --as-of where it has a date to pick (项目库, 单元看板, 驾驶舱;
+the bench data end in 2024), twice: the first run computes and fills the page caches (what the first reader
+after a new load waits for), the second is served from them (every later reader). AppTest runs the page script
+in this process, so the times are the server's work without the browser's drawing (bench/screen.py measures
+that for the big screen).
+
+Usage: .venv/bin/python bench/pages.py [--as-of YYYY-MM-DD] [--only PAGE]"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# This file's own folder would shadow the `pages` package names (Python puts it first on the path).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+sys.path.insert(0, str(ROOT))
+_spec = importlib.util.spec_from_file_location("report_bench", HERE / "report.py")
+report_bench = importlib.util.module_from_spec(_spec)  # bench/report.py: the province-scale data
+_spec.loader.exec_module(report_bench)
+
+PARAMS = {"units": 200, "projects": 100_000, "months": 60, "seed": 7}
+
+
+def _cases(as_of: dt.date):
+    """(page file, who opens it, session state set before the first run)."""
+    from pipelines.access import Actor
+
+    admin, leader, unit = Actor("admin", "admin"), Actor("leader", "leader"), Actor("b001", "unit", "B001")
+    dated = {"as_of": as_of}
+    return [("cockpit.py", leader, dated), ("unit.py", unit, dated), ("ranking.py", leader, {}),
+            ("projects.py", admin, dated), ("projects.py", unit, dated), ("warnings.py", admin, {}),
+            ("warnings.py", unit, {}), ("submit.py", unit, {}), ("admin.py", admin, {})]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2024, 11, 20))
+    parser.add_argument("--only", help="one page file, e.g. unit.py")
+    args = parser.parse_args(argv)
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest outside a server warns on every run
+    source = HERE / "out" / "report_{units}u_{projects}p_{months}m_s{seed}.duckdb".format(**PARAMS)
+    if report_bench._existing_params(source) != PARAMS:
+        source.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(HERE / "report.py"), "--build-child", str(source)], check=True,
+                       stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pages.duckdb"
+        shutil.copy(source, path)
+        os.environ["ZS_DB"] = str(path)
+        from alerts.evaluate import evaluate
+        from pipelines import store
+
+        con = store.connect(path)
+        opened = len(evaluate(con, args.as_of))
+        con.close()
+        print(f"as of {args.as_of}: {opened:,} open warnings; seconds per page run (first fills the caches)")
+        print(f"{'page':14} {'role':8} {'first':>7} {'second':>7}")
+        failed = False
+        for page, actor, state in _cases(args.as_of):
+            if args.only and page != args.only:
+                continue
+            first, second, error = _time_page(page, actor, state)
+            failed |= error is not None
+            print(f"{page:14} {actor.role:8} {first:7.2f} {second:7.2f}" + (f"  ERROR {error}" if error else ""))
+        store.close_for_process()
+    return 1 if failed else 0
+
+
+def _time_page(page: str, actor, state: dict) -> tuple[float, float, str | None]:
+    """Two runs of the page as `actor` with `state` set first: (first s, second s, the exception if any)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from ui.auth import TEST_ACTOR_KEY
+
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=600)
+    at.session_state[TEST_ACTOR_KEY] = actor
+    for key, value in state.items():
+        at.session_state[key] = value
+    times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - started)
+    error = at.exception[0].value.splitlines()[0] if at.exception else None
+    return times[0], times[1], error
+
+
+if __name__ == "__main__":
+    sys.exit(main())
