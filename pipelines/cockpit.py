@@ -10,6 +10,7 @@ when data counts as old) are [screen] in settings.toml."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -20,6 +21,8 @@ from pipelines import assessment, duty, figures, queries, state
 from pipelines.assessment import INDICATORS
 from pipelines.settings import Settings, current
 from pipelines.vocabulary import MILESTONE_BY_ID
+
+FactsOf = Callable[[dt.date], pd.DataFrame]  # a day -> figures.project_facts of that day
 
 COUNTY = "全县"  # the scope name when the screen shows every unit
 # The headline strip, in order: the flow (column of the figures) and its annual target (column of targets_as_of).
@@ -60,18 +63,19 @@ class Cockpit:
 
 
 def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
-                   settings: Settings | None = None) -> dict:
+                   settings: Settings | None = None, facts_of: FactsOf | None = None) -> dict:
     """The screen's figures as of the end of `as_of` for `scope` (None: the county, else a unit code): every
-    field of Cockpit but the warnings. They change only with the data (and the day)."""
+    field of Cockpit but the warnings. They change only with the data (and the day). `facts_of` gives the
+    trend's month-end facts (see trend)."""
     settings = settings or current()
     screen = settings.screen
     register = state.unit_register(con)
     names = dict(zip(register["code"], register["name"]))
     if scope is not None and scope not in names:
         raise LookupError(f"unknown unit {scope!r}")
-    result = assessment.assess(con, as_of, settings)
-    now = _scoped_figures(result.units, result.overall, scope)
     facts = figures.project_facts(con, as_of, settings)
+    result = assessment.assess(con, as_of, settings, facts)
+    now = _scoped_figures(result.units, result.overall, scope)
     mine = _in_scope(facts, scope)
     live = mine[mine["status"] != "terminated"]
     return {
@@ -81,7 +85,7 @@ def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | 
         "rates": rates(now, settings),
         "funnel": figures.funnel(mine, as_of, screen.funnel_cohort), "funnel_cohort": screen.funnel_cohort,
         "ranking": ranking(con, result, scope, settings),
-        "trend": trend(con, as_of, scope, settings, as_of_facts=facts),
+        "trend": trend(con, as_of, scope, settings, as_of_facts=facts, facts_of=facts_of),
         "industry_mix": figures.mix(live, "industry"), "size_mix": figures.mix(live, "size_band"),
         "stuck": stuck_projects(con, as_of, scope, screen.stuck_shown),
         "data_age": data_age(con, as_of, scope, screen.data_age_alert_days),
@@ -173,15 +177,18 @@ def trend_days(as_of: dt.date, months: int) -> list[dt.date]:
 
 
 def trend(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
-          settings: Settings | None = None, as_of_facts: pd.DataFrame | None = None) -> pd.DataFrame:
+          settings: Settings | None = None, as_of_facts: pd.DataFrame | None = None,
+          facts_of: FactsOf | None = None) -> pd.DataFrame:
     """The scope's flows of the year so far, 签约金额 and both rates as known at each of the last
     `[screen] trend_months` month-ends (the last point is the as-of day): one row per day with its month.
-    `as_of_facts` may pass the as-of day's project facts when they are already computed."""
+    `as_of_facts` may pass the as-of day's project facts when they are already computed; `facts_of(day)` gives
+    figures.project_facts (details or not) of a day, so that a caller can keep the month-ends that every scope's
+    trend shares (default: computed here)."""
     settings = settings or current()
+    facts_of = facts_of or (lambda day: figures.project_facts(con, day, settings, details=False))
     rows = []
     for day in trend_days(as_of, settings.screen.trend_months):
-        facts = as_of_facts if day == as_of and as_of_facts is not None else figures.project_facts(
-            con, day, settings, details=False)
+        facts = as_of_facts if day == as_of and as_of_facts is not None else facts_of(day)
         scoped = _in_scope(facts, scope)
         # One tally of the scope per day: the per-unit figures are not needed for a line.
         counts = figures.tally(figures.select(scoped, "assessed"), None, settings).iloc[0]

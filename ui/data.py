@@ -9,8 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from alerts import centre
-from pipelines import (cockpit, duty, ingest, project_view, ranking, state, store, submissions, template,
-                       unit_view)
+from pipelines import (cockpit, duty, figures, ingest, project_view, ranking, state, store, submissions,
+                       template, unit_view)
 from pipelines.access import Actor
 
 T = TypeVar("T")  # what a read or write passed to read()/write() returns
@@ -41,12 +41,24 @@ def warnings_version() -> tuple[int, str | None]:
         return cockpit.warnings_version(cur)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _day_facts(day: dt.date, data_version: int) -> pd.DataFrame:
+    """pipelines.figures.project_facts of a day without details, cached per day and data version: the month-ends
+    of every trend (the big screen's and each unit's) are the same days."""
+    with store.cursor() as cur:
+        return figures.project_facts(cur, day, details=False)
+
+
+def _facts_of(data_version: int) -> cockpit.FactsOf:
+    return lambda day: _day_facts(day, data_version)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def screen_figures(as_of: dt.date, scope: str | None, data_version: int, vetoes: tuple) -> dict:
     """pipelines.cockpit.screen_figures, cached per as-of day, scope, data version and the year's 一票否优 flags
-    (the ranking's 优秀 marks)."""
+    (the ranking's 优秀 marks); its trend's month-ends come from _day_facts."""
     with store.cursor() as cur:
-        return cockpit.screen_figures(cur, as_of, scope)
+        return cockpit.screen_figures(cur, as_of, scope, facts_of=_facts_of(data_version))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -120,7 +132,7 @@ def _unit_view_warnings(unit_code: str, as_of: dt.date, warnings_version: tuple[
 @st.cache_data(show_spinner=False, max_entries=32)
 def _unit_trend(unit_code: str, as_of: dt.date, data_version: int) -> pd.DataFrame:
     with store.cursor() as cur:
-        return cockpit.trend(cur, as_of, unit_code)
+        return cockpit.trend(cur, as_of, unit_code, facts_of=_facts_of(data_version))
 
 
 def unit_trend(unit_code: str, as_of: dt.date) -> pd.DataFrame:
