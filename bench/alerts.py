@@ -12,7 +12,6 @@ import datetime as dt
 import importlib.util
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,6 @@ report_bench = importlib.util.module_from_spec(_spec)  # bench/report.py: the pr
 _spec.loader.exec_module(report_bench)
 
 GOAL_SECONDS = 2.0
-PARAMS = {"units": 200, "projects": 100_000, "months": 60, "seed": 7}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,11 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from alerts.rules import conditions
     from pipelines import store
 
-    source = HERE / "out" / "report_{units}u_{projects}p_{months}m_s{seed}.duckdb".format(**PARAMS)
-    if report_bench._existing_params(source) != PARAMS:
-        source.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, str(HERE / "report.py"), "--build-child", str(source)], check=True,
-                       stdout=subprocess.DEVNULL)
+    source = report_bench.province_database()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "alerts.duckdb"
         shutil.copy(source, path)

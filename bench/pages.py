@@ -17,7 +17,6 @@ import importlib.util
 import logging
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,14 +24,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# This file's own folder would shadow the `pages` package names (Python puts it first on the path).
+# This folder would shadow the `alerts` package with bench/alerts.py (Python puts it first on the path).
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 _spec = importlib.util.spec_from_file_location("report_bench", HERE / "report.py")
 report_bench = importlib.util.module_from_spec(_spec)  # bench/report.py: the province-scale data
 _spec.loader.exec_module(report_bench)
-
-PARAMS = {"units": 200, "projects": 100_000, "months": 60, "seed": 7}
 
 
 def _cases(as_of: dt.date):
@@ -55,11 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="one page file, e.g. unit.py")
     args = parser.parse_args(argv)
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest outside a server warns on every run
-    source = HERE / "out" / "report_{units}u_{projects}p_{months}m_s{seed}.duckdb".format(**PARAMS)
-    if report_bench._existing_params(source) != PARAMS:
-        source.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, str(HERE / "report.py"), "--build-child", str(source)], check=True,
-                       stdout=subprocess.DEVNULL)
+    source = report_bench.province_database()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "pages.duckdb"
         shutil.copy(source, path)

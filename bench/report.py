@@ -299,6 +299,25 @@ def build(path: Path, params: dict) -> dict:
     return {"counts": counts, "seconds": time.perf_counter() - started}
 
 
+DEFAULT_PARAMS = {"units": 200, "projects": 100_000, "months": 60, "seed": 7}
+
+
+def database_path(out: Path, params: dict) -> Path:
+    """Where the database of these data parameters lives (reused while they are the same)."""
+    return out / "report_{units}u_{projects}p_{months}m_s{seed}.duckdb".format(**params)
+
+
+def province_database(out: Path = ROOT / "bench" / "out") -> Path:
+    """The database of the default parameters, which bench/alerts.py and bench/pages.py measure on: built (in a
+    process of its own, see main) when missing or built with other parameters."""
+    path = database_path(out, DEFAULT_PARAMS)
+    if _existing_params(path) != DEFAULT_PARAMS:
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--build-child", str(path)], check=True,
+                       stdout=subprocess.DEVNULL)
+    return path
+
+
 def _existing_params(path: Path) -> dict | None:
     if not path.exists():
         return None
@@ -500,10 +519,10 @@ def _run(command: list[str]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--units", type=int, default=200)
-    parser.add_argument("--projects", type=int, default=100_000)
-    parser.add_argument("--months", type=int, default=60, help="report months from 2020-01")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--units", type=int, default=DEFAULT_PARAMS["units"])
+    parser.add_argument("--projects", type=int, default=DEFAULT_PARAMS["projects"])
+    parser.add_argument("--months", type=int, default=DEFAULT_PARAMS["months"], help="report months from 2020-01")
+    parser.add_argument("--seed", type=int, default=DEFAULT_PARAMS["seed"])
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2024, 11, 20))
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each measure after one warm-up")
     parser.add_argument("--baseline-runs", type=int, default=3)
@@ -521,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.build_child:
         print(json.dumps(build(args.build_child, data_params)))
         return 0
-    path = args.out / f"report_{args.units}u_{args.projects}p_{args.months}m_s{args.seed}.duckdb"
+    path = database_path(args.out, data_params)
     args.out.mkdir(parents=True, exist_ok=True)
     # Building and measuring each run in a process of their own, started from this small one: Linux carries a
     # process's peak RSS (ru_maxrss) over into the children it starts, so a parent that had built the data
