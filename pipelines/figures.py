@@ -104,15 +104,15 @@ def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Sett
 
 
 def _with_details(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame) -> pd.DataFrame:
-    """The facts with their latest snapshots' texts (snapshot_details.sql), matched by row id."""
-    rows = pa.table({"snapshot_row": facts["snapshot_row"].to_numpy(dtype=np.int64)})
+    """The facts with their latest snapshots' texts (snapshot_details.sql), matched by project."""
+    rows = pa.table({"project_id": facts["project_id"].to_numpy(dtype=np.int32),
+                     "submission_id": facts["submission_id"].to_numpy(dtype=np.int32)})
     con.register("fact_rows", rows)
     try:
         found = _arrow_frame(con, "snapshot_details", {})
     finally:
         con.unregister("fact_rows")
-    texts = found.drop(columns="snapshot_row").take(
-        pd.Index(found["snapshot_row"]).get_indexer(facts["snapshot_row"]))
+    texts = found.drop(columns="project_id").take(pd.Index(found["project_id"]).get_indexer(facts["project_id"]))
     return pd.concat([facts, texts.set_axis(facts.index)], axis=1)
 
 

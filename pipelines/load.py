@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from pipelines import store
+from pipelines import store, timeline
 from pipelines.access import Actor
 from pipelines.normalise import NewProject, Normalised
 from pipelines.validate import raw_json
@@ -177,6 +177,7 @@ def load(con: duckdb.DuckDBPyConnection, sub: Submission, plan: Normalised | Non
             if sub.kind == "projects":
                 _assign_ids(con, plan.new_projects, sid)
                 _insert_snapshots(con, plan, sid, sub.received_at)
+                timeline.refresh(con, sid)
             elif sub.kind == "units":
                 _upsert_units(con, plan, sub.actor)
             elif sub.kind == "targets":

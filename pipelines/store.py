@@ -10,9 +10,12 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import timeline
 from pipelines.vocabulary import MILESTONES
 
 SCHEMA_DIR = Path(__file__).parent / "sql" / "schema"
+# The migration that creates the timeline tables: a database that had snapshots before it gets them built.
+TIMELINE_MIGRATION = 9
 MACROS_FILE = Path(__file__).parent / "sql" / "macros.sql"
 
 
@@ -41,6 +44,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
     )
     done = {v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
     for version, path in migrations():
         if version in done:
             continue
@@ -52,8 +56,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         except Exception:
             con.execute("ROLLBACK")
             raise
+        applied.append(version)
     con.execute(_stage_macro())
     con.execute(MACROS_FILE.read_text(encoding="utf-8"))
+    if TIMELINE_MIGRATION in applied:  # after the macros: the timeline is computed with them
+        with transaction(con):
+            timeline.rebuild(con)
     return con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from pipelines import store
 
-TABLES = ["api_tokens", "audit_log", "notification_channels", "notification_log", "projects", "row_problems",
+TABLES = ["api_tokens", "audit_log", "notification_channels", "notification_log", "project_cover", "project_current",
+          "project_spans", "projects", "row_problems",
           "scheduler_runs", "schema_migrations", "sessions", "settings_overrides", "snapshots", "submissions", "targets",
           "units", "users", "veto_flags", "warning_events", "warnings"]
 

@@ -1,5 +1,6 @@
 -- Macros every query builds on; replaced on each connect by store.migrate, so they always match this file.
--- The as-of rule of DOMAIN §4 lives here and nowhere else.
+-- The as-of rule of DOMAIN §4 lives here (which snapshots count by a day, which take precedence, which files
+-- are superseded) and in pipelines/sql/timeline_spans.sql, which applies it to every day a state changes.
 
 -- Report months as integers (year · 12 + month − 1), so that months can be ordered, counted and used as bit
 -- positions.
@@ -10,33 +11,41 @@ CREATE OR REPLACE MACRO month_number(d) AS year(d) * 12 + month(d) - 1;
 CREATE OR REPLACE MACRO received_by(d) AS TABLE
     SELECT rowid AS row_id, * FROM snapshots WHERE received_at < CAST(d AS DATE) + INTERVAL 1 DAY;
 
--- Aggregate over one project's snapshots: the row_id of the one that counts — the latest report period, among
--- equals the latest received, then the later submission. The three keys are packed into one HUGEINT
--- (month · 2^84 + microseconds · 2^31 + submission id; each part fits its field) because arg_max over a
--- single number is several times faster than a window or a struct key over millions of snapshots.
-CREATE OR REPLACE MACRO latest_row_id(row_id, period, received_at, submission_id) AS
-    arg_max(row_id, CAST(month_number(period) AS HUGEINT) * 19342813113834066795298816
-                    + CAST(epoch_us(received_at) AS HUGEINT) * 2147483648
-                    + submission_id);
+-- The order in which a project's snapshots take precedence (DOMAIN §4): the latest report period, among equals
+-- the latest received, then the later submission; the one in force is the arg_max of this key. The three keys
+-- are packed into one HUGEINT (month · 2^84 + microseconds · 2^31 + submission id; each part fits its field)
+-- because arg_max over a single number is several times faster than a window or a struct key.
+CREATE OR REPLACE MACRO precedence(period, received_at, submission_id) AS
+    CAST(month_number(period) AS HUGEINT) * 19342813113834066795298816
+    + CAST(epoch_us(received_at) AS HUGEINT) * 2147483648
+    + submission_id;
 
--- Submissions superseded by the end of day d: a later file for the same unit and report month replaces the
+-- When each file stopped counting for the state: a later file for the same unit and report month replaces the
 -- earlier one in the as-of state (a project it leaves out drops back to its previous report), while history
--- keeps both. The duty still counts a superseded file's arrival: it was an update, sent when it was sent.
--- Files covering several units or months (admin back-fills) neither supersede nor are superseded.
-CREATE OR REPLACE MACRO superseded_by(d) AS TABLE
-    SELECT id AS submission_id FROM submissions
-    WHERE kind = 'projects' AND status = 'loaded' AND unit_code IS NOT NULL AND period IS NOT NULL
-      AND received_at < CAST(d AS DATE) + INTERVAL 1 DAY
-    QUALIFY row_number() OVER (PARTITION BY unit_code, period ORDER BY received_at DESC, id DESC) > 1;
+-- keeps both. `superseded_at` is when the next such file was received (NULL: never). The duty still counts a
+-- superseded file's arrival: it was an update, sent when it was sent. Files covering several units or months
+-- (admin back-fills) neither supersede nor are superseded.
+CREATE OR REPLACE MACRO supersessions() AS TABLE
+    SELECT id AS submission_id,
+           lead(received_at) OVER (PARTITION BY unit_code, period ORDER BY received_at, id) AS superseded_at
+    FROM submissions
+    WHERE kind = 'projects' AND status = 'loaded' AND unit_code IS NOT NULL AND period IS NOT NULL;
 
--- Per project, the snapshot known at the end of day d (superseded files left out).
+-- Submissions superseded by the end of day d.
+CREATE OR REPLACE MACRO superseded_by(d) AS TABLE
+    SELECT submission_id FROM supersessions() WHERE superseded_at < CAST(d AS DATE) + INTERVAL 1 DAY;
+
+-- Per project, its state at the end of day d from the timeline (pipelines/timeline.py): one row per project with
+-- a snapshot in force by then, with the columns of project_current.
+CREATE OR REPLACE MACRO state_at(d) AS TABLE
+    SELECT * EXCLUDE (valid_until) FROM project_spans
+    WHERE valid_from <= CAST(d AS DATE) AND valid_until > CAST(d AS DATE)
+    UNION ALL BY NAME
+    SELECT * FROM project_current WHERE valid_from <= CAST(d AS DATE);
+
+-- Per project, the snapshot in force at the end of day d (DOMAIN §4), every column.
 CREATE OR REPLACE MACRO latest_snapshots(d) AS TABLE
-    SELECT * FROM snapshots
-    WHERE rowid IN (
-        SELECT latest_row_id(row_id, period, received_at, submission_id) FROM received_by(d)
-        WHERE submission_id NOT IN (SELECT submission_id FROM superseded_by(d))
-        GROUP BY project_id
-    );
+    SELECT s.* FROM snapshots s SEMI JOIN state_at(d) t ON t.project_id = s.project_id AND t.submission_id = s.submission_id;
 
 -- The bitmask of months first … last (bit n = the n-th month of a window of at most 60; 0 when first > last).
 CREATE OR REPLACE MACRO month_bits(first, last) AS

@@ -1,6 +1,6 @@
--- The texts of the snapshots whose row ids are in the registered table `fact_rows` (column snapshot_row): name,
+-- The texts of the snapshots named in the registered table `fact_rows` (project_id, submission_id): name,
 -- investor, 统一社会信用代码, 计划开工日期 and when the snapshot was received. project_facts.sql leaves them out
--- because few callers need them and each costs a pass over most of the table (see there).
-SELECT rowid AS snapshot_row, project_name, investor, investor_uscc, planned_start_date, received_at
-FROM snapshots
-WHERE rowid IN (SELECT snapshot_row FROM fact_rows)
+-- because few callers need them and they are read from the snapshots themselves.
+SELECT s.project_id, s.project_name, s.investor, s.investor_uscc, s.planned_start_date, s.received_at
+FROM snapshots s
+SEMI JOIN fact_rows f ON f.project_id = s.project_id AND f.submission_id = s.submission_id

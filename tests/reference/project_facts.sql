@@ -1,0 +1,113 @@
+-- Every project as known at the end of $as_of (DOMAIN §4) with what the figures count: its latest snapshot
+-- (`snapshot_row`, its row id, by which snapshot_details.sql fetches the texts) with its unit and group, industry,
+-- 计划总投资, status and milestone dates; its earliest and latest reported month; and its update duty (DOMAIN §6):
+-- * `overdue_months` over the report months $first_period … $last_period (first days of months; at most 60
+--   months, the last of them already due; due day $due_day): a bitmask whose bit n says that the month n months
+--   after $first_period was owed and not updated on time;
+-- * `reported_until`, the latest month any snapshot received by $as_of reports (superseded files count: they
+--   arrived), and `months_behind`, how many months after it up to $last_due (the latest month already due) the
+--   project owes and has not sent: it is currently stale when that is above 0, since `reported_until` + 1 month.
+-- A project owes month P from its earliest reported month on, not after a month reported 终止 and not when its
+-- 投产日期 is before P; P is on time when a snapshot with period >= P arrived by the end of P's due day.
+--
+-- Why it is written this way: at province scale there are millions of snapshots and of owed (project, month)
+-- pairs, so a window over every snapshot or a row per owed month costs seconds. Instead the snapshots are
+-- grouped by project in a few passes, each as light as it can be:
+-- * what depends only on the file (its place in the order of receipt, whether a later file superseded it, the
+--   first month its arrival is on time for) is worked out once per file (`files`), not per snapshot;
+-- * only the earliest and latest month need every snapshot (`reported`, one cheap pass);
+-- * the latest snapshot in force is the one with the largest BIGINT (month · 2^32 + place in the order of
+--   receipt), fetched back by row id. Nearly every project has one in the window $first_period …, whose
+--   snapshots are few and also give the on-time bitmask (`recent`); only the projects without one (ended,
+--   dropped) look at their older snapshots (`earlier`);
+-- * the rare 终止 rows are grouped apart, from a filtered scan (`terminations`);
+-- * the latest snapshots' long texts (name, investor) are left to snapshot_details.sql for the callers that
+--   show them: the latest snapshots lie scattered over the table, so every column fetched here costs a pass
+--   over most of it.
+-- pipelines.duty turns the overdue bits into months.
+WITH span AS (
+    SELECT month_number(CAST($first_period AS DATE)) AS lo, month_number(CAST($last_period AS DATE)) AS hi
+),
+files AS (
+    -- Each file received by the end of $as_of: its place in the order of receipt (received_at, then id: the
+    -- tie-break of DOMAIN §4) while it is in force, NULL once a later file superseded it (it then gives timing,
+    -- not state); and the first window month its arrival is on time for (month P's update is on time until the
+    -- end of P's due day, i.e. while received_at − $due_day days is still in month P or earlier).
+    SELECT s.id AS submission_id,
+           CASE WHEN s.id NOT IN (SELECT submission_id FROM superseded_by($as_of))
+                THEN row_number() OVER (ORDER BY s.received_at, s.id) END AS state_order,
+           month_number(s.received_at - $due_day * INTERVAL 1 DAY) - w.lo AS on_time_from
+    FROM submissions s
+    CROSS JOIN span w
+    WHERE s.received_at < CAST($as_of AS DATE) + INTERVAL 1 DAY
+),
+reported AS (
+    SELECT project_id, min(period) AS first_period, max(period) AS reported_until
+    FROM received_by($as_of)
+    GROUP BY project_id
+),
+recent AS (
+    -- arg_max skips the NULL keys of superseded files. A snapshot is on time for the window months from its
+    -- file's on_time_from up to its own month (none when it came after its own month's due day).
+    SELECT r.project_id,
+           arg_max(r.row_id, month_number(r.period) * 4294967296 + f.state_order) AS latest_row,
+           bit_or(month_bits(greatest(f.on_time_from, 0), least(month_number(r.period), w.hi) - w.lo))
+               AS on_time_months
+    FROM received_by($as_of) r
+    JOIN files f ON f.submission_id = r.submission_id
+    CROSS JOIN span w
+    WHERE r.period >= CAST($first_period AS DATE)
+    GROUP BY r.project_id
+),
+earlier AS (
+    SELECT r.project_id, arg_max(r.row_id, month_number(r.period) * 4294967296 + f.state_order) AS latest_row
+    FROM received_by($as_of) r
+    JOIN files f ON f.submission_id = r.submission_id
+    WHERE r.period < CAST($first_period AS DATE)
+      AND r.project_id IN (SELECT project_id FROM reported EXCEPT
+                           SELECT project_id FROM recent WHERE latest_row IS NOT NULL)
+    GROUP BY r.project_id
+),
+terminations AS (
+    SELECT r.project_id, min(r.period) AS terminated_period
+    FROM received_by($as_of) r
+    JOIN files f ON f.submission_id = r.submission_id
+    WHERE r.status = 'terminated' AND f.state_order IS NOT NULL
+    GROUP BY r.project_id
+),
+latest AS (
+    SELECT l.*, h.first_period, l.period AS last_period, h.reported_until,
+           coalesce(n.on_time_months, 0) AS on_time_months,
+           -- the last month owed, if any: the first month reported 终止 or the month of 投产, whichever is first
+           least(month_number(t.terminated_period), month_number(l.production_date)) AS owed_until
+    FROM reported h
+    LEFT JOIN recent n ON n.project_id = h.project_id
+    LEFT JOIN earlier e ON e.project_id = h.project_id
+    JOIN snapshots l ON l.rowid = coalesce(n.latest_row, e.latest_row)
+    LEFT JOIN terminations t ON t.project_id = h.project_id
+)
+SELECT
+    l.project_id,
+    p.code AS project_code,
+    l.submission_id,
+    l.unit_code,
+    u.assess_group,
+    l.industry,
+    l.total_investment_wan,
+    l.status,
+    l.period,
+    l.lead_date, l.evaluated_date, l.approved_date, l.signed_date,
+    l.commenced_date, l.in_stats_date, l.completed_date, l.production_date,
+    l.first_period,
+    l.last_period,
+    -- the window months owed (counted from $first_period: from the earliest reported one or the window's start
+    -- to owed_until or the window's end) and not updated on time
+    month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo)
+        & ~l.on_time_months AS overdue_months,
+    l.reported_until,
+    greatest(least(month_number(CAST($last_due AS DATE)), l.owed_until) - month_number(l.reported_until), 0)
+        AS months_behind
+FROM latest l
+JOIN projects p ON p.id = l.project_id
+LEFT JOIN units u ON u.code = l.unit_code
+CROSS JOIN span w
