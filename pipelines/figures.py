@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from pipelines import duty, queries
 from pipelines.settings import Settings, current
@@ -85,7 +84,7 @@ def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Sett
     params = {"as_of": as_of, **duty.duty_params(as_of, window.year_start, settings)}
     facts = _arrow_frame(con, "project_facts", params)
     if details:
-        facts = _with_details(con, facts)
+        facts = _with_details(con, facts, as_of)
     flags: dict[str, np.ndarray | pd.Series] = {m.id: _between(facts[m.date_field], window.year_start, as_of) for m in MILESTONES}
     for rate, (opens, hits) in RATES.items():
         flags[f"{rate}_base"] = _between(facts[opens], window.cohort_start, as_of)
@@ -103,15 +102,9 @@ def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Sett
     return pd.concat([facts, pd.DataFrame(flags, index=facts.index)], axis=1)
 
 
-def _with_details(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame) -> pd.DataFrame:
-    """The facts with their latest snapshots' texts (snapshot_details.sql), matched by project."""
-    rows = pa.table({"project_id": facts["project_id"].to_numpy(dtype=np.int32),
-                     "submission_id": facts["submission_id"].to_numpy(dtype=np.int32)})
-    con.register("fact_rows", rows)
-    try:
-        found = _arrow_frame(con, "snapshot_details", {})
-    finally:
-        con.unregister("fact_rows")
+def _with_details(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The facts as of `as_of` with their snapshots' texts (snapshot_details.sql), matched by project."""
+    found = _arrow_frame(con, "snapshot_details", {"as_of": as_of})
     texts = found.drop(columns="project_id").take(pd.Index(found["project_id"]).get_indexer(facts["project_id"]))
     return pd.concat([facts, texts.set_axis(facts.index)], axis=1)
 

@@ -8,10 +8,15 @@ migration that creates it, and after a test or a benchmark edits snapshots or fi
 
 A file received on day c changes nothing before c: `refresh` recomputes, from c on, the projects of the file
 and of the files it supersedes or is superseded by (same unit and report month), and leaves every earlier
-span as it was — for a monthly report that closes one span and opens one per project."""
+span as it was — for a monthly report that closes one span and opens one per project.
+
+Usage: python -m pipelines.timeline [--db PATH]   (rebuilds the timeline, e.g. after editing files in SQL)"""
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import sys
+import time
 
 import duckdb
 
@@ -22,10 +27,10 @@ from pipelines import queries
 REBUILD_BATCH = 20_000
 _BEGINNING = dt.date(1, 1, 1)
 
-_NEW_SPANS = "CREATE OR REPLACE TEMP TABLE timeline_new AS SELECT * FROM project_spans LIMIT 0"
 _STATE_COLUMNS = ("project_id, valid_from, submission_id, first_period, reported_until, terminated_period, unit_code, "
                   "period, industry, total_investment_wan, status, lead_date, evaluated_date, approved_date, "
-                  "signed_date, commenced_date, in_stats_date, completed_date, production_date")
+                  "signed_date, commenced_date, in_stats_date, completed_date, production_date, project_name, investor, "
+                  "investor_uscc, planned_start_date")
 # The projects of submission $sid and of every file of the same unit and report month (DOMAIN §4: the ones it
 # supersedes or that supersede it).
 _FILE_PROJECTS = """
@@ -45,7 +50,7 @@ _APPLY = (
     f"INSERT INTO project_spans BY NAME SELECT {_STATE_COLUMNS}, CAST($from_day AS DATE) AS valid_until"
     " FROM project_current WHERE project_id IN (SELECT project_id FROM timeline_projects) AND valid_from < $from_day",
     "DELETE FROM project_current WHERE project_id IN (SELECT project_id FROM timeline_projects)",
-    "INSERT INTO project_spans SELECT * FROM timeline_new"
+    "INSERT INTO project_spans BY NAME SELECT * FROM timeline_new"
     " WHERE valid_until IS NOT NULL AND submission_id IS NOT NULL ORDER BY valid_until, project_id",
     f"INSERT INTO project_current SELECT {_STATE_COLUMNS} FROM timeline_new"
     " WHERE valid_until IS NULL AND submission_id IS NOT NULL",
@@ -72,11 +77,10 @@ def rebuild(con: duckdb.DuckDBPyConnection, batch: int = REBUILD_BATCH) -> None:
     bounds = con.execute("SELECT min(project_id), max(project_id) FROM snapshots").fetchone()
     if bounds[0] is None:
         return
-    con.execute(_NEW_SPANS)
     for low in range(bounds[0], bounds[1] + 1, batch):
         con.execute("CREATE OR REPLACE TEMP TABLE timeline_projects AS SELECT DISTINCT project_id FROM snapshots"
                     " WHERE project_id >= $low AND project_id < $high", {"low": low, "high": low + batch})
-        _compute(con, _BEGINNING)
+        _compute(con, _BEGINNING, first=low == bounds[0])
     # All batches' spans written at once, in the order of valid_until (see the schema: the rows in force on a
     # day then lie together).
     con.execute("CREATE OR REPLACE TEMP TABLE timeline_projects AS SELECT DISTINCT project_id FROM timeline_new")
@@ -84,15 +88,17 @@ def rebuild(con: duckdb.DuckDBPyConnection, batch: int = REBUILD_BATCH) -> None:
 
 
 def _recompute(con: duckdb.DuckDBPyConnection, from_day: dt.date) -> None:
-    con.execute(_NEW_SPANS)
-    _compute(con, from_day)
+    _compute(con, from_day, first=True)
     _apply(con, from_day)
 
 
-def _compute(con: duckdb.DuckDBPyConnection, from_day: dt.date) -> None:
-    """Add the states from `from_day` on of the projects in timeline_projects to timeline_new, and replace their
-    project_cover rows."""
-    con.execute("INSERT INTO timeline_new BY NAME " + queries.sql("timeline_spans"), {"from_day": from_day})
+def _compute(con: duckdb.DuckDBPyConnection, from_day: dt.date, first: bool) -> None:
+    """Put (`first`) or add the states from `from_day` on of the projects in timeline_projects into the temporary
+    table timeline_new, and replace their project_cover rows."""
+    # timeline_new is made from the first rows, not empty: with DuckDB 2.0.0 a temporary table created empty
+    # (CREATE TABLE AS … LIMIT 0) read back no rows after a large insert in the same transaction.
+    into = "CREATE OR REPLACE TEMP TABLE timeline_new AS " if first else "INSERT INTO timeline_new BY NAME "
+    con.execute(into + queries.sql("timeline_spans"), {"from_day": from_day})
     con.execute("DELETE FROM project_cover WHERE project_id IN (SELECT project_id FROM timeline_projects)")
     con.execute("INSERT INTO project_cover BY NAME " + queries.sql("timeline_cover"))
 
@@ -102,3 +108,28 @@ def _apply(con: duckdb.DuckDBPyConnection, from_day: dt.date) -> None:
         con.execute(statement, {"from_day": from_day} if "$from_day" in statement else {})
     con.execute("DROP TABLE timeline_new")
     con.execute("DROP TABLE timeline_projects")
+
+
+def _command(argv: list[str] | None) -> int:
+    from pipelines import cli, store  # the commands' helpers import the store, which imports this module
+
+    parser = argparse.ArgumentParser(prog="python -m pipelines.timeline", description="重建项目状态时间线（按报送记录重新计算）")
+    parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    with cli.database(args.db) as con, store.transaction(con):
+        rebuild(con)
+        projects = con.execute("SELECT count(*) FROM project_current").fetchone()[0]
+    print(f"已重建项目状态时间线：{projects} 个项目，用时 {time.perf_counter() - started:.1f} 秒")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rebuild the timeline of the configured database; refuses (exit 2) while the server holds it."""
+    from pipelines import cli
+
+    return cli.refuses_when_busy(_command)(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

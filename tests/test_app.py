@@ -86,19 +86,19 @@ def test_empty_database_explains_how_to_start(tmp_path):
 
 
 def test_server_owns_database_and_cli_refuses(units, tmp_path):
-    """The running server holds the database: /api/health reports it, and the ingest CLI refuses in one line."""
+    """The running server holds the database: /api/health reports it, and the ingest and timeline commands
+    refuse in one line."""
     _load_sample(units, tmp_path)
     units.close()
     db = tmp_path / "test.duckdb"
     with running_server(db) as base:
         health = json.loads(get(f"{base}/api/health"))
         assert health["status"] == "ok" and health["projects"] == 3 and health["schema_version"] >= 1
-        done = subprocess.run(
-            [sys.executable, "-m", "pipelines.ingest", str(tmp_path / "sample.xlsx"), "--db", str(db)],
-            cwd=ROOT, capture_output=True, text=True, timeout=60,
-        )
-        assert done.returncode == 2
-        assert len(done.stderr.strip().splitlines()) == 1 and "占用" in done.stderr
+        for command in (["pipelines.ingest", str(tmp_path / "sample.xlsx")], ["pipelines.timeline"]):
+            done = subprocess.run([sys.executable, "-m", *command, "--db", str(db)],
+                                  cwd=ROOT, capture_output=True, text=True, timeout=60)
+            assert done.returncode == 2, command
+            assert len(done.stderr.strip().splitlines()) == 1 and "占用" in done.stderr
     con = store.connect(db)
     assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
     con.close()

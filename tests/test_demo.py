@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from pipelines import demo, settings
+from tests.reference import assert_agrees
 
 UNTIL = "2025-06"
 AS_OF = dt.date(2025, 7, 20)  # the demo's today for --until 2025-06: day AS_OF_DAY of the next month
@@ -316,3 +317,16 @@ def test_the_current_month_cannot_be_the_last_report_month():
     """Reports for this month cannot have been received yet, so --until this month is refused."""
     with pytest.raises(ValueError):
         demo.demo_clock(dt.date(2026, 11, 1), dt.datetime(2026, 11, 22), settings.current().duty.due_day)
+
+
+def test_the_stored_state_agrees_with_the_snapshots_every_week(demo_db):
+    """The timeline the demo's 289 loads kept (corrections, late and skipped months, back-dated files) gives the
+    as-of state and update duty that the snapshots alone give, from before the first file to after the last."""
+    first, last = demo_db.execute("SELECT min(received_at)::DATE - 2, max(received_at)::DATE + 35 FROM submissions"
+                                  ).fetchone()
+    day, checked = first, 0
+    while day <= last:
+        assert_agrees(demo_db, day)
+        checked += 1
+        day += dt.timedelta(days=7)  # a week on: every weekday and, over the months, every day of the month
+    assert checked > 80

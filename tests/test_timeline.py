@@ -4,32 +4,13 @@ the same timeline as file-by-file refreshes; an older database gets its timeline
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from pipelines import duty, queries, settings, store, timeline
+from pipelines import duty, settings, store, timeline
 from tests import factories as f
-
-REFERENCE = (Path(__file__).parent / "reference" / "project_facts.sql").read_text(encoding="utf-8")
-
-
-def facts_pair(con, as_of: dt.date, first_period: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """project_facts.sql (from the timeline) and the reference (from the snapshots) as of `as_of`, sorted by
-    project, for the duty window from `first_period` (default: the as-of year)."""
-    params = {"as_of": as_of,
-              **duty.duty_params(as_of, first_period or dt.date(as_of.year, 1, 1), settings.current())}
-    frames = [con.execute(sql, params).df().sort_values("project_id").reset_index(drop=True)
-              for sql in (queries.sql("project_facts"), REFERENCE)]
-    return frames[0], frames[1]
-
-
-def assert_agrees(con, as_of: dt.date, first_period: dt.date | None = None) -> pd.DataFrame:
-    """The timeline's facts equal the reference's as of `as_of`; return them."""
-    stored, reference = facts_pair(con, as_of, first_period)
-    pd.testing.assert_frame_equal(stored, reference, check_dtype=False)
-    return stored
+from tests.reference import assert_agrees
 
 
 def days(first: str, last: str) -> list[dt.date]:
@@ -179,4 +160,16 @@ def test_an_older_database_gets_its_timeline_on_opening(tmp_path):
     con = store.connect(path)
     found = assert_agrees(con, dt.date(2024, 7, 20))
     assert found["project_code"].tolist() == ["A"]
+    con.close()
+
+
+def test_the_command_rebuilds_a_timeline_emptied_by_hand(county, tmp_path, capsys):
+    """`python -m pipelines.timeline` recomputes the state after the timeline was lost (here: emptied in SQL)."""
+    for table in ("project_spans", "project_current", "project_cover"):  # names from this list
+        county.execute(f"DELETE FROM {table}")
+    county.close()
+    assert timeline.main(["--db", str(tmp_path / "test.duckdb")]) == 0
+    assert "已重建项目状态时间线：5 个项目" in capsys.readouterr().out
+    con = store.connect(tmp_path / "test.duckdb")
+    assert len(assert_agrees(con, dt.date(2024, 6, 20))) == 5
     con.close()

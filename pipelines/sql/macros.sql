@@ -47,6 +47,14 @@ CREATE OR REPLACE MACRO state_at(d) AS TABLE
 CREATE OR REPLACE MACRO latest_snapshots(d) AS TABLE
     SELECT s.* FROM snapshots s SEMI JOIN state_at(d) t ON t.project_id = s.project_id AND t.submission_id = s.submission_id;
 
+-- The last day on which the update for month m (1–12) of year y is on time: day due_day of the next month.
+CREATE OR REPLACE MACRO due_day_of(y, m, due_day) AS make_date(y + m // 12, m % 12 + 1, 1) + (due_day - 1);
+
+-- The bit of month m (1–12) of year y in a bitmask of the months lo … hi (month numbers), 0 outside them.
+CREATE OR REPLACE MACRO window_bit(y, m, lo, hi) AS
+    CASE WHEN y * 12 + m - 1 BETWEEN lo AND hi THEN CAST(1 AS BIGINT) << (y * 12 + m - 1 - lo)
+         ELSE CAST(0 AS BIGINT) END;
+
 -- The bitmask of months first … last (bit n = the n-th month of a window of at most 60; 0 when first > last).
 CREATE OR REPLACE MACRO month_bits(first, last) AS
     CASE WHEN first > last THEN CAST(0 AS BIGINT)

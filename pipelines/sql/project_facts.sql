@@ -1,7 +1,7 @@
 -- Every project as known at the end of $as_of (DOMAIN §4) with what the figures count: its state from the
--- timeline (the macro state_at: the snapshot in force, named by its `submission_id`, by which snapshot_details.sql
--- fetches the texts, with its unit and group, industry, 计划总投资, status and milestone dates; its earliest and latest
--- reported month) and its update duty (DOMAIN §6):
+-- timeline (the macro state_at: the snapshot in force, named by its file's `submission_id`, with its unit and
+-- group, industry, 计划总投资, status and milestone dates; its earliest and latest reported month; the texts are
+-- left to snapshot_details.sql) and its update duty (DOMAIN §6):
 -- * `overdue_months` over the report months $first_period … $last_period (first days of months; at most 60
 --   months, the last of them already due; due day $due_day): a bitmask whose bit n says that the month n months
 --   after $first_period was owed and not updated on time;
@@ -18,16 +18,27 @@ WITH span AS (
     SELECT month_number(CAST($first_period AS DATE)) AS lo, month_number(CAST($last_period AS DATE)) AS hi
 ),
 years AS (
-    -- per year of the window: each month's due day and its bit in the window (0 outside it)
+    -- per year of the window, for each month (1 … 12): its due day, and its bit in the window (0 outside it)
     SELECT y AS year,
-           list_transform(range(12), lambda i: make_date(y + (i + 1) // 12, (i + 1) % 12 + 1, 1) + ($due_day - 1)) AS due,
-           list_transform(range(12), lambda i: CASE WHEN y * 12 + i BETWEEN w.lo AND w.hi
-                                                    THEN CAST(1 AS BIGINT) << (y * 12 + i - w.lo) ELSE 0 END) AS bit
+           due_day_of(y, 1, $due_day) AS d01, due_day_of(y, 2, $due_day) AS d02, due_day_of(y, 3, $due_day) AS d03,
+           due_day_of(y, 4, $due_day) AS d04, due_day_of(y, 5, $due_day) AS d05, due_day_of(y, 6, $due_day) AS d06,
+           due_day_of(y, 7, $due_day) AS d07, due_day_of(y, 8, $due_day) AS d08, due_day_of(y, 9, $due_day) AS d09,
+           due_day_of(y, 10, $due_day) AS d10, due_day_of(y, 11, $due_day) AS d11, due_day_of(y, 12, $due_day) AS d12,
+           window_bit(y, 1, w.lo, w.hi) AS b01, window_bit(y, 2, w.lo, w.hi) AS b02, window_bit(y, 3, w.lo, w.hi) AS b03,
+           window_bit(y, 4, w.lo, w.hi) AS b04, window_bit(y, 5, w.lo, w.hi) AS b05, window_bit(y, 6, w.lo, w.hi) AS b06,
+           window_bit(y, 7, w.lo, w.hi) AS b07, window_bit(y, 8, w.lo, w.hi) AS b08, window_bit(y, 9, w.lo, w.hi) AS b09,
+           window_bit(y, 10, w.lo, w.hi) AS b10, window_bit(y, 11, w.lo, w.hi) AS b11, window_bit(y, 12, w.lo, w.hi) AS b12
     FROM span w, range(w.lo // 12, w.hi // 12 + 1) t(y)
 ),
 on_time AS (
+    -- the window months updated on time: the first arrival covering the month came by its due day
     SELECT c.project_id,
-           bit_or(list_sum(list_transform(c.cover, lambda d, i: CASE WHEN d <= y.due[i] THEN y.bit[i] ELSE 0 END)))
+           bit_or(  CASE WHEN c.m01 <= y.d01 THEN y.b01 ELSE 0 END | CASE WHEN c.m02 <= y.d02 THEN y.b02 ELSE 0 END
+                  | CASE WHEN c.m03 <= y.d03 THEN y.b03 ELSE 0 END | CASE WHEN c.m04 <= y.d04 THEN y.b04 ELSE 0 END
+                  | CASE WHEN c.m05 <= y.d05 THEN y.b05 ELSE 0 END | CASE WHEN c.m06 <= y.d06 THEN y.b06 ELSE 0 END
+                  | CASE WHEN c.m07 <= y.d07 THEN y.b07 ELSE 0 END | CASE WHEN c.m08 <= y.d08 THEN y.b08 ELSE 0 END
+                  | CASE WHEN c.m09 <= y.d09 THEN y.b09 ELSE 0 END | CASE WHEN c.m10 <= y.d10 THEN y.b10 ELSE 0 END
+                  | CASE WHEN c.m11 <= y.d11 THEN y.b11 ELSE 0 END | CASE WHEN c.m12 <= y.d12 THEN y.b12 ELSE 0 END)
                AS on_time_months
     FROM project_cover c
     JOIN years y ON y.year = c.year

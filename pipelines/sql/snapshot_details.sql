@@ -1,6 +1,6 @@
--- The texts of the snapshots named in the registered table `fact_rows` (project_id, submission_id): name,
--- investor, 统一社会信用代码, 计划开工日期 and when the snapshot was received. project_facts.sql leaves them out
--- because few callers need them and they are read from the snapshots themselves.
-SELECT s.project_id, s.project_name, s.investor, s.investor_uscc, s.planned_start_date, s.received_at
-FROM snapshots s
-SEMI JOIN fact_rows f ON f.project_id = s.project_id AND f.submission_id = s.submission_id
+-- The texts of each project's snapshot in force at the end of $as_of (the macro state_at): name, investor,
+-- 统一社会信用代码, 计划开工日期, and when its file was received. project_facts.sql leaves them out because few
+-- callers need them (the trends read a dozen days' facts and show none of them).
+SELECT t.project_id, t.project_name, t.investor, t.investor_uscc, t.planned_start_date, s.received_at
+FROM state_at($as_of) t
+JOIN submissions s ON s.id = t.submission_id

@@ -1,5 +1,6 @@
 -- project_cover rows of the projects in the temporary table timeline_projects: per project and year from its
--- earliest to its latest reported month, per month P the day the first snapshot reporting P or later arrived.
+-- earliest to its latest reported month, per month P (m01 … m12) the day the first snapshot reporting P or a
+-- later month arrived.
 WITH arrivals AS (
     SELECT project_id, period, min(CAST(received_at AS DATE)) AS received_day
     FROM snapshots
@@ -25,7 +26,13 @@ covered AS (
     FROM months m
     ASOF LEFT JOIN later l ON l.project_id = m.project_id AND l.period >= m.month
 )
-SELECT project_id, year(month) AS year, list(cover ORDER BY month) AS cover
+SELECT project_id, year(month) AS year,
+       min(cover) FILTER (WHERE month(month) = 1) AS m01, min(cover) FILTER (WHERE month(month) = 2) AS m02,
+       min(cover) FILTER (WHERE month(month) = 3) AS m03, min(cover) FILTER (WHERE month(month) = 4) AS m04,
+       min(cover) FILTER (WHERE month(month) = 5) AS m05, min(cover) FILTER (WHERE month(month) = 6) AS m06,
+       min(cover) FILTER (WHERE month(month) = 7) AS m07, min(cover) FILTER (WHERE month(month) = 8) AS m08,
+       min(cover) FILTER (WHERE month(month) = 9) AS m09, min(cover) FILTER (WHERE month(month) = 10) AS m10,
+       min(cover) FILTER (WHERE month(month) = 11) AS m11, min(cover) FILTER (WHERE month(month) = 12) AS m12
 FROM covered
 GROUP BY project_id, year(month)
 ORDER BY year, project_id

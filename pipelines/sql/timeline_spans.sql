@@ -42,6 +42,7 @@ states AS (
 SELECT t.project_id, t.valid_from, t.valid_until, l.submission_id, t.first_period, t.reported_until,
        t.terminated_period, l.unit_code, l.period, l.industry, l.total_investment_wan, l.status,
        l.lead_date, l.evaluated_date, l.approved_date, l.signed_date,
-       l.commenced_date, l.in_stats_date, l.completed_date, l.production_date
+       l.commenced_date, l.in_stats_date, l.completed_date, l.production_date,
+       l.project_name, l.investor, l.investor_uscc, l.planned_start_date
 FROM states t
 LEFT JOIN snapshots l ON l.rowid = t.snapshot_row
