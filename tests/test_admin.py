@@ -12,6 +12,7 @@ import urllib.request
 import zipfile
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -22,6 +23,7 @@ from pipelines.access import Actor
 from pipelines.assessment import assess
 from pipelines.settings import SettingsError
 from tests.conftest import ADMIN
+from tests.reference import assert_agrees
 from tests.server import ROOT, running_server
 from ui.auth import TEST_ACTOR_KEY
 
@@ -156,21 +158,26 @@ def test_a_threshold_override_is_validated_audited_and_changes_the_warnings(unit
 
 def test_backup_restores_into_the_same_data(units, tmp_path):
     """The backup ZIP imported with IMPORT DATABASE into a new file (README: Backup and restore) holds the same
-    rows, and taking it is audited."""
+    rows and the same as-of state (the stored timeline came along), and taking it is audited."""
     p = f.project(units, "A", "U01")
     f.snapshot(units, p, "2024-05", "2024-06-05", total=20000, signed_date="2024-02-28")
+    f.snapshot(units, p, "2024-06", "2024-07-05", total=20000, signed_date="2024-02-28", commenced_date="2024-06-10")
     archive = admin.backup(units, ADMIN)
     folder = tmp_path / "restore"
     zipfile.ZipFile(io.BytesIO(archive)).extractall(folder)
     assert {"schema.sql", "load.sql"} <= {path.name for path in folder.iterdir()}
     restored = duckdb.connect(str(tmp_path / "restored.duckdb"))
     restored.execute(f"IMPORT DATABASE '{folder}'")
-    for table in ("units", "projects", "snapshots", "submissions", "schema_migrations"):
+    for table in ("units", "projects", "snapshots", "submissions", "schema_migrations", "project_spans",
+                  "project_current", "project_cover"):
         assert restored.execute(f"SELECT count(*) FROM {table}").fetchone() == \
             units.execute(f"SELECT count(*) FROM {table}").fetchone(), table
     restored.close()
     reopened = store.connect(tmp_path / "restored.duckdb")  # the restored file opens as a store, migrations done
-    assert reopened.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 1
+    assert reopened.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 2
+    for day in (dt.date(2024, 6, 30), dt.date(2024, 7, 20)):
+        assert len(assert_agrees(reopened, day)) == 1
+        pd.testing.assert_frame_equal(assert_agrees(reopened, day), assert_agrees(units, day))
     reopened.close()
     assert len(_audit(units, "backup.exported")) == 1
 
