@@ -20,7 +20,7 @@ from alerts.rules import GRADE_LABELS, RED, RULE_BY_ID, YELLOW
 from pipelines import assessment, duty, figures, queries, state
 from pipelines.assessment import INDICATORS
 from pipelines.settings import Settings, current
-from pipelines.vocabulary import MILESTONE_BY_ID
+from pipelines.vocabulary import MILESTONES, STATUSES
 
 FactsOf = Callable[[dt.date], pd.DataFrame]  # a day -> figures.project_facts of that day
 
@@ -87,7 +87,7 @@ def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | 
         "ranking": ranking(con, result, scope, settings),
         "trend": trend(con, as_of, scope, settings, as_of_facts=facts, facts_of=facts_of),
         "industry_mix": figures.mix(live, "industry"), "size_mix": figures.mix(live, "size_band"),
-        "stuck": stuck_projects(con, as_of, scope, screen.stuck_shown),
+        "stuck": stuck_projects(mine, as_of, names, screen.stuck_shown),
         "data_age": data_age(con, as_of, scope, screen.data_age_alert_days),
     }
 
@@ -196,18 +196,26 @@ def trend(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = No
     return pd.DataFrame(rows)
 
 
-def stuck_projects(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None, limit: int) -> pd.DataFrame:
-    """The `limit` projects, not terminated and not yet in production, that have been longest in their current
-    stage as of `as_of`: code, name, unit, stage, status, the day the stage was reached and days since."""
-    projects = state.projects_as_of(con, as_of, scope)
-    open_ = projects[(projects["status"] != "terminated") & projects["stage"].notna()
-                     & (projects["stage"] != "production")].copy()
-    open_["stage_date"] = pd.Series(pd.NaT, index=open_.index, dtype="datetime64[ns]")
-    for stage in MILESTONE_BY_ID.values():
-        at = open_["stage"] == stage.id
-        open_.loc[at, "stage_date"] = pd.to_datetime(open_.loc[at, stage.date_field])
-    open_["days"] = (pd.Timestamp(as_of) - open_["stage_date"]).dt.days
-    ordered = open_.sort_values(["days", "project_code"], ascending=[False, True]).head(limit)
+def stuck_projects(facts: pd.DataFrame, as_of: dt.date, unit_names: dict[str, str], limit: int) -> pd.DataFrame:
+    """The `limit` projects of `facts` (figures.project_facts as of `as_of`, with details), not terminated and not
+    yet in production, that have been longest in their current stage (the furthest milestone reached by
+    `as_of`): code, name, unit, stage, status, the day the stage was reached and days since."""
+    open_ = facts[facts["status"] != "terminated"]
+    stage = pd.Series(None, index=open_.index, dtype=object)
+    stage_date = pd.Series(pd.NaT, index=open_.index, dtype="datetime64[ns]")
+    for milestone in MILESTONES:  # in order: the furthest reached is written last
+        dates = pd.to_datetime(open_[milestone.date_field])
+        reached = (dates <= pd.Timestamp(as_of)).to_numpy()
+        stage[reached] = milestone.id
+        stage_date[reached] = dates[reached]
+    kept = stage.notna() & (stage != "production")
+    found = open_[kept].assign(
+        stage=stage[kept], stage_date=stage_date[kept],
+        stage_label=stage[kept].map({m.id: m.label for m in MILESTONES}),
+        status_label=open_.loc[kept, "status"].map(STATUSES),
+        unit_name=open_.loc[kept, "unit_code"].map(unit_names),
+        days=(pd.Timestamp(as_of) - stage_date[kept]).dt.days)
+    ordered = found.sort_values(["days", "project_code"], ascending=[False, True]).head(limit)
     columns = ["project_code", "project_name", "unit_code", "unit_name", "stage", "stage_label", "status",
                "status_label", "stage_date", "days"]
     return ordered[columns].reset_index(drop=True)
