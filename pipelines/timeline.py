@@ -27,10 +27,10 @@ from pipelines import queries
 REBUILD_BATCH = 20_000
 _BEGINNING = dt.date(1, 1, 1)
 
-_STATE_COLUMNS = ("project_id, valid_from, submission_id, first_period, reported_until, terminated_period, unit_code, "
-                  "period, industry, total_investment_wan, status, lead_date, evaluated_date, approved_date, "
-                  "signed_date, commenced_date, in_stats_date, completed_date, production_date, project_name, investor, "
-                  "investor_uscc, planned_start_date")
+_STATE_COLUMNS = ("project_id, valid_from, submission_id, first_period, reported_until, terminated_period, "
+                  "unit_code, period, industry, total_investment_wan, status, lead_date, evaluated_date, "
+                  "approved_date, signed_date, commenced_date, in_stats_date, completed_date, production_date, "
+                  "project_name, investor, investor_uscc, planned_start_date")
 # The projects of submission $sid and of every file of the same unit and report month (DOMAIN §4: the ones it
 # supersedes or that supersede it).
 _FILE_PROJECTS = """
@@ -113,7 +113,8 @@ def _apply(con: duckdb.DuckDBPyConnection, from_day: dt.date) -> None:
 def _command(argv: list[str] | None) -> int:
     from pipelines import cli, store  # the commands' helpers import the store, which imports this module
 
-    parser = argparse.ArgumentParser(prog="python -m pipelines.timeline", description="重建项目状态时间线（按报送记录重新计算）")
+    parser = argparse.ArgumentParser(prog="python -m pipelines.timeline",
+                                     description="重建项目状态时间线（按报送记录重新计算）")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
