@@ -10,8 +10,9 @@ forces a new one): units in four assessment groups; projects that enter the list
 are already in the pool when the data start), move through the milestones lead → … → production, a few
 terminated or paused; one submission per (unit, month) received mostly by day 10 of the next month, some
 late, a few months missing for a unit or a project, a few corrected workbooks sent again; targets per unit
-and year, some revised mid-year and some left blank. Everything is hash-based on --seed, so the same
-arguments give the same data.
+and year, some revised mid-year and some left blank; then the stored as-of state from those snapshots
+(pipelines.timeline.rebuild, as the migration does for a database that predates it). Everything is hash-based
+on --seed, so the same arguments give the same data.
 
 Then, in a fresh process and as of one day near the end of the data, it times (median of --runs after one
 warm-up): the floor (one raw scan of the snapshot table) and, for context, one pass grouping the snapshots by
