@@ -20,7 +20,7 @@ from alerts.rules import GRADE_LABELS, RED, RULE_BY_ID, YELLOW
 from pipelines import assessment, duty, figures, queries, state
 from pipelines.assessment import INDICATORS
 from pipelines.settings import Settings, current
-from pipelines.vocabulary import MILESTONES, STATUSES
+from pipelines.vocabulary import MILESTONE_BY_ID, STATUSES
 
 FactsOf = Callable[[dt.date], pd.DataFrame]  # a day -> figures.project_facts of that day
 
@@ -197,24 +197,18 @@ def trend(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = No
 
 
 def stuck_projects(facts: pd.DataFrame, as_of: dt.date, unit_names: dict[str, str], limit: int) -> pd.DataFrame:
-    """The `limit` projects of `facts` (figures.project_facts as of `as_of`, with details), not terminated and not
-    yet in production, that have been longest in their current stage (the furthest milestone reached by
-    `as_of`): code, name, unit, stage, status, the day the stage was reached and days since."""
-    open_ = facts[facts["status"] != "terminated"]
-    stage = pd.Series(None, index=open_.index, dtype=object)
+    """The `limit` projects of `facts` (figures.project_facts as of `as_of`, with details, which carry the stage),
+    not terminated and not yet in production, that have been longest in their current stage: code, name, unit,
+    stage, status, the day the stage was reached and days since."""
+    open_ = facts[(facts["status"] != "terminated") & facts["stage"].notna() & (facts["stage"] != "production")]
     stage_date = pd.Series(pd.NaT, index=open_.index, dtype="datetime64[ns]")
-    for milestone in MILESTONES:  # in order: the furthest reached is written last
-        dates = pd.to_datetime(open_[milestone.date_field])
-        reached = (dates <= pd.Timestamp(as_of)).to_numpy()
-        stage[reached] = milestone.id
-        stage_date[reached] = dates[reached]
-    kept = stage.notna() & (stage != "production")
-    found = open_[kept].assign(
-        stage=stage[kept], stage_date=stage_date[kept],
-        stage_label=stage[kept].map({m.id: m.label for m in MILESTONES}),
-        status_label=open_.loc[kept, "status"].map(STATUSES),
-        unit_name=open_.loc[kept, "unit_code"].map(unit_names),
-        days=(pd.Timestamp(as_of) - stage_date[kept]).dt.days)
+    for stage in MILESTONE_BY_ID.values():
+        at = open_["stage"] == stage.id
+        stage_date[at] = pd.to_datetime(open_.loc[at, stage.date_field])
+    found = open_.assign(
+        stage_date=stage_date, stage_label=open_["stage"].map({m.id: m.label for m in MILESTONE_BY_ID.values()}),
+        status_label=open_["status"].map(STATUSES), unit_name=open_["unit_code"].map(unit_names),
+        days=(pd.Timestamp(as_of) - stage_date).dt.days)
     ordered = found.sort_values(["days", "project_code"], ascending=[False, True]).head(limit)
     columns = ["project_code", "project_name", "unit_code", "unit_name", "stage", "stage_label", "status",
                "status_label", "stage_date", "days"]
