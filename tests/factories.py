@@ -16,6 +16,13 @@ def project(con, code: str, unit: str = "U01") -> int:
     return pid
 
 
+def file_id(con, unit: str, period: str, received: str) -> int | None:
+    """The id of the unit's file for report month `period` (YYYY-MM) received at `received`, if one was made."""
+    found = con.execute("SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND received_at = ?",
+                        [unit, dt.date.fromisoformat(period + "-01"), dt.datetime.fromisoformat(received)]).fetchone()
+    return found[0] if found else None
+
+
 def snapshot(con, project_id: int, period: str, received: str, unit: str = "U01", *, status: str = "active",
              total: float = 20000, industry: str = "制造业", **fields) -> None:
     """A snapshot of `project_id` for report month `period` (YYYY-MM) received at `received` (YYYY-MM-DD or
@@ -23,9 +30,8 @@ def snapshot(con, project_id: int, period: str, received: str, unit: str = "U01"
     received_at = dt.datetime.fromisoformat(received)
     first = dt.date.fromisoformat(period + "-01")
     # Snapshots of one unit and month arriving together come in one file, as units send them.
-    found = con.execute("SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND received_at = ?",
-                        [unit, first, received_at]).fetchone()
-    sid = found[0] if found else next(_ids)
+    found = file_id(con, unit, period, received)
+    sid = found or next(_ids)
     if not found:
         con.execute("INSERT INTO submissions VALUES (?, 'projects', 'f.xlsx', ?, ?, ?, ?, 'test', 1, 0, 'loaded', NULL, ?)",
                     [sid, f"h{sid}", unit, first, received_at, received_at])

@@ -25,11 +25,6 @@ def state_of(con, as_of: str, code: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def file_of(con, unit: str, period: str, received: str) -> int:
-    return con.execute("SELECT id FROM submissions WHERE unit_code = ? AND period = ? AND received_at = ?",
-                       [unit, dt.date.fromisoformat(period + "-01"), dt.datetime.fromisoformat(received)]).fetchone()[0]
-
-
 def timeline_rows(con) -> dict[str, list[tuple]]:
     return {table: sorted(con.execute(f"SELECT * FROM {table}").fetchall(), key=repr)  # names from this list
             for table in ("project_spans", "project_current", "project_cover")}
@@ -80,7 +75,7 @@ def test_a_correction_that_leaves_a_project_out_drops_it_back_to_its_previous_re
     assert (before["period"], before["in_stats_date"]) == (pd.Timestamp("2024-05-01"), pd.Timestamp("2024-05-30"))
     after = state_of(county, "2024-06-12", "A")
     assert after["period"] == pd.Timestamp("2024-04-01") and pd.isna(after["in_stats_date"])
-    assert after["submission_id"] == file_of(county, "U01", "2024-04", "2024-05-15")
+    assert after["submission_id"] == f.file_id(county, "U01", "2024-04", "2024-05-15")
     assert state_of(county, "2024-06-12", "C")["total_investment_wan"] == 700
     assert (after["first_period"], after["reported_until"]) == (pd.Timestamp("2024-03-01"), pd.Timestamp("2024-05-01"))
 
@@ -119,7 +114,7 @@ def test_a_project_whose_only_file_is_superseded_without_it_is_unknown_from_then
     f.snapshot(units, q, "2024-06", "2024-07-09")
     assert state_of(units, "2024-07-08", "P") is not None
     assert state_of(units, "2024-07-09", "P") is None
-    assert state_of(units, "2024-07-09", "Q")["submission_id"] == file_of(units, "U01", "2024-06", "2024-07-09")
+    assert state_of(units, "2024-07-09", "Q")["submission_id"] == f.file_id(units, "U01", "2024-06", "2024-07-09")
 
 
 def test_rebuild_gives_the_timeline_that_refreshes_built(county):
