@@ -7,7 +7,12 @@
 - `POST /api/submissions` — a workbook as multipart field `file` (optional `period`, `unit`, and for admins
   `received_at`), loaded as the token's user; the answer is `{"files": [FileReport]}`, exactly what
   `python -m pipelines.ingest --json` prints. A unit token's rows of another unit come back rejected.
-- `POST /api/login`, `POST /api/logout` — the pages' session cookie (auth_routes).
+- `POST /api/login` (form fields `username`, `password`, sent by the login screen's plain HTML form) opens a
+  session, sets its token as an HttpOnly, SameSite=Lax cookie and sends the browser to the landing page of its
+  role (303). A refused login goes back to the login screen: `/?login=invalid|locked|disabled&user=NAME`.
+  `POST /api/logout` ends the session, deletes the cookie and goes back to `/`. The pages read the cookie on each
+  run through st.context.cookies (ui/auth.py), so a reload keeps the login and the server alone decides when it
+  ends. Both refuse a request whose Origin is another site.
 
 The report and submissions need `Authorization: Bearer zsk_…` (a token from pipelines.tokens). Every refusal is
 JSON `{"error": code, "message": 中文说明}`: 401 missing/invalid token, 403 not allowed, 400 bad input, 413 too
@@ -20,19 +25,22 @@ import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 from starlette.types import Message, Receive
 
 from alerts import scheduler
-import auth_routes
-from pipelines import ingest, report, settings, state, store, tokens
-from pipelines.access import Actor
+from pipelines import report, settings
+from pipelines.admin import tokens, users
+from pipelines.ingest import run
+from pipelines.store import db, state
+from pipelines.access import Actor, landing_path
 from pipelines.cells import CellProblem, parse_period
 
 # Room in a request body for the multipart boundaries, part headers and the small fields around the file.
@@ -43,7 +51,7 @@ _FORM_FIELDS = ("period", "unit", "received_at")
 async def health(_request: Request) -> JSONResponse:
     """Liveness plus what the server holds: schema version, how much data is loaded, how many warnings are open,
     and the scheduler (running, its jobs' next runs, the latest runs)."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         facts = state.store_facts(cur)
         open_warnings = cur.execute("SELECT count(*) FROM warnings WHERE resolved_at IS NULL").fetchone()[0]
         jobs = scheduler.status(cur)
@@ -70,7 +78,7 @@ def _bearer(request: Request) -> str:
 
 
 def _token_actor(token: str, client: str | None) -> Actor | None:
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return tokens.resolve(cur, token, client=client)
 
 
@@ -92,7 +100,7 @@ def _with_token(handler: Callable[[Request, Actor], Awaitable[JSONResponse]]) ->
 
 def _scoped_report(as_of: dt.date, actor: Actor) -> dict:
     """The §9 report as of `as_of` as this user may read it: a unit user's own unit only; every unit otherwise."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         data = report.report(cur, as_of)
     if actor.unit_scope is not None:
         data["units"] = [unit for unit in data["units"] if unit["code"] == actor.unit_scope]
@@ -159,8 +167,8 @@ def _ingest(upload: UploadFile, actor: Actor, options: dict) -> dict:
         path = Path(folder) / ("upload" + (suffix if suffix[1:].isalnum() else ""))
         with path.open("wb") as copy:
             shutil.copyfileobj(upload.file, copy)
-        with store.cursor() as cur:
-            return ingest.ingest_file(cur, path, actor, file_name=file_name, **options).as_json()
+        with db.cursor() as cur:
+            return run.ingest_file(cur, path, actor, file_name=file_name, **options).as_json()
 
 
 @_with_token
@@ -193,9 +201,62 @@ async def submissions(request: Request, actor: Actor) -> JSONResponse:
     return JSONResponse({"files": [answer]})
 
 
+# ---------------------------------------------------------------------------------------- logging in and out
+
+def _cross_site(request: Request) -> bool:
+    # Browsers send Origin with every form POST; one naming another host is a forged request (login CSRF).
+    origin = request.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc != request.headers.get("host")
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _open_session(username: str, password: str, client: str | None) -> tuple[str, users.Account]:
+    with db.cursor() as cur:
+        return users.login(cur, username, password, client=client)
+
+
+def _end_session(token: str | None, client: str | None) -> None:
+    with db.cursor() as cur:
+        users.logout(cur, token, client=client)
+
+
+async def login(request: Request) -> PlainTextResponse | RedirectResponse:
+    """Check the form's name and password; on success set the session cookie and go to the landing page."""
+    if _cross_site(request):
+        return PlainTextResponse("拒绝来自其他站点的登录请求", status_code=403)
+    form = await request.form()
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    try:
+        # Hashing takes tens of milliseconds: off the event loop.
+        token, account = await run_in_threadpool(_open_session, username, password, _client(request))
+    except users.LoginRefused as refused:
+        return RedirectResponse("/?" + urlencode({"login": refused.reason, "user": username.strip()[:64]}),
+                                status_code=303)
+    auth = settings.current().auth
+    response = RedirectResponse(landing_path(account.actor), status_code=303)
+    response.set_cookie(users.SESSION_COOKIE, token, max_age=round(auth.session_absolute_hours * 3600), path="/",
+                        secure=auth.cookie_secure, httponly=True, samesite="lax")
+    return response
+
+
+async def logout(request: Request) -> PlainTextResponse | RedirectResponse:
+    """End this browser's session, delete its cookie and go back to the login screen."""
+    if _cross_site(request):
+        return PlainTextResponse("拒绝来自其他站点的退出请求", status_code=403)
+    await run_in_threadpool(_end_session, request.cookies.get(users.SESSION_COOKIE), _client(request))
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(users.SESSION_COOKIE, path="/", secure=settings.current().auth.cookie_secure, httponly=True,
+                           samesite="lax")
+    return response
+
+
 ROUTES = [
     Route("/api/health", health, methods=["GET"]),
     Route("/api/report", report_route, methods=["GET"]),
     Route("/api/submissions", submissions, methods=["POST"]),
-    *auth_routes.ROUTES,
+    Route("/api/login", login, methods=["POST"]),
+    Route("/api/logout", logout, methods=["POST"]),
 ]

@@ -10,10 +10,24 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
-import auth_routes
 from alerts import scheduler
-from pipelines import overrides, project_view, settings, store
+from pipelines import settings
+from pipelines.access import landing_path
+from pipelines.admin import users
+from pipelines.admin import overrides
+from pipelines.screens import project as project_screen
+from pipelines.store import db
 from ui import auth
+
+
+def _first_start() -> None:
+    """At server start: create the first admin if the database has none, printing a generated password once
+    (it is in the server log and nowhere else)."""
+    with db.cursor() as cur:
+        password = users.ensure_first_admin(cur)
+    if password:
+        print(f"招引智控：已创建管理员账户 {users.FIRST_ADMIN}，初始密码 {password}（仅显示这一次，请登录后修改）",
+              flush=True)
 
 
 @asynccontextmanager
@@ -21,16 +35,16 @@ async def lifespan(_app):
     """Open the database for this process and start its scheduler; on shutdown stop the scheduler (waiting for a
     running job), then checkpoint and close the database."""
     path = settings.db_path()
-    store.open_for_process(path)
+    db.open_for_process(path)
     try:
-        with store.cursor() as cur:  # the admins' settings overrides, in force before any page or job reads them
+        with db.cursor() as cur:  # the admins' settings overrides, in force before any page or job reads them
             overrides.apply(cur)
-        auth_routes.first_start()
+        _first_start()
         scheduler.start()
         yield {"db_path": str(path)}
     finally:
         scheduler.shutdown()
-        store.close_for_process()
+        db.close_for_process()
 
 
 def _routes() -> list:
@@ -50,7 +64,7 @@ PAGES = (
     ("pages/ranking.py", "考核排名", ":material/leaderboard:", "ranking", "看板", _ALL, True),
     ("pages/submit.py", "数据填报", ":material/upload_file:", "submit", "工作台", frozenset({"admin", "unit"}), True),
     ("pages/projects.py", "项目库", ":material/folder_open:", "projects", "工作台", _ALL, True),
-    ("pages/project.py", "项目详情", ":material/description:", project_view.PAGE, "工作台", _ALL, False),
+    ("pages/project.py", "项目详情", ":material/description:", project_screen.PAGE, "工作台", _ALL, False),
     ("pages/warnings.py", "预警中心", ":material/notifications_active:", "warnings", "工作台", _ALL, True),
     ("pages/admin.py", "系统管理", ":material/settings:", "admin", "管理", frozenset({"admin"}), True),
 )
@@ -75,7 +89,7 @@ def _navigation() -> None:
 
     def home() -> None:
         # "/" sends each role to its landing page; every page keeps its own URL (the default page is only "/").
-        landing = auth_routes.landing_path(auth.require_actor()).strip("/")
+        landing = landing_path(auth.require_actor()).strip("/")
         st.switch_page(next(p for p in pages if p.url_path == landing))
 
     if actor is not None:

@@ -11,7 +11,9 @@ import sys
 import threading
 
 from alerts import scheduler
-from pipelines import cli, overrides, settings, store
+from pipelines import cli, settings
+from pipelines.admin import overrides
+from pipelines.store import db
 
 
 @cli.refuses_when_busy
@@ -29,9 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    store.open_for_process(path)
+    db.open_for_process(path)
     try:
-        with store.cursor() as cur:  # the admins' settings overrides, as the dashboard applies them
+        with db.cursor() as cur:  # the admins' settings overrides, as the dashboard applies them
             config = overrides.apply(cur)
         scheduler.start(config)
         print(f"招引智控后台任务已启动（数据库 {path}，每 {config.scheduler.evaluate_interval_minutes:g} 分钟评估预警，"
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         stop.wait()
     finally:
         scheduler.shutdown()
-        store.close_for_process()
+        db.close_for_process()
     return 0
 
 

@@ -21,11 +21,11 @@ import pandas as pd
 
 from alerts import scheduler
 from alerts.evaluate import acknowledge
-from alerts.rules import GRADE_LABELS, RED, RULE_BY_ID
-from pipelines import queries, store
+from alerts.rules import GRADE_LABELS, RULE_BY_ID
+from pipelines.store import db, queries
 from pipelines.access import Actor
-from pipelines.assessment import INDICATORS
-from pipelines.ranking import OutOfScope
+from pipelines.figures.assessment import INDICATORS
+from pipelines.access import OutOfScope
 
 # The longest acknowledgement note kept (characters).
 NOTE_MAX_CHARS = 500
@@ -137,7 +137,7 @@ def acknowledge_as(con: duckdb.DuckDBPyConnection, actor: Actor, warning_id: int
     if resolved_at is not None:
         raise LookupError("该预警已解除，无需确认。")
     acknowledge(con, warning_id, actor.name, note, now)
-    store.audit(con, actor.name, "warning.acknowledged", str(warning_id), {"note": note})
+    db.audit(con, actor.name, "warning.acknowledged", str(warning_id), {"note": note})
 
 
 def warning_counts(con: duckdb.DuckDBPyConnection, scope: str | None, today: dt.date | None = None) -> dict:

@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from alerts.rules import RULE_BY_ID, conditions
-from pipelines import queries, store
+from pipelines.store import db, queries
 from pipelines.settings import Settings, current
 
 # Evaluations in one process never overlap (the scheduler's jobs, a load's evaluation and the CLI may coincide).
@@ -79,7 +79,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, as_of: dt.date, now: dt.datetime | 
     found = conditions(con, as_of, settings)
     incoming = pa.Table.from_pandas(found.astype({"since": "datetime64[s]"}), preserve_index=False)
     changes: list[Change] = []
-    with _evaluation_lock, store.transaction(con):
+    with _evaluation_lock, db.transaction(con):
         con.register("incoming_conditions", incoming)
         try:
             regraded = queries.frame(con, "warnings_regraded")
@@ -98,7 +98,7 @@ def acknowledge(con: duckdb.DuckDBPyConnection, warning_id: int, who: str, note:
                 now: dt.datetime | None = None) -> None:
     """Record that `who` has seen an open warning, with a note; it stays open until its condition clears."""
     now = now or dt.datetime.now()
-    with store.transaction(con):
+    with db.transaction(con):
         updated = con.execute("UPDATE warnings SET acknowledged_by = ?, acknowledged_at = ?, ack_note = ? "
                               "WHERE id = ? AND resolved_at IS NULL RETURNING grade", [who, now, note, warning_id])
         row = updated.fetchone()

@@ -26,7 +26,7 @@ from email.utils import parseaddr
 
 import duckdb
 
-from pipelines import queries
+from pipelines.store import queries
 from pipelines.settings import NotifySettings, Settings
 
 GRADES = {"yellow": "黄", "red": "红"}

@@ -16,8 +16,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines import duty, figures, queries
-from pipelines.assessment import INDICATORS
+from pipelines.figures import duty, measures
+from pipelines.store import queries
+from pipelines.figures.assessment import INDICATORS
 from pipelines.settings import Settings, current
 
 YELLOW, RED = "yellow", "red"
@@ -236,7 +237,7 @@ def behind_schedule(con, as_of, units, settings) -> pd.DataFrame:
     # Plain dicts: 200 units × 4 targets cost ~0.1 s through iterrows and .loc.
     by_code = units.set_index("code").to_dict("index")
     targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of).to_dict("records")
-    progress = figures.time_progress(as_of)
+    progress = measures.time_progress(as_of)
     records = []
     for indicator in (i for i in INDICATORS if i.target is not None):
         for row in targets:
@@ -274,9 +275,9 @@ def conditions(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Setting
     Project rules receive the live (not terminated) projects' facts; unit rules the unit figures, computed
     once for both."""
     settings = settings or current()
-    all_facts = figures.project_facts(con, as_of, settings)
+    all_facts = measures.project_facts(con, as_of, settings)
     inputs = {"project": all_facts[all_facts["status"] != "terminated"],
-              "unit": figures.unit_figures(con, as_of, settings=settings, facts=all_facts)}
+              "unit": measures.unit_figures(con, as_of, settings=settings, facts=all_facts)}
     frames = []
     for rule in RULES:
         frame = CONDITIONS[rule.id](con, as_of, inputs[rule.subject_kind], settings)

@@ -26,8 +26,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from alerts import notify
 from alerts.evaluate import change_events, evaluate, open_warnings
 from alerts.rules import RULE_BY_ID
-from pipelines import duty, load, store
-from pipelines.inbox import Inbox
+from pipelines.figures import duty
+from pipelines.ingest import load
+from pipelines.store import db
+from pipelines.ingest.inbox import Inbox
 from pipelines.settings import Settings, current
 
 EVALUATE, AFTER_LOAD, DAILY, INBOX = "evaluate", "evaluate_after_load", "daily", "inbox"
@@ -55,7 +57,7 @@ def _record_end(cur: duckdb.DuckDBPyConnection, run_id: int, outcome: str, count
 def _run(job_id: str, work: Callable[[duckdb.DuckDBPyConnection, dt.date, Settings], dict]) -> None:
     """Run one job as of today on a cursor of its own, with its run-log row; never raise into APScheduler."""
     now = dt.datetime.now()
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         run_id = _record_start(cur, job_id, now, now.date())
         try:
             counts = work(cur, now.date(), current())
@@ -142,7 +144,7 @@ def start(settings: Settings | None = None) -> BackgroundScheduler | None:
         _inbox = Inbox(settings.inbox)
         scheduler.add_job(_run, IntervalTrigger(seconds=settings.inbox.scan_seconds), args=[INBOX, scan_inbox],
                           id=INBOX, name="收件箱载入", next_run_time=dt.datetime.now(), replace_existing=True)
-        with store.cursor() as cur:
+        with db.cursor() as cur:
             run_id = _record_start(cur, "scheduler", dt.datetime.now(), None)
             _record_end(cur, run_id, "ok", {"pid": os.getpid(), "jobs": [j.id for j in scheduler.get_jobs()]}, None)
         scheduler.start()

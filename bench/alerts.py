@@ -36,13 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from alerts.evaluate import evaluate
     from alerts.rules import conditions
-    from pipelines import store
+    from pipelines.store import db
 
     source = report_bench.province_database()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "alerts.duckdb"
         shutil.copy(source, path)
-        con = store.connect(path)
+        con = db.connect(path)
         conditions(con, args.as_of)  # warm-up
         timings = []
         for _ in range(args.runs):

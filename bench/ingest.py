@@ -127,7 +127,7 @@ def write_workbook(path: Path, n_rows: int, seed: int = 20241105) -> Path:
     """A projects workbook of n_rows projects across the benchmark units, as a real unit would send it."""
     import xlsxwriter
 
-    from pipelines.columns import PROJECT_COLUMNS
+    from pipelines.ingest.columns import PROJECT_COLUMNS
 
     rng = random.Random(seed)
     headers = [c.header for c in PROJECT_COLUMNS]
@@ -163,12 +163,12 @@ def _child(path: Path, profile: bool) -> dict:
     import resource
     import tempfile
 
-    from pipelines import store
+    from pipelines.store import db
     from pipelines.access import SYSTEM
-    from pipelines.ingest import ingest_file
+    from pipelines.ingest.run import ingest_file
 
     with tempfile.TemporaryDirectory() as tmp:
-        con = store.connect(Path(tmp) / "bench.duckdb")
+        con = db.connect(Path(tmp) / "bench.duckdb")
         now = dt.datetime(2024, 1, 1)
         con.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?)", [(*u, now, now) for u in UNITS])
         baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copy(source, path)
         os.environ["ZS_DB"] = str(path)
         from alerts.evaluate import evaluate
-        from pipelines import store
+        from pipelines.store import db
 
-        con = store.connect(path)
+        con = db.connect(path)
         opened = len(evaluate(con, args.as_of))
         con.close()
         print(f"as of {args.as_of}: {opened:,} open warnings; seconds per page run (first fills the caches)")
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             who = actor.unit_code.lower() if actor.unit_code else actor.role
             print(f"{page:14} {who:6} {first:7.2f} {second:7.2f}" + ("  (caches of the row above kept)" if keep else "")
                   + (f"  ERROR {error}" if error else ""))
-        store.close_for_process()
+        db.close_for_process()
     return 1 if failed else 0
 
 

@@ -271,12 +271,12 @@ def _group_bounds(units: int) -> dict[str, int]:
 
 def build(path: Path, params: dict) -> dict:
     """Write the benchmark database at `path` (replacing any), return row counts and seconds taken."""
-    from pipelines import store, timeline
+    from pipelines.store import db, timeline
 
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
     started = time.perf_counter()
-    con = store.connect(path)
+    con = db.connect(path)
     con.execute("SET VARIABLE bench_seed = $seed", {"seed": params["seed"]})
     con.execute(_MACROS)
     units, projects, months = params["units"], params["projects"], params["months"]
@@ -294,7 +294,7 @@ def build(path: Path, params: dict) -> dict:
     con.execute("COMMIT")
     # The snapshots went in straight, not through pipelines.load: the timeline is built from them in one go.
     timeline_started = time.perf_counter()
-    with store.transaction(con):
+    with db.transaction(con):
         timeline.rebuild(con)
     timeline_seconds = time.perf_counter() - timeline_started
     con.execute(_META, {"params": json.dumps(params, sort_keys=True)})  # last: marks a finished build
@@ -442,12 +442,14 @@ def _child(path: Path, as_of: dt.date, runs: int, baseline_runs: int, profile: b
     """All timings in this (fresh) process; peak RSS read right after the report's runs."""
     import resource
 
-    from pipelines import duty, figures, settings, store
-    from pipelines.assessment import assess
+    from pipelines import settings
+    from pipelines.figures import duty, measures
+    from pipelines.store import db
+    from pipelines.figures.assessment import assess
     from pipelines.report import report
 
     config = settings.current()
-    con = store.connect(path)
+    con = db.connect(path)
     rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # noqa: E731
     before_mb = rss()
     out: dict = {}
@@ -461,7 +463,7 @@ def _child(path: Path, as_of: dt.date, runs: int, baseline_runs: int, profile: b
     out["report"], data = _median_time(lambda: report(con, as_of, config), runs)
     out["peak_mb"] = rss()
     out["assess"], assessment = _median_time(lambda: assess(con, as_of, config), runs)
-    out["project_facts"], facts = _median_time(lambda: figures.project_facts(con, as_of, config), runs)
+    out["project_facts"], facts = _median_time(lambda: measures.project_facts(con, as_of, config), runs)
     out["overdue_updates"], overdue = _median_time(
         lambda: duty.overdue_updates(con, as_of, year=as_of.year, settings=config), runs)
     if profile:
@@ -503,7 +505,7 @@ def _print(params: dict, built: dict | None, r: dict) -> bool:
             ("    context: one group-by-project pass", r["grouped_scan"]),
             ("(b) full report (pipelines.report)", report_s),
             ("(c) assess (figures, scores, ledger)", r["assess"]),
-            ("(c) figures.project_facts", r["project_facts"]),
+            ("(c) measures.project_facts", r["project_facts"]),
             ("(c) duty.overdue_updates (year)", r["overdue_updates"]),
             ("(d) pandas baseline", baseline_s),
             ("    of which SELECT * … .df()", r["baseline_load"])]

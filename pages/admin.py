@@ -5,11 +5,12 @@ import datetime as dt
 
 import streamlit as st
 
-from pipelines import admin, overrides, state, tokens, users
-from pipelines.assessment import TARGET_COLUMNS
-from pipelines.columns import COLUMNS_BY_KIND
+from pipelines.admin import overrides, register, tokens, users
+from pipelines.store import state
+from pipelines.figures.assessment import TARGET_COLUMNS
+from pipelines.ingest.columns import COLUMNS_BY_KIND
 from pipelines.settings import SettingsError, current
-from pipelines.submissions import Upload
+from pipelines.ingest.desk import Upload
 from pipelines.vocabulary import UNIT_KINDS
 from ui import auth, data, uploader
 
@@ -57,7 +58,7 @@ def upload_box(kind: str, label: str, key: str) -> None:
     with st.expander(f"上传{label}", icon=":material/upload_file:"):
         file = uploader.workbook_uploader(label, key, label_visibility="collapsed")
         if file is not None and st.button("载入", key=f"{key}_load", type="primary"):
-            ok, report = attempt(admin.load_workbook, actor, Upload(file.name, file.getvalue()), kind)
+            ok, report = attempt(register.load_workbook, actor, Upload(file.name, file.getvalue()), kind)
             if not ok:
                 return
             if report.status == "loaded" and not report.rows_rejected:
@@ -70,8 +71,8 @@ def upload_box(kind: str, label: str, key: str) -> None:
                 st.error(report.message or "文件未载入")
 
 
-register = data.read(state.unit_register)
-unit_names = dict(zip(register["code"], register["name"]))
+units = data.read(state.unit_register)
+unit_names = dict(zip(units["code"], units["name"]))
 
 
 def unit_label(code: str) -> str:
@@ -85,22 +86,22 @@ tabs = dict(zip(TABS, st.tabs(TABS, key="admin_tab", on_change="rerun")))
 with tabs["单元"]:
     if tabs["单元"].open:
         notice()
-        st.dataframe(register.rename(columns={"code": "单元编码", "name": "单元名称", "kind": "单元类型",
+        st.dataframe(units.rename(columns={"code": "单元编码", "name": "单元名称", "kind": "单元类型",
                                               "assess_group": "考核组别"}), hide_index=True, width="stretch", placeholder="")
-        groups = sorted(set(register["assess_group"]))
+        groups = sorted(set(units["assess_group"]))
         edit, add = st.columns(2, gap="large")
         with edit.container(border=True):
             st.markdown("**修改单元**")
             code = st.selectbox("单元", list(unit_names), format_func=unit_label, key="unit_pick")
             if code is not None:
-                row = register.set_index("code").loc[code]
+                row = units.set_index("code").loc[code]
                 with st.form(f"unit_edit_{code}", border=False):
                     name = st.text_input("单元名称", row["name"])
                     kind = st.selectbox("单元类型", UNIT_KINDS, index=UNIT_KINDS.index(row["kind"]))
                     group = st.selectbox("考核组别", groups, index=groups.index(row["assess_group"]),
                                          accept_new_options=True, help="可直接输入新的组别")
                     if st.form_submit_button("保存修改", type="primary"):
-                        ok, changed = attempt(admin.edit_unit, actor, code, name, kind, group or "")
+                        ok, changed = attempt(register.edit_unit, actor, code, name, kind, group or "")
                         if ok:
                             done(f"已修改单元 {code}" if changed else "没有改动")
         with add.container(border=True):
@@ -112,7 +113,7 @@ with tabs["单元"]:
                 new_group = st.selectbox("考核组别", groups, index=None, accept_new_options=True,
                                          placeholder="选择或输入新的组别")
                 if st.form_submit_button("新增", type="primary"):
-                    if attempt(admin.add_unit, actor, new_code, new_name, new_kind or "", new_group or "")[0]:
+                    if attempt(register.add_unit, actor, new_code, new_name, new_kind or "", new_group or "")[0]:
                         done(f"已新增单元 {new_code.strip()}")
         upload_box("units", "单元名录表", "units_upload")
         st.caption("单元名录的每次修改都记入审计日志；单元编码一经使用不能修改。")
@@ -121,7 +122,7 @@ with tabs["单元"]:
 with tabs["用户"]:
     if tabs["用户"].open:
         notice()
-        accounts = data.read(admin.accounts, actor)
+        accounts = data.read(register.accounts, actor)
         st.dataframe(
             accounts.assign(role=accounts["role"].map(auth.ROLE_LABELS),
                             unit_code=accounts["unit_code"].map(unit_label, na_action="ignore"),
@@ -139,7 +140,7 @@ with tabs["用户"]:
             if name is not None:
                 buttons = st.columns(3)
                 if buttons[0].button("重置密码", key="account_reset", width="stretch"):
-                    ok, password = attempt(admin.reset_password, actor, name)
+                    ok, password = attempt(register.reset_password, actor, name)
                     if ok:
                         done(f"已重置 {name} 的密码，其已登录的会话均已退出。新密码：", password)
                 disabled = states[name] == "已停用"
@@ -162,7 +163,7 @@ with tabs["用户"]:
                 unit = right.selectbox("单元（仅单元用户）", list(unit_names), index=None, format_func=unit_label,
                                        placeholder="选择单元")
                 if st.form_submit_button("新建", type="primary"):
-                    ok, password = attempt(admin.create_account, actor, username, display, role, unit)
+                    ok, password = attempt(register.create_account, actor, username, display, role, unit)
                     if ok:
                         done(f"已新建账户 {username.strip().lower()}。初始密码：", password)
 
@@ -189,7 +190,7 @@ with tabs["令牌"]:
         with create.container(border=True):
             st.markdown("**创建令牌**")
             with st.form("token_add", border=False, clear_on_submit=True):
-                owner = st.selectbox("代表的账户", list(data.read(admin.accounts, actor)["username"]))
+                owner = st.selectbox("代表的账户", list(data.read(register.accounts, actor)["username"]))
                 label = st.text_input("用途", placeholder="如 城东街道报送脚本")
                 expires = st.date_input("有效期至（含当日；留空为长期有效）", value=None, min_value=today,
                                         format="YYYY-MM-DD")
@@ -217,7 +218,7 @@ with tabs["目标任务"]:
         notice()
         year = st.columns(4)[0].selectbox("年度", years, index=years.index(today.year), format_func=lambda y: f"{y}年",
                                           key="target_year")
-        table = data.read(admin.target_table, actor, year)
+        table = data.read(register.target_table, actor, year)
         st.dataframe(table, hide_index=True, width="stretch", placeholder="", column_config={
             "code": "单元编码", "name": "单元名称", "assess_group": "考核组别",
             **{c: TARGET_LABELS[c] for c in TARGET_COLUMNS if c != "signed_amount_wan"},
@@ -239,7 +240,7 @@ with tabs["目标任务"]:
                             value=None if shown != shown else (float(shown) if column == "signed_amount_wan" else int(shown)),
                             step=1.0 if column == "signed_amount_wan" else 1, placeholder="未下达")
                     if st.form_submit_button("保存目标", type="primary"):
-                        if attempt(admin.set_targets, actor, year, code, values)[0]:
+                        if attempt(register.set_targets, actor, year, code, values)[0]:
                             done(f"已设定 {unit_label(code)} {year} 年目标")
             st.caption("留空的指标视为未下达目标，不计分，其余指标权重按比例折算为100分。每次保存新增一条记录，"
                        "以最近一次为准，历史记录保留，可按“截至日期”重现。")
@@ -302,7 +303,7 @@ with tabs["一票否优"]:
         notice()
         year = st.columns(4)[0].selectbox("年度", years, index=years.index(today.year), format_func=lambda y: f"{y}年",
                                           key="veto_year")
-        flags = data.read(admin.veto_table, actor, year)
+        flags = data.read(register.veto_table, actor, year)
         if flags.empty:
             st.info(f"{year} 年没有单元被一票否优。")
         else:
@@ -316,7 +317,7 @@ with tabs["一票否优"]:
                 code = st.selectbox("单元", list(unit_names), format_func=unit_label)
                 reason = st.text_area("原因", placeholder="如：未完成县委县政府交办的招商任务", height=80)
                 if st.form_submit_button("设定", type="primary"):
-                    if attempt(admin.set_veto, actor, year, code, reason)[0]:
+                    if attempt(register.set_veto, actor, year, code, reason)[0]:
                         done(f"已设定 {unit_label(code)} {year} 年一票否优")
         with lift.container(border=True):
             st.markdown("**取消一票否优**")
@@ -325,7 +326,7 @@ with tabs["一票否优"]:
             else:
                 code = st.selectbox("单元", list(flags["unit_code"]), format_func=unit_label, key=f"veto_lift_{year}")
                 if st.button("取消", key="veto_clear"):
-                    if attempt(admin.clear_veto, actor, year, code)[0]:
+                    if attempt(register.clear_veto, actor, year, code)[0]:
                         done(f"已取消 {unit_label(code)} {year} 年一票否优")
             st.caption("被一票否优的单元当年不能评为优秀（一票评优），排名与得分不受影响。")
 
@@ -336,17 +337,17 @@ with tabs["通知渠道"]:
         if current().notify.dry_run:
             st.info("当前为通知演练模式：预警通知和测试消息只记入发送日志，不会真正发出。"
                     "可在“规则与权重 · 通知”中关闭。", icon=":material/science:")
-        channels = data.read(admin.channel_table, actor)
+        channels = data.read(register.channel_table, actor)
         if channels.empty:
             st.info("还没有通知渠道：预警只在系统内显示，不会发往钉钉、企业微信或邮箱。")
         else:
             st.dataframe(
-                channels.assign(kind=channels["kind"].map(admin.KIND_LABELS),
-                                audience=channels["audience"].map(admin.AUDIENCE_LABELS),
+                channels.assign(kind=channels["kind"].map(register.KIND_LABELS),
+                                audience=channels["audience"].map(register.AUDIENCE_LABELS),
                                 unit_code=channels["unit_code"].map(unit_label, na_action="ignore"),
                                 enabled=channels["enabled"].map({True: "启用", False: "停用"}),
                                 signed=channels["signed"].map({True: "已设置", False: ""}),
-                                last_outcome=channels["last_outcome"].map(admin.OUTCOME_LABELS)),
+                                last_outcome=channels["last_outcome"].map(register.OUTCOME_LABELS)),
                 hide_index=True, width="stretch", placeholder="",
                 column_config={"id": "编号", "name": "名称", "kind": "类型", "target": "地址", "signed": "加签密钥",
                                "audience": "接收", "unit_code": "单元", "enabled": "状态", "last_outcome": "最近发送",
@@ -364,13 +365,13 @@ with tabs["通知渠道"]:
                                        key="channel_pick")
                 buttons = st.columns(2)
                 if buttons[0].button("发送测试消息", key="channel_test", width="stretch"):
-                    ok, delivery = attempt(admin.send_test_message, actor, int(channel))
+                    ok, delivery = attempt(register.send_test_message, actor, int(channel))
                     if ok and delivery["outcome"] == "failed":
                         st.error(f"测试消息发送失败（尝试 {delivery['attempts']} 次）：{delivery['error']}")
                     elif ok:
-                        done(f"测试消息：{admin.OUTCOME_LABELS[delivery['outcome']]}（渠道 {names[channel]}）")
+                        done(f"测试消息：{register.OUTCOME_LABELS[delivery['outcome']]}（渠道 {names[channel]}）")
                 if buttons[1].button("停用" if enabled[channel] else "启用", key="channel_toggle", width="stretch"):
-                    if attempt(admin.set_channel_enabled, actor, int(channel), not enabled[channel])[0]:
+                    if attempt(register.set_channel_enabled, actor, int(channel), not enabled[channel])[0]:
                         done(f"已{'停用' if enabled[channel] else '启用'}渠道 {names[channel]}")
             st.caption("停用的渠道不再收到任何通知；测试消息不论启用与否都会发送。")
         with add.container(border=True):
@@ -378,29 +379,29 @@ with tabs["通知渠道"]:
             with st.form("channel_add", border=False, clear_on_submit=True):
                 left, right = st.columns(2)
                 name = left.text_input("名称", placeholder="如 城东街道招商群")
-                kind = right.selectbox("类型", list(admin.KIND_LABELS), format_func=admin.KIND_LABELS.get)
+                kind = right.selectbox("类型", list(register.KIND_LABELS), format_func=register.KIND_LABELS.get)
                 target = st.text_input("地址", placeholder="机器人或 Webhook 的网址；电子邮件填收件地址，多个用逗号分隔")
                 secret = st.text_input("加签密钥（仅钉钉机器人，可留空）", type="password")
                 left, right = st.columns(2)
-                audience = left.selectbox("接收", list(admin.AUDIENCE_LABELS), format_func=admin.AUDIENCE_LABELS.get)
+                audience = left.selectbox("接收", list(register.AUDIENCE_LABELS), format_func=register.AUDIENCE_LABELS.get)
                 unit = right.selectbox("单元（接收本单元预警时）", list(unit_names), index=None, format_func=unit_label,
                                        placeholder="选择单元")
                 if st.form_submit_button("添加", type="primary"):
-                    if attempt(admin.add_channel, actor, name, kind, target, audience, unit, secret)[0]:
+                    if attempt(register.add_channel, actor, name, kind, target, audience, unit, secret)[0]:
                         done(f"已添加渠道 {name.strip()}，可用“发送测试消息”检查")
 
 # ---- 审计日志
 with tabs["审计日志"]:
     if tabs["审计日志"].open:
-        names, actions = data.read(admin.audit_choices, actor)
+        names, actions = data.read(register.audit_choices, actor)
         filters = st.columns([1, 1, 1.4])
         who = filters[0].selectbox("操作人", names, index=None, placeholder="全部")
         action = filters[1].selectbox("操作", actions, index=None, placeholder="全部",
-                                      format_func=lambda a: f"{admin.ACTIONS.get(a, a)}（{a}）")
+                                      format_func=lambda a: f"{register.ACTIONS.get(a, a)}（{a}）")
         days = filters[2].date_input("日期", value=(today - dt.timedelta(days=30), today), max_value=today,
                                      format="YYYY-MM-DD")
         since, until = (days + (None, None))[:2] if isinstance(days, tuple) else (days, days)
-        entries = data.read(admin.audit_entries, actor, who=who, action=action, since=since, until=until)
+        entries = data.read(register.audit_entries, actor, who=who, action=action, since=since, until=until)
         st.caption(f"共 {len(entries)} 条，最新的在前" + ("（只显示最近的这些）" if len(entries) >= 2000 else ""))
         st.dataframe(entries, hide_index=True, width="stretch", placeholder="", height=600, column_order=[
             "logged_at", "actor", "action_label", "subject", "detail"], column_config={
@@ -414,8 +415,8 @@ with tabs["备份"]:
         st.markdown("下载整个数据库的备份：一个 ZIP 文件，内含建表语句和每张表的数据（Parquet 格式），"
                     "为下载那一刻的完整一致的数据。")
         now = dt.datetime.now()
-        st.download_button("下载备份", data=lambda: data.read(admin.backup, actor), on_click="ignore",
-                           file_name=admin.backup_file_name(now), mime="application/zip", type="primary",
+        st.download_button("下载备份", data=lambda: data.read(register.backup, actor), on_click="ignore",
+                           file_name=register.backup_file_name(now), mime="application/zip", type="primary",
                            icon=":material/download:")
         st.markdown("**恢复**（由技术人员操作，详见 README“Backup and restore”一节）：\n"
                     "1. 停止看板服务；\n"

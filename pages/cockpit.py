@@ -6,14 +6,14 @@ import datetime as dt
 import streamlit as st
 
 from pipelines.settings import current
-from ui import auth, charts, data
+from ui import auth, cockpit, data
 
 auth.require_actor()  # nobody logged in: the login screen instead, and nothing below runs
 
 screen = current().screen
 kiosk = st.query_params.get("kiosk") == "1"
 st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
-st.html(charts.page_style(kiosk))
+st.html(cockpit.page_style(kiosk))
 
 # Heights in pixels: three columns that together fill a 1080-pixel screen below the header and the cards.
 LEFT = (240, 285, 274)
@@ -31,21 +31,21 @@ def big_screen(picked: dt.date | None) -> None:
         st.info("尚无项目数据。请上传各单元的月度项目进展表，或运行 `python -m pipelines.demo` 载入演示县数据。")
         return
     view = data.screen(picked or dt.date.today(), scope)
-    st.html(charts.header(screen.title, view.scope_name, view.as_of, picked is None, view.time_progress,
-                          dt.datetime.now()) + charts.CLOCK_SCRIPT, unsafe_allow_javascript=True)
-    st.html(charts.headline_cards(view.headline, view.time_progress))
+    st.html(cockpit.header(screen.title, view.scope_name, view.as_of, picked is None, view.time_progress,
+                          dt.datetime.now()) + cockpit.CLOCK_SCRIPT, unsafe_allow_javascript=True)
+    st.html(cockpit.headline_cards(view.headline, view.time_progress))
     left, middle, right = st.columns([1, 1.25, 1.2], gap="small")
     with left.container(gap="xsmall"):
-        st.html(charts.rate_gauges(view.rates, LEFT[0]))
-        st.html(charts.funnel_chart(view.funnel, view.funnel_cohort, view.year, LEFT[1]))
-        st.html(charts.mix_chart(view.industry_mix, view.size_mix, LEFT[2]))
+        st.html(cockpit.rate_gauges(view.rates, LEFT[0]))
+        st.html(cockpit.funnel_chart(view.funnel, view.funnel_cohort, view.year, LEFT[1]))
+        st.html(cockpit.mix_chart(view.industry_mix, view.size_mix, LEFT[2]))
     with middle.container(gap="xsmall"):
-        st.html(charts.trend_chart(view.trend, MIDDLE[0]))
-        st.html(charts.ranking_table(view.ranking, MIDDLE[1]))
-        st.html(charts.data_age_chart(view.data_age, MIDDLE[2]))
+        st.html(cockpit.trend_chart(view.trend, MIDDLE[0]))
+        st.html(cockpit.ranking_table(view.ranking, MIDDLE[1]))
+        st.html(cockpit.data_age_chart(view.data_age, MIDDLE[2]))
     with right.container(gap="xsmall"):
-        st.html(charts.warnings_table(view.warnings, view.warning_counts, RIGHT[0]))
-        st.html(charts.stuck_table(view.stuck, RIGHT[1]))
+        st.html(cockpit.warnings_table(view.warnings, view.warning_counts, RIGHT[0]))
+        st.html(cockpit.stuck_table(view.stuck, RIGHT[1]))
 
 
 # The as-of picker lives in the (collapsed) sidebar, so that the screen keeps its height; kiosk mode has none.

@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from pipelines.ranking import OutOfScope
+from pipelines.access import OutOfScope
 from ui import auth, data, format
 
 actor = auth.require_actor()

@@ -5,7 +5,8 @@ import datetime as dt
 
 import streamlit as st
 
-from pipelines import project_view, state
+from pipelines.screens import project as project_screen
+from pipelines.store import state
 from pipelines.vocabulary import INDUSTRIES, MILESTONES, SIZE_BANDS, STATUSES
 from ui import auth, data, format
 
@@ -37,7 +38,7 @@ warned = marks[0].toggle("只看有预警的项目", help="截至所选日期仍
 stale = marks[1].toggle("只看逾期未更新", help="按月报送义务，截至所选日期仍未收到应报月份的进展")
 
 projects = data.library(as_of, scope, facts["data_version"])
-shown = project_view.filter_library(projects, warned=warned, stale=stale, units=units, stages=stages,
+shown = project_screen.filter_library(projects, warned=warned, stale=stale, units=units, stages=stages,
                                     industries=industries, size_bands=bands, statuses=statuses, text=text)
 summary = state.library_summary(shown)
 
@@ -57,7 +58,7 @@ st.dataframe(
 )
 caption, download = st.columns([4, 1], vertical_alignment="center")
 caption.caption(f"截至 {as_of:%Y-%m-%d} 已收到的报送；最近一次报送于 {facts['last_received_at'] or '—'}。"
-                + ("" if project_view.sees_contacts(actor) else "导出文件中的联系人与联系电话已脱敏。"))
-download.download_button("导出 Excel", data=lambda: project_view.library_workbook(shown, actor, as_of),
+                + ("" if project_screen.sees_contacts(actor) else "导出文件中的联系人与联系电话已脱敏。"))
+download.download_button("导出 Excel", data=lambda: project_screen.library_workbook(shown, actor, as_of),
                          file_name=f"项目库_{as_of:%Y%m%d}.xlsx", icon=":material/download:", on_click="ignore",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch")

@@ -4,7 +4,9 @@ import datetime as dt
 
 import streamlit as st
 
-from pipelines import ranking
+from pipelines.access import OutOfScope
+from pipelines.bulletin import files
+from pipelines.screens import ranking
 from ui import auth, data, format
 from ui.ledger import ledger_expanders
 
@@ -20,7 +22,7 @@ if not facts["projects"]:
 # ---- the period: which as-of day and which day to compare with
 today = dt.date.today()
 first_day = data.first_data_day(facts["data_version"])
-picker, files = st.columns([3, 2], vertical_alignment="bottom")
+picker, downloads = st.columns([3, 2], vertical_alignment="bottom")
 with picker:
     kind_col, period_col = st.columns([1, 1.3], vertical_alignment="bottom")
     kind = kind_col.segmented_control("考核周期", list(ranking.PERIOD_KINDS), format_func=ranking.PERIOD_KINDS.get,
@@ -33,7 +35,7 @@ with picker:
 as_of = period.as_of
 
 if scope is None:
-    with files:
+    with downloads:
         st.caption(f"招商引资项目推进情况通报（截至 {as_of:%Y-%m-%d}）")
         word, excel = st.columns(2)
         for column, fmt, label, icon, mime in (
@@ -43,7 +45,7 @@ if scope is None:
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ):
             column.download_button(label, data=lambda fmt=fmt: data.bulletin_file(as_of, fmt, scope),
-                                   file_name=ranking.bulletin_file_name(as_of, fmt), mime=mime, icon=icon,
+                                   file_name=files.file_name(as_of, fmt), mime=mime, icon=icon,
                                    on_click="ignore", width="stretch", key=f"bulletin_{fmt}")
 
 result = data.period_ranking(period, scope)
@@ -114,7 +116,7 @@ unit = st.columns(3)[0].selectbox("招商单元", [scope] if scope is not None e
                                   help=None if scope is None else "单元用户只能查看本单元的得分明细")
 try:
     ledger = data.unit_ledger(as_of, unit, scope, facts["data_version"])
-except ranking.OutOfScope as refused:
+except OutOfScope as refused:
     st.error(str(refused))
     st.stop()
 st.markdown(f"**{ledger.name}**（{ledger.group}）　得分 **{format.points(ledger.score)}**　"

@@ -7,7 +7,8 @@ import functools
 
 import streamlit as st
 
-from pipelines import duty, submissions
+from pipelines.figures import duty
+from pipelines.ingest import desk
 from pipelines.settings import current
 from ui import auth, data, uploader
 
@@ -38,8 +39,8 @@ register = data.unit_register(facts["data_version"])
 names = dict(zip(register["code"], register["name"]))
 codes = [scope] if scope else list(names)
 today = dt.date.today()
-due = submissions.period_due(today)
-months = submissions.report_months(today, MONTHS_OFFERED)
+due = desk.period_due(today)
+months = desk.report_months(today, MONTHS_OFFERED)
 
 
 def month_label(month: dt.date | None, blank: str = "") -> str:
@@ -104,7 +105,7 @@ with st.container(border=True):
                                          help="补录历史报送时，填写招商办当时收到文件的日期；“截至某日”的数据按此日期计算")
 
     if uploaded is not None:
-        upload = submissions.Upload(uploaded.name, uploaded.getvalue())
+        upload = desk.Upload(uploaded.name, uploaded.getvalue())
         # The bytes are kept under their digest, so that confirming loads exactly the file that was checked.
         st.session_state["submit_files"] = {upload.digest: upload}
         options = {"period": file_period, "unit_code": file_unit}
@@ -112,7 +113,7 @@ with st.container(border=True):
         checked = st.session_state.get("submit_preview")
         if checked is None or checked[0] != key:
             with st.spinner("正在校验文件…"):
-                preview = data.check_upload(upload, actor, received=submissions.received_at(received_day, dt.datetime.now()),
+                preview = data.check_upload(upload, actor, received=desk.received_at(received_day, dt.datetime.now()),
                                             **options)
             st.session_state["submit_preview"] = (key, preview)
         preview = st.session_state["submit_preview"][1]
@@ -122,7 +123,7 @@ with st.container(border=True):
             """Load the checked bytes with the options they were checked with; show the result below."""
             kept = st.session_state["submit_files"][upload.digest]
             st.session_state["submit_result"] = data.load_upload(
-                kept, actor, received=submissions.received_at(received_day, dt.datetime.now()), **options)
+                kept, actor, received=desk.received_at(received_day, dt.datetime.now()), **options)
             st.session_state["submit_generation"] = generation + 1
             st.session_state.pop("submit_preview", None)
             st.session_state.pop("submit_files", None)
@@ -142,13 +143,13 @@ with st.container(border=True):
             if report.rows_rejected:
                 st.error(f"{report.rows_rejected} 行未通过校验，确认后不会载入。请按原因改正，可重新上传整张表"
                          "（同一报告期后报的文件将整体替代先报的文件）。", icon=":material/error:")
-                problem_table(submissions.problems_frame(report.rejections))
+                problem_table(desk.problems_frame(report.rejections))
             if report.warnings:
                 st.warning(f"{len(report.warnings)} 处需要核实（不影响载入）：", icon=":material/warning:")
-                problem_table(submissions.problems_frame(report.warnings))
+                problem_table(desk.problems_frame(report.warnings))
 
             st.markdown("**与上次报送相比**")
-            groups = submissions.change_groups(preview.changes)
+            groups = desk.change_groups(preview.changes)
             titles = {label: f"{label}（{len(found)}）" for label, found in groups.items()}
             first = next((title for label, title in titles.items() if len(groups[label])), None)
             tabs = st.tabs(list(titles.values()), default=first)
@@ -214,7 +215,7 @@ st.dataframe(
 if len(history) == HISTORY_ROWS:
     st.caption(f"仅列出最近 {HISTORY_ROWS} 份文件。")
 
-troubled = submissions.with_problems(history)
+troubled = desk.with_problems(history)
 if troubled.empty:
     st.caption("以上文件均无拒收行或提示。")
     st.stop()

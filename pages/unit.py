@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from pipelines import unit_view
+from pipelines.screens import unit as unit_screen
 from pipelines.settings import current
 from pipelines.vocabulary import WAN_PER_YI
 from ui import auth, data, format, plots
@@ -28,11 +28,11 @@ head = st.container()  # the title comes first but names the unit picked below i
 pick, day, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
 # The one place the actor's scope applies, to the URL's ?unit= and to the widget alike: a unit user reads its own
 # unit whatever it asks for.
-asked = unit_view.visible_unit(actor, st.query_params.get("unit"), codes)
+asked = unit_screen.visible_unit(actor, st.query_params.get("unit"), codes)
 picked = pick.selectbox("招商单元", codes, index=codes.index(asked), key="unit",
                         format_func=lambda code: f"{names[code]}（{code}）")
 as_of = day.date_input("截至日期", value=today, max_value=today, format="YYYY-MM-DD", key="as_of")
-unit = unit_view.visible_unit(actor, picked, codes)
+unit = unit_screen.visible_unit(actor, picked, codes)
 st.query_params["unit"] = unit  # the address names the unit shown, so it can be shared
 view = data.unit_page(unit, as_of)
 
@@ -62,10 +62,10 @@ cards[3].metric("在办预警", f"{warned['red'] + warned['yellow']} 条", **car
 cards[4].metric("逾期未更新项目", f"{len(view.stale)} 个", **card, help="已过报送截止日仍未报送月度进展的项目")
 
 # ---- the month's report
-REPORT_CALLOUT = {unit_view.ON_TIME: st.success, unit_view.LATE: st.warning, unit_view.OPEN: st.info,
-                  unit_view.OVERDUE: st.error}
-REPORT_ICON = {unit_view.ON_TIME: ":material/task_alt:", unit_view.LATE: ":material/schedule:",
-               unit_view.OPEN: ":material/hourglass_top:", unit_view.OVERDUE: ":material/error:"}
+REPORT_CALLOUT = {unit_screen.ON_TIME: st.success, unit_screen.LATE: st.warning, unit_screen.OPEN: st.info,
+                  unit_screen.OVERDUE: st.error}
+REPORT_ICON = {unit_screen.ON_TIME: ":material/task_alt:", unit_screen.LATE: ":material/schedule:",
+               unit_screen.OPEN: ":material/hourglass_top:", unit_screen.OVERDUE: ":material/error:"}
 REPORT_CALLOUT[view.report.state](format.report_sentence(view.report), icon=REPORT_ICON[view.report.state])
 
 # ---- score and guidance

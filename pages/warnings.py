@@ -8,8 +8,9 @@ import streamlit as st
 
 from alerts import centre
 from alerts.rules import GRADE_LABELS, RED, RULE_BY_ID, RULES, YELLOW
-from pipelines import project_view, settings
-from pipelines.ranking import OutOfScope
+from pipelines import settings
+from pipelines.screens import project as project_screen
+from pipelines.access import OutOfScope
 from ui import auth, data
 
 actor = auth.require_actor()
@@ -37,7 +38,7 @@ def _coloured(shown: pd.DataFrame, styles: list[str]):
 
 def _links(codes: pd.Series) -> list[str]:
     """The project pages of the warnings about a project ('' for a unit's)."""
-    return [project_view.project_url(code) if isinstance(code, str) else "" for code in codes]
+    return [project_screen.project_url(code) if isinstance(code, str) else "" for code in codes]
 
 
 today = dt.date.today()
@@ -95,7 +96,7 @@ def _details(warning: pd.Series) -> None:
         facts[3].caption(f"首次发现\n\n**{_day(warning['first_seen'], MINUTE)}**")
         st.caption(f"规则：{rule.describe(settings.current())}")
         if isinstance(warning["project_code"], str):
-            st.link_button("查看项目详情", project_view.project_url(warning["project_code"]),
+            st.link_button("查看项目详情", project_screen.project_url(warning["project_code"]),
                            icon=":material/open_in_new:")
         st.markdown("**处理记录**")
         _history(int(warning["id"]))

@@ -1,9 +1,12 @@
-"""Who is acting: a user's name, role and (for unit users) unit, as every write and read receives it."""
+"""Who is acting: a user's name, role and (for unit users) unit, as every write and read receives it; what an actor
+may not read (OutOfScope) and where each role lands after logging in."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 ROLES = ("admin", "leader", "unit")
+# Where each role lands after logging in (url paths of pages in app.py's navigation).
+LANDING = {"admin": "/cockpit", "leader": "/cockpit", "unit": "/unit"}
 
 
 @dataclass(frozen=True)
@@ -29,3 +32,13 @@ class Actor:
 
 
 SYSTEM = Actor("system", "admin")
+
+
+class OutOfScope(PermissionError):
+    """The actor may not read what was asked for (a unit user asking for another unit's ledger)."""
+
+
+def landing_path(actor: Actor) -> str:
+    """The page a user is sent to after logging in: the big screen for admins and leaders, the unit page for
+    unit users."""
+    return LANDING[actor.role]

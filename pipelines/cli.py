@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterator
 
 import duckdb
 
-from pipelines import overrides, settings, store
+from pipelines import settings
+from pipelines.admin import overrides
+from pipelines.store import db
 from pipelines.cells import CellProblem, parse_period
 
 BUSY_EXIT = 2
@@ -34,11 +36,11 @@ def month(text: str) -> dt.date:
 
 
 @contextlib.contextmanager
-def database(db: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+def database(path: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The database of `--db` (else ZS_DB, else the settings' path), opened for a command with the admins'
     settings overrides put in force, so that a command scores, warns and checks exactly as the dashboard does;
     closed afterwards. Raises StoreBusy while another process holds it."""
-    con = store.connect(settings.db_path(db))
+    con = db.connect(settings.db_path(path))
     try:
         overrides.apply(con)
         yield con
@@ -53,7 +55,7 @@ def refuses_when_busy(main: Callable[[list[str] | None], int]) -> Callable[[list
     def run(argv: list[str] | None = None) -> int:
         try:
             return main(argv)
-        except store.StoreBusy as exc:
+        except db.StoreBusy as exc:
             print(exc, file=sys.stderr)
             return BUSY_EXIT
     return run

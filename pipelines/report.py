@@ -12,7 +12,7 @@ import sys
 import duckdb
 
 from pipelines import cli, settings
-from pipelines.assessment import assess
+from pipelines.figures.assessment import assess
 from pipelines.vocabulary import WAN_PER_YI
 
 FIGURE_FIELDS = ("signed", "signed_amount_wan", "commenced", "in_stats", "completed", "production",

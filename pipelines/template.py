@@ -20,10 +20,11 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from pipelines import cli, settings, store
-from pipelines.columns import PROJECT_COLUMNS, Column
-from pipelines.state import projects_as_of
-from pipelines.validate import UnitDirectory, month_end
+from pipelines import cli, settings
+from pipelines.store import db
+from pipelines.ingest.columns import Column, PROJECT_COLUMNS
+from pipelines.store.state import projects_as_of
+from pipelines.ingest.validate import UnitDirectory, month_end
 from pipelines.vocabulary import INDUSTRIES, STATUSES, YES_NO
 
 DATA_SHEET = "月度项目进展表"
@@ -248,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         if not path.exists():
             print(f"数据库 {path} 不存在", file=sys.stderr)
             return 1
-        with contextlib.closing(store.connect(path)) as con:
+        with contextlib.closing(db.connect(path)) as con:
             try:
                 data = template_bytes(con, args.unit, args.period)
             except TemplateError as exc:

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import streamlit as st
 
-from pipelines import settings, store
+from pipelines import settings
+from pipelines.store import db
 from pipelines.access import Actor
 
 ADMIN = Actor("测试管理员", "admin")
@@ -25,7 +26,7 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     # database restarts at 1: a cache left by an earlier test would answer for this one.
     st.cache_data.clear()
     yield
-    store.close_for_process()
+    db.close_for_process()
     settings.use(None)
 
 
@@ -45,7 +46,7 @@ def browser():
 @pytest.fixture
 def con(tmp_path: Path):
     """A migrated, empty database of this test's own."""
-    connection = store.connect(tmp_path / "test.duckdb")
+    connection = db.connect(tmp_path / "test.duckdb")
     yield connection
     connection.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from pipelines import timeline
+from pipelines.store import timeline
 
 _ids = itertools.count(1000)
 

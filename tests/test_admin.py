@@ -18,9 +18,11 @@ from streamlit.testing.v1 import AppTest
 
 import tests.factories as f
 from alerts.evaluate import evaluate, open_warnings
-from pipelines import admin, overrides, settings, store, tokens, users
+from pipelines import settings
+from pipelines.admin import overrides, register, tokens, users
+from pipelines.store import db
 from pipelines.access import Actor
-from pipelines.assessment import assess
+from pipelines.figures.assessment import assess
 from pipelines.settings import SettingsError
 from tests.conftest import ADMIN
 from tests.reference import assert_agrees
@@ -38,13 +40,13 @@ def _audit(con, action: str) -> list[tuple[str, str, dict]]:
 
 
 @pytest.mark.parametrize("change", [
-    lambda con, who: admin.add_unit(con, who, "U09", "新区", "园区", "园区组"),
-    lambda con, who: admin.edit_unit(con, who, "U01", "经开区", "园区", "园区组"),
-    lambda con, who: admin.set_targets(con, who, 2024, "U01", {"commenced": 4}),
-    lambda con, who: admin.set_veto(con, who, 2024, "U01", "未完成交办任务"),
-    lambda con, who: admin.create_account(con, who, "x1", "某人", "leader"),
+    lambda con, who: register.add_unit(con, who, "U09", "新区", "园区", "园区组"),
+    lambda con, who: register.edit_unit(con, who, "U01", "经开区", "园区", "园区组"),
+    lambda con, who: register.set_targets(con, who, 2024, "U01", {"commenced": 4}),
+    lambda con, who: register.set_veto(con, who, 2024, "U01", "未完成交办任务"),
+    lambda con, who: register.create_account(con, who, "x1", "某人", "leader"),
     lambda con, who: overrides.set_override(con, who, "duty", "due_day", 15),
-    lambda con, who: admin.backup(con, who),
+    lambda con, who: register.backup(con, who),
 ])
 @pytest.mark.parametrize("who", [UNIT_USER, LEADER])
 def test_only_admins_change_anything(units, change, who):
@@ -60,16 +62,16 @@ def test_only_admins_change_anything(units, change, who):
 def test_units_are_added_and_edited_with_reasons_for_refusals(units):
     """A new unit and a renamed one land in the register; a taken code, a name of another unit, an unknown kind
     and a blank field are refused with the reason; an edit that changes nothing writes nothing."""
-    admin.add_unit(units, ADMIN, "U09", "新区", "园区", "园区组")
-    assert admin.edit_unit(units, ADMIN, "U02", "城东新街道", "乡镇街道", "乡镇组") is True
-    assert admin.edit_unit(units, ADMIN, "U02", "城东新街道", "乡镇街道", "乡镇组") is False
-    register = dict(units.execute("SELECT code, name FROM units").fetchall())
-    assert register["U09"] == "新区" and register["U02"] == "城东新街道"
+    register.add_unit(units, ADMIN, "U09", "新区", "园区", "园区组")
+    assert register.edit_unit(units, ADMIN, "U02", "城东新街道", "乡镇街道", "乡镇组") is True
+    assert register.edit_unit(units, ADMIN, "U02", "城东新街道", "乡镇街道", "乡镇组") is False
+    names = dict(units.execute("SELECT code, name FROM units").fetchall())
+    assert names["U09"] == "新区" and names["U02"] == "城东新街道"
     for call, reason in (
-        (lambda: admin.add_unit(units, ADMIN, "U01", "别的", "园区", "园区组"), "已被“经济开发区”使用"),
-        (lambda: admin.edit_unit(units, ADMIN, "U03", "新区", "乡镇街道", "乡镇组"), "已是单元 U09 的名称"),
-        (lambda: admin.add_unit(units, ADMIN, "U10", "某地", "开发区", "园区组"), "单元类型须为"),
-        (lambda: admin.add_unit(units, ADMIN, "U10", " ", "园区", "园区组"), "不能为空"),
+        (lambda: register.add_unit(units, ADMIN, "U01", "别的", "园区", "园区组"), "已被“经济开发区”使用"),
+        (lambda: register.edit_unit(units, ADMIN, "U03", "新区", "乡镇街道", "乡镇组"), "已是单元 U09 的名称"),
+        (lambda: register.add_unit(units, ADMIN, "U10", "某地", "开发区", "园区组"), "单元类型须为"),
+        (lambda: register.add_unit(units, ADMIN, "U10", " ", "园区", "园区组"), "不能为空"),
     ):
         with pytest.raises(ValueError, match=reason):
             call()
@@ -80,19 +82,19 @@ def test_targets_reach_the_assessment(units):
     p = f.project(units, "A", "U01")
     f.snapshot(units, p, "2024-05", "2024-06-05", total=20000, signed_date="2024-02-01",
                commenced_date="2024-05-20")
-    admin.set_targets(units, ADMIN, 2024, "U01", {"commenced": 4}, now=dt.datetime(2024, 6, 1))
-    admin.set_targets(units, ADMIN, 2024, "U01", {"commenced": 2, "signed_amount_wan": 1.5},
+    register.set_targets(units, ADMIN, 2024, "U01", {"commenced": 4}, now=dt.datetime(2024, 6, 1))
+    register.set_targets(units, ADMIN, 2024, "U01", {"commenced": 2, "signed_amount_wan": 1.5},
                       now=dt.datetime(2024, 6, 2))
-    table = admin.target_table(units, ADMIN, 2024).set_index("code")
+    table = register.target_table(units, ADMIN, 2024).set_index("code")
     assert (table.loc["U01", "commenced"], table.loc["U01", "signed_amount_yi"]) == (2, 1.5)
     ledger = assess(units, AS_OF).ledger.set_index(["unit_code", "item"])
     # 1 commenced of a target of 2 × 序时进度 6/12 = 1: full points of the indicator
     assert ledger.loc[("U01", "commenced"), "target"] == 2
     assert ledger.loc[("U01", "commenced"), "points"] > 0
     with pytest.raises(ValueError, match="没有填写任何目标值"):
-        admin.set_targets(units, ADMIN, 2024, "U01", {})
+        register.set_targets(units, ADMIN, 2024, "U01", {})
     with pytest.raises(ValueError, match="不在单元名录中"):
-        admin.set_targets(units, ADMIN, 2024, "U99", {"commenced": 1})
+        register.set_targets(units, ADMIN, 2024, "U99", {"commenced": 1})
 
 
 def test_veto_stops_excellent_and_is_audited(units):
@@ -102,10 +104,10 @@ def test_veto_stops_excellent_and_is_audited(units):
     excellent = lambda: dict(zip(assess(units, AS_OF).units["code"], assess(units, AS_OF).units["excellent"]))["U01"]
     assert excellent()
     with pytest.raises(ValueError, match="原因"):
-        admin.set_veto(units, ADMIN, 2024, "U01", " ")
-    admin.set_veto(units, ADMIN, 2024, "U01", "未完成交办任务")
+        register.set_veto(units, ADMIN, 2024, "U01", " ")
+    register.set_veto(units, ADMIN, 2024, "U01", "未完成交办任务")
     assert not excellent()
-    admin.clear_veto(units, ADMIN, 2024, "U01")
+    register.clear_veto(units, ADMIN, 2024, "U01")
     assert excellent()
     assert [d for _, _, d in _audit(units, "veto.set")] == [{"year": 2024, "before": None, "after": "未完成交办任务"}]
     assert [d for _, _, d in _audit(units, "veto.cleared")] == [{"year": 2024, "before": "未完成交办任务",
@@ -114,14 +116,14 @@ def test_veto_stops_excellent_and_is_audited(units):
 
 def test_accounts_are_created_and_reset_with_a_password_shown_once(units):
     """A created account logs in with the generated password; after a reset only the new one works."""
-    first = admin.create_account(units, ADMIN, "wang", "王丽", "unit", "U02")
+    first = register.create_account(units, ADMIN, "wang", "王丽", "unit", "U02")
     assert len(first) >= 12
     users.login(units, "wang", first)
-    second = admin.reset_password(units, ADMIN, "wang")
+    second = register.reset_password(units, ADMIN, "wang")
     with pytest.raises(users.LoginRefused):
         users.login(units, "wang", first)
     users.login(units, "wang", second)
-    listed = admin.accounts(units, ADMIN).set_index("username")
+    listed = register.accounts(units, ADMIN).set_index("username")
     assert (listed.loc["wang", "role"], listed.loc["wang", "unit_code"], listed.loc["wang", "state"]) == (
         "unit", "U02", "正常")
 
@@ -162,7 +164,7 @@ def test_backup_restores_into_the_same_data(units, tmp_path):
     p = f.project(units, "A", "U01")
     f.snapshot(units, p, "2024-05", "2024-06-05", total=20000, signed_date="2024-02-28")
     f.snapshot(units, p, "2024-06", "2024-07-05", total=20000, signed_date="2024-02-28", commenced_date="2024-06-10")
-    archive = admin.backup(units, ADMIN)
+    archive = register.backup(units, ADMIN)
     folder = tmp_path / "restore"
     zipfile.ZipFile(io.BytesIO(archive)).extractall(folder)
     assert {"schema.sql", "load.sql"} <= {path.name for path in folder.iterdir()}
@@ -173,7 +175,7 @@ def test_backup_restores_into_the_same_data(units, tmp_path):
         assert restored.execute(f"SELECT count(*) FROM {table}").fetchone() == \
             units.execute(f"SELECT count(*) FROM {table}").fetchone(), table
     restored.close()
-    reopened = store.connect(tmp_path / "restored.duckdb")  # the restored file opens as a store, migrations done
+    reopened = db.connect(tmp_path / "restored.duckdb")  # the restored file opens as a store, migrations done
     assert reopened.execute("SELECT count(*) FROM snapshots").fetchone()[0] == 2
     for day in (dt.date(2024, 6, 30), dt.date(2024, 7, 20)):
         assert len(assert_agrees(reopened, day)) == 1
@@ -238,7 +240,7 @@ def test_commands_apply_the_admins_overrides(overridden):
 
 def test_the_server_applies_the_admins_overrides_after_a_restart(overridden):
     """The dashboard server started on the database answers its report with the overridden deduction."""
-    con = store.connect(overridden)
+    con = db.connect(overridden)
     users.create_user(con, ADMIN, "admin", "管理员", "admin", "correct horse 1")
     token = tokens.create_token(con, ADMIN, "admin", "测试")
     con.close()

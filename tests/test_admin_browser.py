@@ -13,8 +13,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipelines import duty, users
-from pipelines.ingest import ingest_file
+from pipelines.admin import users
+from pipelines.figures import duty
+from pipelines.ingest.run import ingest_file
 from tests.conftest import ADMIN
 from tests.server import running_server
 from tests.test_auth_ui import log_in

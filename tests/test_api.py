@@ -25,9 +25,12 @@ from urllib3 import encode_multipart_formdata
 
 import api
 
-from pipelines import settings, store, tokens, users
+from pipelines import settings
+from pipelines.admin import tokens, users
+from pipelines.store import db
 from pipelines.access import Actor
-from pipelines.ingest import HAND_OFF_HINT, ingest_file
+from pipelines.ingest.__main__ import HAND_OFF_HINT
+from pipelines.ingest.run import ingest_file
 from pipelines.report import report
 from tests.fixtures import build
 from tests.server import ROOT, free_port, running_server
@@ -53,8 +56,8 @@ def server(tmp_path_factory) -> Server:
     """The running server and the tokens made before it started: one per role, plus a revoked, an expired and a
     disabled user's token."""
     folder = tmp_path_factory.mktemp("api")
-    db = folder / "server.duckdb"
-    con = store.connect(db)
+    db_file = folder / "server.duckdb"
+    con = db.connect(db_file)
     config = settings.load(env={})
     ingest_file(con, build.unit_register(folder), received_at=dt.datetime(2024, 11, 1), config=config)
     ingest_file(con, build.zone_report(folder), period=dt.date(2024, 10, 1), received_at=dt.datetime(2024, 11, 5),
@@ -70,9 +73,9 @@ def server(tmp_path_factory) -> Server:
     users.set_disabled(con, ADMIN, "u02", True)
     expected = json.loads(json.dumps(report(con, dt.date.fromisoformat(AS_OF), config)))
     con.close()
-    shutil.copy(db, folder / "reference.duckdb")
-    with running_server(db, {"ZS_INGEST_MAX_FILE_MB": str(LIMIT_MB)}) as base:
-        yield Server(base, db, folder / "reference.duckdb", made, expected)
+    shutil.copy(db_file, folder / "reference.duckdb")
+    with running_server(db_file, {"ZS_INGEST_MAX_FILE_MB": str(LIMIT_MB)}) as base:
+        yield Server(base, db_file, folder / "reference.duckdb", made, expected)
 
 
 def _get(server: Server, path: str, who: str | None = None) -> tuple[int, dict]:
@@ -111,7 +114,7 @@ def test_health_answers_without_a_token(server):
     """/api/health needs no token: status ok, the schema version, the register and the one project report."""
     status, body = _get(server, "/api/health")
     assert status == 200
-    assert (body["status"], body["schema_version"], body["units"]) == ("ok", store.migrations()[-1][0], 5)
+    assert (body["status"], body["schema_version"], body["units"]) == ("ok", db.migrations()[-1][0], 5)
 
 
 # ------------------------------------------------------------------------------------------------------- report

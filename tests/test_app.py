@@ -10,8 +10,8 @@ from pathlib import Path
 import xlsxwriter
 from streamlit.testing.v1 import AppTest
 
-from pipelines import store
-from pipelines.ingest import ingest_file
+from pipelines.store import db
+from pipelines.ingest.run import ingest_file
 from tests.conftest import ADMIN
 from tests.server import ROOT, get, running_server
 from ui.auth import TEST_ACTOR_KEY
@@ -90,15 +90,15 @@ def test_server_owns_database_and_cli_refuses(units, tmp_path):
     refuse in one line."""
     _load_sample(units, tmp_path)
     units.close()
-    db = tmp_path / "test.duckdb"
-    with running_server(db) as base:
+    path = tmp_path / "test.duckdb"
+    with running_server(path) as base:
         health = json.loads(get(f"{base}/api/health"))
         assert health["status"] == "ok" and health["projects"] == 3 and health["schema_version"] >= 1
         for command in (["pipelines.ingest", str(tmp_path / "sample.xlsx")], ["pipelines.timeline"]):
-            done = subprocess.run([sys.executable, "-m", *command, "--db", str(db)],
+            done = subprocess.run([sys.executable, "-m", *command, "--db", str(path)],
                                   cwd=ROOT, capture_output=True, text=True, timeout=60)
             assert done.returncode == 2, command
             assert len(done.stderr.strip().splitlines()) == 1 and "占用" in done.stderr
-    con = store.connect(db)
+    con = db.connect(path)
     assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
     con.close()

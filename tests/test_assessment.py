@@ -6,8 +6,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipelines import figures
-from pipelines.assessment import assess, rank_changes
+from pipelines.figures import measures
+from pipelines.figures.assessment import assess, rank_changes
 from tests.factories import project, snapshot
 
 AS_OF = dt.date(2024, 6, 30)  # 序时进度 6/12 = 0.5
@@ -155,7 +155,7 @@ def test_rank_change_against_previous_month(county):
 ])
 def test_commencement_rate_status_boundaries(rate, status):
     """达标 at the target, 黄 down to 10 points below, 红 beyond, nothing without a rate."""
-    assert figures.rate_status(rate, 0.75, 10) == status
+    assert measures.rate_status(rate, 0.75, 10) == status
 
 
 def test_cumulative_cohort_counts_earlier_signings(county):
@@ -170,9 +170,9 @@ def test_cumulative_cohort_counts_earlier_signings(county):
 def test_funnel_of_the_year(county):
     """Leads of 2024 form the funnel cohort; with no 线索登记日期 recorded the year's funnel is empty, and the
     'all' cohort counts every project that reached each milestone."""
-    facts = figures.project_facts(county, AS_OF)
-    assert figures.funnel(facts, AS_OF)["reached"].sum() == 0
-    everything = figures.funnel(facts, AS_OF, cohort="all").set_index("milestone")
+    facts = measures.project_facts(county, AS_OF)
+    assert measures.funnel(facts, AS_OF)["reached"].sum() == 0
+    everything = measures.funnel(facts, AS_OF, cohort="all").set_index("milestone")
     assert everything.loc["signed", "reached"] == 8  # all nine projects but H have a 签约日期
     assert everything.loc["commenced", "conversion"] == pytest.approx(everything.loc["commenced", "reached"] / 8)
 

@@ -12,9 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app
-import auth_routes
-from pipelines import store, users
-from pipelines.access import Actor
+from pipelines.admin import users
+from pipelines.store import db
+from pipelines.access import Actor, landing_path
 from tests.server import ROOT, running_server
 from tests.test_app import ROWS, _load_sample
 from ui.auth import TEST_ACTOR_KEY
@@ -112,7 +112,7 @@ def test_unit_scope_is_the_unit_of_unit_users_only(actor, scope):
     (Actor("admin", "admin"), "/cockpit"), (Actor("leader", "leader"), "/cockpit"), (U02_USER, "/unit")])
 def test_landing_page_by_role(actor, path):
     """After logging in, admins and leaders land on the big screen, unit users on their unit's page."""
-    assert auth_routes.landing_path(actor) == path
+    assert landing_path(actor) == path
 
 
 def test_account_box_names_the_user_and_offers_logout(units):
@@ -136,12 +136,12 @@ def test_first_start_prints_a_generated_admin_password_once(con, capsys):
     """On an empty user table the server's start creates `admin` and prints its password once; that password
     logs in; the next start prints nothing."""
     con.close()
-    auth_routes.first_start()
+    app._first_start()
     printed = capsys.readouterr().out
     password = printed.split("初始密码 ")[1].split("（")[0]
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         assert users.login(cur, "admin", password)[1].role == "admin"
-    auth_routes.first_start()
+    app._first_start()
     assert capsys.readouterr().out == ""
 
 
@@ -170,8 +170,8 @@ def test_login_and_logout_over_http_set_and_delete_the_session_cookie(units, tmp
     lands on the unit page; logout deletes the session and the cookie. The audit log holds all three."""
     users.create_demo_accounts(units, Actor("演示数据", "admin"))
     units.close()
-    db = tmp_path / "test.duckdb"
-    with running_server(db) as base:
+    db_file = tmp_path / "test.duckdb"
+    with running_server(db_file) as base:
         wrong = _post(f"{base}/api/login", {"username": "u02", "password": "nope"})
         assert (wrong.status, wrong.headers["location"]) == (303, "/?login=invalid&user=u02")
         assert wrong.headers["set-cookie"] is None
@@ -181,14 +181,14 @@ def test_login_and_logout_over_http_set_and_delete_the_session_cookie(units, tmp
         right = _post(f"{base}/api/login", {"username": "u02", "password": "demo"}, {"Origin": base})
         assert (right.status, right.headers["location"]) == (303, "/unit")
         cookie = right.headers["set-cookie"]
-        token = cookie.split(";")[0].removeprefix(f"{auth_routes.COOKIE}=")
+        token = cookie.split(";")[0].removeprefix(f"{users.SESSION_COOKIE}=")
         assert len(token) == 43
         assert sorted(p.strip() for p in cookie.split(";")[1:]) == ["HttpOnly", "Max-Age=604800", "Path=/",
                                                                    "SameSite=lax"]
-        out = _post(f"{base}/api/logout", {}, {"Cookie": f"{auth_routes.COOKIE}={token}"})
+        out = _post(f"{base}/api/logout", {}, {"Cookie": f"{users.SESSION_COOKIE}={token}"})
         assert (out.status, out.headers["location"]) == (303, "/")
-        assert out.headers["set-cookie"].startswith(f'{auth_routes.COOKIE}=""; expires=')
-    con = duckdb.connect(str(db), read_only=True)
+        assert out.headers["set-cookie"].startswith(f'{users.SESSION_COOKIE}=""; expires=')
+    con = duckdb.connect(str(db_file), read_only=True)
     assert con.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
     assert con.execute("SELECT action FROM audit_log WHERE actor = 'u02' ORDER BY id").fetchall() == [
         ("auth.login_failed",), ("auth.login",), ("auth.logout",)]
@@ -214,8 +214,8 @@ def test_browser_logs_in_through_the_form_and_stays_logged_in_on_reload(library,
         log_in(page, base, "u02", "wrong")
         page.get_by_text("用户名或密码错误。").wait_for(timeout=30000)
         log_in(page, base, "u02", "demo")
-        assert [c["httpOnly"] for c in page.context.cookies() if c["name"] == auth_routes.COOKIE] == [True]
-        assert page.evaluate("document.cookie").find(auth_routes.COOKIE) == -1
+        assert [c["httpOnly"] for c in page.context.cookies() if c["name"] == users.SESSION_COOKIE] == [True]
+        assert page.evaluate("document.cookie").find(users.SESSION_COOKIE) == -1
         for _ in range(2):
             page.goto(f"{base}/projects")
             page.get_by_role("heading", name="项目库").wait_for(timeout=30000)

@@ -1,7 +1,7 @@
 """In a real browser: the server started by `streamlit run app.py` shows the 项目库 with the loaded projects."""
 from __future__ import annotations
 
-from pipelines import users
+from pipelines.admin import users
 from tests.conftest import ADMIN
 from tests.server import ROOT, running_server
 from tests.test_app import ROWS, _load_sample

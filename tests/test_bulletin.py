@@ -13,7 +13,9 @@ from docx.enum.section import WD_ORIENT
 from python_calamine import CalamineWorkbook
 
 from alerts.evaluate import evaluate, open_warnings
-from pipelines.bulletin import SHEETS, NoUnits, Table, bulletin_content, bulletin_docx, bulletin_xlsx
+from pipelines.bulletin.content import SHEETS, NoUnits, Table, bulletin_content
+from pipelines.bulletin.excel import bulletin_xlsx
+from pipelines.bulletin.word import bulletin_docx
 from pipelines.export import safe_text
 from tests.factories import project, snapshot
 from tests.server import ROOT

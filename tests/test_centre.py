@@ -28,9 +28,11 @@ from streamlit.testing.v1 import AppTest
 
 from alerts import centre, notify, scheduler
 from alerts.evaluate import change_events, evaluate
-from pipelines import settings, store, users
+from pipelines import settings
+from pipelines.admin import users
+from pipelines.store import db
 from pipelines.access import Actor
-from pipelines.ranking import OutOfScope
+from pipelines.access import OutOfScope
 from tests.conftest import ADMIN
 from tests.factories import project, snapshot
 from tests.server import ROOT
@@ -98,7 +100,7 @@ def _template(folder: Path, build) -> SimpleNamespace:
     """A database built once by `build(con)` (password hashing and evaluation cost a second), closed; each test
     copies it (_copy) so that it has a database of its own."""
     path = folder / "template.duckdb"
-    con = store.connect(path)
+    con = db.connect(path)
     made = build(con)
     con.close()
     made.con, made.path = None, path
@@ -120,7 +122,7 @@ def _world_template(tmp_path_factory) -> SimpleNamespace:
 @pytest.fixture
 def world(_world_template, tmp_path) -> SimpleNamespace:
     """The scenario in this test's own database (open as `world.con`)."""
-    con = store.connect(_copy(_world_template, tmp_path))
+    con = db.connect(_copy(_world_template, tmp_path))
     yield SimpleNamespace(**{**vars(_world_template), "con": con})
     con.close()
 
@@ -615,20 +617,20 @@ def test_page_acknowledgement_form_refuses_an_empty_note_and_records_a_note(page
     assert at.subheader[0].value == "红色预警 · 签约未开工"
     assert "对象\n\n**XM005**" in [c.value for c in at.caption]
     assert at.text_area[0].label == "处理说明（必填）"
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         wid = cur.execute("SELECT id FROM warnings WHERE subject = 'XM005'").fetchone()[0]
         before = _written(cur)
     at.button[0].click().run()
     assert not at.exception
     assert [e.value for e in at.error] == ["请填写处理说明。"]
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         assert _written(cur) == before
 
     at.text_area[0].input("已约谈投资方，计划下月开工")
     at.button[0].click().run()
     assert not at.exception
     assert [t.value for t in at.toast] == ["已确认该预警"]
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         assert cur.execute("SELECT acknowledged_by, ack_note FROM warnings WHERE id = ?", [wid]).fetchone() == (
             "u02", "已约谈投资方，计划下月开工")
     assert _metrics(at)["待确认"] == "1 条"

@@ -12,7 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alerts.evaluate import evaluate, open_warnings
-from pipelines import assessment, cockpit, settings, store, timeline
+from pipelines import settings
+from pipelines.figures import assessment
+from pipelines.screens import cockpit
+from pipelines.store import db, timeline
 from pipelines.access import Actor
 from tests import factories as f
 from tests.server import ROOT
@@ -404,14 +407,14 @@ def test_page_picks_up_new_data_and_new_warnings_on_its_next_run(county):
     county.close()
     at = _page()  # live: the warnings open now
     assert "● 红 0" in _html(at)
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         evaluate(cur, D)
         red = int((open_warnings(cur)["grade"] == "red").sum())
     at.run()
     assert red > 0 and f"● 红 {red}" in _html(at)
     at.sidebar.date_input[0].set_value(D).run()
     assert _first_card(at) == "4"
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         f.snapshot(cur, f.project(cur, "P7", "U03"), "2024-09", "2024-10-09", "U03", signed_date="2024-09-02")
     at.run()
     assert _first_card(at) == "5"
@@ -425,7 +428,7 @@ def test_page_drops_the_star_when_a_veto_is_set(county):
     at = _page()
     at.sidebar.date_input[0].set_value(D).run()
     assert "经济开发区 <span class='zs-star'>★</span>" in _html(at)
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         cur.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', '2024-10-19 09:00')")
     at.run()
     assert "zs-star'>★" not in _html(at)

@@ -12,7 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import demo, settings
+from pipelines import settings
+from pipelines.demo import county, plan
+from pipelines.demo.__main__ import main as demo_main
 from tests.reference import assert_agrees
 
 UNTIL = "2025-06"
@@ -40,7 +42,7 @@ def _run(base: Path) -> DemoRun:
     with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
         patch.delenv("ZS_SETTINGS", raising=False)
         settings.use(None)
-        code = demo.main(["--until", UNTIL, "--db", str(base / "demo.duckdb"), "--out", str(base / "files")])
+        code = demo_main(["--until", UNTIL, "--db", str(base / "demo.duckdb"), "--out", str(base / "files")])
     settings.use(None)
     return DemoRun(base / "demo.duckdb", base / "files", printed.getvalue(), code)
 
@@ -114,7 +116,7 @@ def test_refuses_a_database_that_has_submissions(demo_run: DemoRun, tmp_path: Pa
     before = copy.read_bytes()
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        code = demo.main(["--until", UNTIL, "--db", str(copy), "--out", str(tmp_path / "files")])
+        code = demo_main(["--until", UNTIL, "--db", str(copy), "--out", str(tmp_path / "files")])
     assert code == 0
     assert len(printed.getvalue().strip().splitlines()) == 1 and "已有" in printed.getvalue()
     assert copy.read_bytes() == before
@@ -228,14 +230,14 @@ def test_exactly_one_unit_qualifies_for_excellence(demo_db):
         SELECT u.code FROM units u LEFT JOIN target t ON t.unit_code = u.code LEFT JOIN signed s ON s.unit_code = u.code
         WHERE coalesce(s.n, 0) > coalesce(t.major_manufacturing, 0)
     """, year=AS_OF.year, major=settings.current().assessment.major_manufacturing_min_wan, start=YEAR_START, as_of=AS_OF)
-    assert excellent == [(demo.EXCELLENT_UNIT,)]
+    assert excellent == [(county.EXCELLENT_UNIT,)]
 
 
 def test_one_unit_lacks_one_target_this_year(demo_db):
     """One unit has no 新投产项目数 target for the as-of year, so its weights are rescaled (DOMAIN §7)."""
     missing = _rows(demo_db, "SELECT unit_code FROM targets WHERE year = $year AND production IS NULL",
                     year=AS_OF.year)
-    assert missing == [(demo.MISSING_TARGET[0],)]
+    assert missing == [(county.MISSING_TARGET[0],)]
 
 
 # One condition per project warning rule and grade of DOMAIN §8, over the as-of state. The last period due by
@@ -308,15 +310,15 @@ def test_a_duplicate_project_is_registered_by_two_units(demo_db):
 ])
 def test_the_clock_defaults_to_last_month_and_never_passes_now(now, until, last, as_of):
     """--until defaults to last month; the as-of date is the 20th of the next month or today, if earlier."""
-    clock = demo.demo_clock(until, now, settings.current().duty.due_day)
-    assert (clock.last_period, clock.as_of, len(clock.periods)) == (last, as_of, demo.HISTORY_MONTHS)
+    clock = plan.demo_clock(until, now, settings.current().duty.due_day)
+    assert (clock.last_period, clock.as_of, len(clock.periods)) == (last, as_of, plan.HISTORY_MONTHS)
     assert clock.cutoff <= now
 
 
 def test_the_current_month_cannot_be_the_last_report_month():
     """Reports for this month cannot have been received yet, so --until this month is refused."""
     with pytest.raises(ValueError):
-        demo.demo_clock(dt.date(2026, 11, 1), dt.datetime(2026, 11, 22), settings.current().duty.due_day)
+        plan.demo_clock(dt.date(2026, 11, 1), dt.datetime(2026, 11, 22), settings.current().duty.due_day)
 
 
 def test_the_stored_state_agrees_with_the_snapshots_every_week(demo_db):

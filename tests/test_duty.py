@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from pipelines.duty import due_date, last_due_period, overdue_updates, stale_projects
+from pipelines.figures.duty import due_date, last_due_period, overdue_updates, stale_projects
 from tests.factories import project, snapshot
 
 D = dt.date
@@ -115,7 +115,7 @@ def test_correction_file_supersedes_state_not_timing(units):
     """U01 sends May on time with X and Y, then a corrected May file on 06-20 with X only: from 06-20 on Y's
     state drops back to its April report, but both May updates arrived on time (DOMAIN §6 judges arrivals),
     so nothing is overdue or stale; Y is stale once June's file also leaves it out."""
-    from pipelines.state import projects_as_of
+    from pipelines.store.state import projects_as_of
 
     x, y = project(units, "X"), project(units, "Y")
     for pid in (x, y):

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from alerts.rules import conditions
-from pipelines.assessment import assess
-from pipelines.duty import add_months, overdue_updates
+from pipelines.figures.assessment import assess
+from pipelines.figures.duty import add_months, overdue_updates
 from pipelines.settings import current
 from tests.factories import project, snapshot
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from pipelines.guidance import target_gaps
+from pipelines.figures.guidance import target_gaps
 from pipelines.vocabulary import approval_tier
 from tests.factories import project, snapshot
 

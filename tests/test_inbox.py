@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from alerts import scheduler
-from pipelines import settings, store
-from pipelines.inbox import Inbox
+from pipelines import settings
+from pipelines.store import db
+from pipelines.ingest.inbox import Inbox
 from tests.fixtures import build
 
 
@@ -112,7 +113,7 @@ def test_unit_folder_loads_as_that_unit(units, inbox):
 def test_scheduler_scans_the_inbox_and_evaluates_after_the_load(units, tmp_path):
     """With the scheduler running, a file dropped into the inbox is loaded by the inbox job, archived, and the
     load is followed by an evaluation of the warnings."""
-    store.open_for_process(tmp_path / "test.duckdb")
+    db.open_for_process(tmp_path / "test.duckdb")
     try:
         scheduler.start(settings.load(overrides={"inbox": {"scan_seconds": 1, "settle_seconds": 0},
                                                  "scheduler": {"evaluate_interval_minutes": 600}}))
@@ -130,4 +131,4 @@ def test_scheduler_scans_the_inbox_and_evaluates_after_the_load(units, tmp_path)
         assert units.execute("SELECT status, submitted_by FROM submissions").fetchall() == [("loaded", "收件箱")]
     finally:
         scheduler.shutdown()
-        store.close_for_process()
+        db.close_for_process()

@@ -10,9 +10,11 @@ import sys
 import duckdb
 import pytest
 
-from pipelines import load, settings, state
+from pipelines import settings
+from pipelines.ingest import load
+from pipelines.store import state
 from pipelines.access import Actor
-from pipelines.ingest import ingest_file
+from pipelines.ingest.run import ingest_file
 from pipelines.settings import ROOT
 from tests.fixtures import build
 
@@ -483,7 +485,7 @@ def test_cli_refuses_in_one_line_when_another_process_holds_the_database(units, 
 def test_preview_reports_problems_and_changes_and_writes_nothing(units, tmp_path):
     """A preview gives the rejections a load would give and the changes against the last report (a new project,
     a milestone reached, an amount changed, a project left out), and stores nothing; confirming loads it."""
-    from pipelines.ingest import preview_file
+    from pipelines.ingest.run import preview_file
 
     october = [build.report_row("甲项目", 投资方="恒远新材料有限公司", 签约日期="2024-03-08"),
                build.report_row("乙项目", total=8000), build.report_row("丙项目", total=5000)]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.layout import find_layout, find_layouts
-from pipelines.workbook import FileRejected, Sheet
+from pipelines.ingest.layout import find_layout, find_layouts
+from pipelines.ingest.workbook import FileRejected, Sheet
 
 SEARCH = 30
 

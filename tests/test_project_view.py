@@ -12,10 +12,12 @@ from python_calamine import CalamineWorkbook
 from streamlit.testing.v1 import AppTest
 
 from alerts.evaluate import evaluate
-from pipelines import cockpit, duty, project_view, state
+from pipelines.figures import duty
+from pipelines.screens import cockpit, project as project_screen
+from pipelines.store import state
 from pipelines.access import Actor
-from pipelines.ingest import ingest_file
-from pipelines.ranking import OutOfScope
+from pipelines.ingest.run import ingest_file
+from pipelines.access import OutOfScope
 from tests.conftest import ADMIN
 from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY
@@ -67,7 +69,7 @@ def _code(con, name: str) -> str:
 
 
 def _library(con, scope: str | None = None):
-    return project_view.library(state.projects_as_of(con, AS_OF, scope), cockpit.latest_warnings(con, AS_OF, scope),
+    return project_screen.library(state.projects_as_of(con, AS_OF, scope), cockpit.latest_warnings(con, AS_OF, scope),
                                 duty.stale_projects(con, AS_OF))
 
 
@@ -86,25 +88,25 @@ def test_library_marks_warnings_and_months_behind(county):
 def test_library_filters_warned_and_stale(county):
     """The 有预警 and 逾期未更新 switches keep only the projects they name, and combine with the other filters."""
     marked = _library(county)
-    stale = project_view.filter_library(marked, stale=True)
+    stale = project_screen.filter_library(marked, stale=True)
     assert sorted(stale["project_name"]) == ["乙装备项目", "甲纤维项目"]
-    warned = project_view.filter_library(marked, warned=True)
+    warned = project_screen.filter_library(marked, warned=True)
     assert set(warned["project_name"]) == set(marked.loc[marked["open_warnings"] > 0, "project_name"])
     assert "甲纤维项目" in set(warned["project_name"])
-    assert list(project_view.filter_library(marked, stale=True, units=["U02"])["project_name"]) == []
+    assert list(project_screen.filter_library(marked, stale=True, units=["U02"])["project_name"]) == []
 
 
 @pytest.mark.parametrize("name, masked", [("王小明", "王**"), ("王丽、张三", "王*、张*"), ("李", "李*"), (None, None)])
 def test_mask_name(name, masked):
     """Contact names keep only their first character, each name of a list on its own."""
-    assert project_view.mask_name(name) == masked
+    assert project_screen.mask_name(name) == masked
 
 
 @pytest.mark.parametrize("phone, masked", [("13812341234", "138****1234"), ("0579-8888 6666", "057*-**** 6666"),
                                            ("8888 6666", "**** 6666"), ("12345", "*****"), (None, None)])
 def test_mask_phone(phone, masked):
     """Phone numbers keep the first 3 and last 4 digits (11 or more), the last 4 (8 to 10), none (fewer)."""
-    assert project_view.mask_phone(phone) == masked
+    assert project_screen.mask_phone(phone) == masked
 
 
 def _sheet(data: bytes) -> list[list]:
@@ -117,7 +119,7 @@ def _sheet(data: bytes) -> list[list]:
                                                 (LEADER, "王**", "138****1234")])
 def test_export_masks_contacts_for_everyone_but_admins(county, actor, name, phone):
     """The library's Excel export holds the filtered projects with contacts in full for admins only."""
-    rows = _sheet(project_view.library_workbook(project_view.filter_library(_library(county), stale=True),
+    rows = _sheet(project_screen.library_workbook(project_screen.filter_library(_library(county), stale=True),
                                                 actor, AS_OF))
     header = next(r for r in rows if "联系人" in r)
     body = [dict(zip(header, r)) for r in rows[rows.index(header) + 1:] if any(r)]
@@ -129,7 +131,7 @@ def test_export_masks_contacts_for_everyone_but_admins(county, actor, name, phon
 
 def test_export_writes_no_formula(county):
     """A 本月进展 that starts with '=' is written as text: the workbook has no formula cell."""
-    data = project_view.library_workbook(_library(county), ADMIN, AS_OF)
+    data = project_screen.library_workbook(_library(county), ADMIN, AS_OF)
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     sheet_xml = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml and "<f " not in sheet_xml
@@ -141,19 +143,19 @@ def test_project_page_history_and_scope(county):
     """The project page of U02's project shows its two reports with what November changed; a U01 user is refused
     it, a U02 user and admins get it, an unknown code is said to be unknown."""
     code = _code(county, "丙文旅项目")
-    view = project_view.project_view(county, code, Actor("u02", "unit", "U02"), AS_OF)
+    view = project_screen.project_view(county, code, Actor("u02", "unit", "U02"), AS_OF)
     assert view.name == "丙文旅项目" and view.stage_label == "签约"
     assert view.registered_at == dt.datetime(2024, 11, 5, 9)  # first received, not when the row was written
-    assert list(view.history["kind"]) == [project_view.FIRST, project_view.UPDATE]
+    assert list(view.history["kind"]) == [project_screen.FIRST, project_screen.UPDATE]
     assert "签约日期" in view.history["change_text"].iloc[1]
     assert view.project["contact_phone"] == "139****1111"
-    assert project_view.project_view(county, code, ADMIN, AS_OF).project["contact_phone"] == "13900001111"
+    assert project_screen.project_view(county, code, ADMIN, AS_OF).project["contact_phone"] == "13900001111"
     with pytest.raises(OutOfScope):
-        project_view.project_view(county, code, UNIT_U01, AS_OF)
+        project_screen.project_view(county, code, UNIT_U01, AS_OF)
     with pytest.raises(LookupError):
-        project_view.project_view(county, "ZS999999", ADMIN, AS_OF)
+        project_screen.project_view(county, "ZS999999", ADMIN, AS_OF)
     # as of before November's report the project was not yet signed
-    assert project_view.project_view(county, code, ADMIN, dt.date(2024, 11, 30)).stage_label != "签约"
+    assert project_screen.project_view(county, code, ADMIN, dt.date(2024, 11, 30)).stage_label != "签约"
 
 
 def _page(actor: Actor, script: str, **query: str) -> AppTest:

@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import ranking
+from pipelines.screens import ranking
 from pipelines.access import Actor
-from pipelines.assessment import INDICATORS, assess
+from pipelines.access import OutOfScope
+from pipelines.bulletin import files
+from pipelines.figures.assessment import INDICATORS, assess
 from tests import factories as f
 from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY
@@ -270,7 +272,7 @@ def test_ledger_lists_the_overdue_updates_behind_the_deduction(county):
 def test_unit_user_reads_only_its_own_ledger(county):
     """A unit user's scope opens its own unit's ledger and refuses any other; admins and leaders read every one."""
     assert ranking.unit_ledger(county, AS_OF, "U02", "U02").code == "U02"
-    with pytest.raises(ranking.OutOfScope):
+    with pytest.raises(OutOfScope):
         ranking.unit_ledger(county, AS_OF, "U01", "U02")
     assert ranking.unit_ledger(county, AS_OF, "U01", None).code == "U01"
 
@@ -282,11 +284,11 @@ def test_unknown_unit_ledger_is_refused(county):
 
 def test_bulletin_files_for_admins_and_leaders_only(county):
     """The 通报 (every unit's projects and ledger) downloads as Word and Excel, but not for a unit user."""
-    assert ranking.bulletin_file(county, AS_OF, "docx", None)[:2] == b"PK"
-    assert ranking.bulletin_file(county, AS_OF, "xlsx", None)[:2] == b"PK"
-    with pytest.raises(ranking.OutOfScope):
-        ranking.bulletin_file(county, AS_OF, "docx", "U01")
-    assert ranking.bulletin_file_name(AS_OF, "xlsx") == "招商引资项目推进情况通报（截至2024-06-30）.xlsx"
+    assert files.bulletin_file(county, AS_OF, "docx", None)[:2] == b"PK"
+    assert files.bulletin_file(county, AS_OF, "xlsx", None)[:2] == b"PK"
+    with pytest.raises(OutOfScope):
+        files.bulletin_file(county, AS_OF, "docx", "U01")
+    assert files.file_name(AS_OF, "xlsx") == "招商引资项目推进情况通报（截至2024-06-30）.xlsx"
 
 
 # ------------------------------------------------------------------------------------------------- the page

@@ -12,9 +12,10 @@ import time
 import pytest
 
 from alerts import notify, scheduler
-from pipelines import settings, store
-from pipelines.duty import last_due_period
-from pipelines.ingest import ingest_file
+from pipelines import settings
+from pipelines.store import db
+from pipelines.figures.duty import last_due_period
+from pipelines.ingest.run import ingest_file
 from tests.conftest import ADMIN
 from tests.factories import project, snapshot
 from tests.fixtures import build
@@ -50,10 +51,10 @@ def _runs(con, job_id: str) -> list[tuple]:
 def process_store(units, tmp_path):
     """The test database opened as this process's store (as the server's lifespan does); the scheduler stopped
     and the store closed afterwards."""
-    store.open_for_process(tmp_path / "test.duckdb")
+    db.open_for_process(tmp_path / "test.duckdb")
     yield units
     scheduler.shutdown()
-    store.close_for_process()
+    db.close_for_process()
 
 
 def test_scheduler_evaluates_at_start_and_on_its_interval_logging_every_run(process_store):
@@ -90,7 +91,7 @@ def test_a_load_is_followed_by_an_evaluation(process_store, tmp_path):
     """A workbook loaded in the process triggers an evaluation right away, long before the next interval."""
     scheduler.start(settings.load(env={}, overrides={"scheduler": {"evaluate_interval_minutes": 600}}))
     _until(lambda: _runs(process_store, "evaluate"))
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         report = ingest_file(cur, build.town_report(tmp_path), ADMIN)
     assert report.status == "loaded"
     runs = _until(lambda: [r for r in _runs(process_store, "evaluate_after_load") if r[0] == "ok"])
@@ -125,7 +126,7 @@ def test_only_changes_are_notified(process_store):
     _stale_project(process_store)
     notify.add_channel(process_store, "开发区群", "webhook", "http://127.0.0.1:9/hook", "unit", unit_code="U01")
     config = settings.load(env={})
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         first = scheduler.evaluate_and_notify(cur, TODAY, config)
         second = scheduler.evaluate_and_notify(cur, TODAY, config)
     assert first["notifications"] == {"sent": 0, "failed": 0, "logged_dry_run": 1}
@@ -143,7 +144,7 @@ def test_daily_job_sends_leaders_the_digest_with_the_units_not_reported(process_
              due.replace(day=2).isoformat(), "U02")
     snapshot(process_store, project(process_store, "ZS000003", "U02"), "2024-01", "2024-02-05", "U02")
     leaders = notify.add_channel(process_store, "县领导群", "webhook", "http://127.0.0.1:9/hook", "leaders")
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         counts = scheduler.daily(cur, TODAY, settings.load(env={}))
     assert counts["unreported_units"] == 1 and counts["digest"]["logged_dry_run"] == 1
     payload = process_store.execute(
@@ -159,8 +160,8 @@ def test_the_server_runs_one_scheduler_that_fires_whatever_the_sessions(units, t
     finished, every one by that scheduler."""
     _stale_project(units)
     units.close()
-    db = tmp_path / "test.duckdb"
-    with running_server(db, {"ZS_SCHEDULER_EVALUATE_INTERVAL_MINUTES": "0.02"}) as base:
+    db_file = tmp_path / "test.duckdb"
+    with running_server(db_file, {"ZS_SCHEDULER_EVALUATE_INTERVAL_MINUTES": "0.02"}) as base:
         health = lambda: json.loads(get(f"{base}/api/health"))  # noqa: E731
         first = _until(lambda: (h := health())["open_warnings"] == 1
                        and sum(r["job_id"] == "evaluate" for r in h["scheduler"]["runs"]) >= 2 and h)
@@ -173,7 +174,7 @@ def test_the_server_runs_one_scheduler_that_fires_whatever_the_sessions(units, t
         later = _until(lambda: (h := health())["scheduler"]["runs"][0]["id"] > first["scheduler"]["runs"][0]["id"] + 2
                        and h)
         assert later["scheduler"]["running"] and later["scheduler"]["scheduler_id"] == first["scheduler"]["scheduler_id"]
-    con = store.connect(db)
+    con = db.connect(db_file)
     starts = con.execute("SELECT scheduler_id FROM scheduler_runs WHERE job_id = 'scheduler'").fetchall()
     assert starts == [(first["scheduler"]["scheduler_id"],)]
     assert con.execute("SELECT DISTINCT scheduler_id, outcome FROM scheduler_runs").fetchall() == [starts[0] + ("ok",)]
@@ -186,22 +187,22 @@ def test_headless_scheduler_runs_until_stopped_and_holds_the_database(units, tmp
     SIGTERM it stops cleanly, leaving its runs and warnings in the database."""
     _stale_project(units)
     units.close()
-    db = tmp_path / "test.duckdb"
-    env = {"ZS_DB": str(db), "ZS_SCHEDULER_EVALUATE_INTERVAL_MINUTES": "0.01", "PATH": "/usr/bin:/bin"}
+    db_file = tmp_path / "test.duckdb"
+    env = {"ZS_DB": str(db_file), "ZS_SCHEDULER_EVALUATE_INTERVAL_MINUTES": "0.01", "PATH": "/usr/bin:/bin"}
     log = (tmp_path / "alerts.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "alerts"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=log, text=True)
     try:
         assert "后台任务已启动" in process.stdout.readline()
         time.sleep(2)
-        busy = subprocess.run([sys.executable, "-m", "alerts.check", "--db", str(db)], cwd=ROOT, capture_output=True,
+        busy = subprocess.run([sys.executable, "-m", "alerts.check", "--db", str(db_file)], cwd=ROOT, capture_output=True,
                               text=True, timeout=60)
         assert busy.returncode == 2 and "占用" in busy.stderr
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
         log.close()
-    con = store.connect(db)
+    con = db.connect(db_file)
     outcomes = con.execute("SELECT job_id, outcome, count(*) FROM scheduler_runs GROUP BY ALL ORDER BY 1").fetchall()
     assert [(job, outcome) for job, outcome, _ in outcomes] == [("evaluate", "ok"), ("inbox", "ok"), ("scheduler", "ok")]
     assert outcomes[0][2] >= 2

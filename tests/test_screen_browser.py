@@ -15,8 +15,9 @@ import pytest
 import requests
 import xlsxwriter
 
-from pipelines import store, tokens, users
-from pipelines.ingest import ingest_file
+from pipelines.admin import tokens, users
+from pipelines.store import db
+from pipelines.ingest.run import ingest_file
 from tests.conftest import ADMIN
 from tests.server import ROOT, running_server
 from tests.test_auth_ui import log_in
@@ -59,8 +60,8 @@ def server(tmp_path_factory) -> Server:
     """The running server (screen refreshing every 5 s, its own inbox folders) on a database built before it
     started: units, accounts, the admin's token and last month's reports of U01 and U02."""
     folder = tmp_path_factory.mktemp("screen")
-    db = folder / "server.duckdb"
-    con = store.connect(db)
+    path = folder / "server.duckdb"
+    con = db.connect(path)
     now = dt.datetime(2024, 1, 1)
     con.executemany("INSERT INTO units VALUES (?, ?, ?, ?, ?, ?)", [
         ("U01", "经济开发区", "园区", "园区组", now, now),
@@ -83,7 +84,7 @@ def server(tmp_path_factory) -> Server:
     con.close()
     env = {"ZS_SCREEN_REFRESH_SECONDS": str(REFRESH_SECONDS),
            **{f"ZS_INBOX_{key.upper()}": str(folder / key) for key in ("dir", "archive_dir", "rejected_dir")}}
-    with running_server(db, env) as base:
+    with running_server(path, env) as base:
         yield Server(base, folder, token)
 
 

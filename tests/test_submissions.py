@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines import duty, store, submissions, users
+from pipelines.admin import users
+from pipelines.figures import duty
+from pipelines.ingest import desk
+from pipelines.store import db
 from pipelines.access import Actor
 from tests.conftest import ADMIN
 from tests.fixtures import build
@@ -22,8 +25,8 @@ U03_USER = Actor("u03", "unit", "U03")
 PASSWORD = "secret-password"
 
 
-def _upload(path: Path) -> submissions.Upload:
-    return submissions.Upload(path.name, path.read_bytes())
+def _upload(path: Path) -> desk.Upload:
+    return desk.Upload(path.name, path.read_bytes())
 
 
 def _accounts(con) -> None:
@@ -46,12 +49,12 @@ def _counts(con) -> list[int]:
 ])
 def test_the_month_due_is_the_month_before_today(today, due):
     """Units hand in the report for the month before the current one."""
-    assert submissions.period_due(today) == due
+    assert desk.period_due(today) == due
 
 
 def test_report_months_run_back_from_the_current_month():
     """The months offered start at the current month and go back across the year end."""
-    assert submissions.report_months(dt.date(2026, 2, 15), 4) == [
+    assert desk.report_months(dt.date(2026, 2, 15), 4) == [
         dt.date(2026, 2, 1), dt.date(2026, 1, 1), dt.date(2025, 12, 1), dt.date(2025, 11, 1)]
 
 
@@ -66,7 +69,7 @@ NOW = dt.datetime(2026, 11, 22, 9, 30)
 ])
 def test_a_back_filled_file_is_received_at_the_start_of_its_day(day, received):
     """No date or today: now; an earlier date (an admin back-filling): the start of that day."""
-    assert submissions.received_at(day, NOW) == received
+    assert desk.received_at(day, NOW) == received
 
 
 # ---------------------------------------------------------------------------------------------- changes
@@ -78,11 +81,11 @@ def _changes(*kinds: str) -> pd.DataFrame:
 
 def test_changes_are_grouped_with_every_group_shown_and_date_corrections_only_when_present():
     """The five groups always appear in order; 日期更正 (with cleared dates) only when a file brings one."""
-    groups = submissions.change_groups(_changes("本期未报", "新项目", "达到节点", "节点日期清空", "金额变化", "日期更正"))
+    groups = desk.change_groups(_changes("本期未报", "新项目", "达到节点", "节点日期清空", "金额变化", "日期更正"))
     assert {label: found["project_code"].tolist() for label, found in groups.items()} == {
         "新项目": ["ZS1"], "达到节点": ["ZS2"], "金额变化": ["ZS4"], "状态变化": [], "本期未报": ["ZS0"],
         "日期更正": ["ZS3", "ZS5"]}
-    assert list(submissions.change_groups(_changes("达到节点"))) == ["新项目", "达到节点", "金额变化", "状态变化",
+    assert list(desk.change_groups(_changes("达到节点"))) == ["新项目", "达到节点", "金额变化", "状态变化",
                                                                    "本期未报"]
 
 
@@ -100,13 +103,13 @@ def test_preview_of_an_upload_writes_nothing_and_loading_it_stores_the_same(unit
     upload = _upload(_bad_and_good(tmp_path))
     before = _counts(units)
     received = dt.datetime(2024, 11, 5, 9, 0)
-    preview = submissions.preview_upload(units, upload, U02_USER, received=received)
+    preview = desk.preview_upload(units, upload, U02_USER, received=received)
     assert _counts(units) == before
     report = preview.report
     assert (report.status, report.rows_loaded, report.rows_rejected) == ("checked", 1, 1)
-    assert submissions.problems_frame(report.rejections).values.tolist() == [
+    assert desk.problems_frame(report.rejections).values.tolist() == [
         ["城东十月", 3, "开工日期", "第3行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"]]
-    loaded = submissions.ingest_upload(units, upload, U02_USER, received=received)
+    loaded = desk.ingest_upload(units, upload, U02_USER, received=received)
     assert (loaded.status, loaded.rows_loaded, loaded.rows_rejected, loaded.submission_id) == ("loaded", 1, 1, 1)
     assert units.execute("SELECT file_name, content_hash, unit_code, submitted_by FROM submissions").fetchall() == [
         ("城东十月.csv", upload.digest, "U02", "u02")]
@@ -116,8 +119,8 @@ def test_an_upload_is_read_under_the_last_part_of_its_name(units, tmp_path):
     """A name with folders in it is read as the file alone (a CSV's sheet is named after it), nothing written
     outside the upload's own temporary folder."""
     escape = f"../../../../../../../..{tmp_path}/城东十月.csv"  # would land in tmp_path if its folders were kept
-    upload = submissions.Upload(escape, _bad_and_good(tmp_path, "原件.csv").read_bytes())
-    preview = submissions.preview_upload(units, upload, U02_USER, received=dt.datetime(2024, 11, 5))
+    upload = desk.Upload(escape, _bad_and_good(tmp_path, "原件.csv").read_bytes())
+    preview = desk.preview_upload(units, upload, U02_USER, received=dt.datetime(2024, 11, 5))
     assert [p.sheet for p in preview.report.rejections] == ["城东十月"]
     assert not (tmp_path / "城东十月.csv").exists()
 
@@ -127,11 +130,11 @@ def test_a_unit_user_uploads_for_its_own_unit_whatever_it_asks(units, tmp_path):
     another unit are rejected."""
     bare = build.project_table([build.report_row("甲项目")], numbered=False)
     bare.header, bare.rows = bare.header[:1] + bare.header[2:], [row[:1] + row[2:] for row in bare.rows]
-    report = submissions.ingest_upload(units, _upload(build.write_xlsx(tmp_path / "无单位.xlsx", bare)), U02_USER,
+    report = desk.ingest_upload(units, _upload(build.write_xlsx(tmp_path / "无单位.xlsx", bare)), U02_USER,
                                        unit_code="U01", received=dt.datetime(2024, 11, 5))
     assert (report.status, report.rows_loaded) == ("loaded", 1)
     assert units.execute("SELECT DISTINCT unit_code FROM snapshots").fetchall() == [("U02",)]
-    other = submissions.preview_upload(units, _upload(_bad_and_good(tmp_path, "开发区.csv", unit="经济开发区")),
+    other = desk.preview_upload(units, _upload(_bad_and_good(tmp_path, "开发区.csv", unit="经济开发区")),
                                        U02_USER, received=dt.datetime(2024, 11, 5))
     assert {p.reason for p in other.report.rejections} >= {
         "第2行 填报单位 只能填报本单位（城东街道）的项目，此行是“经济开发区”的"}
@@ -147,17 +150,17 @@ def sent(units, tmp_path):
     _accounts(units)
     day = lambda d: dt.datetime(2024, 11, d, 10, 0)  # noqa: E731
     zone = build.project_table([build.report_row("开发区项目", unit="U01")], numbered=False)
-    submissions.ingest_upload(units, _upload(build.write_xlsx(tmp_path / "开发区十月.xlsx", zone)), ADMIN,
+    desk.ingest_upload(units, _upload(build.write_xlsx(tmp_path / "开发区十月.xlsx", zone)), ADMIN,
                               received=day(3))
     rows = [build.report_row("甲项目", **{"累计完成投资(万元)": 13000}), build.report_row("乙项目", 开工日期="2024-13-01"),
             build.report_row("丙项目")]
     path = build.write_xlsx(tmp_path / "城东十月.xlsx", build.project_table(rows, numbered=False))
-    submissions.ingest_upload(units, _upload(path), U02_USER, received=day(4))
+    desk.ingest_upload(units, _upload(path), U02_USER, received=day(4))
     broken = tmp_path / "城东十月.xls"
     broken.write_bytes(b"this is not a workbook")
-    submissions.ingest_upload(units, _upload(broken), U02_USER, received=day(5))
+    desk.ingest_upload(units, _upload(broken), U02_USER, received=day(5))
     fixed = build.write_xlsx(tmp_path / "城东十月（更正）.xlsx", build.project_table(rows[:1] + rows[2:], numbered=False))
-    submissions.ingest_upload(units, _upload(fixed), U02_USER, received=day(6))
+    desk.ingest_upload(units, _upload(fixed), U02_USER, received=day(6))
     return units
 
 
@@ -168,7 +171,7 @@ HISTORY_COLUMNS = ["id", "file_name", "unit_code", "period", "submitter", "rows_
 def test_history_lists_a_units_files_latest_first_with_its_refused_files(sent):
     """U02's history: its correction, the file refused whole (sent by its user, naming no unit), and the first
     file, marked replaced, with counts and the sender's display name; U03 sees none of them; admins see all."""
-    found = submissions.history(sent, "U02", 10, as_of=dt.date(2024, 11, 30))
+    found = desk.history(sent, "U02", 10, as_of=dt.date(2024, 11, 30))
     october = pd.Timestamp(2024, 10, 1)
     assert found[HISTORY_COLUMNS].astype(object).where(found[HISTORY_COLUMNS].notna(), None).values.tolist() == [
         [4, "城东十月（更正）.xlsx", "U02", october, "城东街道填报员", 2, 0, 1, "已载入", None],
@@ -176,37 +179,37 @@ def test_history_lists_a_units_files_latest_first_with_its_refused_files(sent):
          "文件扩展名为 .xls，但内容不是 Excel 工作簿（可能是改了扩展名的其他文件）"],
         [2, "城东十月.xlsx", "U02", october, "城东街道填报员", 2, 1, 1, "已被后报文件替代", None],
     ]
-    assert submissions.history(sent, "U03", 10).empty
-    assert submissions.history(sent, None, 10)["id"].tolist() == [4, 3, 2, 1]
-    assert submissions.history(sent, None, 2)["id"].tolist() == [4, 3]
-    assert submissions.history(sent, None, 10).loc[3, ["unit_name", "submitter"]].tolist() == ["经济开发区", "测试管理员"]
+    assert desk.history(sent, "U03", 10).empty
+    assert desk.history(sent, None, 10)["id"].tolist() == [4, 3, 2, 1]
+    assert desk.history(sent, None, 2)["id"].tolist() == [4, 3]
+    assert desk.history(sent, None, 10).loc[3, ["unit_name", "submitter"]].tolist() == ["经济开发区", "测试管理员"]
 
 
 def test_problems_of_a_submission_rejections_first_within_its_units_history(sent):
     """The rows a file refused and warned, with row, column and reason; another unit's file is refused
     (LookupError) to a unit user and open to an admin."""
-    assert submissions.problems(sent, 2, "U02").values.tolist() == [
+    assert desk.problems(sent, 2, "U02").values.tolist() == [
         ["项目进展", 3, "开工日期", "error", "第3行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"],
         ["项目进展", 2, "累计完成投资(万元)", "warning", "第2行 累计完成投资(万元) 13000万元 大于计划总投资 12000万元，请核实"],
     ]
     with pytest.raises(LookupError):
-        submissions.problems(sent, 1, "U02")
+        desk.problems(sent, 1, "U02")
     with pytest.raises(LookupError):
-        submissions.problems(sent, 2, "U03")
-    assert submissions.problems(sent, 1, None).empty
+        desk.problems(sent, 2, "U03")
+    assert desk.problems(sent, 1, None).empty
 
 
 def test_a_file_refused_whole_shows_only_in_the_history_of_its_senders_unit(sent):
     """A file refused whole (it names no unit) is listed for its sender's unit and for admins, not for U01."""
-    assert 3 not in submissions.history(sent, "U01", 10)["id"].tolist()
-    assert 3 in submissions.history(sent, None, 10)["id"].tolist()
+    assert 3 not in desk.history(sent, "U01", 10)["id"].tolist()
+    assert 3 in desk.history(sent, None, 10)["id"].tolist()
 
 
 # ---------------------------------------------------------------------------------------------- the page
 
 def _months() -> tuple[dt.date, dt.date]:
     """The month due now and the month before it (the page works with today's date)."""
-    due = submissions.period_due(dt.date.today())
+    due = desk.period_due(dt.date.today())
     return due, duty.add_months(due, -1)
 
 
@@ -218,7 +221,7 @@ def _last_report(con, tmp_path: Path) -> None:
             build.report_row("丙项目", period=f"{last:%Y-%m}", total=5000)]
     path = build.write_xlsx(tmp_path / "上月.xlsx", build.project_table(rows, numbered=False))
     received = dt.datetime.combine(due.replace(day=5), dt.time(10))
-    assert submissions.ingest_upload(con, _upload(path), ADMIN, received=received).rows_loaded == 3
+    assert desk.ingest_upload(con, _upload(path), ADMIN, received=received).rows_loaded == 3
 
 
 def _this_month(tmp_path: Path) -> Path:
@@ -240,7 +243,7 @@ def _page(actor: Actor) -> AppTest:
 
 
 def _stored() -> list[int]:
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return _counts(cur)
 
 
@@ -268,7 +271,7 @@ def test_unit_user_sees_the_check_before_anything_is_stored_and_confirming_loads
     frames = _frames(at)
     assert frames[0].values.tolist() == [["项目进展", 4, "开工日期", "第4行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"]]
     assert [tab.label for tab in at.tabs] == ["新项目（1）", "达到节点（1）", "金额变化（1）", "状态变化（0）", "本期未报（1）"]
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         codes = dict(cur.execute("SELECT name_key, code FROM projects").fetchall())
     due, last = _months()
     assert [frame.values.tolist() for frame in frames[1:5]] == [
@@ -344,7 +347,7 @@ def test_admin_back_fills_a_file_for_a_unit_with_its_received_date(units, tmp_pa
     at.file_uploader[0].set_value((path.name, path.read_bytes(), "application/octet-stream")).run()
     at.button(key="submit_confirm").click().run()
     assert not at.exception
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         assert cur.execute("SELECT unit_code, received_at, submitted_by FROM submissions").fetchall() == [
             ("U03", dt.datetime.combine(received, dt.time()), ADMIN.name)]
     assert _frames(at)[0].loc[0, "unit_name"] == "城西街道"

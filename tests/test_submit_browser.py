@@ -6,7 +6,7 @@ import re
 
 from python_calamine import CalamineWorkbook
 
-from pipelines import users
+from pipelines.admin import users
 from tests.conftest import ADMIN
 from tests.fixtures import build
 from tests.server import ROOT, running_server

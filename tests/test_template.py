@@ -12,13 +12,14 @@ import pytest
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from pipelines import settings, store, template
+from pipelines import settings, template
+from pipelines.store import db
 from pipelines.cells import uscc_check_char
-from pipelines.columns import PROJECT_COLUMNS
-from pipelines.ingest import ingest_file
-from pipelines.layout import find_layout, find_layouts
-from pipelines.load import SNAPSHOT_FIELDS
-from pipelines.workbook import read_sheets
+from pipelines.ingest.columns import PROJECT_COLUMNS
+from pipelines.ingest.run import ingest_file
+from pipelines.ingest.layout import find_layout, find_layouts
+from pipelines.ingest.load import SNAPSHOT_FIELDS
+from pipelines.ingest.workbook import read_sheets
 from tests.conftest import ADMIN
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
@@ -246,9 +247,9 @@ def test_cli_writes_blank_and_prefilled_templates(october, tmp_path):
 def test_cli_reports_a_busy_database_in_one_line(units, tmp_path, monkeypatch, capsys):
     """A database held by another process gives its one-line message on stderr, exit 2, and no file."""
     def busy(path, read_only=False):
-        raise store.StoreBusy(f"数据库 {path} 正被另一进程（通常是看板服务）占用")
+        raise db.StoreBusy(f"数据库 {path} 正被另一进程（通常是看板服务）占用")
 
-    monkeypatch.setattr(store, "connect", busy)
+    monkeypatch.setattr(db, "connect", busy)
     out = tmp_path / "t.xlsx"
     assert template.main(["--out", str(out), "--unit", "U01", "--period", "2024-11"]) == 2
     assert capsys.readouterr().err == f"数据库 {tmp_path / 'test.duckdb'} 正被另一进程（通常是看板服务）占用\n"

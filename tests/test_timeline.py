@@ -8,7 +8,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from pipelines import duty, settings, store, timeline
+from pipelines import settings
+from pipelines.figures import duty
+from pipelines import timeline as timeline_command
+from pipelines.store import db, timeline
 from tests import factories as f
 from tests.reference import assert_agrees
 
@@ -121,7 +124,7 @@ def test_rebuild_gives_the_timeline_that_refreshes_built(county):
     """Recomputing everything at once (in batches of two projects) writes the same rows as the file-by-file
     refreshes did."""
     refreshed = timeline_rows(county)
-    with store.transaction(county):
+    with db.transaction(county):
         timeline.rebuild(county, batch=2)
     assert timeline_rows(county) == refreshed
     assert refreshed["project_current"]
@@ -130,7 +133,7 @@ def test_rebuild_gives_the_timeline_that_refreshes_built(county):
 def test_a_failed_write_leaves_the_timeline_as_it_was(county):
     """A snapshot written and refreshed in a transaction that then fails leaves no trace in the timeline."""
     before = timeline_rows(county)
-    with pytest.raises(RuntimeError), store.transaction(county):
+    with pytest.raises(RuntimeError), db.transaction(county):
         f.snapshot(county, f.project(county, "F"), "2024-06", "2024-07-05")
         raise RuntimeError("the load failed after its snapshots")
     assert timeline_rows(county) == before
@@ -140,7 +143,7 @@ def test_an_older_database_gets_its_timeline_on_opening(tmp_path):
     """A database written before the timeline existed (snapshots in it, schema 8: no timeline tables) is
     brought up to date when opened: its as-of state then agrees with the reference."""
     path = tmp_path / "old.duckdb"
-    con = store.connect(path)
+    con = db.connect(path)
     con.execute("INSERT INTO units VALUES ('U01', '经济开发区', '园区', '园区组', now(), now())")
     con.execute("INSERT INTO projects VALUES (1, 'A', 'U01', 'A', 0, now())")
     con.execute("INSERT INTO submissions VALUES (7, 'projects', 'f.xlsx', 'h', 'U01', '2024-05-01',"
@@ -150,9 +153,9 @@ def test_an_older_database_gets_its_timeline_on_opening(tmp_path):
                 " (7, 1, 'S', 2, 'U01', '2024-05-01', '2024-06-05', 'A', '制造业', 20000, 'active')")
     for table in ("project_spans", "project_current", "project_cover"):  # names from this list
         con.execute(f"DROP TABLE {table}")
-    con.execute("DELETE FROM schema_migrations WHERE version >= $v", {"v": store.TIMELINE_MIGRATION})
+    con.execute("DELETE FROM schema_migrations WHERE version >= $v", {"v": db.TIMELINE_MIGRATION})
     con.close()
-    con = store.connect(path)
+    con = db.connect(path)
     found = assert_agrees(con, dt.date(2024, 7, 20))
     assert found["project_code"].tolist() == ["A"]
     con.close()
@@ -163,8 +166,8 @@ def test_the_command_rebuilds_a_timeline_emptied_by_hand(county, tmp_path, capsy
     for table in ("project_spans", "project_current", "project_cover"):  # names from this list
         county.execute(f"DELETE FROM {table}")
     county.close()
-    assert timeline.main(["--db", str(tmp_path / "test.duckdb")]) == 0
+    assert timeline_command.main(["--db", str(tmp_path / "test.duckdb")]) == 0
     assert "已重建项目状态时间线：5 个项目" in capsys.readouterr().out
-    con = store.connect(tmp_path / "test.duckdb")
+    con = db.connect(tmp_path / "test.duckdb")
     assert len(assert_agrees(con, dt.date(2024, 6, 20))) == 5
     con.close()

@@ -9,7 +9,7 @@ import json
 import pytest
 from argon2 import PasswordHasher
 
-from pipelines import tokens, users
+from pipelines.admin import tokens, users
 from pipelines.access import Actor
 
 ADMIN = Actor("admin", "admin")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pipelines import figures, state
+from pipelines.figures import measures
+from pipelines.store import state
 from tests import factories as f
 from ui import data
 
@@ -33,13 +34,13 @@ def test_month_end_facts_are_recomputed_only_when_the_day_changed(units, monkeyp
     p = f.project(units, "A")
     f.snapshot(units, p, "2024-05", "2024-06-05", total=20000)
     computed: list[dt.date] = []
-    real = figures.project_facts
+    real = measures.project_facts
 
     def counting(con, day, *args, **kwargs):
         computed.append(day)
         return real(con, day, *args, **kwargs)
 
-    monkeypatch.setattr(figures, "project_facts", counting)
+    monkeypatch.setattr(measures, "project_facts", counting)
     assert data._month_end_facts(JUNE_END)["total_investment_wan"].tolist() == [20000]
     f.snapshot(units, p, "2024-06", "2024-07-05", total=20000)
     data._month_end_facts(JUNE_END)

@@ -12,7 +12,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from alerts.evaluate import evaluate, open_warnings
-from pipelines import assessment, queries, settings, timeline, unit_view
+from pipelines import settings
+from pipelines.figures import assessment
+from pipelines.screens import unit as unit_screen
+from pipelines.store import queries, timeline
 from pipelines.access import Actor
 from tests import factories as f
 from tests.server import ROOT
@@ -52,7 +55,7 @@ def county(units):
 
 def test_score_and_ranks_are_the_assessments(county):
     """Score, ranks and 优秀 are those of assess; the changes are against the end of September."""
-    view = unit_view.unit_view(county, "U01", D)
+    view = unit_screen.unit_view(county, "U01", D)
     row = assessment.assess(county, D).units.set_index("code").loc["U01"]
     assert (view.score, view.rank, view.group_rank) == (row["score"], row["rank"], row["group_rank"])
     assert view.score == pytest.approx(73.1667, abs=1e-4)
@@ -65,7 +68,7 @@ def test_score_and_ranks_are_the_assessments(county):
 
 def test_a_unit_that_fell_behind(county):
     """U02 dropped from first to second overall and stays first of 乡镇组; its score fell 64.3333 → 59.1667."""
-    view = unit_view.unit_view(county, "U02", D)
+    view = unit_screen.unit_view(county, "U02", D)
     assert (view.rank, view.rank_change, view.group_rank, view.group_rank_change) == (2, -1, 1, 0)
     assert view.score == pytest.approx(59.1667, abs=1e-4)
     assert view.score_change == pytest.approx(59.1667 - 64.3333, abs=1e-4)
@@ -74,7 +77,7 @@ def test_a_unit_that_fell_behind(county):
 
 def test_no_change_in_january(county):
     """In January the score starts again: nothing to compare with."""
-    view = unit_view.unit_view(county, "U01", dt.date(2025, 1, 20))
+    view = unit_screen.unit_view(county, "U01", dt.date(2025, 1, 20))
     assert (view.rank_change, view.group_rank_change, view.score_change) == (None, None, None)
     assert view.comparison.startswith("1月为年度首月")
 
@@ -82,7 +85,7 @@ def test_no_change_in_january(county):
 def test_ledger_items_with_their_maxima(county):
     """The ledger in order with the projects behind each item; each indicator's maximum is its weight scaled to
     100 over the indicators with a target (U02 has no production target: 100/90); 加分 and 扣分 their caps."""
-    view = unit_view.unit_view(county, "U02", D)
+    view = unit_screen.unit_view(county, "U02", D)
     items = {item.item: item for item in view.score_items}
     assert list(items) == ["signed_major", "signed_amount", "commenced", "production", "commencement_rate",
                            "stats_rate", "bonus", "deduction"]
@@ -98,16 +101,16 @@ def test_ledger_items_with_their_maxima(county):
     assert table.loc["签约亿元以上项目数"].tolist() == ["1个", "2个", "16.67", "27.78", pytest.approx(0.6)]
     assert table.loc["新投产项目数"].tolist()[2:4] == ["—", "—"] and pd.isna(table.loc["新投产项目数", "得分率"])
     assert table.loc["扣分"].tolist()[:4] == ["1次", "—", "-0.50", "-10.00"] and pd.isna(table.loc["扣分", "得分率"])
-    u01 = unit_view.unit_view(county, "U01", D)
+    u01 = unit_screen.unit_view(county, "U01", D)
     assert [i.behind["project_code"].tolist() for i in u01.score_items[:1]] == [["P1", "P2", "P3"]]
     assert u01.maxima["signed_major"] == 25
 
 
 def test_item_maxima_follow_settings(county):
     """Maxima come from the [assessment] weights and caps: signed_major 50 of 125 weight points is 40 of 100."""
-    items = unit_view.unit_view(county, "U01", D).score_items
+    items = unit_screen.unit_view(county, "U01", D).score_items
     changed = settings.load(overrides={"assessment": {"weight_signed_major": 50, "bonus_cap": 6, "deduction_cap": 4}})
-    maxima = unit_view.item_maxima(items, changed)
+    maxima = unit_screen.item_maxima(items, changed)
     assert maxima["signed_major"] == pytest.approx(40)
     assert maxima["commenced"] == pytest.approx(16)
     assert (maxima["bonus"], maxima["deduction"]) == (6, -4)
@@ -116,7 +119,7 @@ def test_item_maxima_follow_settings(county):
 def test_guidance_splits_what_is_lacking(county):
     """开工率 1/3 needs 2 more commenced (P3 and P2, signed earliest first); 签约 3 of the 3.33 due, 开工 1 of 1.67,
     投产 0 of 1.67 lack 1, 1 and 2; 纳统率 and 签约金额 are met."""
-    view = unit_view.unit_view(county, "U01", D)
+    view = unit_screen.unit_view(county, "U01", D)
     assert [(g.item, g.needed, g.message) for g in view.lacking] == [
         ("commencement_rate", 2, "还需开工2个项目可达75%"),
         ("signed_major", 1, "签约亿元以上项目数距序时进度还差1个"),
@@ -133,17 +136,17 @@ def test_guidance_splits_what_is_lacking(county):
 
 
 @pytest.mark.parametrize(("unit", "as_of", "state", "days_left", "sentence"), [
-    ("U01", dt.date(2024, 10, 7), unit_view.ON_TIME, 3,
+    ("U01", dt.date(2024, 10, 7), unit_screen.ON_TIME, 3,
      "本月（2024年9月进展）报送截止 10月10日，已于10月5日报送，载入3行"),
-    ("U01", D, unit_view.ON_TIME, -10, "本月（2024年9月进展）报送截止 10月10日，已于10月5日报送，载入3行"),
-    ("U02", dt.date(2024, 10, 7), unit_view.OPEN, 3, "本月（2024年9月进展）报送截止 10月10日，距截止还有3天，尚未报送"),
-    ("U02", dt.date(2024, 10, 10), unit_view.OPEN, 0, "本月（2024年9月进展）报送截止 10月10日，今天截止，尚未报送"),
-    ("U02", D, unit_view.OVERDUE, -10, "本月（2024年9月进展）报送截止 10月10日，已逾期10天，尚未报送"),
-    ("U02", dt.date(2024, 9, 8), unit_view.ON_TIME, 2, "本月（2024年8月进展）报送截止 9月10日，已于9月5日报送，载入1行"),
+    ("U01", D, unit_screen.ON_TIME, -10, "本月（2024年9月进展）报送截止 10月10日，已于10月5日报送，载入3行"),
+    ("U02", dt.date(2024, 10, 7), unit_screen.OPEN, 3, "本月（2024年9月进展）报送截止 10月10日，距截止还有3天，尚未报送"),
+    ("U02", dt.date(2024, 10, 10), unit_screen.OPEN, 0, "本月（2024年9月进展）报送截止 10月10日，今天截止，尚未报送"),
+    ("U02", D, unit_screen.OVERDUE, -10, "本月（2024年9月进展）报送截止 10月10日，已逾期10天，尚未报送"),
+    ("U02", dt.date(2024, 9, 8), unit_screen.ON_TIME, 2, "本月（2024年8月进展）报送截止 9月10日，已于9月5日报送，载入1行"),
 ])
 def test_report_status_before_and_after_the_due_date(county, unit, as_of, state, days_left, sentence):
     """The month before the as-of month: its due date, the days left (negative: overdue), arrived or not."""
-    report = unit_view.unit_view(county, unit, as_of).report
+    report = unit_screen.unit_view(county, unit, as_of).report
     assert (report.state, report.days_left, report.due_date) == (state, days_left, report.due_date)
     assert format.report_sentence(report) == sentence
 
@@ -158,9 +161,9 @@ def test_a_late_report_and_a_correction(county):
     p5 = f.project(county, "P5", "U02")
     for project in (p4, p5):
         f.snapshot(county, project, "2024-09", "2024-10-15", "U02", total=30000, signed_date="2024-02-01")
-    view = unit_view.unit_view(county, "U02", D)
+    view = unit_screen.unit_view(county, "U02", D)
     report = view.report
-    assert (report.state, report.days_late, report.rows, report.corrections) == (unit_view.LATE, 2, 2, 1)
+    assert (report.state, report.days_late, report.rows, report.corrections) == (unit_screen.LATE, 2, 2, 1)
     assert report.received_at == dt.datetime(2024, 10, 12)
     assert format.report_sentence(report) == (
         "本月（2024年9月进展）报送截止 10月10日，于10月12日补报（逾期2天），载入2行，其后更正1次")
@@ -173,10 +176,10 @@ def test_a_late_report_and_a_correction(county):
 def test_a_unit_that_has_not_reported(county):
     """U03 has no projects and its one file was refused: score 0, last of its group, the report overdue with the
     refusal, nothing lacking (no targets, no cohorts), no warnings."""
-    view = unit_view.unit_view(county, "U03", D)
+    view = unit_screen.unit_view(county, "U03", D)
     assert (view.score, view.rank, view.group_rank, view.rank_change) == (0, 3, 2, 0)
     report = view.report
-    assert (report.state, report.days_left, report.received_at) == (unit_view.OVERDUE, -10, None)
+    assert (report.state, report.days_left, report.received_at) == (unit_screen.OVERDUE, -10, None)
     assert (report.refused_at, report.refusal) == (dt.datetime(2024, 10, 9, 16), "未找到表头行")
     assert format.report_sentence(report).endswith("已逾期10天，尚未报送（10月9日报送的文件被退回：未找到表头行）")
     assert view.lacking == [] and view.stale.empty and view.warnings.empty
@@ -194,7 +197,7 @@ def test_submissions_include_multi_unit_files_and_stop_at_the_day(county):
     files = queries.frame(county, "unit_submissions", unit="U02", as_of=D, period=dt.date(2024, 9, 1))
     assert files[["unit_rows", "for_period"]].to_dict("records") == [
         {"unit_rows": 1, "for_period": True}, {"unit_rows": 1, "for_period": False}]
-    assert unit_view.unit_view(county, "U02", D).report.state == unit_view.ON_TIME
+    assert unit_screen.unit_view(county, "U02", D).report.state == unit_screen.ON_TIME
     early = queries.frame(county, "unit_submissions", unit="U02", as_of=dt.date(2024, 10, 7),
                           period=dt.date(2024, 9, 1))
     assert len(early) == 1
@@ -203,7 +206,7 @@ def test_submissions_include_multi_unit_files_and_stop_at_the_day(county):
 def test_stale_projects_and_warnings(county):
     """P4 is one month behind (2024-09 missing, last reported 2024-08); the warnings are the unit's open ones."""
     evaluate(county, D, now=dt.datetime(2024, 10, 20, 9))
-    view = unit_view.unit_view(county, "U02", D)
+    view = unit_screen.unit_view(county, "U02", D)
     assert view.stale.drop(columns="project_name").to_dict("records") == [
         {"project_code": "P4", "months_behind": 1, "oldest_missing": pd.Timestamp("2024-09-01"),
          "last_period": pd.Timestamp("2024-08-01")}]
@@ -221,7 +224,7 @@ def test_stale_projects_and_warnings(county):
 
 def test_unknown_unit_is_refused(county):
     with pytest.raises(LookupError):
-        unit_view.unit_view(county, "U99", D)
+        unit_screen.unit_view(county, "U99", D)
 
 
 @pytest.mark.parametrize(("actor", "requested", "expected"), [
@@ -237,12 +240,12 @@ def test_unknown_unit_is_refused(county):
 ])
 def test_visible_unit(actor, requested, expected):
     """A unit user sees its own unit whatever it asks for; admins and leaders the unit asked for, else the first."""
-    assert unit_view.visible_unit(actor, requested, ["U02", "U03", "U01"]) == expected
+    assert unit_screen.visible_unit(actor, requested, ["U02", "U03", "U01"]) == expected
 
 
 def test_visible_unit_without_units():
     with pytest.raises(LookupError):
-        unit_view.visible_unit(Actor("管理员", "admin"), None, [])
+        unit_screen.visible_unit(Actor("管理员", "admin"), None, [])
 
 
 # --- the page ---------------------------------------------------------------------------------------------------

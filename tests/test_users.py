@@ -9,9 +9,10 @@ import json
 import pytest
 from argon2 import PasswordHasher
 
-from pipelines import settings, users
+from pipelines import settings
+from pipelines.admin import users
 from pipelines.access import Actor
-from pipelines.users import Account, LoginRefused
+from pipelines.admin.users import Account, LoginRefused
 
 ADMIN = Actor("admin", "admin")
 T0 = dt.datetime(2025, 3, 3, 9, 0)

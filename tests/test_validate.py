@@ -8,9 +8,9 @@ import pytest
 
 from pipelines import settings
 from pipelines.access import Actor
-from pipelines.layout import find_layouts
-from pipelines.validate import Context, UnitDirectory, Validated, validate
-from pipelines.workbook import FileRejected, Sheet
+from pipelines.ingest.layout import find_layouts
+from pipelines.ingest.validate import Context, UnitDirectory, Validated, validate
+from pipelines.ingest.workbook import FileRejected, Sheet
 from tests.fixtures import build
 
 RECEIVED = dt.datetime(2024, 11, 5, 9, 30)

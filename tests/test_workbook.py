@@ -8,7 +8,7 @@ import tracemalloc
 import pytest
 
 from pipelines import settings
-from pipelines.workbook import FileRejected, read_sheets
+from pipelines.ingest.workbook import FileRejected, read_sheets
 from tests.fixtures import build
 
 LIMITS = settings.load(env={}).ingest

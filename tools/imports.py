@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("pipelines", "alerts", "ui", "pages")
-SCRIPTS = ("app.py", "api.py", "auth_routes.py")
+SCRIPTS = ("app.py", "api.py")
 
 
 def modules(root: Path = ROOT) -> dict[str, Path]:

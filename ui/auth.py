@@ -1,5 +1,5 @@
 """Who is using the dashboard: the Actor of this browser, resolved on the server on every run from the
-session cookie (set by auth_routes), and the login screen shown in place of a page when there is none.
+session cookie (set by api.py's login route), and the login screen shown in place of a page when there is none.
 
 Pages call `require_actor()` first and pass `actor.unit_scope` to every read, so a unit user reads only its
 own unit whatever a widget or the URL asks for.
@@ -14,8 +14,9 @@ import html
 
 import streamlit as st
 
-from auth_routes import COOKIE
-from pipelines import settings, store, users
+from pipelines import settings
+from pipelines.admin import users
+from pipelines.store import db
 from pipelines.access import Actor
 
 TEST_ACTOR_KEY = "_zs_test_actor"
@@ -24,7 +25,7 @@ ROLE_LABELS = {"admin": "管理员", "leader": "领导", "unit": "单元用户"}
 
 def _session_token() -> str | None:
     """The session cookie the browser sent when it opened this session (a reload sends the current one)."""
-    token = st.context.cookies.get(COOKIE)
+    token = st.context.cookies.get(users.SESSION_COOKIE)
     # Under AppTest the cookies are a mock whose every value is a mock, not text: nobody is logged in.
     return token if isinstance(token, str) and token else None
 
@@ -37,7 +38,7 @@ def current_actor() -> Actor | None:
     token = _session_token()
     if token is None:
         return None
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         account = users.resolve_session(cur, token)
     return account.actor if account else None
 
@@ -100,7 +101,7 @@ _STYLE = """<style>
 def login_screen() -> None:
     """The login form (a plain HTML form posting to /api/login, so the password never passes through the
     page's session), the reason a previous try was refused, and in a demo database the demo accounts."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         demo = users.demo_accounts(cur)
     refusal = _refusal_message()
     user = html.escape(st.query_params.get("user", ""), quote=True)
@@ -123,7 +124,7 @@ def login_screen() -> None:
 
 def account_box(actor: Actor) -> None:
     """In the sidebar: who is logged in (name, role, unit) and a button to log out."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         account = users.account_of(cur, actor.name)
     name = account.display_name if account else actor.name
     role = ROLE_LABELS[actor.role]

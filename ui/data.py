@@ -9,8 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from alerts import centre
-from pipelines import (cockpit, duty, figures, ingest, project_view, ranking, state, store, submissions,
-                       template, unit_view)
+from pipelines import template
+from pipelines.figures import duty, measures
+from pipelines.ingest import desk, run
+from pipelines.bulletin import files
+from pipelines.screens import cockpit, project as project_screen, ranking, unit as unit_screen
+from pipelines.store import db, state
 from pipelines.access import Actor
 
 T = TypeVar("T")  # what a read or write passed to read()/write() returns
@@ -18,26 +22,26 @@ T = TypeVar("T")  # what a read or write passed to read()/write() returns
 
 def facts() -> dict:
     """What the store holds now (uncached: it is what keys the caches)."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return state.store_facts(cur)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def projects_as_of(as_of: dt.date, unit_code: str | None, data_version: int) -> pd.DataFrame:
     """pipelines.state.projects_as_of, cached per as-of date, unit and data version."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return state.projects_as_of(cur, as_of, unit_code)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def unit_register(data_version: int) -> pd.DataFrame:
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return state.unit_register(cur)
 
 
 def warnings_version() -> tuple[int, str | None]:
     """What the warnings are now (uncached: it keys the cached warnings, which change without new data)."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return cockpit.warnings_version(cur)
 
 
@@ -46,13 +50,13 @@ def _day_facts(day: dt.date, day_version: int) -> pd.DataFrame:
     """pipelines.figures.project_facts of a day without details, cached per day and what that day's state
     depends on (state.day_version): the month-ends of every trend (the big screen's and each unit's) are the
     same days, and a new month's files leave the past month-ends cached."""
-    with store.cursor() as cur:
-        return figures.project_facts(cur, day, details=False)
+    with db.cursor() as cur:
+        return measures.project_facts(cur, day, details=False)
 
 
 def _month_end_facts(day: dt.date) -> pd.DataFrame:
     """A trend's facts of `day` (cockpit.FactsOf), from the cache while nothing that day depends on changed."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         version = state.day_version(cur, day)
     return _day_facts(day, version)
 
@@ -61,14 +65,14 @@ def _month_end_facts(day: dt.date) -> pd.DataFrame:
 def screen_figures(as_of: dt.date, scope: str | None, data_version: int, vetoes: tuple) -> dict:
     """pipelines.cockpit.screen_figures, cached per as-of day, scope, data version and the year's 一票否优 flags
     (the ranking's 优秀 marks); its trend's month-ends come from _day_facts."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return cockpit.screen_figures(cur, as_of, scope, facts_of=_month_end_facts)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def screen_warnings(as_of: dt.date, scope: str | None, warnings_version: tuple[int, str | None]) -> dict:
     """pipelines.cockpit.screen_warnings, cached per as-of day, scope and warnings version."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return cockpit.screen_warnings(cur, as_of, scope)
 
 
@@ -82,19 +86,19 @@ def screen(as_of: dt.date, scope: str | None) -> cockpit.Cockpit:
 @st.cache_data(show_spinner=False, max_entries=8)
 def first_data_day(data_version: int) -> dt.date | None:
     """pipelines.ranking.first_data_day, cached per data version."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return ranking.first_data_day(cur)
 
 
 def veto_version(year: int) -> tuple:
     """The year's 一票否优 flags now (uncached: they key the cached ranking, which they change without new data)."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return ranking.veto_version(cur, year)
 
 
 @st.cache_data(show_spinner="正在计算排名…", max_entries=32)
 def _ranking(as_of: dt.date, compare_as_of: dt.date | None, data_version: int, vetoes: tuple) -> ranking.Ranking:
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return ranking.ranking(cur, as_of, compare_as_of)
 
 
@@ -109,33 +113,33 @@ def period_ranking(period: ranking.Period, scope: str | None) -> ranking.Ranking
 @st.cache_data(show_spinner="正在读取得分明细…", max_entries=32)
 def unit_ledger(as_of: dt.date, unit_code: str, scope: str | None, data_version: int) -> ranking.UnitLedger:
     """pipelines.ranking.unit_ledger, cached per as-of day, unit, the actor's scope and data version; refused
-    (ranking.OutOfScope) for another unit than a unit user's own."""
-    with store.cursor() as cur:
+    (OutOfScope) for another unit than a unit user's own."""
+    with db.cursor() as cur:
         return ranking.unit_ledger(cur, as_of, unit_code, scope)
 
 
 def bulletin_file(as_of: dt.date, fmt: str, scope: str | None) -> bytes:
-    """pipelines.ranking.bulletin_file, made when a download button is clicked (not cached: it is made seldom
+    """pipelines.bulletin.files.bulletin_file, made when a download button is clicked (not cached: it is made seldom
     and only then)."""
-    with store.cursor() as cur:
-        return ranking.bulletin_file(cur, as_of, fmt, scope)
+    with db.cursor() as cur:
+        return files.bulletin_file(cur, as_of, fmt, scope)
 
 
 @st.cache_data(show_spinner="正在汇总单元数据…", max_entries=32)
 def _unit_view_figures(unit_code: str, as_of: dt.date, data_version: int) -> dict:
-    with store.cursor() as cur:
-        return unit_view.view_figures(cur, unit_code, as_of)
+    with db.cursor() as cur:
+        return unit_screen.view_figures(cur, unit_code, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _unit_view_warnings(unit_code: str, as_of: dt.date, warnings_version: tuple[int, str | None]) -> dict:
-    with store.cursor() as cur:
-        return unit_view.view_warnings(cur, unit_code, as_of)
+    with db.cursor() as cur:
+        return unit_screen.view_warnings(cur, unit_code, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _unit_trend(unit_code: str, as_of: dt.date, data_version: int) -> pd.DataFrame:
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return cockpit.trend(cur, as_of, unit_code, facts_of=_month_end_facts)
 
 
@@ -145,11 +149,11 @@ def unit_trend(unit_code: str, as_of: dt.date) -> pd.DataFrame:
     return _unit_trend(unit_code, as_of, facts()["data_version"])
 
 
-def unit_page(unit_code: str, as_of: dt.date) -> unit_view.UnitView:
+def unit_page(unit_code: str, as_of: dt.date) -> unit_screen.UnitView:
     """pipelines.unit_view.unit_view of one unit (the caller has applied visible_unit: the unit is the scope),
     cached per unit and as-of day: figures by data version, warnings by warnings version."""
     figures = _unit_view_figures(unit_code, as_of, facts()["data_version"])
-    return unit_view.UnitView(**figures, **_unit_view_warnings(unit_code, as_of, warnings_version()))
+    return unit_screen.UnitView(**figures, **_unit_view_warnings(unit_code, as_of, warnings_version()))
 
 
 # ---- 数据填报
@@ -159,49 +163,49 @@ def template_file(unit_code: str | None, period: dt.date | None) -> bytes:
     reported for `period`; made when a download button is clicked (not cached)."""
     if unit_code is None:
         return template.template_bytes()
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return template.template_bytes(cur, unit_code, period)
 
 
-def check_upload(upload: submissions.Upload, actor: Actor, **options) -> ingest.Preview:
+def check_upload(upload: desk.Upload, actor: Actor, **options) -> run.Preview:
     """pipelines.submissions.preview_upload: what loading the upload would do, writing nothing (the page keeps
     the result for the file it belongs to)."""
-    with store.cursor() as cur:
-        return submissions.preview_upload(cur, upload, actor, **options)
+    with db.cursor() as cur:
+        return desk.preview_upload(cur, upload, actor, **options)
 
 
-def load_upload(upload: submissions.Upload, actor: Actor, **options) -> ingest.FileReport:
+def load_upload(upload: desk.Upload, actor: Actor, **options) -> run.FileReport:
     """pipelines.submissions.ingest_upload: load the upload as `actor`; its report."""
-    with store.cursor() as cur:
-        return submissions.ingest_upload(cur, upload, actor, **options)
+    with db.cursor() as cur:
+        return desk.ingest_upload(cur, upload, actor, **options)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def submission_history(unit: str | None, limit: int, data_version: int) -> pd.DataFrame:
     """pipelines.submissions.history of `unit` (the actor's scope or an admin's pick; None: every unit), cached
     per unit, length and data version."""
-    with store.cursor() as cur:
-        return submissions.history(cur, unit, limit)
+    with db.cursor() as cur:
+        return desk.history(cur, unit, limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def submission_problems(submission_id: int, unit: str | None, data_version: int) -> pd.DataFrame:
     """pipelines.submissions.problems of one submission within `unit`'s history, cached per data version."""
-    with store.cursor() as cur:
-        return submissions.problems(cur, submission_id, unit)
+    with db.cursor() as cur:
+        return desk.problems(cur, submission_id, unit)
 
 
 def read(query: Callable[..., T], *args: object, **kwargs: object) -> T:
     """A pipelines read (called with a cursor of its own first), uncached: the administration screen shows the store
     as it is."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return query(cur, *args, **kwargs)
 
 
 def write(change: Callable[..., T], *args: object, **kwargs: object) -> T:
     """A pipelines write (called with a cursor of its own first); then every cached read is dropped, so each page
     shows the change (units, targets, flags, settings) at its next run even where no new data version keys it."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         result = change(cur, *args, **kwargs)
     st.cache_data.clear()
     return result
@@ -213,7 +217,7 @@ def write(change: Callable[..., T], *args: object, **kwargs: object) -> T:
 def open_warnings(scope: str | None, grades: tuple[str, ...], rules: tuple[str, ...], units: tuple[str, ...],
                   today: dt.date, warnings_version: tuple[int, str | None]) -> pd.DataFrame:
     """alerts.centre.open_warnings, cached per scope, filters, day and warnings version."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return centre.open_warnings(cur, scope, grades=grades, rules=rules, units=units, today=today)
 
 
@@ -222,7 +226,7 @@ def resolved_warnings(scope: str | None, grades: tuple[str, ...], rules: tuple[s
                       resolved_from: dt.date | None, warnings_version: tuple[int, str | None],
                       limit: int = 500) -> pd.DataFrame:
     """alerts.centre.resolved_warnings (the latest `limit`), cached per scope, filters and warnings version."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return centre.resolved_warnings(cur, scope, grades=grades, rules=rules, units=units,
                                         resolved_from=resolved_from, limit=limit)
 
@@ -230,21 +234,21 @@ def resolved_warnings(scope: str | None, grades: tuple[str, ...], rules: tuple[s
 @st.cache_data(show_spinner=False, max_entries=64)
 def warning_history(warning_id: int, scope: str | None, warnings_version: tuple[int, str | None]) -> pd.DataFrame:
     """alerts.centre.warning_history (OutOfScope for another unit's warning), cached per warnings version."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return centre.warning_history(cur, warning_id, scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def warning_counts(scope: str | None, today: dt.date, warnings_version: tuple[int, str | None]) -> dict:
     """alerts.centre.warning_counts, cached per scope, day and warnings version."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return centre.warning_counts(cur, scope, today)
 
 
 def acknowledge_warning(actor: Actor, warning_id: int, note: str) -> None:
     """alerts.centre.acknowledge_as on a cursor of its own. Unlike write(), it keeps the caches: the acknowledgement
     adds a warning event, so the warnings version, which keys every cached warning, shows it at the next run."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         centre.acknowledge_as(cur, actor, warning_id, note)
 
 
@@ -253,7 +257,7 @@ def acknowledge_warning(actor: Actor, warning_id: int, note: str) -> None:
 @st.cache_data(show_spinner=False, max_entries=32)
 def stale_projects(as_of: dt.date, data_version: int) -> pd.DataFrame:
     """pipelines.duty.stale_projects, cached per as-of day and data version."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return duty.stale_projects(cur, as_of)
 
 
@@ -261,31 +265,31 @@ def stale_projects(as_of: dt.date, data_version: int) -> pd.DataFrame:
 def warnings_as_of(as_of: dt.date, scope: str | None, warnings_version: tuple[int, str | None]) -> pd.DataFrame:
     """pipelines.cockpit.latest_warnings (every warning open at the end of the day), cached per day, scope and
     warnings version."""
-    with store.cursor() as cur:
+    with db.cursor() as cur:
         return cockpit.latest_warnings(cur, as_of, scope)
 
 
 def library(as_of: dt.date, scope: str | None, data_version: int) -> pd.DataFrame:
     """pipelines.project_view.library: the projects as of the day in the scope with their warnings then and their
     months behind, each part cached on its own key."""
-    return project_view.library(projects_as_of(as_of, scope, data_version), warnings_as_of(as_of, scope,
+    return project_screen.library(projects_as_of(as_of, scope, data_version), warnings_as_of(as_of, scope,
                                 warnings_version()), stale_projects(as_of, data_version))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _project_figures(code: str, actor: Actor, as_of: dt.date, data_version: int) -> dict:
-    with store.cursor() as cur:
-        return project_view.project_figures(cur, code, actor, as_of)
+    with db.cursor() as cur:
+        return project_screen.project_figures(cur, code, actor, as_of)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _project_warnings(code: str, scope: str | None, warnings_version: tuple[int, str | None]) -> pd.DataFrame:
-    with store.cursor() as cur:
-        return project_view.project_warnings(cur, code, scope)
+    with db.cursor() as cur:
+        return project_screen.project_warnings(cur, code, scope)
 
 
-def project_page(code: str, actor: Actor, as_of: dt.date) -> project_view.ProjectView:
+def project_page(code: str, actor: Actor, as_of: dt.date) -> project_screen.ProjectView:
     """pipelines.project_view.project_view for `actor` (LookupError, OutOfScope as it raises them), cached: the
     project by data version, its warnings by warnings version."""
     figures = _project_figures(code, actor, as_of, facts()["data_version"])
-    return project_view.ProjectView(**figures, warnings=_project_warnings(code, actor.unit_scope, warnings_version()))
+    return project_screen.ProjectView(**figures, warnings=_project_warnings(code, actor.unit_scope, warnings_version()))

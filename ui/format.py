@@ -5,11 +5,11 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from alerts.rules import RULE_BY_ID
-from pipelines.assessment import INDICATORS
-from pipelines import project_view
-from pipelines.guidance import Gap
-from pipelines.ranking import LedgerItem
-from pipelines.unit_view import LATE, ON_TIME, OPEN, ReportStatus
+from pipelines.figures.assessment import INDICATORS
+from pipelines.screens import project as project_screen
+from pipelines.figures.guidance import Gap
+from pipelines.screens.ranking import LedgerItem
+from pipelines.screens.unit import LATE, ON_TIME, OPEN, ReportStatus
 from pipelines.vocabulary import MILESTONES, STATUSES, WAN_PER_YI
 
 # The project library's columns, in display order: source column → header.
@@ -37,7 +37,7 @@ def library_table(projects: pd.DataFrame) -> pd.DataFrame:
     """The project library as shown (pipelines.project_view.library's rows): Chinese headers, 计划总投资 in 亿元,
     dates without time, the warnings and months behind, and the address of each project's page."""
     shown = projects.assign(total_investment_yi=projects["total_investment_wan"] / WAN_PER_YI,
-                            project_page=[project_view.project_url(code) for code in projects["project_code"]])
+                            project_page=[project_screen.project_url(code) for code in projects["project_code"]])
     shown = shown.fillna({"chain": "", "investor": ""})
     for column in ("signed_date", "commenced_date"):
         shown[column] = pd.to_datetime(shown[column]).dt.strftime("%Y-%m-%d").fillna("")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pipelines.ranking import LedgerItem
+from pipelines.screens.ranking import LedgerItem
 from ui import format
 
 

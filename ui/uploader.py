@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pipelines.settings import current
-from pipelines.submissions import UPLOAD_TYPES
+from pipelines.ingest.desk import UPLOAD_TYPES
 
 _DROPZONE = "[data-testid='stFileUploaderDropzone']"
 

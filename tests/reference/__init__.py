@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines import duty, queries, settings
+from pipelines import settings
+from pipelines.figures import duty
+from pipelines.store import queries
 
 REFERENCE = (Path(__file__).parent / "project_facts.sql").read_text(encoding="utf-8")
 

@@ -1,0 +1,383 @@
+"""The monthly 通报 a bureau circulates, as plain data: the headline paragraph, every unit's figures, score and
+rank, the ranking per assessment group, the two rates against their targets, what needs attention, the red
+warnings and which units gained or lost points and why.
+
+The content is gathered once (`bulletin_content`: paragraphs and tables) and written either as the Word document
+(pipelines.bulletin.word) or as the Excel workbook of the same tables plus the score ledger
+(pipelines.bulletin.excel), so the two always say the same thing. Every number comes from
+pipelines.figures.assessment; the warnings are the conditions of alerts.rules holding as of the day (not the live
+warnings table, which only knows today)."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from alerts.rules import RED, RULE_BY_ID, RULES, conditions
+from pipelines.figures import duty
+from pipelines.store import queries
+from pipelines.figures.assessment import Assessment, INDICATORS, assess, previous_month_end, rank_changes
+from pipelines.settings import Settings, current
+from pipelines.vocabulary import WAN_PER_YI
+
+TITLE = "招商引资项目推进情况通报"
+SUMMARY_SHEET = "通报汇总"
+# The workbook's sheets, in order; each section of the content names the sheet that holds it.
+SHEETS = (SUMMARY_SHEET, "单元排名", "分组排名", "两率", "需要关注", "红色预警", "得分明细")
+NO_VALUE = "—"
+
+# The headline's clause for each ledger indicator that has an annual target: what is counted and its unit.
+_HEADLINE_ITEMS = {
+    "signed_major": ("签约亿元以上项目", "个"),
+    "signed_amount": ("签约金额", "亿元"),
+    "commenced": ("新开工项目", "个"),
+    "production": ("新投产项目", "个"),
+}
+_ACTUALS = {i.id: i.actual for i in INDICATORS}  # the assessment's figure behind each indicator
+_LEDGER_MEASURES = {"signed_amount": "万元", "commencement_rate": "比率", "stats_rate": "比率", "deduction": "次"}
+
+
+class NoUnits(ValueError):
+    """The database has no unit register yet, so there is nobody to report on."""
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = "text"  # text / count / amount (亿元) / points / delta (signed points) / percent / number / date
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of plain Python values (None where there is no value) under a title (none when it is the section's
+    only subject); `empty` is said instead of the table when it has no rows."""
+
+    title: str
+    columns: tuple[Column, ...]
+    rows: list[tuple]
+    empty: str = "无。"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed part of the 通报: paragraphs (str) and tables in reading order, and the sheet that holds it.
+    `in_document` is False for what only the workbook carries (the whole ledger); `landscape` turns the Word
+    page sideways for a table of long texts that would wrap on every line of a portrait page."""
+
+    heading: str
+    sheet: str
+    blocks: list = field(default_factory=list)
+    in_document: bool = True
+    landscape: bool = False
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    month: str  # the month the 通报 reports on, '2024年6月'
+    as_of_line: str  # the as-of day, 序时进度 and what the numbers cover
+    headline: str
+    sections: list[Section]
+
+    @property
+    def title(self) -> str:
+        return f"{TITLE}（{self.month}）"
+
+
+# ---------------------------------------------------------------------------------------------------- content
+
+
+def _number(value: object) -> float | None:
+    """A plain float, or None for a missing value (None or NaN)."""
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
+
+
+def _yi(amount_wan: object) -> float | None:
+    amount = _number(amount_wan)
+    return None if amount is None else amount / WAN_PER_YI
+
+
+def _status(status: object) -> str:
+    """达标/黄/红, or — without a rate."""
+    return NO_VALUE if status is None or pd.isna(status) else str(status)
+
+
+def _rates(config: Settings) -> tuple[tuple[str, str, float], ...]:
+    """Each rate: its column in the figures, its name and its target."""
+    fig = config.figures
+    return (("commencement_rate", "签约项目开工率", fig.commencement_target),
+            ("stats_rate", "开工项目纳统率", fig.stats_target))
+
+
+def _movement(change: object) -> str:
+    """↑2 (up two places), ↓1, or — (no change, or nothing to compare with)."""
+    change = _number(change)
+    if not change:
+        return NO_VALUE
+    return f"↑{int(change)}" if change > 0 else f"↓{-int(change)}"
+
+
+def _day_phrase(as_of: dt.date) -> str:
+    """'6月底' on the month's last day, else '6月15日'."""
+    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
+        return f"{as_of.month}月底"
+    return f"{as_of.month}月{as_of.day}日"
+
+
+def _against_target(actual: float, target: float, missing: list[str], progress: float, unit: str) -> str:
+    """'，完成全年目标（6个）的83.3%，高于序时进度33.3个百分点' for a summed target; a note when no unit has one."""
+    if not target:
+        return "（各单元均未下达全年目标）"
+    shown = f"{target / WAN_PER_YI:.2f}亿元" if unit == "亿元" else f"{target:g}个"
+    if missing:
+        shown += f"，{'、'.join(missing)}未下达" if len(missing) <= 3 else f"，{len(missing)}个单元未下达"
+    completion = actual / target
+    gap = round((completion - progress) * 100, 1)
+    versus = "与序时进度持平" if gap == 0 else f"{'高于' if gap > 0 else '低于'}序时进度{abs(gap):.1f}个百分点"
+    return f"，完成全年目标（{shown}）的{completion:.1%}，{versus}"
+
+
+def _headline(result: Assessment, unit_names: dict[str, str], config: Settings) -> str:
+    """The bureau's headline paragraph: the county's flows against the summed annual targets and 序时进度, and
+    the two rates against their targets."""
+    overall, ledger = result.overall, result.ledger
+    clauses = []
+    for item, (counted, unit) in _HEADLINE_ITEMS.items():
+        rows = ledger[ledger["item"] == item]
+        has_target = rows["points"].notna()  # an indicator the assessment left out has no target
+        target = float(pd.to_numeric(rows.loc[has_target, "target"]).sum())
+        missing = [unit_names.get(code, code) for code in rows.loc[~has_target, "unit_code"]]
+        actual = float(overall[_ACTUALS[item]])
+        text = f"{counted}{actual / WAN_PER_YI:.2f}亿元" if unit == "亿元" else f"{counted}{int(actual)}个"
+        clauses.append(text + _against_target(actual, target, missing, result.time_progress, unit))
+        if item == "commenced":
+            clauses.append(f"新纳统项目{int(overall['in_stats'])}个")
+    rates = []
+    for rate, label, target in _rates(config):
+        value = _number(overall[rate])
+        shown = "暂无统计基数" if value is None else f"{value:.1%}"
+        rates.append(f"{label}{shown}（目标{target:.0%}）")
+    clauses.append("，".join(rates))
+    first, *rest = clauses
+    return f"截至{_day_phrase(result.as_of)}，全县{first}；" + "；".join(rest) + "。"
+
+
+def _unit_section(result: Assessment, changes: pd.Series, vetoes: pd.DataFrame, compared: bool,
+                  config: Settings) -> Section:
+    columns = (Column("排名", "count"), Column("单元"), Column("组别"), Column("签约亿元以上项目数", "count"),
+               Column("签约金额(亿元)", "amount"), Column("新开工", "count"), Column("新纳统", "count"),
+               Column("新投产", "count"), Column("开工率", "percent"), Column("纳统率", "percent"),
+               Column("逾期未更新(次)", "count"), Column("加分", "points"), Column("扣分", "points"),
+               Column("得分", "points"), Column("排名变化"), Column("评优"))
+    rows = [(int(u["rank"]), u["name"], u["group"], int(u["signed"]), _yi(u["signed_amount_wan"]),
+             int(u["commenced"]), int(u["in_stats"]), int(u["production"]), _number(u["commencement_rate"]),
+             _number(u["stats_rate"]), int(u["overdue_updates"]), float(u["bonus"]), float(u["deduction"]),
+             float(u["score"]), _movement(changes.get(u["code"])), "优秀" if u["excellent"] else "")
+            for _, u in result.units.iterrows()]
+    notes = ["注：得分保留两位小数；得分相同时按签约金额、单元编码排序；"
+             + ("排名变化为与上月末相比（↑上升、↓下降、—持平）。" if compared
+                else "本月为年度首月，排名变化不与上年比较。")]
+    excellent = result.units.loc[result.units["excellent"], "name"].tolist()
+    if excellent:
+        major = config.assessment.major_manufacturing_min_wan / WAN_PER_YI
+        notes.append(f"一票评优：{'、'.join(excellent)}本年签约{major:g}亿元以上制造业项目数超过年度目标，评为优秀。")
+    reasons = dict(zip(vetoes["unit_code"], vetoes["note"]))
+    for _, unit in result.units[result.units["vetoed"] & result.units["qualifies"]].iterrows():
+        reason = reasons.get(unit["code"])
+        because = f"（{reason}）" if reason and not pd.isna(reason) else ""
+        notes.append(f"一票否优：{unit['name']}本年达到一票评优条件，但被一票否优{because}，不评为优秀。")
+    table = Table("", columns, rows)
+    return Section("各单元考核得分及排名", "单元排名", [table, *notes])
+
+
+def _group_section(result: Assessment, group_changes: pd.Series) -> Section:
+    columns = (Column("组内排名", "count"), Column("单元"), Column("得分", "points"), Column("排名变化"),
+               Column("全县排名", "count"))
+    tables = []
+    for group in sorted(result.units["group"].unique()):
+        members = result.units[result.units["group"] == group].sort_values("group_rank")
+        rows = [(int(u["group_rank"]), u["name"], float(u["score"]), _movement(group_changes.get(u["code"])),
+                 int(u["rank"])) for _, u in members.iterrows()]
+        tables.append(Table(group, columns, rows))
+    return Section("分组排名", "分组排名", tables)
+
+
+def _rates_section(result: Assessment, config: Settings) -> Section:
+    fig = config.figures
+    (_, commencement, commencement_target), (_, stats, stats_target) = _rates(config)
+    columns = (Column("单元"), Column("签约项目数", "count"), Column("其中已开工", "count"),
+               Column(f"{commencement}（目标{commencement_target:.0%}）", "percent"), Column("开工率状态"),
+               Column("开工项目数", "count"), Column("其中已纳统", "count"),
+               Column(f"{stats}（目标{stats_target:.0%}）", "percent"), Column("纳统率状态"))
+
+    def row(name: str, figures: dict | pd.Series) -> tuple:
+        return (name, int(figures["commencement_rate_base"]), int(figures["commencement_rate_hits"]),
+                _number(figures["commencement_rate"]), _status(figures["commencement_rate_status"]),
+                int(figures["stats_rate_base"]), int(figures["stats_rate_hits"]), _number(figures["stats_rate"]),
+                _status(figures["stats_rate_status"]))
+
+    rows = [row(u["name"], u) for _, u in result.units.iterrows()] + [row("全县", result.overall)]
+    cohort = "本年" if fig.rate_cohort == "year" else "截至统计日累计"
+    note = (f"注：签约项目开工率 = {cohort}签约项目中已开工的比例，开工项目纳统率 = {cohort}开工项目中已纳统的比例；"
+            f"达到目标为达标，低于目标{fig.rate_yellow_band_points:g}个百分点以内为黄，低于更多为红；"
+            f"无统计基数时记“{NO_VALUE}”。")
+    return Section("两率完成情况", "两率", [Table("", columns, rows), note])
+
+
+def _attention_section(result: Assessment, stale: pd.DataFrame, projects: pd.DataFrame,
+                       unit_names: dict[str, str], config: Settings) -> Section:
+    red = []
+    for _, u in result.units.iterrows():
+        for rate, label, target in _rates(config):
+            if u[f"{rate}_status"] == "红":
+                red.append((u["name"], label, _number(u[rate]), target,
+                            f"{int(u[f'{rate}_hits'])}/{int(u[f'{rate}_base'])}"))
+    red_table = Table("两率为红色的单元", (Column("单元"), Column("指标"), Column("完成值", "percent"),
+                                          Column("目标", "percent"), Column("已完成/基数")),
+                      red, "各单元两率均未处于红色区间。")
+
+    names = dict(zip(projects["project_code"], projects["project_name"]))
+    deductions = result.ledger[result.ledger["item"] == "deduction"].set_index("unit_code")["subjects"]
+    overdue = []
+    for _, u in result.units[result.units["overdue_updates"] > 0].iterrows():
+        months: dict[str, list[str]] = {}
+        for subject in deductions.get(u["code"], []):
+            code, period = subject.rsplit("@", 1)  # ledger subjects of deductions are 'code@YYYY-MM' of this year
+            months.setdefault(code, []).append(str(int(period[5:])))
+        behind = "；".join(f"{names.get(code, code)}（{'、'.join(found)}月）" for code, found in months.items())
+        overdue.append((u["name"], int(u["overdue_updates"]), float(u["deduction"]), behind))
+    overdue_table = Table("本年逾期未更新", (Column("单元"), Column("逾期未更新(次)", "count"), Column("扣分", "points"),
+                                         Column("涉及项目（未按时更新的月份）")), overdue, "本年无逾期未更新。")
+
+    codes = dict(zip(projects["project_id"], projects["project_code"]))
+    stale = stale.assign(code=stale["project_id"].map(codes))
+    stale = stale.sort_values(["months_behind", "unit_code", "code"], ascending=[False, True, True])
+    stale_rows = [(unit_names.get(s["unit_code"], s["unit_code"]), s["code"], names.get(s["code"], ""),
+                   int(s["months_behind"]), f"{pd.Timestamp(s['oldest_missing']):%Y-%m}")
+                  for _, s in stale.iterrows()]
+    stale_table = Table("目前仍未报送进展的项目", (Column("单元"), Column("项目编号"), Column("项目名称"),
+                                             Column("未报月数", "count"), Column("最早未报报告期")),
+                        stale_rows, "目前没有逾期未报送进展的项目。")
+    return Section("需要关注", "需要关注", [red_table, overdue_table, stale_table])
+
+
+def _warnings_section(found: pd.DataFrame, projects: pd.DataFrame, unit_names: dict[str, str],
+                      as_of: dt.date) -> Section:
+    """The red warnings holding as of the day, one line each by unit and rule (oldest first), after a count by
+    rule and the number of yellow ones, which are not listed."""
+    red = found[found["grade"] == RED]
+    yellow = len(found) - len(red)
+    rule_order = {rule.id: i for i, rule in enumerate(RULES)}
+    names = dict(zip(projects["project_code"], projects["project_name"]))
+    ordered = red.assign(order=red["rule"].map(rule_order)).sort_values(["unit_code", "order", "since", "subject"])
+    rows = []
+    for _, w in ordered.iterrows():
+        rule = RULE_BY_ID[w["rule"]]
+        unit = unit_names.get(w["unit_code"], w["unit_code"])
+        subject = unit if rule.subject_kind == "unit" else names.get(w["subject"], w["subject"])
+        since = None if rule.subject_kind == "unit" else w["since"]  # unit rules do not know it
+        # The detail opens with the subject's name, which the row already shows.
+        rows.append((unit, rule.name, subject, since, str(w["detail"]).removeprefix(subject).removeprefix("：")))
+    unlisted = f"另有黄色预警{yellow}条，不在此列出。" if yellow else "没有黄色预警。"
+    if not rows:
+        return Section("红色预警", "红色预警", [f"截至{_day_phrase(as_of)}，全县没有红色预警；{unlisted}"])
+    counts = red["rule"].value_counts()
+    by_rule = "、".join(f"{rule.name}{counts[rule.id]}条" for rule in RULES if rule.id in counts)
+    summary = (f"截至{_day_phrase(as_of)}，全县有红色预警{len(rows)}条，涉及{red['unit_code'].nunique()}个单元"
+               f"（{by_rule}），逐条列于下表；{unlisted}")
+    columns = (Column("单元"), Column("预警规则"), Column("对象"), Column("持续自", "date"), Column("说明"))
+    unit_rules = "、".join(rule.name for rule in RULES if rule.subject_kind == "unit")
+    note = (f"注：按单元、预警规则排列；持续自为该情形首次达到黄色预警标准的日期，{unit_rules}按统计日的数据判断，"
+            f"不列持续自。")
+    return Section("红色预警", "红色预警", [summary, Table("", columns, rows), note], landscape=True)
+
+
+def _score_change_section(result: Assessment, previous: Assessment) -> Section:
+    keys = ["unit_code", "item"]
+    now = result.ledger[[*keys, "label", "points"]]
+    before = previous.ledger[[*keys, "points"]].rename(columns={"points": "before"})
+    items = now.merge(before, on=keys, how="left").fillna({"points": 0.0, "before": 0.0})
+    items["delta"] = items["points"] - items["before"]
+    scores = dict(zip(previous.units["code"], previous.units["score"]))
+    gained, lost = [], []
+    for _, u in result.units.iterrows():
+        was = float(scores.get(u["code"], 0.0))
+        delta = float(u["score"]) - was
+        if round(delta, 2) == 0:
+            continue
+        moved = items[(items["unit_code"] == u["code"]) & (items["delta"].round(2) != 0)]
+        why = "、".join(f"{m['label']} {m['delta']:+.2f}分" for _, m in moved.iterrows())
+        (gained if delta > 0 else lost).append((u["name"], was, float(u["score"]), delta, why))
+    columns = (Column("单元"), Column("上月末得分", "points"), Column("本期得分", "points"), Column("变化", "delta"),
+               Column("变动项目"))
+    by_change = sorted(gained, key=lambda r: -r[3]), sorted(lost, key=lambda r: r[3])
+    return Section("得分变化", SUMMARY_SHEET, [
+        f"与{previous.as_of.month}月底相比各单元得分的变化及其原因（按考核项目列出变动的分值）。",
+        Table("得分上升的单元", columns, by_change[0], "无。"),
+        Table("得分下降的单元", columns, by_change[1], "无。"),
+    ])
+
+
+def _ledger_section(result: Assessment, unit_names: dict[str, str]) -> Section:
+    columns = (Column("单元编码"), Column("单元"), Column("考核项目"), Column("数量", "number"), Column("计量"),
+               Column("目标", "number"), Column("得分", "points"), Column("涉及项目"))
+    rows = [(r["unit_code"], unit_names.get(r["unit_code"], r["unit_code"]), r["label"], _number(r["quantity"]),
+             _LEDGER_MEASURES.get(r["item"], "个"), _number(r["target"]), _number(r["points"]),
+             "、".join(r["subjects"]))
+            for _, r in result.ledger.sort_values("unit_code", kind="stable").iterrows()]
+    note = "得分为空的考核项目因该单元未下达目标而不计分，其余指标权重按比例折算为100分；涉及项目中“编号@年-月”为逾期未更新的报告期。"
+    return Section("得分明细", "得分明细", [Table("", columns, rows), note], in_document=False)
+
+
+def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None) -> Bulletin:
+    """Everything the 通报 says as of the end of `as_of`, as paragraphs and tables of plain values."""
+    config = config or current()
+    result = assess(con, as_of, config)
+    if result.units.empty:
+        raise NoUnits("数据库中还没有招商单元名录，无法生成通报：请先载入单元名录和年度目标。")
+    changes = rank_changes(con, result, config).set_index("code")
+    compared = previous_month_end(as_of).year == result.year
+    unit_names = dict(zip(result.units["code"], result.units["name"]))
+    projects = queries.frame(con, "projects_as_of", as_of=as_of, unit=None)
+    vetoes = queries.frame(con, "veto_flags", year=result.year)
+    stale = duty.stale_projects(con, as_of, config)
+    minimum = config.figures.assess_min_investment_wan / WAN_PER_YI
+    as_of_line = (f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日，序时进度{result.time_progress:.1%}；"
+                  f"项目数与金额均为计划总投资{minimum:g}亿元及以上项目，全年目标为各单元年度目标之和。")
+    sections = [
+        _unit_section(result, changes["rank_change"], vetoes, compared, config),
+        _rates_section(result, config),
+        _group_section(result, changes["group_rank_change"]),
+        _attention_section(result, stale, projects, unit_names, config),
+        _warnings_section(conditions(con, as_of, config), projects, unit_names, as_of),
+    ]
+    if compared:
+        sections.append(_score_change_section(result, assess(con, previous_month_end(as_of), config)))
+    sections.append(_ledger_section(result, unit_names))
+    return Bulletin(f"{as_of.year}年{as_of.month}月", as_of_line, _headline(result, unit_names, config),
+                    sections)
+
+
+def shown(value: object, kind: str) -> str:
+    """A table value as the document prints it: amounts and points with 2 decimals, rates as percentages."""
+    if value is None:
+        return NO_VALUE
+    if kind in ("amount", "points"):
+        return f"{value:.2f}"
+    if kind == "delta":
+        return f"{value:+.2f}"
+    if kind == "percent":
+        return f"{value:.1%}"
+    if kind == "number":
+        return f"{value:g}"
+    return str(value)
+
+
+def display_width(text: str) -> int:
+    """How wide a text is, in Latin characters: two for each wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

@@ -1,0 +1,27 @@
+"""The 通报 as a file to download or write: its formats and its name, and who may have it."""
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from pipelines.access import OutOfScope
+from pipelines.bulletin.content import TITLE
+from pipelines.bulletin.excel import bulletin_xlsx
+from pipelines.bulletin.word import bulletin_docx
+
+RENDERERS = {"docx": bulletin_docx, "xlsx": bulletin_xlsx}
+
+
+def bulletin_file(con: duckdb.DuckDBPyConnection, as_of: dt.date, fmt: str, scope: str | None) -> bytes:
+    """The 通报 as of the end of `as_of` as a Word (fmt 'docx') or Excel ('xlsx') file. It lists every unit's
+    projects needing attention, its red warnings and (in Excel) every unit's ledger, so it is for admins and
+    leaders only: OutOfScope for a unit user."""
+    if scope is not None:
+        raise OutOfScope("通报含各单元的项目和得分明细，仅招商办和领导可以下载。")
+    return RENDERERS[fmt](con, as_of)
+
+
+def file_name(as_of: dt.date, fmt: str) -> str:
+    """'招商引资项目推进情况通报（截至2026-10-31）.docx'."""
+    return f"{TITLE}（截至{as_of:%Y-%m-%d}）.{fmt}"

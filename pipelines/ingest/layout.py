@@ -1,0 +1,99 @@
+"""Finding the header row of a sheet, what kind of workbook it is, and which column holds which field."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipelines.cells import is_blank, shown
+from pipelines.ingest.columns import (Column, HEADER_LOOKUP, IGNORED_HEADERS, SCALES, SIGNATURES, normalise_header,
+                  split_header)
+from pipelines.ingest.workbook import FileRejected, Sheet
+
+# A header row names at least this many known columns (a 填表说明 sheet names one per row).
+_MIN_HEADERS = 3
+
+
+@dataclass(frozen=True)
+class Field:
+    index: int  # position in the sheet's row lists
+    column: Column
+    header: str  # the header as the sheet shows it, used in messages
+    scale: float = 1.0  # multiplier to the column's stored unit (亿元 → 万元 is 10000)
+
+
+@dataclass
+class Layout:
+    kind: str  # projects / units / targets
+    sheet: Sheet
+    data_start: int  # index into sheet.rows of the first row below the header
+    fields: list[Field]
+    ignored_headers: list[str] = field(default_factory=list)
+    ignored_indexes: frozenset[int] = frozenset()  # columns such as 序号 whose cells never make a row "data"
+
+    def field(self, column_id: str) -> Field | None:
+        return next((f for f in self.fields if f.column.id == column_id), None)
+
+
+def _match(row: list[object], kind: str) -> dict[int, Column]:
+    lookup = HEADER_LOOKUP[kind]
+    found: dict[int, Column] = {}
+    for index, cell in enumerate(row):
+        if is_blank(cell):
+            continue
+        column = lookup.get(split_header(cell)[0]) or lookup.get(normalise_header(cell))
+        if column is not None and column not in found.values():
+            found[index] = column
+    return found
+
+
+def _scale(column: Column, header: object) -> float:
+    if column.kind not in SCALES:
+        return 1.0
+    unit = split_header(header)[1] or column.unit
+    scales = SCALES[column.kind]
+    if unit not in scales:
+        raise FileRejected(
+            f"表头“{shown(header)}”的计量单位“{unit}”无法识别，请使用 {'、'.join(scales)} 之一"
+        )
+    return scales[unit]
+
+
+def find_layout(sheet: Sheet, search_rows: int) -> Layout | None:
+    """The sheet's layout if one of its top rows is a recognisable header, else None.
+
+    A second header row directly below (the lower half of a two-level header) adds the columns it names."""
+    for i, row in enumerate(sheet.rows[:search_rows]):
+        for kind, signature in SIGNATURES:
+            found = _match(row, kind)
+            if len(found) < _MIN_HEADERS or not signature <= {c.id for c in found.values()}:
+                continue
+            headers = {index: row[index] for index in found}
+            data_start = i + 1
+            if data_start < len(sheet.rows):
+                below = {j: c for j, c in _match(sheet.rows[data_start], kind).items()
+                         if j not in found and c not in found.values()}
+                if len(below) >= 2:
+                    found.update(below)
+                    headers.update({j: sheet.rows[data_start][j] for j in below})
+                    data_start += 1
+            fields = [Field(j, c, shown(headers[j]), _scale(c, headers[j])) for j, c in sorted(found.items())]
+            header_rows = sheet.rows[i:data_start]
+            ignored = sorted({
+                shown(cell) for r in header_rows for j, cell in enumerate(r)
+                if j not in found and not is_blank(cell) and normalise_header(cell) not in IGNORED_HEADERS
+            })
+            skipped = frozenset(j for r in header_rows for j, cell in enumerate(r)
+                                if j not in found and normalise_header(cell) in IGNORED_HEADERS)
+            return Layout(kind, sheet, data_start, fields, ignored, skipped)
+    return None
+
+
+def find_layouts(sheets: list[Sheet], search_rows: int) -> list[Layout]:
+    """The layouts of every sheet with a recognisable header, all of one kind (the first sheet's)."""
+    layouts = [layout for sheet in sheets if (layout := find_layout(sheet, search_rows))]
+    if not layouts:
+        raise FileRejected(
+            "没有找到可识别的表头：请使用系统模板，表头须包含“项目名称”“计划总投资(万元)”等列"
+            "（单元名录须包含 单元编码、单元名称、单元类型；年度目标须包含 年度、单元编码）"
+        )
+    kind = layouts[0].kind
+    return [layout for layout in layouts if layout.kind == kind]

@@ -1,0 +1,1 @@
+"""What each screen shows, without Streamlit: the big screen, a unit's board, a project, the ranking."""

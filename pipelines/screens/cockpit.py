@@ -1,0 +1,244 @@
+"""The leadership big screen (领导驾驶舱) as of a day, for the whole county or one unit: the headline figures
+against their targets and 序时进度, the two rates, the funnel, the ranking by group with rank changes, the
+monthly trend, the warnings open then, the industry and size-band mix, the projects stuck longest in their
+stage and each unit's data age.
+
+Nothing here is a new figure: flows, rates and mixes come from pipelines.figures, scores and ranks from
+pipelines.assessment, stages from the as-of state (pipelines.state), warnings from the table alerts.evaluate
+keeps. This module only picks, scopes and arranges them. The screen's numbers (how many rows, how many months,
+when data counts as old) are [screen] in settings.toml."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from alerts.rules import GRADE_LABELS, RED, RULE_BY_ID, YELLOW
+from pipelines.figures import assessment, duty, measures
+from pipelines.store import queries, state
+from pipelines.figures.assessment import INDICATORS
+from pipelines.settings import Settings, current
+from pipelines.vocabulary import MILESTONE_BY_ID, STATUSES
+
+FactsOf = Callable[[dt.date], pd.DataFrame]  # a day -> measures.project_facts of that day
+
+COUNTY = "全县"  # the scope name when the screen shows every unit
+# The headline strip, in order: the flow (column of the figures) and its annual target (column of targets_as_of).
+_TARGET_OF = {i.actual: i for i in INDICATORS if i.target is not None}
+HEADLINE: tuple[tuple[str, str, str | None], ...] = (
+    ("signed", _TARGET_OF["signed"].label, "signed_major"),
+    ("signed_amount_wan", _TARGET_OF["signed_amount_wan"].label, "signed_amount_wan"),
+    ("commenced", _TARGET_OF["commenced"].label, "commenced"),
+    ("in_stats", "新纳统项目数", None),  # DOMAIN §3: the annual targets set no 纳统 count
+    ("production", _TARGET_OF["production"].label, "production"),
+)
+RATE_LABELS = {i.id: i.label for i in INDICATORS if i.target is None}
+TREND_COLUMNS = ("signed", "signed_amount_wan", "commenced", "in_stats", "production",
+                 "commencement_rate", "stats_rate")
+
+
+@dataclass(frozen=True)
+class Cockpit:
+    """Everything the big screen shows as of one day for one scope (None: the whole county)."""
+
+    as_of: dt.date
+    year: int
+    time_progress: float
+    scope: str | None
+    scope_name: str
+    headline: pd.DataFrame  # item, label, actual, target, due, completion, gap_points, on_pace
+    rates: pd.DataFrame  # rate, label, value, target, status, hits, base
+    funnel: pd.DataFrame  # measures.funnel
+    funnel_cohort: str  # year / all
+    ranking: pd.DataFrame  # every unit, by group and group rank, with rank changes; in_scope marks the scope's
+    trend: pd.DataFrame  # day, month, TREND_COLUMNS: the figures as of each of the last month-ends and the day
+    industry_mix: pd.DataFrame  # measures.mix by industry of the projects not terminated
+    size_mix: pd.DataFrame  # measures.mix by size band of the same projects
+    stuck: pd.DataFrame  # the projects longest in their current stage
+    data_age: pd.DataFrame  # code, name, last_received_at, days, old
+    warnings: pd.DataFrame  # the latest open warnings, red first
+    warning_counts: dict[str, int]  # open warnings per grade (yellow, red)
+
+
+def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
+                   settings: Settings | None = None, facts_of: FactsOf | None = None) -> dict:
+    """The screen's figures as of the end of `as_of` for `scope` (None: the county, else a unit code): every
+    field of Cockpit but the warnings. They change only with the data (and the day). `facts_of` gives the
+    trend's month-end facts (see trend)."""
+    settings = settings or current()
+    screen = settings.screen
+    register = state.unit_register(con)
+    names = dict(zip(register["code"], register["name"]))
+    if scope is not None and scope not in names:
+        raise LookupError(f"unknown unit {scope!r}")
+    facts = measures.project_facts(con, as_of, settings)
+    result = assessment.assess(con, as_of, settings, facts)
+    now = _scoped_figures(result.units, result.overall, scope)
+    mine = _in_scope(facts, scope)
+    live = mine[mine["status"] != "terminated"]
+    return {
+        "as_of": as_of, "year": result.year, "time_progress": result.time_progress, "scope": scope,
+        "scope_name": COUNTY if scope is None else names[scope],
+        "headline": headline(con, now, as_of, scope),
+        "rates": rates(now, settings),
+        "funnel": measures.funnel(mine, as_of, screen.funnel_cohort), "funnel_cohort": screen.funnel_cohort,
+        "ranking": ranking(con, result, scope, settings),
+        "trend": trend(con, as_of, scope, settings, as_of_facts=facts, facts_of=facts_of),
+        "industry_mix": measures.mix(live, "industry"), "size_mix": measures.mix(live, "size_band"),
+        "stuck": stuck_projects(mine, as_of, names, screen.stuck_shown),
+        "data_age": data_age(con, as_of, scope, screen.data_age_alert_days),
+    }
+
+
+def screen_warnings(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
+                    settings: Settings | None = None) -> dict:
+    """The warnings part of the screen: the latest `[screen] warnings_shown` of those open at the end of
+    `as_of` in `scope` (red first, then the most recently raised or regraded) and how many are open per grade.
+    They change with every evaluation, without new data."""
+    shown = latest_warnings(con, as_of, scope)
+    counts = {grade: int((shown["grade"] == grade).sum()) for grade in (YELLOW, RED)}
+    return {"warnings": shown.head((settings or current()).screen.warnings_shown).reset_index(drop=True),
+            "warning_counts": counts}
+
+
+def cockpit(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
+            settings: Settings | None = None) -> Cockpit:
+    """Everything the big screen shows as of the end of `as_of` for `scope` (None: the county, else a unit)."""
+    return Cockpit(**screen_figures(con, as_of, scope, settings), **screen_warnings(con, as_of, scope, settings))
+
+
+def _scoped_figures(units: pd.DataFrame, overall: dict, scope: str | None) -> dict:
+    """The figures of the scope: the county's (summed over units) or one unit's row of unit_figures."""
+    return overall if scope is None else units.set_index("code").loc[scope].to_dict()
+
+
+def _in_scope(facts: pd.DataFrame, scope: str | None) -> pd.DataFrame:
+    return facts if scope is None else facts[facts["unit_code"] == scope]
+
+
+def _targets(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None) -> dict[str, float | None]:
+    """The annual targets in force: one unit's, or the county's as the sum of the units' (None where none is set)."""
+    targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of)
+    if scope is not None:
+        targets = targets[targets["unit_code"] == scope]
+    columns = [target for _, _, target in HEADLINE if target]
+    return {c: float(targets[c].sum()) if targets[c].notna().any() else None for c in columns}
+
+
+def headline(con: duckdb.DuckDBPyConnection, scoped: dict, as_of: dt.date, scope: str | None) -> pd.DataFrame:
+    """The headline strip: each flow of the year with its annual target, what 序时进度 asks of it by now (`due`),
+    its completion (actual ÷ target), the gap to 序时进度 in percentage points and whether it is on pace
+    (actual ≥ due); the target columns are None where no target is set."""
+    progress = measures.time_progress(as_of)
+    targets = _targets(con, as_of, scope)
+    rows = []
+    for item, label, target_column in HEADLINE:
+        actual = scoped[item]
+        target = targets.get(target_column) if target_column else None
+        row = {"item": item, "label": label, "actual": actual, "target": None, "due": None,
+               "completion": None, "gap_points": None, "on_pace": None}
+        if target:
+            completion = actual / target
+            row.update(target=target, due=target * progress, completion=completion,
+                       gap_points=(completion - progress) * 100, on_pace=bool(actual >= target * progress))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rates(scoped: dict, settings: Settings | None = None) -> pd.DataFrame:
+    """签约项目开工率 and 开工项目纳统率 of the scope: value (None without a cohort), target, 达标/黄/红, hits, base."""
+    fig = (settings or current()).figures
+    targets = {"commencement_rate": fig.commencement_target, "stats_rate": fig.stats_target}
+    return pd.DataFrame([{"rate": rate, "label": label, "value": scoped[rate], "target": targets[rate],
+                          "status": scoped[f"{rate}_status"], "hits": int(scoped[f"{rate}_hits"]),
+                          "base": int(scoped[f"{rate}_base"])} for rate, label in RATE_LABELS.items()])
+
+
+def ranking(con: duckdb.DuckDBPyConnection, result: assessment.Assessment, scope: str | None,
+            settings: Settings | None = None) -> pd.DataFrame:
+    """Every unit by assessment group and rank in it: score, group rank and overall rank, places moved since
+    the end of last month (None in January), 优秀, the two rates and 签约金额; `in_scope` marks the scope's unit.
+    Units see the whole ranking (DOMAIN §1)."""
+    changes = assessment.rank_changes(con, result, settings)
+    table = result.units.merge(changes, on="code")
+    table["in_scope"] = table["code"] == scope
+    columns = ["code", "name", "group", "score", "group_rank", "group_rank_change", "rank", "rank_change",
+               "excellent", "commencement_rate", "stats_rate", "signed_amount_wan", "in_scope"]
+    return table.sort_values(["group", "group_rank"])[columns].reset_index(drop=True)
+
+
+def trend_days(as_of: dt.date, months: int) -> list[dt.date]:
+    """The last `months` - 1 month-ends before the as-of month, oldest first, then the as-of day itself."""
+    first = as_of.replace(day=1)
+    ends = [duty.add_months(first, 1 - back) - dt.timedelta(days=1) for back in range(months - 1, 0, -1)]
+    return [*ends, as_of]
+
+
+def trend(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
+          settings: Settings | None = None, as_of_facts: pd.DataFrame | None = None,
+          facts_of: FactsOf | None = None) -> pd.DataFrame:
+    """The scope's flows of the year so far, 签约金额 and both rates as known at each of the last
+    `[screen] trend_months` month-ends (the last point is the as-of day): one row per day with its month.
+    `as_of_facts` may pass the as-of day's project facts when they are already computed; `facts_of(day)` gives
+    measures.project_facts (details or not) of a day, so that a caller can keep the month-ends that every scope's
+    trend shares (default: computed here)."""
+    settings = settings or current()
+    facts_of = facts_of or (lambda day: measures.project_facts(con, day, settings, details=False))
+    rows = []
+    for day in trend_days(as_of, settings.screen.trend_months):
+        facts = as_of_facts if day == as_of and as_of_facts is not None else facts_of(day)
+        scoped = _in_scope(facts, scope)
+        # One tally of the scope per day: the per-unit figures are not needed for a line.
+        counts = measures.tally(measures.select(scoped, "assessed"), None, settings).iloc[0]
+        rows.append({"day": day, "month": f"{day:%Y-%m}", **{c: counts[c] for c in TREND_COLUMNS}})
+    return pd.DataFrame(rows)
+
+
+def stuck_projects(facts: pd.DataFrame, as_of: dt.date, unit_names: dict[str, str], limit: int) -> pd.DataFrame:
+    """The `limit` projects of `facts` (measures.project_facts as of `as_of`, with details, which carry the stage),
+    not terminated and not yet in production, that have been longest in their current stage: code, name, unit,
+    stage, status, the day the stage was reached and days since."""
+    open_ = facts[(facts["status"] != "terminated") & facts["stage"].notna() & (facts["stage"] != "production")]
+    stage_date = pd.Series(pd.NaT, index=open_.index, dtype="datetime64[ns]")
+    for stage in MILESTONE_BY_ID.values():
+        at = open_["stage"] == stage.id
+        stage_date[at] = pd.to_datetime(open_.loc[at, stage.date_field])
+    found = open_.assign(
+        stage_date=stage_date, stage_label=open_["stage"].map({m.id: m.label for m in MILESTONE_BY_ID.values()}),
+        status_label=open_["status"].map(STATUSES), unit_name=open_["unit_code"].map(unit_names),
+        days=(pd.Timestamp(as_of) - stage_date).dt.days)
+    ordered = found.sort_values(["days", "project_code"], ascending=[False, True]).head(limit)
+    columns = ["project_code", "project_name", "unit_code", "unit_name", "stage", "stage_label", "status",
+               "status_label", "stage_date", "days"]
+    return ordered[columns].reset_index(drop=True)
+
+
+def data_age(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None, alert_days: int) -> pd.DataFrame:
+    """Per unit (the scope's alone when given): when its last accepted monthly file arrived by `as_of`, how many
+    days before `as_of` that was (None: never) and whether that is more than `alert_days` (or never), oldest
+    first."""
+    ages = queries.frame(con, "unit_data_age", as_of=as_of, unit=scope)
+    received = pd.to_datetime(ages["last_received_at"])
+    ages["days"] = (pd.Timestamp(as_of) - received.dt.normalize()).dt.days.astype("Int64")
+    ages["old"] = ages["days"].isna() | (ages["days"] > alert_days)
+    return ages.sort_values(["days", "code"], ascending=[False, True], na_position="first").reset_index(drop=True)
+
+
+def latest_warnings(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None) -> pd.DataFrame:
+    """Every warning open at the end of `as_of` (only the scope unit's when given), red first, then the most
+    recently raised or regraded: rule and its name, subject, unit, grade and its label, since, detail."""
+    found = queries.frame(con, "warnings_as_of", as_of=as_of, unit=scope)
+    found["rule_name"] = found["rule"].map(lambda rule: RULE_BY_ID[rule].name)
+    found["grade_label"] = found["grade"].map(GRADE_LABELS)
+    found["red"] = found["grade"] == RED
+    ordered = found.sort_values(["red", "changed_at", "since", "id"], ascending=False)
+    return ordered.drop(columns="red").reset_index(drop=True)
+
+
+def warnings_version(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
+    """A value that changes whenever the warnings do (events written, evaluation refreshed): keys caches."""
+    events, last_seen = queries.rows(con, "warnings_version")[0]
+    return int(events), None if last_seen is None else last_seen.isoformat()
