@@ -21,11 +21,12 @@ import pandas as pd
 
 from alerts import scheduler
 from alerts.evaluate import acknowledge
-from alerts.rules import GRADE_LABELS, RULE_BY_ID
+from alerts.rules import RULE_BY_ID
 from pipelines.store import db, queries
 from pipelines.access import Actor
 from pipelines.figures.assessment import INDICATORS
 from pipelines.access import OutOfScope
+from pipelines.vocabulary import GRADE_LABELS, RED
 
 # The longest acknowledgement note kept (characters).
 NOTE_MAX_CHARS = 500
@@ -239,3 +240,20 @@ def scheduler_state(con: duckdb.DuckDBPyConnection, scope: str | None, runs: int
     recent = log[log["recent"]][["id", "job_id", "job_label", "started_at", "finished_at", "seconds", "outcome",
                                  "outcome_label", "as_of", "summary", "error"]].reset_index(drop=True)
     return SchedulerState(live["running"], live["scheduler_id"], jobs, recent, last_error, last_start)
+
+
+def latest_warnings(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None) -> pd.DataFrame:
+    """Every warning open at the end of `as_of` (only the scope unit's when given), red first, then the most
+    recently raised or regraded: rule and its name, subject, unit, grade and its label, since, detail."""
+    found = queries.frame(con, "warnings_as_of", as_of=as_of, unit=scope)
+    found["rule_name"] = found["rule"].map(lambda rule: RULE_BY_ID[rule].name)
+    found["grade_label"] = found["grade"].map(GRADE_LABELS)
+    found["red"] = found["grade"] == RED
+    ordered = found.sort_values(["red", "changed_at", "since", "id"], ascending=False)
+    return ordered.drop(columns="red").reset_index(drop=True)
+
+
+def warnings_version(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
+    """A value that changes whenever the warnings do (events written, evaluation refreshed): keys caches."""
+    events, last_seen = queries.rows(con, "warnings_version")[0]
+    return int(events), None if last_seen is None else last_seen.isoformat()

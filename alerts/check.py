@@ -10,8 +10,9 @@ import sys
 import pandas as pd
 
 from alerts.evaluate import evaluate, open_warnings
-from alerts.rules import GRADE_LABELS, RULE_BY_ID
+from alerts.rules import RULE_BY_ID
 from pipelines import cli
+from pipelines.vocabulary import GRADE_LABELS
 
 
 @cli.refuses_when_busy

@@ -28,8 +28,8 @@ import duckdb
 
 from pipelines.store import queries
 from pipelines.settings import NotifySettings, Settings
+from pipelines.vocabulary import GRADE_LABELS
 
-GRADES = {"yellow": "黄", "red": "红"}
 CHANGES = {"new": "新增", "escalated": "升级", "resolved": "已解除"}
 KINDS = ("dingtalk", "wecom", "webhook", "email")
 AUDIENCES = ("unit", "leaders", "all")
@@ -84,7 +84,7 @@ def _day(value: object) -> str:
 
 def _line(item: dict) -> str:
     """One warning as a line: grade and change, rule, where, what, since when."""
-    label = GRADES.get(item.get("grade"), str(item.get("grade")))
+    label = GRADE_LABELS.get(item.get("grade"), str(item.get("grade")))
     if item.get("change"):
         label += "·" + CHANGES.get(item["change"], item["change"])
     unit = item.get("unit_name") or item.get("unit")

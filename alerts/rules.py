@@ -20,9 +20,8 @@ from pipelines.figures import duty, measures
 from pipelines.store import queries
 from pipelines.figures.assessment import INDICATORS
 from pipelines.settings import Settings, current
+from pipelines.vocabulary import RED, YELLOW
 
-YELLOW, RED = "yellow", "red"
-GRADE_LABELS = {YELLOW: "黄", RED: "红"}
 CONDITION_COLUMNS = ["rule", "subject", "unit_code", "grade", "since", "detail"]
 
 

@@ -7,10 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from alerts import centre
-from alerts.rules import GRADE_LABELS, RED, RULE_BY_ID, RULES, YELLOW
+from alerts.rules import RULE_BY_ID, RULES
 from pipelines import settings
 from pipelines.screens import project as project_screen
 from pipelines.access import OutOfScope
+from pipelines.vocabulary import GRADE_LABELS, RED, YELLOW
 from ui import auth, data
 
 actor = auth.require_actor()

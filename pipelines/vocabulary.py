@@ -1,4 +1,4 @@
-"""The domain's fixed vocabulary: milestones, statuses, industries, unit kinds and size bands."""
+"""The domain's fixed vocabulary: milestones, statuses, industries, unit kinds, size bands and warning grades."""
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -99,3 +99,7 @@ def approval_tier(land_mu: float | None, industry: str | None) -> str:
         if limit is None or land_mu <= limit:
             return tier.label
     raise AssertionError("the last tier takes any area")
+
+# The two grades of a warning (DOMAIN §8) and how they are read out.
+YELLOW, RED = "yellow", "red"
+GRADE_LABELS = {YELLOW: "黄", RED: "红"}

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from alerts import centre
 from alerts.evaluate import evaluate, open_warnings
 from pipelines import settings
 from pipelines.figures import assessment
@@ -295,11 +296,11 @@ def test_warning_counts_and_limit(warned):
 
 def test_warnings_version_changes_with_events_and_evaluations(warned):
     """A new event or a refreshed last_seen (an evaluation that changed nothing) each give a new version."""
-    first = cockpit.warnings_version(warned)
+    first = centre.warnings_version(warned)
     warned.execute("INSERT INTO warning_events VALUES (3, '2024-10-20 09:00', 'acknowledged', 'yellow', '再督办')")
-    second = cockpit.warnings_version(warned)
+    second = centre.warnings_version(warned)
     warned.execute("UPDATE warnings SET last_seen = '2024-10-20 10:00' WHERE id = 1")
-    assert len({first, second, cockpit.warnings_version(warned)}) == 3
+    assert len({first, second, centre.warnings_version(warned)}) == 3
 
 
 def test_screen_lists_the_warnings_the_evaluation_left_open(county):

@@ -11,9 +11,10 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 from streamlit.testing.v1 import AppTest
 
+from alerts import centre
 from alerts.evaluate import evaluate
 from pipelines.figures import duty
-from pipelines.screens import cockpit, project as project_screen
+from pipelines.screens import project as project_screen
 from pipelines.store import state
 from pipelines.access import Actor
 from pipelines.ingest.run import ingest_file
@@ -69,7 +70,7 @@ def _code(con, name: str) -> str:
 
 
 def _library(con, scope: str | None = None):
-    return project_screen.library(state.projects_as_of(con, AS_OF, scope), cockpit.latest_warnings(con, AS_OF, scope),
+    return project_screen.library(state.projects_as_of(con, AS_OF, scope), centre.latest_warnings(con, AS_OF, scope),
                                 duty.stale_projects(con, AS_OF))
 
 
@@ -80,7 +81,7 @@ def test_library_marks_warnings_and_months_behind(county):
     assert dict(marked["months_behind"]) == {"甲纤维项目": 1, "乙装备项目": 1, "丙文旅项目": 0}
     assert marked.loc["甲纤维项目", "warning_grade"] == "red"
     assert "红" in marked.loc["甲纤维项目", "warning_label"]
-    opened = cockpit.latest_warnings(county, AS_OF, None)
+    opened = centre.latest_warnings(county, AS_OF, None)
     assert dict(marked["open_warnings"]) == {
         name: int((opened["subject"] == code).sum()) for name, code in marked["project_code"].items()}
 

@@ -11,8 +11,7 @@ import math
 
 import pandas as pd
 
-from alerts.rules import RED, YELLOW
-from pipelines.vocabulary import WAN_PER_YI
+from pipelines.vocabulary import RED, WAN_PER_YI, YELLOW
 from ui import format
 
 FONT = "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"

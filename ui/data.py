@@ -42,7 +42,7 @@ def unit_register(data_version: int) -> pd.DataFrame:
 def warnings_version() -> tuple[int, str | None]:
     """What the warnings are now (uncached: it keys the cached warnings, which change without new data)."""
     with db.cursor() as cur:
-        return cockpit.warnings_version(cur)
+        return centre.warnings_version(cur)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -263,10 +263,10 @@ def stale_projects(as_of: dt.date, data_version: int) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def warnings_as_of(as_of: dt.date, scope: str | None, warnings_version: tuple[int, str | None]) -> pd.DataFrame:
-    """pipelines.cockpit.latest_warnings (every warning open at the end of the day), cached per day, scope and
+    """alerts.centre.latest_warnings (every warning open at the end of the day), cached per day, scope and
     warnings version."""
     with db.cursor() as cur:
-        return cockpit.latest_warnings(cur, as_of, scope)
+        return centre.latest_warnings(cur, as_of, scope)
 
 
 def library(as_of: dt.date, scope: str | None, data_version: int) -> pd.DataFrame:

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from alerts.rules import RED, RULE_BY_ID, RULES, conditions
+from alerts.rules import RULE_BY_ID, RULES, conditions
 from pipelines.figures import duty
 from pipelines.store import queries
 from pipelines.figures.assessment import Assessment, INDICATORS, assess, previous_month_end, rank_changes
 from pipelines.settings import Settings, current
-from pipelines.vocabulary import WAN_PER_YI
+from pipelines.vocabulary import RED, WAN_PER_YI
 
 TITLE = "招商引资项目推进情况通报"
 SUMMARY_SHEET = "通报汇总"

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from alerts.rules import GRADE_LABELS, RED, RULE_BY_ID, YELLOW
+from alerts import centre
 from pipelines.figures import assessment, duty, measures
 from pipelines.store import queries, state
 from pipelines.figures.assessment import INDICATORS
 from pipelines.settings import Settings, current
-from pipelines.vocabulary import MILESTONE_BY_ID, STATUSES
+from pipelines.vocabulary import MILESTONE_BY_ID, RED, STATUSES, YELLOW
 
 FactsOf = Callable[[dt.date], pd.DataFrame]  # a day -> measures.project_facts of that day
 
@@ -98,7 +98,7 @@ def screen_warnings(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str |
     """The warnings part of the screen: the latest `[screen] warnings_shown` of those open at the end of
     `as_of` in `scope` (red first, then the most recently raised or regraded) and how many are open per grade.
     They change with every evaluation, without new data."""
-    shown = latest_warnings(con, as_of, scope)
+    shown = centre.latest_warnings(con, as_of, scope)
     counts = {grade: int((shown["grade"] == grade).sum()) for grade in (YELLOW, RED)}
     return {"warnings": shown.head((settings or current()).screen.warnings_shown).reset_index(drop=True),
             "warning_counts": counts}
@@ -225,20 +225,3 @@ def data_age(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None, 
     ages["days"] = (pd.Timestamp(as_of) - received.dt.normalize()).dt.days.astype("Int64")
     ages["old"] = ages["days"].isna() | (ages["days"] > alert_days)
     return ages.sort_values(["days", "code"], ascending=[False, True], na_position="first").reset_index(drop=True)
-
-
-def latest_warnings(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None) -> pd.DataFrame:
-    """Every warning open at the end of `as_of` (only the scope unit's when given), red first, then the most
-    recently raised or regraded: rule and its name, subject, unit, grade and its label, since, detail."""
-    found = queries.frame(con, "warnings_as_of", as_of=as_of, unit=scope)
-    found["rule_name"] = found["rule"].map(lambda rule: RULE_BY_ID[rule].name)
-    found["grade_label"] = found["grade"].map(GRADE_LABELS)
-    found["red"] = found["grade"] == RED
-    ordered = found.sort_values(["red", "changed_at", "since", "id"], ascending=False)
-    return ordered.drop(columns="red").reset_index(drop=True)
-
-
-def warnings_version(con: duckdb.DuckDBPyConnection) -> tuple[int, str | None]:
-    """A value that changes whenever the warnings do (events written, evaluation refreshed): keys caches."""
-    events, last_seen = queries.rows(con, "warnings_version")[0]
-    return int(events), None if last_seen is None else last_seen.isoformat()

@@ -17,15 +17,16 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from alerts.rules import RED, YELLOW
+from alerts import centre
 from pipelines.figures import duty, guidance, measures
-from pipelines.screens import cockpit, ranking
+from pipelines.screens import ranking
 from pipelines.store import queries, state
 from pipelines.access import Actor
 from pipelines.figures.assessment import INDICATORS, assess
 from pipelines.figures.guidance import Gap
 from pipelines.screens.ranking import LedgerItem
 from pipelines.settings import Settings, current
+from pipelines.vocabulary import RED, YELLOW
 
 # The states of the month's report.
 ON_TIME, LATE, OPEN, OVERDUE = "on_time", "late", "open", "overdue"
@@ -187,7 +188,7 @@ def view_figures(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.date,
 def view_warnings(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.date) -> dict:
     """The unit's warnings open at the end of `as_of` (red first, then the most recently raised or regraded) and
     how many per grade. They change with every evaluation, without new data."""
-    found = cockpit.latest_warnings(con, as_of, unit_code)
+    found = centre.latest_warnings(con, as_of, unit_code)
     counts = {grade: int((found["grade"] == grade).sum()) for grade in (YELLOW, RED)}
     return {"warnings": found, "warning_counts": counts}
 
