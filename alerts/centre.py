@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from alerts import scheduler
+from alerts import channels, scheduler
 from alerts.evaluate import acknowledge
 from alerts.rules import RULE_BY_ID
 from pipelines.store import db, queries
@@ -32,8 +32,8 @@ from pipelines.vocabulary import GRADE_LABELS, RED
 NOTE_MAX_CHARS = 500
 EVENT_LABELS = {"new": "新增", "escalated": "升级为红", "deescalated": "降为黄", "resolved": "已解除",
                 "acknowledged": "已确认"}
-OUTCOME_LABELS = {"sent": "已发送", "failed": "失败", "dry_run": "试运行（未发送）", "ok": "成功", "running": "运行中"}
-CHANNEL_KINDS = {"dingtalk": "钉钉", "wecom": "企业微信", "webhook": "Webhook", "email": "邮件"}
+# How a scheduler job's run ended (scheduler_runs.outcome).
+RUN_OUTCOME_LABELS = {"ok": "成功", "failed": "失败", "running": "运行中"}
 DIGEST = "digest"  # the rule, subject kind and change notify.digest logs for the daily digest
 JOB_LABELS = {scheduler.EVALUATE: "定时评估预警", scheduler.AFTER_LOAD: "载入后评估预警", scheduler.DAILY: "每日预警汇总",
               scheduler.INBOX: "收件箱载入", "scheduler": "调度器启动"}
@@ -41,7 +41,7 @@ JOB_LABELS = {scheduler.EVALUATE: "定时评估预警", scheduler.AFTER_LOAD: "�
 _COUNT_LABELS = {"new": "新增", "escalated": "升级", "deescalated": "降级", "resolved": "解除", "open": "在办",
                  "unreported_units": "未报送单元", "loaded": "载入", "duplicate": "重复", "rejected": "退回",
                  "pid": "进程", "notifications": "通知", "digest": "汇总", "sent": "发送", "failed": "失败",
-                 "logged_dry_run": "试运行", "redelivered": "补发"}
+                 "logged_dry_run": "演练", "redelivered": "补发"}
 _ALWAYS_SHOWN = {"open", "pid"}  # shown even when 0
 _ITEM_LABELS = {indicator.id: indicator.label for indicator in INDICATORS}
 
@@ -165,14 +165,14 @@ def notification_log(con: duckdb.DuckDBPyConnection, scope: str | None, *, faile
                                        if rule in RULE_BY_ID else rule)
     log["change_label"] = log["change"].map(lambda change: "汇总" if change == DIGEST else EVENT_LABELS.get(change,
                                                                                                           change))
-    log["outcome_label"] = log["outcome"].map(OUTCOME_LABELS)
-    log["channel_kind_label"] = log["channel_kind"].map(CHANNEL_KINDS)
+    log["outcome_label"] = log["outcome"].map(channels.OUTCOME_LABELS)
+    log["channel_kind_label"] = log["channel_kind"].map(channels.KIND_LABELS)
     return log
 
 
 def run_summary(counts: dict | None) -> str:
     """A run's counts in Chinese, the non-zero ones (and always the open warnings and the process):
-    '新增 3 · 解除 1 · 在办 138 · 通知（试运行 2）'; '' for a run without counts (failed or still running)."""
+    '新增 3 · 解除 1 · 在办 138 · 通知（演练 2）'; '' for a run without counts (failed or still running)."""
     if not counts:
         return ""
     parts = []
@@ -204,7 +204,7 @@ class SchedulerState:
 def _runs_frame(found: pd.DataFrame) -> pd.DataFrame:
     found["counts"] = found["counts"].map(lambda text: json.loads(text) if isinstance(text, str) and text else None)
     found["job_label"] = found["job_id"].map(lambda job: JOB_LABELS.get(job, job))
-    found["outcome_label"] = found["outcome"].map(OUTCOME_LABELS)
+    found["outcome_label"] = found["outcome"].map(RUN_OUTCOME_LABELS)
     found["summary"] = found["counts"].map(run_summary)
     found["seconds"] = (found["finished_at"] - found["started_at"]).dt.total_seconds()
     return found

@@ -5,6 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
+from alerts import channels
 from pipelines.admin import overrides, register, tokens, users
 from pipelines.store import state
 from pipelines.figures.assessment import TARGET_COLUMNS
@@ -337,17 +338,17 @@ with tabs["通知渠道"]:
         if current().notify.dry_run:
             st.info("当前为通知演练模式：预警通知和测试消息只记入发送日志，不会真正发出。"
                     "可在“规则与权重 · 通知”中关闭。", icon=":material/science:")
-        channels = data.read(register.channel_table, actor)
-        if channels.empty:
+        channel_list = data.read(channels.channel_table, actor)
+        if channel_list.empty:
             st.info("还没有通知渠道：预警只在系统内显示，不会发往钉钉、企业微信或邮箱。")
         else:
             st.dataframe(
-                channels.assign(kind=channels["kind"].map(register.KIND_LABELS),
-                                audience=channels["audience"].map(register.AUDIENCE_LABELS),
-                                unit_code=channels["unit_code"].map(unit_label, na_action="ignore"),
-                                enabled=channels["enabled"].map({True: "启用", False: "停用"}),
-                                signed=channels["signed"].map({True: "已设置", False: ""}),
-                                last_outcome=channels["last_outcome"].map(register.OUTCOME_LABELS)),
+                channel_list.assign(kind=channel_list["kind"].map(channels.KIND_LABELS),
+                                    audience=channel_list["audience"].map(channels.AUDIENCE_LABELS),
+                                    unit_code=channel_list["unit_code"].map(unit_label, na_action="ignore"),
+                                    enabled=channel_list["enabled"].map({True: "启用", False: "停用"}),
+                                    signed=channel_list["signed"].map({True: "已设置", False: ""}),
+                                    last_outcome=channel_list["last_outcome"].map(channels.OUTCOME_LABELS)),
                 hide_index=True, width="stretch", placeholder="",
                 column_config={"id": "编号", "name": "名称", "kind": "类型", "target": "地址", "signed": "加签密钥",
                                "audience": "接收", "unit_code": "单元", "enabled": "状态", "last_outcome": "最近发送",
@@ -356,8 +357,8 @@ with tabs["通知渠道"]:
         manage, add = st.columns(2, gap="large")
         with manage.container(border=True):
             st.markdown("**管理渠道**")
-            enabled = dict(zip(channels["id"], channels["enabled"]))
-            names = dict(zip(channels["id"], channels["name"]))
+            enabled = dict(zip(channel_list["id"], channel_list["enabled"]))
+            names = dict(zip(channel_list["id"], channel_list["name"]))
             if not names:
                 st.write("还没有通知渠道：请在右侧添加。")
             else:
@@ -365,13 +366,13 @@ with tabs["通知渠道"]:
                                        key="channel_pick")
                 buttons = st.columns(2)
                 if buttons[0].button("发送测试消息", key="channel_test", width="stretch"):
-                    ok, delivery = attempt(register.send_test_message, actor, int(channel))
+                    ok, delivery = attempt(channels.send_test_message, actor, int(channel))
                     if ok and delivery["outcome"] == "failed":
                         st.error(f"测试消息发送失败（尝试 {delivery['attempts']} 次）：{delivery['error']}")
                     elif ok:
-                        done(f"测试消息：{register.OUTCOME_LABELS[delivery['outcome']]}（渠道 {names[channel]}）")
+                        done(f"测试消息：{channels.OUTCOME_LABELS[delivery['outcome']]}（渠道 {names[channel]}）")
                 if buttons[1].button("停用" if enabled[channel] else "启用", key="channel_toggle", width="stretch"):
-                    if attempt(register.set_channel_enabled, actor, int(channel), not enabled[channel])[0]:
+                    if attempt(channels.set_channel_enabled, actor, int(channel), not enabled[channel])[0]:
                         done(f"已{'停用' if enabled[channel] else '启用'}渠道 {names[channel]}")
             st.caption("停用的渠道不再收到任何通知；测试消息不论启用与否都会发送。")
         with add.container(border=True):
@@ -379,15 +380,15 @@ with tabs["通知渠道"]:
             with st.form("channel_add", border=False, clear_on_submit=True):
                 left, right = st.columns(2)
                 name = left.text_input("名称", placeholder="如 城东街道招商群")
-                kind = right.selectbox("类型", list(register.KIND_LABELS), format_func=register.KIND_LABELS.get)
+                kind = right.selectbox("类型", list(channels.KIND_LABELS), format_func=channels.KIND_LABELS.get)
                 target = st.text_input("地址", placeholder="机器人或 Webhook 的网址；电子邮件填收件地址，多个用逗号分隔")
                 secret = st.text_input("加签密钥（仅钉钉机器人，可留空）", type="password")
                 left, right = st.columns(2)
-                audience = left.selectbox("接收", list(register.AUDIENCE_LABELS), format_func=register.AUDIENCE_LABELS.get)
+                audience = left.selectbox("接收", list(channels.AUDIENCE_LABELS), format_func=channels.AUDIENCE_LABELS.get)
                 unit = right.selectbox("单元（接收本单元预警时）", list(unit_names), index=None, format_func=unit_label,
                                        placeholder="选择单元")
                 if st.form_submit_button("添加", type="primary"):
-                    if attempt(register.add_channel, actor, name, kind, target, audience, unit, secret)[0]:
+                    if attempt(channels.add_channel, actor, name, kind, target, audience, unit, secret)[0]:
                         done(f"已添加渠道 {name.strip()}，可用“发送测试消息”检查")
 
 # ---- 审计日志

@@ -218,7 +218,7 @@ with tabs["通知记录"]:
     failed_first = first.toggle("失败优先", value=True)
     failed_only = only.toggle("只看失败")
     if settings.current().notify.dry_run:
-        st.info("当前为试运行模式（notify.dry_run = true）：通知只记录、不实际发送。", icon=":material/science:")
+        st.info("当前为通知演练模式：通知只记入发送日志，不会真正发出（可在“系统管理 · 规则与权重 · 通知”中关闭）。", icon=":material/science:")
     log = data.read(centre.notification_log, scope, failed_first=failed_first, failed_only=failed_only)
     st.caption(f"本周发送失败 {counts['failed_notifications']} 次" + ("；仅显示本单元通知渠道的记录。" if scope else "。"))
     if log.empty:

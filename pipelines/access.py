@@ -42,3 +42,9 @@ def landing_path(actor: Actor) -> str:
     """The page a user is sent to after logging in: the big screen for admins and leaders, the unit page for
     unit users."""
     return LANDING[actor.role]
+
+
+def require_admin(actor: Actor, refusal: str = "仅系统管理员可用") -> None:
+    """Refuse (PermissionError, naming the actor and `refusal`) anyone who is not an admin."""
+    if actor.role != "admin":
+        raise PermissionError(f"{actor.name} 不是管理员，{refusal}")

@@ -378,10 +378,10 @@ def test_scheduler_state_shows_each_job_the_latest_failure_and_its_recovery(unit
         "job_label": "定时评估预警", "error": "RuntimeError: 通知渠道不可用", "recovered": True}
     assert _plain(state.jobs, ["job_id", "job_label", "outcome_label", "summary", "error"]) == [
         ["evaluate", "定时评估预警", "成功", "新增 1 · 在办 1", None],
-        ["daily", "每日预警汇总", "成功", "新增 3 · 解除 1 · 在办 138 · 通知（试运行 2）", None]]
+        ["daily", "每日预警汇总", "成功", "新增 3 · 解除 1 · 在办 138 · 通知（演练 2）", None]]
     assert _plain(state.runs, ["job_id", "job_label", "outcome_label", "as_of", "summary"]) == [
         ["evaluate", "定时评估预警", "成功", pd.Timestamp(dt.date.today()), "新增 1 · 在办 1"],
-        ["daily", "每日预警汇总", "成功", pd.Timestamp(dt.date.today()), "新增 3 · 解除 1 · 在办 138 · 通知（试运行 2）"],
+        ["daily", "每日预警汇总", "成功", pd.Timestamp(dt.date.today()), "新增 3 · 解除 1 · 在办 138 · 通知（演练 2）"],
         ["evaluate", "定时评估预警", "失败", pd.Timestamp(dt.date.today()), ""],
         ["scheduler", "调度器启动", "成功", None, "进程 4242"]]
     assert (state.runs["seconds"] >= 0).all()
@@ -404,7 +404,7 @@ def test_a_failure_is_not_recovered_by_a_run_still_going_or_one_that_died(units)
     (None, ""),
     ({}, ""),
     ({"new": 3, "escalated": 0, "deescalated": 0, "resolved": 1, "open": 138, "evaluations": 1,
-      "notifications": {"sent": 0, "failed": 0, "logged_dry_run": 2}}, "新增 3 · 解除 1 · 在办 138 · 通知（试运行 2）"),
+      "notifications": {"sent": 0, "failed": 0, "logged_dry_run": 2}}, "新增 3 · 解除 1 · 在办 138 · 通知（演练 2）"),
     ({"new": 0, "open": 0, "notifications": {"sent": 0, "failed": 0, "logged_dry_run": 0}}, "在办 0"),
     ({"new": 1, "escalated": 2, "deescalated": 1, "open": 5, "notifications": {"sent": 1, "failed": 1},
       "unreported_units": 2, "digest": {"sent": 1, "failed": 0, "logged_dry_run": 0}},
@@ -461,9 +461,9 @@ def test_a_unit_user_sees_only_its_own_channels_attempts(notified):
     con = notified.con
     log = centre.notification_log(con, "U02")
     assert _plain(log, LOG_COLUMNS) == [
-        ["城东街道钉钉群", "钉钉", "签约未开工", "XM003", "已解除", 1, "试运行（未发送）"],
-        ["城东街道钉钉群", "钉钉", "签约未开工", "XM003", "新增", 1, "失败"],
-        ["城东街道钉钉群", "钉钉", "签约未开工", "XM002", "新增", 1, "失败"]]
+        ["城东街道钉钉群", "钉钉机器人", "签约未开工", "XM003", "已解除", 1, "演练（未发送）"],
+        ["城东街道钉钉群", "钉钉机器人", "签约未开工", "XM003", "新增", 1, "发送失败"],
+        ["城东街道钉钉群", "钉钉机器人", "签约未开工", "XM002", "新增", 1, "发送失败"]]
     assert log["channel_id"].unique().tolist() == [notified.channels["U02"]]
     assert log["error"].tolist()[1:] == ["URLError: <urlopen error [Errno 111] Connection refused>"] * 2
     assert _plain(centre.notification_log(con, "U02", failed_first=True), ["subject", "change", "outcome"]) == [

@@ -19,7 +19,7 @@ import duckdb
 
 from pipelines import settings
 from pipelines.store import db
-from pipelines.access import Actor
+from pipelines.access import require_admin, Actor
 from pipelines.settings import Settings, SettingsError
 
 SECTIONS = {"figures": "指标与目标", "duty": "更新时限", "assessment": "考核得分", "warnings": "预警阈值",
@@ -96,11 +96,6 @@ class Entry:
         return f"{self.section}.{self.key}"
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise PermissionError(f"{actor.name} 不是管理员，不能修改系统设置")
-
-
 def stored(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, object]]:
     """The overrides in the database as settings.load takes them: {section: {key: value}}."""
     found: dict[str, dict[str, object]] = {}
@@ -154,7 +149,7 @@ def set_override(con: duckdb.DuckDBPyConnection, actor: Actor, section: str, key
     """Override one editable setting (admins only): validated with every other override through settings.load,
     stored as the value of the setting's type, audited with the value in force before and after, and put in
     force. Returns the settings now in force. A bad value raises SettingsError and saves nothing."""
-    _require_admin(actor)
+    require_admin(actor, "不能修改系统设置")
     _check_editable(section, key)
     overrides = stored(con)
     before = _value(settings.load(overrides=overrides), section, key)
@@ -174,7 +169,7 @@ def set_override(con: duckdb.DuckDBPyConnection, actor: Actor, section: str, key
 def clear_override(con: duckdb.DuckDBPyConnection, actor: Actor, section: str, key: str) -> Settings:
     """Remove the override of one setting (admins only), so the settings file's value applies again; audited with
     the value before and after. Returns the settings now in force. Refused (ValueError) when it is not overridden."""
-    _require_admin(actor)
+    require_admin(actor, "不能修改系统设置")
     _check_editable(section, key)
     overrides = stored(con)
     if key not in overrides.get(section, {}):

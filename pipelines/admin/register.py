@@ -1,5 +1,5 @@
-"""Administration (系统管理, DOMAIN §1): the unit register, annual targets, 一票否优, accounts, notification channels,
-the audit log and backups — everything only the bureau's admins may do.
+"""Administration (系统管理, DOMAIN §1): the unit register, annual targets, 一票否优, accounts, the audit log and
+backups — everything only the bureau's admins may do (notification channels: alerts.channels).
 
 Every function refuses an actor who is not an admin (PermissionError) before it reads or writes anything, and
 every write runs in one transaction with an audit entry naming the admin. Unit and target edits go through the
@@ -14,7 +14,6 @@ import io
 import json
 import secrets
 import tempfile
-import urllib.parse
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,10 +21,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from alerts import notify
 from pipelines.admin import users
 from pipelines.store import db, queries
-from pipelines.access import Actor
+from pipelines.access import require_admin, Actor
 from pipelines.figures.assessment import TARGET_COLUMNS
 from pipelines.cells import CellProblem, parse_count, parse_non_negative, parse_year
 from pipelines.ingest.run import FileReport
@@ -48,19 +46,11 @@ ACTIONS = {
     "channel.tested": "发送测试消息", "api_token.created": "创建 API 令牌", "api_token.revoked": "撤销 API 令牌",
     "api_token.refused": "API 令牌被拒", "backup.exported": "下载备份",
 }
-KIND_LABELS = {"dingtalk": "钉钉机器人", "wecom": "企业微信机器人", "webhook": "Webhook（JSON）", "email": "电子邮件"}
-AUDIENCE_LABELS = {"unit": "本单元的预警", "leaders": "领导（红色预警与每日汇总）", "all": "全部预警"}
 WORKBOOK_LABELS = {"projects": "月度项目进展表", "units": "单元名录表", "targets": "年度目标任务表"}
-OUTCOME_LABELS = {"sent": "已发送", "failed": "发送失败", "dry_run": "演练（只记录未发送）"}
 # Generated passwords avoid characters that are easily confused when read out or copied by hand (0/O, 1/l/I).
 _PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 _GENERATED_PASSWORD_LENGTH = 12
 _AUDIT_ROWS = 2000  # most audit entries one filter shows
-
-
-def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise PermissionError(f"{actor.name} 不是管理员：仅系统管理员可用")
 
 
 def _edit_submission(con: duckdb.DuckDBPyConnection, actor: Actor, kind: str, description: str,
@@ -77,7 +67,7 @@ def _edit_submission(con: duckdb.DuckDBPyConnection, actor: Actor, kind: str, de
 
 def _save_unit(con: duckdb.DuckDBPyConnection, actor: Actor, code: str, name: str, kind: str, group: str,
                adding: bool, now: dt.datetime | None) -> bool:
-    _require_admin(actor)
+    require_admin(actor)
     code, name, group = code.strip(), name.strip(), group.strip()
     if not code or not name or not group:
         raise ValueError("单元编码、单元名称和考核组别都不能为空")
@@ -117,7 +107,7 @@ def edit_unit(con: duckdb.DuckDBPyConnection, actor: Actor, code: str, name: str
 def target_table(con: duckdb.DuckDBPyConnection, actor: Actor, year: int) -> pd.DataFrame:
     """Every registered unit with its targets for `year` in force now (签约金额 in 亿元, as the targets workbook
     gives it; empty where none was set) and when and by whom they were last set."""
-    _require_admin(actor)
+    require_admin(actor)
     frame = con.execute(
         "SELECT u.code, u.name, u.assess_group, t.signed_major, t.signed_amount_wan / $wan_per_yi AS signed_amount_yi, "
         "t.commenced, t.production, t.major_manufacturing, t.received_at, s.submitted_by "
@@ -133,7 +123,7 @@ def set_targets(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_co
     """Set a unit's targets for a year (a new row: the latest one received wins), given as the targets workbook
     gives them — counts, and 签约金额 under 'signed_amount_wan' in 亿元; a target left None is not set. Returns the
     submission id. Refused (ValueError) for an unknown unit, a bad year or number, or no target at all."""
-    _require_admin(actor)
+    require_admin(actor)
     if not con.execute("SELECT count(*) FROM units WHERE code = $code", {"code": unit_code}).fetchone()[0]:
         raise ValueError(f"单元 {unit_code} 不在单元名录中")
     unknown = set(values) - set(TARGET_COLUMNS)
@@ -159,7 +149,7 @@ def set_targets(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_co
 
 def veto_table(con: duckdb.DuckDBPyConnection, actor: Actor, year: int) -> pd.DataFrame:
     """The units flagged 一票否优 for `year`: unit_code, name, note (the reason), set_by, set_at."""
-    _require_admin(actor)
+    require_admin(actor)
     flags = queries.frame(con, "veto_flags", year=year)
     names = dict(con.execute("SELECT code, name FROM units").fetchall())
     return flags.assign(name=flags["unit_code"].map(names))[["unit_code", "name", "note", "set_by", "set_at"]]
@@ -170,7 +160,7 @@ def set_veto(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_code:
     """Flag a unit 一票否优 for a year (it cannot be rated 优秀 whatever its projects), with the reason, or change
     the reason of an existing flag; audited with before and after. Refused (ValueError) without a reason or for an
     unknown unit."""
-    _require_admin(actor)
+    require_admin(actor)
     reason = reason.strip()
     if not reason:
         raise ValueError("请写明一票否优的原因")
@@ -187,7 +177,7 @@ def set_veto(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_code:
 
 def clear_veto(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_code: str) -> None:
     """Lift a unit's 一票否优 for a year; audited with the reason it had. Refused (ValueError) when it has none."""
-    _require_admin(actor)
+    require_admin(actor)
     with db.transaction(con):
         removed = con.execute("DELETE FROM veto_flags WHERE year = $year AND unit_code = $unit RETURNING note",
                               {"year": year, "unit": unit_code}).fetchall()
@@ -201,7 +191,7 @@ def clear_veto(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_cod
 def accounts(con: duckdb.DuckDBPyConnection, actor: Actor, *, now: dt.datetime | None = None) -> pd.DataFrame:
     """Every account, admins first, then leaders, then units by name: username, display_name, role, unit_code,
     state (正常 / 已锁定 / 已停用), demo (still has the demo password), last_login_at, created_at."""
-    _require_admin(actor)
+    require_admin(actor)
     return con.execute(
         "SELECT username, display_name, role, unit_code, "
         "CASE WHEN disabled_at IS NOT NULL THEN '已停用' WHEN locked_until > $now THEN '已锁定' ELSE '正常' END AS state, "
@@ -219,7 +209,7 @@ def create_account(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, 
                    unit_code: str | None = None, *, config: Settings | None = None) -> str:
     """Open an account with a generated password and return the password, to be shown once (users.create_user
     refuses a taken name, a role and unit that do not fit, an unknown unit)."""
-    _require_admin(actor)
+    require_admin(actor)
     password = _generated_password(config or current())
     users.create_user(con, actor, username, display_name.strip() or username, role, password,
                       unit_code if role == "unit" else None, config=config)
@@ -229,92 +219,17 @@ def create_account(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, 
 def reset_password(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, *,
                    config: Settings | None = None) -> str:
     """Give an account a new generated password (its sessions end) and return it, to be shown once."""
-    _require_admin(actor)
+    require_admin(actor)
     password = _generated_password(config or current())
     users.set_password(con, actor, username, password, config=config)
     return password
-
-
-# ---- notification channels --------------------------------------------------------------------------------------
-
-def _masked(kind: str, target: str) -> str:
-    """A channel's address as lists show it: a robot's or webhook's query (its access token) hidden."""
-    if kind == "email":
-        return target
-    parts = urllib.parse.urlsplit(target)
-    return parts._replace(query="…" if parts.query else "").geturl()
-
-
-def channel_table(con: duckdb.DuckDBPyConnection, actor: Actor) -> pd.DataFrame:
-    """Every notification channel, enabled or not, in the order added: id, name, kind, target (access token
-    hidden), signed (has a DingTalk secret), audience, unit_code, enabled, and its latest delivery (outcome, when)."""
-    _require_admin(actor)
-    frame = con.execute(
-        "SELECT c.id, c.name, c.kind, c.target, coalesce(c.secret, '') <> '' AS signed, c.audience, c.unit_code, "
-        "c.enabled, l.outcome AS last_outcome, l.attempted_at AS last_attempted_at "
-        "FROM notification_channels c LEFT JOIN (SELECT channel_id, arg_max(outcome, id) AS outcome, "
-        "max(attempted_at) AS attempted_at FROM notification_log GROUP BY channel_id) l ON l.channel_id = c.id "
-        "ORDER BY c.id").df()
-    frame["target"] = [_masked(k, t) for k, t in zip(frame["kind"], frame["target"])]
-    return frame
-
-
-def add_channel(con: duckdb.DuckDBPyConnection, actor: Actor, name: str, kind: str, target: str, audience: str,
-                unit_code: str | None = None, secret: str | None = None) -> int:
-    """Register an enabled channel and return its id; audited (without its address or secret). Refused
-    (ValueError) for a blank name, a robot or webhook address that is not an http(s) URL, an e-mail channel without
-    an address, or an audience and unit that do not fit."""
-    _require_admin(actor)
-    name, target, secret = name.strip(), target.strip(), (secret or "").strip() or None
-    unit_code = unit_code if audience == "unit" else None
-    if not name:
-        raise ValueError("请填写渠道名称")
-    if kind == "email":
-        if "@" not in target:
-            raise ValueError("请填写至少一个收件邮箱（多个用逗号或分号分隔）")
-    elif urllib.parse.urlsplit(target).scheme not in ("http", "https"):
-        raise ValueError("机器人或 Webhook 地址须以 http:// 或 https:// 开头")
-    if audience == "unit" and unit_code is None:
-        raise ValueError("接收本单元预警的渠道须选择单元")
-    if unit_code is not None and not con.execute("SELECT count(*) FROM units WHERE code = $code",
-                                                 {"code": unit_code}).fetchone()[0]:
-        raise ValueError(f"单元 {unit_code} 不在单元名录中")
-    with db.transaction(con):
-        channel_id = notify.add_channel(con, name, kind, target, audience, unit_code, secret)
-        db.audit(con, actor.name, "channel.added", name,
-                    {"channel_id": channel_id, "kind": kind, "audience": audience, "unit": unit_code})
-    return channel_id
-
-
-def set_channel_enabled(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: int, enabled: bool) -> None:
-    """Enable or disable a channel (a disabled one receives nothing); audited. ValueError for an unknown channel."""
-    _require_admin(actor)
-    with db.transaction(con):
-        changed = con.execute("UPDATE notification_channels SET enabled = $enabled WHERE id = $id RETURNING name",
-                              {"id": channel_id, "enabled": enabled}).fetchall()
-        if not changed:
-            raise ValueError(f"通知渠道 {channel_id} 不存在")
-        db.audit(con, actor.name, "channel.enabled" if enabled else "channel.disabled", changed[0][0],
-                    {"channel_id": channel_id})
-
-
-def send_test_message(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: int, *,
-                      config: Settings | None = None) -> dict:
-    """Send the test message to one channel (in dry-run it is only logged) and audit the outcome; returns the one
-    delivery: outcome (sent / failed / dry_run), attempts, error."""
-    _require_admin(actor)
-    delivery = notify.deliver_test(con, channel_id, config or current())["deliveries"][0]
-    with db.transaction(con):
-        db.audit(con, actor.name, "channel.tested", delivery["channel"],
-                    {"channel_id": channel_id, "outcome": delivery["outcome"], "error": delivery["error"]})
-    return delivery
 
 
 # ---- the audit log ----------------------------------------------------------------------------------------------
 
 def audit_choices(con: duckdb.DuckDBPyConnection, actor: Actor) -> tuple[list[str], list[str]]:
     """Who appears in the audit log and which actions it holds (each sorted), for the filters."""
-    _require_admin(actor)
+    require_admin(actor)
     names = [n for (n,) in con.execute("SELECT DISTINCT actor FROM audit_log ORDER BY 1").fetchall()]
     actions = [a for (a,) in con.execute("SELECT DISTINCT action FROM audit_log ORDER BY 1").fetchall()]
     return names, actions
@@ -324,7 +239,7 @@ def audit_entries(con: duckdb.DuckDBPyConnection, actor: Actor, *, who: str | No
                   since: dt.date | None = None, until: dt.date | None = None, limit: int = _AUDIT_ROWS) -> pd.DataFrame:
     """The audit log, newest first, at most `limit` entries: logged_at, actor, action, action_label, subject, detail
     (JSON); only `who`'s, only `action`, and only from `since` to the end of `until` when given."""
-    _require_admin(actor)
+    require_admin(actor)
     frame = con.execute(
         "SELECT id, logged_at, actor, action, subject, detail FROM audit_log "
         "WHERE ($who IS NULL OR actor = $who) AND ($action IS NULL OR action = $action) "
@@ -341,7 +256,7 @@ def audit_entries(con: duckdb.DuckDBPyConnection, actor: Actor, *, who: str | No
 def load_workbook(con: duckdb.DuckDBPyConnection, actor: Actor, upload: Upload, kind: str) -> FileReport:
     """Load an uploaded unit register (kind 'units') or targets workbook ('targets') as the 数据填报 page loads a
     monthly file; a workbook of another kind is refused (status 'rejected', nothing written)."""
-    _require_admin(actor)
+    require_admin(actor)
     found = preview_upload(con, upload, actor).report.kind
     if found not in (None, kind):
         return FileReport(upload.file_name, found, "rejected",
@@ -352,7 +267,7 @@ def load_workbook(con: duckdb.DuckDBPyConnection, actor: Actor, upload: Upload, 
 def backup(con: duckdb.DuckDBPyConnection, actor: Actor) -> bytes:
     """The whole database as a ZIP of DuckDB's EXPORT DATABASE (schema.sql, load.sql and one Parquet file per
     table), consistent as of one moment; audited. README says how to restore it (IMPORT DATABASE)."""
-    _require_admin(actor)
+    require_admin(actor)
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="zs-backup-") as folder:
         # The folder is ours (tempfile), never input; EXPORT takes no bound parameter for it.

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.store import db
-from pipelines.access import Actor
+from pipelines.access import require_admin, Actor
 from pipelines.admin.users import TOUCH_EVERY, account_of
 
 PREFIX = "zsk_"  # what every token starts with, so one pasted into a chat or a script is recognisable
@@ -29,16 +29,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise PermissionError(f"{actor.name} 不是管理员，不能管理 API 令牌")
-
-
 def create_token(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, label: str, *,
                  expires_at: dt.datetime | None = None, now: dt.datetime | None = None) -> str:
     """A new token acting as `username`, created by an admin: the token itself, to be shown once (only its digest is
     kept). Refused when the user does not exist or is disabled, the label is blank or the expiry is not after now."""
-    _require_admin(actor)
+    require_admin(actor, "不能管理 API 令牌")
     now = now or dt.datetime.now()
     label = label.strip()
     account = account_of(con, username)
@@ -65,7 +60,7 @@ def create_token(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, la
 
 def revoke_token(con: duckdb.DuckDBPyConnection, actor: Actor, token_id: int, *, now: dt.datetime | None = None) -> None:
     """Revoke a token for good (admins only); refused for an unknown or already revoked token."""
-    _require_admin(actor)
+    require_admin(actor, "不能管理 API 令牌")
     with db.transaction(con):
         revoked = con.execute(
             "UPDATE api_tokens SET revoked_at = $now, revoked_by = $by WHERE id = $id AND revoked_at IS NULL "

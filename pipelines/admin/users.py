@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines import settings
 from pipelines.store import db
-from pipelines.access import SYSTEM, Actor
+from pipelines.access import require_admin, SYSTEM, Actor
 from pipelines.settings import AuthSettings, Settings
 
 DEMO_PASSWORD = "demo"  # the password of every demo account, shown on the login page of a demo database
@@ -86,11 +86,6 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _require_admin(actor: Actor) -> None:
-    if actor.role != "admin":
-        raise PermissionError(f"{actor.name} 不是管理员，不能管理账户")
-
-
 def _check_password(password: str, config: Settings) -> None:
     if len(password) < config.auth.password_min_length:
         raise ValueError(f"密码至少需要 {config.auth.password_min_length} 个字符")
@@ -121,7 +116,7 @@ def create_user(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, dis
                 now: dt.datetime | None = None) -> Account:
     """A new account, created by an admin; refused if the name is taken, the role and unit do not fit, the unit
     is not registered or the password is shorter than auth.password_min_length."""
-    _require_admin(actor)
+    require_admin(actor, "不能管理账户")
     _check_password(password, _config(config))
     account = Account(_normal(username), display_name.strip(), role, unit_code)
     if not account.username:
@@ -169,7 +164,7 @@ def set_disabled(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, di
                  now: dt.datetime | None = None) -> None:
     """Disable an account (it cannot log in and its sessions end) or enable it again; admins only, and never
     their own account."""
-    _require_admin(actor)
+    require_admin(actor, "不能管理账户")
     if _normal(username) == actor.name:
         raise ValueError("不能停用或启用自己的账户")
     now = now or dt.datetime.now()
@@ -179,7 +174,7 @@ def set_disabled(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, di
 
 def unlock(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, *, now: dt.datetime | None = None) -> None:
     """Lift a lock before its time and clear the failure count; admins only."""
-    _require_admin(actor)
+    require_admin(actor, "不能管理账户")
     _change(con, actor, username, "user.unlocked", "failed_logins = 0, locked_until = NULL", {}, False,
             now or dt.datetime.now())
 
