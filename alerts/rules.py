@@ -21,6 +21,7 @@ from pipelines.store import queries
 from pipelines.figures.assessment import INDICATORS
 from pipelines.settings import Settings, current
 from pipelines.vocabulary import RED, YELLOW
+from pipelines.months import add_months_clamped, due_date, months_between
 
 CONDITION_COLUMNS = ["rule", "subject", "unit_code", "grade", "since", "detail"]
 
@@ -73,20 +74,6 @@ RULES: tuple[Rule, ...] = (
 RULE_BY_ID = {rule.id: rule for rule in RULES}
 
 
-def months_between(start: pd.Series, end: dt.date) -> pd.Series:
-    """Whole calendar months from each start date to `end` (2024-01-31 → 2024-04-30 is 3)."""
-    start = pd.to_datetime(start)
-    end_ts = pd.Timestamp(end)
-    raw = (end_ts.year - start.dt.year) * 12 + (end_ts.month - start.dt.month)
-    short = np.minimum(start.dt.day, end_ts.days_in_month) > end_ts.day
-    return raw - short.astype(int)
-
-
-def add_months_clamped(days: pd.Series, months: int) -> pd.Series:
-    """Each date `months` calendar months later, clamped to the month's last day."""
-    return pd.to_datetime(days) + pd.DateOffset(months=months)
-
-
 def _frame(rows: pd.DataFrame, rule: str, grade: pd.Series, since: pd.Series, detail: pd.Series) -> pd.DataFrame:
     if not len(rows):
         return pd.DataFrame(columns=CONDITION_COLUMNS)
@@ -121,7 +108,7 @@ def stale_update(con, as_of, facts, settings) -> pd.DataFrame:
     stale = stale[stale["months_behind"] >= w.stale_update_yellow_months]
     rows = stale.merge(facts[["project_id", "project_code", "project_name"]], on="project_id")
     grade = pd.Series(np.where(rows["months_behind"] >= w.stale_update_red_months, RED, YELLOW))
-    since = pd.Series([duty.due_date(p.date(), settings.duty.due_day) + dt.timedelta(days=1)
+    since = pd.Series([due_date(p.date(), settings.duty.due_day) + dt.timedelta(days=1)
                        for p in pd.to_datetime(rows["oldest_missing"])], dtype=object)
     detail = rows["project_name"] + "：已 " + rows["months_behind"].astype(str) + " 个月未更新（自 " + \
         pd.to_datetime(rows["oldest_missing"]).dt.strftime("%Y-%m") + " 起）"

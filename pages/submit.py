@@ -7,10 +7,10 @@ import functools
 
 import streamlit as st
 
-from pipelines.figures import duty
 from pipelines.ingest import desk
 from pipelines.settings import current
 from ui import auth, data, uploader
+from pipelines.months import due_date
 
 actor = auth.require_actor()
 st.set_page_config(layout="wide")
@@ -59,7 +59,7 @@ def problem_table(problems) -> None:
                  column_config={"原因": st.column_config.TextColumn(width="large")})
 
 
-deadline = duty.due_date(due, current().duty.due_day)
+deadline = due_date(due, current().duty.due_day)
 who = unit_label(scope) if scope else "招商办管理员：可为任一单元报送，或补录历史报送"
 st.caption(f"{who} · 本月应报 {month_label(due)}进展，报送截止 {deadline.month}月{deadline.day}日")
 

@@ -24,7 +24,8 @@ from pipelines import cli, settings
 from pipelines.store import db
 from pipelines.ingest.columns import Column, PROJECT_COLUMNS
 from pipelines.store.state import projects_as_of
-from pipelines.ingest.validate import UnitDirectory, month_end
+from pipelines.ingest.validate import UnitDirectory
+from pipelines.months import month_end
 from pipelines.vocabulary import INDUSTRIES, STATUSES, YES_NO
 
 DATA_SHEET = "月度项目进展表"

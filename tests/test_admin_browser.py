@@ -14,12 +14,12 @@ from pathlib import Path
 import xlsxwriter
 
 from pipelines.admin import users
-from pipelines.figures import duty
 from pipelines.ingest.run import ingest_file
 from tests.conftest import ADMIN
 from tests.server import running_server
 from tests.test_auth_ui import log_in
 from tests.test_submissions import _last_report
+from pipelines.months import add_months
 
 PASSWORD = "admin-browser-password"
 HEADERS = ["报告期", "填报单位", "项目名称", "投资方", "产业类别", "计划总投资(万元)", "线索登记日期", "研判通过日期",
@@ -33,8 +33,8 @@ def _report_last_month(con, tmp_path: Path) -> dt.date:
     """U01's report for last month: PROJECT signed 4 months ago (1 day of that month), not commenced — 黄 while
     签约未开工 turns 红 at 6 months, 红 once it does at 3. Returns the signing date."""
     today = dt.date.today()
-    signed = duty.add_months(today.replace(day=1), -4)
-    period = duty.add_months(today.replace(day=1), -1)
+    signed = add_months(today.replace(day=1), -4)
+    period = add_months(today.replace(day=1), -1)
     path = tmp_path / "U01_last_month.xlsx"
     book = xlsxwriter.Workbook(path)
     sheet = book.add_worksheet()

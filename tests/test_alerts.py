@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from alerts.evaluate import acknowledge, evaluate, open_warnings
-from alerts.rules import RULE_BY_ID, RULES, conditions, months_between
+from alerts.rules import RULE_BY_ID, RULES, conditions
+from pipelines.months import months_between
 from tests.factories import project, snapshot
 from tests.server import ROOT
 

@@ -5,7 +5,8 @@ import datetime as dt
 
 import pytest
 
-from pipelines.figures.duty import due_date, last_due_period, overdue_updates, stale_projects
+from pipelines.figures.duty import last_due_period, overdue_updates, stale_projects
+from pipelines.months import due_date
 from tests.factories import project, snapshot
 
 D = dt.date

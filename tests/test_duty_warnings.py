@@ -10,7 +10,8 @@ import pytest
 
 from alerts.rules import conditions
 from pipelines.figures.assessment import assess
-from pipelines.figures.duty import add_months, overdue_updates
+from pipelines.figures.duty import overdue_updates
+from pipelines.months import add_months
 from pipelines.settings import current
 from tests.factories import project, snapshot
 

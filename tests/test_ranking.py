@@ -24,20 +24,6 @@ D = dt.date
 # ------------------------------------------------------------------------------------------- period helpers
 
 
-@pytest.mark.parametrize(("year", "month", "end"), [
-    (2024, 2, D(2024, 2, 29)), (2023, 2, D(2023, 2, 28)), (2024, 4, D(2024, 4, 30)), (2024, 12, D(2024, 12, 31)),
-])
-def test_month_end(year, month, end):
-    """The last day of the month, leap years included."""
-    assert ranking.month_end(year, month) == end
-
-
-@pytest.mark.parametrize(("quarter", "end"), [(1, D(2024, 3, 31)), (2, D(2024, 6, 30)), (3, D(2024, 9, 30)),
-                                              (4, D(2024, 12, 31))])
-def test_quarter_end(quarter, end):
-    assert ranking.quarter_end(2024, quarter) == end
-
-
 @pytest.mark.parametrize(("year", "today", "as_of"), [
     (2025, D(2026, 11, 22), D(2025, 12, 31)),  # a finished year: its last day
     (2026, D(2026, 11, 22), D(2026, 11, 22)),  # the running year: today
@@ -46,14 +32,6 @@ def test_quarter_end(quarter, end):
 ])
 def test_year_end(year, today, as_of):
     assert ranking.year_end(year, today) == as_of
-
-
-@pytest.mark.parametrize(("as_of", "previous"), [
-    (D(2024, 3, 31), D(2023, 12, 31)), (D(2024, 1, 1), D(2023, 12, 31)), (D(2024, 4, 1), D(2024, 3, 31)),
-    (D(2024, 6, 30), D(2024, 3, 31)), (D(2024, 7, 1), D(2024, 6, 30)), (D(2024, 12, 31), D(2024, 9, 30)),
-])
-def test_previous_quarter_end(as_of, previous):
-    assert ranking.previous_quarter_end(as_of) == previous
 
 
 FIRST = D(2023, 1, 5)  # data known long before

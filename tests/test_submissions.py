@@ -11,7 +11,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pipelines.admin import users
-from pipelines.figures import duty
 from pipelines.ingest import desk
 from pipelines.store import db
 from pipelines.access import Actor
@@ -19,6 +18,7 @@ from tests.conftest import ADMIN
 from tests.fixtures import build
 from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY
+from pipelines.months import add_months
 
 U02_USER = Actor("u02", "unit", "U02")
 U03_USER = Actor("u03", "unit", "U03")
@@ -210,7 +210,7 @@ def test_a_file_refused_whole_shows_only_in_the_history_of_its_senders_unit(sent
 def _months() -> tuple[dt.date, dt.date]:
     """The month due now and the month before it (the page works with today's date)."""
     due = desk.period_due(dt.date.today())
-    return due, duty.add_months(due, -1)
+    return due, add_months(due, -1)
 
 
 def _last_report(con, tmp_path: Path) -> None:

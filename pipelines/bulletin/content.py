@@ -9,7 +9,6 @@ pipelines.figures.assessment; the warnings are the conditions of alerts.rules ho
 warnings table, which only knows today)."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,9 +19,10 @@ import pandas as pd
 from alerts.rules import RULE_BY_ID, RULES, conditions
 from pipelines.figures import duty
 from pipelines.store import queries
-from pipelines.figures.assessment import Assessment, INDICATORS, assess, previous_month_end, rank_changes
+from pipelines.figures.assessment import Assessment, INDICATORS, assess, rank_changes
 from pipelines.settings import Settings, current
 from pipelines.vocabulary import RED, WAN_PER_YI
+from pipelines.months import is_month_end, previous_month_end
 
 TITLE = "招商引资项目推进情况通报"
 SUMMARY_SHEET = "通报汇总"
@@ -124,7 +124,7 @@ def _movement(change: object) -> str:
 
 def _day_phrase(as_of: dt.date) -> str:
     """'6月底' on the month's last day, else '6月15日'."""
-    if as_of.day == calendar.monthrange(as_of.year, as_of.month)[1]:
+    if is_month_end(as_of):
         return f"{as_of.month}月底"
     return f"{as_of.month}月{as_of.day}日"
 

@@ -4,7 +4,6 @@ demo's today (all stages, units on both sides of both rate targets, every projec
 unit). The same arguments give the same plan."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 import math
@@ -14,7 +13,7 @@ from dataclasses import dataclass, field
 
 from pipelines.cells import uscc_check_char
 from pipelines.settings import Settings
-from pipelines.ingest.validate import month_end
+from pipelines.months import add_months, month_end
 from pipelines.vocabulary import MANUFACTURING, WAN_PER_YI
 from pipelines.demo.county import (BRAND_FIRST, BRAND_SECOND, CHAINS, COMPANY_FORMS, COUNTY, DemoUnit, EXCELLENT_UNIT,
                                    GIVEN_NAMES, ISSUES, LEADERS, MISSING_TARGET, OUTPUT_FIGURES, PLACES, Product,
@@ -88,12 +87,6 @@ PACE_SPREAD = (-0.25, 0.2)  # past years: how far each unit ended from its targe
 # ---------------------------------------------------------------------------------------------------------
 # The plan
 # ---------------------------------------------------------------------------------------------------------
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` calendar months later (or earlier), clamped to the month's last day."""
-    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
-    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
 @dataclass(frozen=True)
 class Clock:
     """The demo's time frame: the report periods, its "today" and what has arrived by then."""

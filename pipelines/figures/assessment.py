@@ -14,6 +14,7 @@ import pandas as pd
 from pipelines.figures import duty, measures
 from pipelines.store import queries
 from pipelines.settings import Settings, current
+from pipelines.months import previous_month_end
 
 
 class Indicator(NamedTuple):
@@ -177,11 +178,6 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     overall = measures.overall_figures(units, settings)
     overall["overdue_updates"] = int(units["overdue_updates"].sum()) if len(units) else 0
     return Assessment(as_of, year, progress, units, pd.DataFrame(ledger), overall)
-
-
-def previous_month_end(as_of: dt.date) -> dt.date:
-    """The last day of the month before the as-of month: the point rank changes are measured from."""
-    return as_of.replace(day=1) - dt.timedelta(days=1)
 
 
 def rank_changes(con: duckdb.DuckDBPyConnection, assessment: Assessment,

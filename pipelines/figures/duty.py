@@ -14,20 +14,10 @@ import pandas as pd
 
 from pipelines.store import queries
 from pipelines.settings import Settings, current
+from pipelines.months import add_months
 
 # The most report months one query judges: the width of its bitmask (a BIGINT holds 63 bits).
 WINDOW_MONTHS = 60
-
-
-def add_months(first_day: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` after (or before) the month of `first_day`."""
-    index = first_day.year * 12 + first_day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def due_date(period: dt.date, due_day: int) -> dt.date:
-    """The last day on which the update for report month `period` is on time."""
-    return add_months(period.replace(day=1), 1).replace(day=due_day)
 
 
 def last_due_period(as_of: dt.date, due_day: int) -> dt.date:

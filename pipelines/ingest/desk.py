@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.figures import duty
 from pipelines.ingest import run
 from pipelines.store import queries
 from pipelines.access import Actor
 from pipelines.ingest.validate import Problem
+from pipelines.months import add_months
 
 # The file types the desk accepts (pipelines.workbook reads them).
 UPLOAD_TYPES = ("xlsx", "xls", "csv")
@@ -47,13 +47,13 @@ REPLACED_LABEL = "已被后报文件替代"
 def period_due(today: dt.date) -> dt.date:
     """The report month units hand in during the month of `today`: the month before it (its update is due by
     [duty] due_day of this month)."""
-    return duty.add_months(today.replace(day=1), -1)
+    return add_months(today.replace(day=1), -1)
 
 
 def report_months(today: dt.date, count: int) -> list[dt.date]:
     """The report months a file can be for, newest first: the month of `today`, then `count` − 1 months before it."""
     this_month = today.replace(day=1)
-    return [duty.add_months(this_month, -back) for back in range(count)]
+    return [add_months(this_month, -back) for back in range(count)]
 
 
 def received_at(day: dt.date | None, now: dt.datetime) -> dt.datetime:

@@ -4,7 +4,6 @@ Blocking problems reject the row (sheet row number, column header, reason in Chi
 Nothing here touches the database: the unit register the rows are checked against is passed in."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import itertools
 import json
@@ -20,6 +19,7 @@ from pipelines.ingest.layout import Field, Layout
 from pipelines.settings import Settings
 from pipelines.vocabulary import MILESTONE_BY_ID, MILESTONES, REQUIRES
 from pipelines.ingest.workbook import FileRejected
+from pipelines.months import month_end
 
 _TOTAL_WORDS = ("合计", "小计", "总计")
 _SIGNATURE_LINE = re.compile(
@@ -109,10 +109,6 @@ class Context:
 def name_key(text: object) -> str:
     """A project or unit name as matched: NFKC, no whitespace."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
-
-
-def month_end(first_day: dt.date) -> dt.date:
-    return first_day.replace(day=calendar.monthrange(first_day.year, first_day.month)[1])
 
 
 def _is_total_or_signature(cells: list[object]) -> bool:

@@ -17,11 +17,12 @@ import duckdb
 import pandas as pd
 
 from alerts import centre
-from pipelines.figures import assessment, duty, measures
+from pipelines.figures import assessment, measures
 from pipelines.store import queries, state
 from pipelines.figures.assessment import INDICATORS
 from pipelines.settings import Settings, current
 from pipelines.vocabulary import MILESTONE_BY_ID, RED, STATUSES, YELLOW
+from pipelines.months import add_months
 
 FactsOf = Callable[[dt.date], pd.DataFrame]  # a day -> measures.project_facts of that day
 
@@ -173,7 +174,7 @@ def ranking(con: duckdb.DuckDBPyConnection, result: assessment.Assessment, scope
 def trend_days(as_of: dt.date, months: int) -> list[dt.date]:
     """The last `months` - 1 month-ends before the as-of month, oldest first, then the as-of day itself."""
     first = as_of.replace(day=1)
-    ends = [duty.add_months(first, 1 - back) - dt.timedelta(days=1) for back in range(months - 1, 0, -1)]
+    ends = [add_months(first, 1 - back) - dt.timedelta(days=1) for back in range(months - 1, 0, -1)]
     return [*ends, as_of]
 
 

@@ -9,7 +9,6 @@ before. Every figure comes from pipelines.assessment; this module picks the days
 and scopes the ledger: a unit user reads the ranking of every unit but only its own unit's ledger."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, replace
 
@@ -20,9 +19,10 @@ from pipelines.figures import duty, measures
 from pipelines.access import OutOfScope
 from pipelines.store import queries
 from pipelines.figures.assessment import (Assessment, BONUS_LABEL, DEDUCTION_LABEL, INDICATORS, Indicator, assess,
-                  previous_month_end, rank_moves)
+                                          rank_moves)
 from pipelines.settings import Settings, current
 from pipelines.vocabulary import MILESTONE_BY_ID, WAN_PER_YI
+from pipelines.months import add_months, month_end, previous_month_end, previous_quarter_end, previous_year_end
 
 PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度"}
 _QUARTER_NAMES = "一二三四"
@@ -31,26 +31,9 @@ _QUARTER_NAMES = "一二三四"
 # ------------------------------------------------------------------------------------------------- periods
 
 
-def month_end(year: int, month: int) -> dt.date:
-    return dt.date(year, month, calendar.monthrange(year, month)[1])
-
-
-def quarter_end(year: int, quarter: int) -> dt.date:
-    return month_end(year, 3 * quarter)
-
-
 def year_end(year: int, today: dt.date) -> dt.date:
     """The as-of day of a year's view: its last day, or today while the year is still running."""
     return min(dt.date(year, 12, 31), today)
-
-
-def previous_quarter_end(as_of: dt.date) -> dt.date:
-    """The last day of the quarter before the one `as_of` falls in."""
-    return dt.date(as_of.year, 3 * ((as_of.month - 1) // 3) + 1, 1) - dt.timedelta(days=1)
-
-
-def previous_year_end(as_of: dt.date) -> dt.date:
-    return dt.date(as_of.year - 1, 12, 31)
 
 
 _PREVIOUS_END = {"month": previous_month_end, "quarter": previous_quarter_end, "year": previous_year_end}
@@ -104,11 +87,10 @@ def periods(kind: str, today: dt.date, first_day: dt.date | None) -> list[Period
         return []
     found: list[Period] = []
     if kind == "month":
-        month = duty.add_months(today.replace(day=1), -1)
-        while month_end(month.year, month.month) >= first_day:
-            found.append(_period(kind, f"{month.year}年{month.month}月", month_end(month.year, month.month),
-                                 first_day))
-            month = duty.add_months(month, -1)
+        month = add_months(today.replace(day=1), -1)
+        while month_end(month) >= first_day:
+            found.append(_period(kind, f"{month.year}年{month.month}月", month_end(month), first_day))
+            month = add_months(month, -1)
     elif kind == "quarter":
         end = previous_quarter_end(today)
         while end >= first_day:

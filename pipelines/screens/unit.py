@@ -27,6 +27,7 @@ from pipelines.figures.guidance import Gap
 from pipelines.screens.ranking import LedgerItem
 from pipelines.settings import Settings, current
 from pipelines.vocabulary import RED, YELLOW
+from pipelines.months import add_months, due_date
 
 # The states of the month's report.
 ON_TIME, LATE, OPEN, OVERDUE = "on_time", "late", "open", "overdue"
@@ -115,8 +116,8 @@ def item_maxima(items: Sequence[LedgerItem], settings: Settings | None = None) -
 def report_status(submissions: pd.DataFrame, as_of: dt.date, settings: Settings | None = None) -> ReportStatus:
     """The state of the report for the month before the as-of month, from the unit's files (unit_submissions.sql
     run for that month): on time, late, still open or overdue, with the days left to its due date."""
-    period = duty.add_months(as_of.replace(day=1), -1)
-    due = duty.due_date(period, (settings or current()).duty.due_day)
+    period = add_months(as_of.replace(day=1), -1)
+    due = due_date(period, (settings or current()).duty.due_day)
     days_left = (due - as_of).days
     files = submissions[submissions["for_period"]]
     arrived = files[files["unit_rows"] > 0].sort_values(["received_at", "id"])
@@ -164,7 +165,7 @@ def view_figures(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.date,
     mine = standing.unit(unit_code)
     ledger = ranking.unit_ledger(con, as_of, unit_code, None, settings, now, facts)
     gaps = guidance.target_gaps(con, as_of, unit_code, settings, facts)
-    period = duty.add_months(as_of.replace(day=1), -1)
+    period = add_months(as_of.replace(day=1), -1)
     submissions = queries.frame(con, "unit_submissions", unit=unit_code, as_of=as_of, period=period)
     month = ranking.Period("month", f"{as_of.year}年{as_of.month}月", as_of, compare)
     return {
