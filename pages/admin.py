@@ -13,7 +13,7 @@ from pipelines.ingest.columns import COLUMNS_BY_KIND
 from pipelines.settings import SettingsError, current
 from pipelines.ingest.desk import Upload
 from pipelines.vocabulary import UNIT_KINDS
-from ui import auth, data, uploader
+from ui import auth, data, widgets
 
 actor = auth.require_actor()
 st.title("系统管理")
@@ -57,7 +57,7 @@ def notice() -> None:
 def upload_box(kind: str, label: str, key: str) -> None:
     """A workbook of `kind` uploaded and loaded through the same checks as a file sent on the 数据填报 page."""
     with st.expander(f"上传{label}", icon=":material/upload_file:"):
-        file = uploader.workbook_uploader(label, key, label_visibility="collapsed")
+        file = widgets.workbook_uploader(label, key, label_visibility="collapsed")
         if file is not None and st.button("载入", key=f"{key}_load", type="primary"):
             ok, report = attempt(register.load_workbook, actor, Upload(file.name, file.getvalue()), kind)
             if not ok:

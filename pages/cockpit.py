@@ -6,7 +6,7 @@ import datetime as dt
 import streamlit as st
 
 from pipelines.settings import current
-from ui import auth, cockpit, data
+from ui import auth, cockpit, data, widgets
 
 auth.require_actor()  # nobody logged in: the login screen instead, and nothing below runs
 
@@ -28,7 +28,7 @@ def big_screen(picked: dt.date | None) -> None:
     # once the session has ended or the account is disabled. The county for admins and leaders, a unit its own.
     scope = auth.require_actor().unit_scope
     if not data.facts()["projects"]:
-        st.info("尚无项目数据。请上传各单元的月度项目进展表，或运行 `python -m pipelines.demo` 载入演示县数据。")
+        widgets.no_data_yet()
         return
     view = data.screen(picked or dt.date.today(), scope)
     st.html(cockpit.header(screen.title, view.scope_name, view.as_of, picked is None, view.time_progress,

@@ -8,14 +8,14 @@ import streamlit as st
 from pipelines.screens import project as project_screen
 from pipelines.store import state
 from pipelines.vocabulary import INDUSTRIES, MILESTONES, SIZE_BANDS, STATUSES
-from ui import auth, data, format
+from ui import auth, data, format, widgets
 
 actor = auth.require_actor()
 scope = actor.unit_scope  # a unit user reads only its own unit, whatever the filters say
 st.title("项目库")
 facts = data.facts()
 if not facts["projects"]:
-    st.info("尚无项目数据。请上传各单元的月度项目进展表，或运行 `python -m pipelines.demo` 载入演示县数据。")
+    widgets.no_data_yet()
     st.stop()
 
 today = dt.date.today()

@@ -7,8 +7,7 @@ import streamlit as st
 from pipelines.access import OutOfScope
 from pipelines.bulletin import files
 from pipelines.screens import ranking
-from ui import auth, data, format
-from ui.ledger import ledger_expanders
+from ui import auth, data, format, widgets
 
 actor = auth.require_actor()
 scope = actor.unit_scope  # a unit user sees every unit's rank and score, but only its own unit's ledger
@@ -16,7 +15,7 @@ scope = actor.unit_scope  # a unit user sees every unit's rank and score, but on
 st.title("考核排名")
 facts = data.facts()
 if not facts["projects"]:
-    st.info("尚无项目数据。请上传各单元的月度项目进展表，或运行 `python -m pipelines.demo` 载入演示县数据。")
+    widgets.no_data_yet()
     st.stop()
 
 # ---- the period: which as-of day and which day to compare with
@@ -121,4 +120,4 @@ except OutOfScope as refused:
     st.stop()
 st.markdown(f"**{ledger.name}**（{ledger.group}）　得分 **{format.points(ledger.score)}**　"
             f"全县第 {ledger.rank} 名 · 组内第 {ledger.group_rank} 名")
-ledger_expanders(ledger.items, "没有涉及的项目。")
+widgets.ledger_expanders(ledger.items, "没有涉及的项目。")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from pipelines.ingest import desk
 from pipelines.settings import current
-from ui import auth, data, uploader
+from ui import auth, data, widgets
 from pipelines.months import due_date
 
 actor = auth.require_actor()
@@ -89,7 +89,7 @@ with st.container(border=True):
     st.subheader("② 上传并校验")
     generation = st.session_state.setdefault("submit_generation", 0)
     left, right = st.columns([3, 2], gap="large")
-    uploaded = uploader.workbook_uploader(
+    uploaded = widgets.workbook_uploader(
         "月度项目进展表", f"submit_upload_{generation}", left,
         help="xlsx、xls 或 csv。用系统模板最稳妥；本单位自己的表格只要表头能识别也可以。")
     with right:

@@ -9,15 +9,14 @@ import streamlit as st
 from pipelines.screens import unit as unit_screen
 from pipelines.settings import current
 from pipelines.vocabulary import WAN_PER_YI
-from ui import auth, data, format, plots
-from ui.ledger import ledger_expanders
+from ui import auth, data, format, plots, widgets
 
 actor = auth.require_actor()
 st.set_page_config(layout="wide")
 facts = data.facts()
 if not facts["projects"]:
     st.title("单元看板")
-    st.info("尚无项目数据。请上传各单元的月度项目进展表，或运行 `python -m pipelines.demo` 载入演示县数据。")
+    widgets.no_data_yet()
     st.stop()
 
 register = data.unit_register(facts["data_version"])
@@ -80,7 +79,7 @@ with ledger:
                                                             color="auto"),
                  })
     st.caption("未下达目标的指标不计分，其余指标的满分按比例折算为100分；展开各项查看计入的项目。")
-    ledger_expanders(view.score_items, "没有计入的项目。")
+    widgets.ledger_expanders(view.score_items, "没有计入的项目。")
 with guidance:
     st.subheader("目标差距与建议")
     if not view.lacking:

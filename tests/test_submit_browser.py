@@ -43,7 +43,7 @@ def test_unit_user_downloads_the_prefilled_template_changes_a_milestone_and_hand
 
         page.goto(f"{base}/submit")
         page.get_by_role("heading", name="数据填报").wait_for(timeout=30000)
-        # The drop zone speaks Chinese (ui/uploader.py writes it over Streamlit's fixed English with CSS).
+        # The drop zone speaks Chinese (ui/widgets.py writes it over Streamlit's fixed English with CSS).
         zone = page.locator("[data-testid='stFileUploaderDropzone']")
         after = "e => getComputedStyle(e, '::after').content"
         assert zone.locator("button p").evaluate(after) == '"选择文件"'
