@@ -4,12 +4,11 @@ Uses the database of bench/report.py (200 units, 100,000 projects, 60 months; bu
 copy so the benchmark data stays unchanged. Times the rule conditions alone, the first evaluation (which opens
 every warning) and a second one on the same data (which changes nothing). Goal (issue 4): under 2 s.
 
-Usage: .venv/bin/python bench/alerts.py [--as-of YYYY-MM-DD]"""
+Usage: .venv/bin/python -m bench.alerts [--as-of YYYY-MM-DD]"""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import shutil
 import statistics
 import sys
@@ -17,14 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-# This file's own folder would shadow the `alerts` package (Python puts it first on the path).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(ROOT))
-_spec = importlib.util.spec_from_file_location("report_bench", HERE / "report.py")
-report_bench = importlib.util.module_from_spec(_spec)  # bench/report.py: the province-scale data
-_spec.loader.exec_module(report_bench)
+from bench import report as report_bench  # the province-scale data
 
 GOAL_SECONDS = 2.0
 

@@ -1,6 +1,6 @@
 """Benchmark of the whole project ingestion (read → validate → normalise → load) on generated workbooks.
 
-Usage: .venv/bin/python bench/ingest.py [--rows 5000 50000] [--out bench/out] [--profile]
+Usage: .venv/bin/python -m bench.ingest [--rows 5000 50000] [--out bench/out] [--profile]
 
 For each size it writes a realistic 月度项目进展表 (title row, 序号, several units, every column filled,
 some dates and amounts as text, a few bad rows, a 合计 row and a signature line), then ingests it in a fresh
@@ -20,8 +20,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 GOALS = {5000: 2.0, 50000: 10.0}  # rows → seconds
 PEAK_GOAL_MB = 500
@@ -209,10 +207,10 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in args.rows:
         path = write_workbook(args.out / f"projects_{n}.xlsx", n)
-        command = [sys.executable, str(Path(__file__).resolve()), "--child", str(path)]
+        command = [sys.executable, "-m", "bench.ingest", "--child", str(path)]
         if args.profile:
             command.append("--profile")
-        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+        done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True, cwd=ROOT)
         result = json.loads(done.stdout.strip().splitlines()[-1])
         results.append((n, path.stat().st_size / (1 << 20), result))
     print(f"{'rows':>7} {'file MB':>8} {'seconds':>8} {'goal s':>7} {'RSS before MB':>14} {'peak RSS MB':>12}"

@@ -8,12 +8,11 @@ after a new load waits for), the second is served from them (every later reader)
 in this process, so the times are the server's work without the browser's drawing (bench/screen.py measures
 that for the big screen).
 
-Usage: .venv/bin/python bench/pages.py [--as-of YYYY-MM-DD] [--only PAGE]"""
+Usage: .venv/bin/python -m bench.pages [--as-of YYYY-MM-DD] [--only PAGE]"""
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import logging
 import os
 import shutil
@@ -22,14 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-# This folder would shadow the `alerts` package with bench/alerts.py (Python puts it first on the path).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(ROOT))
-_spec = importlib.util.spec_from_file_location("report_bench", HERE / "report.py")
-report_bench = importlib.util.module_from_spec(_spec)  # bench/report.py: the province-scale data
-_spec.loader.exec_module(report_bench)
+from bench import report as report_bench  # the province-scale data
+from bench.report import ROOT
 
 
 def _cases(as_of: dt.date):

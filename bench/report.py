@@ -1,6 +1,6 @@
 """Benchmark of the report (figures, scores, ranks, overdue updates, ledger) at province scale.
 
-Usage: .venv/bin/python bench/report.py [--units 200] [--projects 100000] [--months 60] [--seed 7]
+Usage: .venv/bin/python -m bench.report [--units 200] [--projects 100000] [--months 60] [--seed 7]
                                         [--as-of 2024-11-20] [--runs 5] [--baseline-runs 3] [--rebuild]
                                         [--out bench/out] [--profile]
 
@@ -39,8 +39,6 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 GOAL_SECONDS = 1.0
 GOAL_FLOOR_RATIO = 30
@@ -319,7 +317,7 @@ def province_database(out: Path = ROOT / "bench" / "out") -> Path:
     path = database_path(out, DEFAULT_PARAMS)
     if _existing_params(path) != DEFAULT_PARAMS:
         out.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--build-child", str(path)], check=True,
+        subprocess.run([sys.executable, "-m", "bench.report", "--build-child", str(path)], check=True, cwd=ROOT,
                        stdout=subprocess.DEVNULL)
     return path
 
@@ -522,7 +520,7 @@ def _print(params: dict, built: dict | None, r: dict) -> bool:
 
 def _run(command: list[str]) -> dict:
     """Run this script in a subprocess and return the JSON object it prints last."""
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -554,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     # Building and measuring each run in a process of their own, started from this small one: Linux carries a
     # process's peak RSS (ru_maxrss) over into the children it starts, so a parent that had built the data
     # would pass its gigabytes on to the measurement.
-    me = [sys.executable, str(Path(__file__).resolve()), "--units", str(args.units), "--projects", str(args.projects),
+    me = [sys.executable, "-m", "bench.report", "--units", str(args.units), "--projects", str(args.projects),
           "--months", str(args.months), "--seed", str(args.seed)]
     built = None
     if args.rebuild or _existing_params(path) != data_params:

@@ -1,7 +1,7 @@
 """Benchmark of the leadership big screen (领导驾驶舱): time to its first full render at demo size, in a real
 browser against a real server.
 
-Usage: .venv/bin/python bench/screen.py [--runs 5] [--path "/cockpit?kiosk=1"] [--db PATH] [--rebuild]
+Usage: .venv/bin/python -m bench.screen [--runs 5] [--path "/cockpit?kiosk=1"] [--db PATH] [--rebuild]
                                         [--url http://host:port --no-login] [--screenshot FILE.png]
 
 Without --url it builds the demo county (python -m pipelines.demo, 8 units, 422 projects) into
@@ -38,8 +38,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(ROOT))
 
 from tests.server import CHROMIUM, CHROMIUM_ARGS, free_port, get, running_server  # noqa: E402
 
