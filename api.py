@@ -14,7 +14,7 @@
   run through st.context.cookies (ui/auth.py), so a reload keeps the login and the server alone decides when it
   ends. Both refuse a request whose Origin is another site.
 
-The report and submissions need `Authorization: Bearer zsk_…` (a token from pipelines.tokens). Every refusal is
+The report and submissions need `Authorization: Bearer zsk_…` (a token from pipelines.admin.tokens). Every refusal is
 JSON `{"error": code, "message": 中文说明}`: 401 missing/invalid token, 403 not allowed, 400 bad input, 413 too
 large. Database work runs in a worker thread on its own cursor, off the event loop."""
 from __future__ import annotations

@@ -8,7 +8,7 @@ users of the warning's own unit; leaders are read-only (DOMAIN §1), so they may
 招商办's and the leaders' concern, not a unit's.
 
 Nothing here decides what a warning is: the rules are alerts.rules, a warning's life alerts.evaluate, the jobs
-alerts.scheduler, delivery alerts.notify. Each query is pipelines/sql/warning_<what>.sql."""
+alerts.scheduler, delivery alerts.notify. Each query is pipelines/store/sql/warning_<what>.sql."""
 from __future__ import annotations
 
 import datetime as dt

@@ -5,13 +5,13 @@ Usage: .venv/bin/python -m bench.report [--units 200] [--projects 100000] [--mon
                                         [--out bench/out] [--profile]
 
 It builds the data straight into DuckDB (not through the workbook pipeline), in a database of the real schema
-(opened with pipelines.store.connect) under bench/out, reused while the parameters are the same (--rebuild
+(opened with pipelines.store.db.connect) under bench/out, reused while the parameters are the same (--rebuild
 forces a new one): units in four assessment groups; projects that enter the list at different months (most
 are already in the pool when the data start), move through the milestones lead → … → production, a few
 terminated or paused; one submission per (unit, month) received mostly by day 10 of the next month, some
 late, a few months missing for a unit or a project, a few corrected workbooks sent again; targets per unit
 and year, some revised mid-year and some left blank; then the stored as-of state from those snapshots
-(pipelines.timeline.rebuild, as the migration does for a database that predates it). Everything is hash-based
+(pipelines.store.timeline.rebuild, as the migration does for a database that predates it). Everything is hash-based
 on --seed, so the same arguments give the same data.
 
 Then, in a fresh process and as of one day near the end of the data, it times (median of --runs after one
@@ -290,7 +290,7 @@ def build(path: Path, params: dict) -> dict:
     con.execute(_TARGET_ROWS, {"units": units, "months": months})
     con.execute(_VETO, {"months": months})
     con.execute("COMMIT")
-    # The snapshots went in straight, not through pipelines.load: the timeline is built from them in one go.
+    # The snapshots went in straight, not through pipelines.ingest.load: the timeline is built from them in one go.
     timeline_started = time.perf_counter()
     with db.transaction(con):
         timeline.rebuild(con)

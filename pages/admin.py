@@ -1,6 +1,7 @@
 """系统管理: the unit register, accounts and API tokens, annual targets, rule thresholds and score weights, 一票否优,
-notification channels, the audit log and the backup — for the bureau's admins only. Every change is made and
-audited by pipelines.admin, pipelines.overrides, pipelines.users and pipelines.tokens, which refuse anyone else."""
+notification channels, the audit log and the backup — for the bureau's admins only. Every change is made and audited by
+pipelines.admin.register, pipelines.admin.overrides, pipelines.admin.users and pipelines.admin.tokens, which refuse
+anyone else."""
 import datetime as dt
 
 import streamlit as st

@@ -1,6 +1,6 @@
 """The 月度项目进展表 template units fill in: blank, or prefilled with one unit's projects as last reported.
 
-The data sheet's header row is exactly pipelines.columns.PROJECT_COLUMNS (after a 序号 column the reader
+The data sheet's header row is exactly pipelines.ingest.columns.PROJECT_COLUMNS (after a 序号 column the reader
 ignores), so a returned template loads with no header guessing; a 填表说明 sheet explains every column.
 
 Usage: python -m pipelines.template --out FILE.xlsx [--unit CODE --period YYYY-MM] [--db PATH]

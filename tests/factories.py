@@ -42,4 +42,4 @@ def snapshot(con, project_id: int, period: str, received: str, unit: str = "U01"
         values[name] = dt.date.fromisoformat(value) if name.endswith("_date") and value else value
     names = ", ".join(values)  # column names come from the test's own keywords
     con.execute(f"INSERT INTO snapshots ({names}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
-    timeline.refresh(con, sid)  # as pipelines.load does for every file
+    timeline.refresh(con, sid)  # as pipelines.ingest.load does for every file

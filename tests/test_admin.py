@@ -1,6 +1,6 @@
-"""pipelines.admin and pipelines.overrides, and the 系统管理 page: only admins change anything; every change is
-audited with before and after; targets and 一票否优 reach the assessment, a threshold edit reaches the warnings;
-a backup restores with IMPORT DATABASE into the same data."""
+"""pipelines.admin.register and pipelines.admin.overrides, and the 系统管理 page: only admins change anything; every change
+is audited with before and after; targets and 一票否优 reach the assessment, a threshold edit reaches the warnings; a backup
+restores with IMPORT DATABASE into the same data."""
 from __future__ import annotations
 
 import datetime as dt

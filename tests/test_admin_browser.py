@@ -18,7 +18,7 @@ from pipelines.ingest.run import ingest_file
 from tests.conftest import ADMIN
 from tests.server import running_server
 from tests.test_auth_ui import log_in
-from tests.test_submissions import _last_report
+from tests.test_desk import _last_report
 from pipelines.months import add_months
 
 PASSWORD = "admin-browser-password"

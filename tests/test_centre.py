@@ -517,7 +517,7 @@ def _page_template(tmp_path_factory) -> SimpleNamespace:
 
 @pytest.fixture
 def page_world(_page_template, tmp_path) -> SimpleNamespace:
-    """_page_scenario in this test's database, closed for the page to open (it reads through pipelines.store).
+    """_page_scenario in this test's database, closed for the page to open (it reads through pipelines.store.db).
     Open: 红 XM001, XM005, U03:commenced, U02:commencement_rate; 黄 XM002, XM004 — two new today, one resolved
     this week, five unacknowledged; U02's share: 红 XM005 and its 开工率, 黄 XM002 (acknowledged)."""
     _copy(_page_template, tmp_path)

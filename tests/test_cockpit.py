@@ -1,5 +1,5 @@
-"""The leadership big screen: pipelines.cockpit's figures against hand-computed values on a small county, its view
-of the past and of one unit, its warnings as they stood on a day, and pages/cockpit.py run through AppTest."""
+"""The leadership big screen: pipelines.screens.cockpit's figures against hand-computed values on a small county, its
+view of the past and of one unit, its warnings as they stood on a day, and pages/cockpit.py run through AppTest."""
 from __future__ import annotations
 
 import base64
@@ -150,7 +150,7 @@ def test_data_age_counts_files_of_several_units(county):
     p = f.project(county, "P7", "U03")
     f.snapshot(county, p, "2024-09", "2024-10-10", "U03")
     county.execute("UPDATE submissions SET unit_code = NULL WHERE id = (SELECT max(submission_id) FROM snapshots)")
-    timeline.rebuild(county)  # the file edited by hand, not through pipelines.load
+    timeline.rebuild(county)  # the file edited by hand, not through pipelines.ingest.load
     ages = {r["code"]: r["days"] for r in _records(cockpit.cockpit(county, D).data_age, ["code", "days"])}
     assert ages["U03"] == 10
 

@@ -21,7 +21,7 @@ UNTIL = "2025-06"
 AS_OF = dt.date(2025, 7, 20)  # the demo's today for --until 2025-06: day AS_OF_DAY of the next month
 YEAR_START = dt.date(AS_OF.year, 1, 1)
 
-# The as-of state of DOMAIN §4, written here on purpose rather than taken from pipelines.state.
+# The as-of state of DOMAIN §4, written here on purpose rather than taken from pipelines.store.state.
 LATEST = """
     SELECT * FROM snapshots
     WHERE received_at < CAST($as_of AS DATE) + INTERVAL 1 DAY

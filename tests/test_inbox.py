@@ -1,4 +1,4 @@
-"""pipelines.inbox: files dropped into the shared folder load once complete, then move to the archive or, with
+"""pipelines.ingest.inbox: files dropped into the shared folder load once complete, then move to the archive or, with
 a problems file a 填报员 can act on, to the rejected folder; a file still being copied waits."""
 from __future__ import annotations
 

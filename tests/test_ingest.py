@@ -1,4 +1,4 @@
-"""pipelines.ingest end to end: real-looking workbooks land as exact snapshots; bad rows and bad files are
+"""pipelines.ingest.run end to end: real-looking workbooks land as exact snapshots; bad rows and bad files are
 explained; loads are idempotent, superseded, all-or-nothing; identities hold across months; the CLI of DOMAIN §9."""
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""pipelines.layout: the header row is found under any title rows, its kind recognised, each column and unit named."""
+"""pipelines.ingest.layout: the header row is found under any title rows, its kind recognised, each column and unit
+named."""
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,4 @@
-"""考核排名 (pipelines.ranking): the period days (boundary tables), the ranking against the assessment with rank and
+"""考核排名 (pipelines.screens.ranking): the period days (boundary tables), the ranking against the assessment with rank and
 score changes worked out by hand on a small county, the unit scope of the ledger and of the 通报 files, and
 pages/ranking.py run through AppTest for each period kind and as a unit user."""
 from __future__ import annotations

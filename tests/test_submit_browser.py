@@ -11,7 +11,7 @@ from tests.conftest import ADMIN
 from tests.fixtures import build
 from tests.server import ROOT, running_server
 from tests.test_auth_ui import log_in
-from tests.test_submissions import PASSWORD, _last_report, _months
+from tests.test_desk import PASSWORD, _last_report, _months
 
 
 def _library_counts(page, base: str) -> tuple[str, str]:

@@ -1,4 +1,4 @@
-"""The stored as-of state (pipelines.timeline): on any day it equals DOMAIN §4 worked out from the snapshots
+"""The stored as-of state (pipelines.store.timeline): on any day it equals DOMAIN §4 worked out from the snapshots
 alone (tests/reference/project_facts.sql), through corrections, back-fills and terminations; a rebuild gives
 the same timeline as file-by-file refreshes; an older database gets its timeline on opening."""
 from __future__ import annotations

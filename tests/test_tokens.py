@@ -1,5 +1,5 @@
-"""pipelines.tokens: API tokens created and revoked by admins, kept only as digests, acting as their user's current
-role and unit, refused when revoked, expired or the user is disabled, and the audit trail of all of it."""
+"""pipelines.admin.tokens: API tokens created and revoked by admins, kept only as digests, acting as their user's
+current role and unit, refused when revoked, expired or the user is disabled, and the audit trail of all of it."""
 from __future__ import annotations
 
 import datetime as dt

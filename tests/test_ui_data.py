@@ -1,5 +1,5 @@
 """ui.data: the trends' month-end facts stay cached across files received after the month-end and are
-recomputed when a file received by then (a back-fill) or a unit register arrives (pipelines.state.day_version)."""
+recomputed when a file received by then (a back-fill) or a unit register arrives (pipelines.store.state.day_version)."""
 from __future__ import annotations
 
 import datetime as dt

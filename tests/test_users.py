@@ -1,4 +1,4 @@
-"""pipelines.users: argon2 passwords, lockout after repeated failures, disabled accounts, sessions that end
+"""pipelines.admin.users: argon2 passwords, lockout after repeated failures, disabled accounts, sessions that end
 after idle and absolute limits, the audit trail, the demo accounts and the first admin of a deployment."""
 from __future__ import annotations
 

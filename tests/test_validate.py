@@ -1,5 +1,5 @@
-"""pipelines.validate: every row parsed to canonical values; every blocking rule rejects the row with its sheet row
-number, the header as the sheet shows it and a reason in Chinese; warnings keep the row."""
+"""pipelines.ingest.validate: every row parsed to canonical values; every blocking rule rejects the row with its sheet
+row number, the header as the sheet shows it and a reason in Chinese; warnings keep the row."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
-"""pipelines.workbook: xlsx, xls and csv read into rows of cells; unsafe and broken files refused with a reason."""
+"""pipelines.ingest.workbook: xlsx, xls and csv read into rows of cells; unsafe and broken files refused with a
+reason."""
 from __future__ import annotations
 
 import datetime as dt

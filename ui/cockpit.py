@@ -1,6 +1,6 @@
 """The big screen's look on one dark theme with CJK fonts: its charts drawn on the server as inline SVG and HTML
 bars (no plotly.js for the browser to load), the tables, the page style, the header with its clock and the
-headline cards. Builders take what pipelines.cockpit returns and only draw it: every value and status arrives
+headline cards. Builders take what pipelines.screens.cockpit returns and only draw it: every value and status arrives
 computed; each returns one titled panel of the height asked."""
 from __future__ import annotations
 

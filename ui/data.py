@@ -28,7 +28,7 @@ def facts() -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def projects_as_of(as_of: dt.date, unit_code: str | None, data_version: int) -> pd.DataFrame:
-    """pipelines.state.projects_as_of, cached per as-of date, unit and data version."""
+    """pipelines.store.state.projects_as_of, cached per as-of date, unit and data version."""
     with db.cursor() as cur:
         return state.projects_as_of(cur, as_of, unit_code)
 
@@ -47,7 +47,7 @@ def warnings_version() -> tuple[int, str | None]:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _day_facts(day: dt.date, day_version: int) -> pd.DataFrame:
-    """pipelines.figures.project_facts of a day without details, cached per day and what that day's state
+    """pipelines.figures.measures.project_facts of a day without details, cached per day and what that day's state
     depends on (state.day_version): the month-ends of every trend (the big screen's and each unit's) are the
     same days, and a new month's files leave the past month-ends cached."""
     with db.cursor() as cur:
@@ -63,7 +63,7 @@ def _month_end_facts(day: dt.date) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def screen_figures(as_of: dt.date, scope: str | None, data_version: int, vetoes: tuple) -> dict:
-    """pipelines.cockpit.screen_figures, cached per as-of day, scope, data version and the year's 一票否优 flags
+    """pipelines.screens.cockpit.screen_figures, cached per as-of day, scope, data version and the year's 一票否优 flags
     (the ranking's 优秀 marks); its trend's month-ends come from _day_facts."""
     with db.cursor() as cur:
         return cockpit.screen_figures(cur, as_of, scope, facts_of=_month_end_facts)
@@ -71,7 +71,7 @@ def screen_figures(as_of: dt.date, scope: str | None, data_version: int, vetoes:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def screen_warnings(as_of: dt.date, scope: str | None, warnings_version: tuple[int, str | None]) -> dict:
-    """pipelines.cockpit.screen_warnings, cached per as-of day, scope and warnings version."""
+    """pipelines.screens.cockpit.screen_warnings, cached per as-of day, scope and warnings version."""
     with db.cursor() as cur:
         return cockpit.screen_warnings(cur, as_of, scope)
 
@@ -85,7 +85,7 @@ def screen(as_of: dt.date, scope: str | None) -> cockpit.Cockpit:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def first_data_day(data_version: int) -> dt.date | None:
-    """pipelines.ranking.first_data_day, cached per data version."""
+    """pipelines.screens.ranking.first_data_day, cached per data version."""
     with db.cursor() as cur:
         return ranking.first_data_day(cur)
 
@@ -103,7 +103,7 @@ def _ranking(as_of: dt.date, compare_as_of: dt.date | None, data_version: int, v
 
 
 def period_ranking(period: ranking.Period, scope: str | None) -> ranking.Ranking:
-    """pipelines.ranking.ranking of the period as `scope` may read it (Ranking.for_scope: a unit user gets every
+    """pipelines.screens.ranking.ranking of the period as `scope` may read it (Ranking.for_scope: a unit user gets every
     unit's rank, score and rates, its own unit's points only); computed once for all readers, cached per as-of
     and comparison day, data version and the year's 一票否优 flags."""
     whole = _ranking(period.as_of, period.compare_as_of, facts()["data_version"], veto_version(period.as_of.year))
@@ -112,7 +112,7 @@ def period_ranking(period: ranking.Period, scope: str | None) -> ranking.Ranking
 
 @st.cache_data(show_spinner="正在读取得分明细…", max_entries=32)
 def unit_ledger(as_of: dt.date, unit_code: str, scope: str | None, data_version: int) -> ranking.UnitLedger:
-    """pipelines.ranking.unit_ledger, cached per as-of day, unit, the actor's scope and data version; refused
+    """pipelines.screens.ranking.unit_ledger, cached per as-of day, unit, the actor's scope and data version; refused
     (OutOfScope) for another unit than a unit user's own."""
     with db.cursor() as cur:
         return ranking.unit_ledger(cur, as_of, unit_code, scope)
@@ -144,13 +144,13 @@ def _unit_trend(unit_code: str, as_of: dt.date, data_version: int) -> pd.DataFra
 
 
 def unit_trend(unit_code: str, as_of: dt.date) -> pd.DataFrame:
-    """pipelines.cockpit.trend of one unit (the caller has applied visible_unit), cached per unit, day and data
+    """pipelines.screens.cockpit.trend of one unit (the caller has applied visible_unit), cached per unit, day and data
     version."""
     return _unit_trend(unit_code, as_of, facts()["data_version"])
 
 
 def unit_page(unit_code: str, as_of: dt.date) -> unit_screen.UnitView:
-    """pipelines.unit_view.unit_view of one unit (the caller has applied visible_unit: the unit is the scope),
+    """pipelines.screens.unit.unit_view of one unit (the caller has applied visible_unit: the unit is the scope),
     cached per unit and as-of day: figures by data version, warnings by warnings version."""
     figures = _unit_view_figures(unit_code, as_of, facts()["data_version"])
     return unit_screen.UnitView(**figures, **_unit_view_warnings(unit_code, as_of, warnings_version()))
@@ -168,21 +168,21 @@ def template_file(unit_code: str | None, period: dt.date | None) -> bytes:
 
 
 def check_upload(upload: desk.Upload, actor: Actor, **options) -> run.Preview:
-    """pipelines.submissions.preview_upload: what loading the upload would do, writing nothing (the page keeps
+    """pipelines.ingest.desk.preview_upload: what loading the upload would do, writing nothing (the page keeps
     the result for the file it belongs to)."""
     with db.cursor() as cur:
         return desk.preview_upload(cur, upload, actor, **options)
 
 
 def load_upload(upload: desk.Upload, actor: Actor, **options) -> run.FileReport:
-    """pipelines.submissions.ingest_upload: load the upload as `actor`; its report."""
+    """pipelines.ingest.desk.ingest_upload: load the upload as `actor`; its report."""
     with db.cursor() as cur:
         return desk.ingest_upload(cur, upload, actor, **options)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def submission_history(unit: str | None, limit: int, data_version: int) -> pd.DataFrame:
-    """pipelines.submissions.history of `unit` (the actor's scope or an admin's pick; None: every unit), cached
+    """pipelines.ingest.desk.history of `unit` (the actor's scope or an admin's pick; None: every unit), cached
     per unit, length and data version."""
     with db.cursor() as cur:
         return desk.history(cur, unit, limit)
@@ -190,7 +190,7 @@ def submission_history(unit: str | None, limit: int, data_version: int) -> pd.Da
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def submission_problems(submission_id: int, unit: str | None, data_version: int) -> pd.DataFrame:
-    """pipelines.submissions.problems of one submission within `unit`'s history, cached per data version."""
+    """pipelines.ingest.desk.problems of one submission within `unit`'s history, cached per data version."""
     with db.cursor() as cur:
         return desk.problems(cur, submission_id, unit)
 
@@ -252,11 +252,11 @@ def acknowledge_warning(actor: Actor, warning_id: int, note: str) -> None:
         centre.acknowledge_as(cur, actor, warning_id, note)
 
 
-# ---- 项目库 and 项目详情 (pipelines.project_view)
+# ---- 项目库 and 项目详情 (pipelines.screens.project)
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def stale_projects(as_of: dt.date, data_version: int) -> pd.DataFrame:
-    """pipelines.duty.stale_projects, cached per as-of day and data version."""
+    """pipelines.figures.duty.stale_projects, cached per as-of day and data version."""
     with db.cursor() as cur:
         return duty.stale_projects(cur, as_of)
 
@@ -270,7 +270,7 @@ def warnings_as_of(as_of: dt.date, scope: str | None, warnings_version: tuple[in
 
 
 def library(as_of: dt.date, scope: str | None, data_version: int) -> pd.DataFrame:
-    """pipelines.project_view.library: the projects as of the day in the scope with their warnings then and their
+    """pipelines.screens.project.library: the projects as of the day in the scope with their warnings then and their
     months behind, each part cached on its own key."""
     return project_screen.library(projects_as_of(as_of, scope, data_version), warnings_as_of(as_of, scope,
                                 warnings_version()), stale_projects(as_of, data_version))
@@ -289,7 +289,7 @@ def _project_warnings(code: str, scope: str | None, warnings_version: tuple[int,
 
 
 def project_page(code: str, actor: Actor, as_of: dt.date) -> project_screen.ProjectView:
-    """pipelines.project_view.project_view for `actor` (LookupError, OutOfScope as it raises them), cached: the
+    """pipelines.screens.project.project_view for `actor` (LookupError, OutOfScope as it raises them), cached: the
     project by data version, its warnings by warnings version."""
     figures = _project_figures(code, actor, as_of, facts()["data_version"])
     return project_screen.ProjectView(**figures, warnings=_project_warnings(code, actor.unit_scope, warnings_version()))

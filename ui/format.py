@@ -34,7 +34,7 @@ LIBRARY_COLUMNS: dict[str, str] = {
 
 
 def library_table(projects: pd.DataFrame) -> pd.DataFrame:
-    """The project library as shown (pipelines.project_view.library's rows): Chinese headers, 计划总投资 in 亿元,
+    """The project library as shown (pipelines.screens.project.library's rows): Chinese headers, 计划总投资 in 亿元,
     dates without time, the warnings and months behind, and the address of each project's page."""
     shown = projects.assign(total_investment_yi=projects["total_investment_wan"] / WAN_PER_YI,
                             project_page=[project_screen.project_url(code) for code in projects["project_code"]])

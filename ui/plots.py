@@ -1,5 +1,5 @@
 """Plotly figures of the desk pages, read at a desk in Streamlit's light theme (the big screen draws its own,
-without plotly: ui/charts.py). Builders take what pipelines return and only draw it."""
+without plotly: ui/cockpit.py). Builders take what pipelines return and only draw it."""
 from __future__ import annotations
 
 import pandas as pd
@@ -13,7 +13,7 @@ RATE_COLOURS = ("#db2777", "#0891b2")
 
 
 def trend_figure(trend: pd.DataFrame, targets: dict[str, float]) -> go.Figure:
-    """The year's flows so far at each month-end (pipelines.cockpit.trend) on the left, the two rates against
+    """The year's flows so far at each month-end (pipelines.screens.cockpit.trend) on the left, the two rates against
     their targets (dotted lines) on the right."""
     figure = make_subplots(rows=1, cols=2, subplot_titles=("本年累计新增（个）", "两率（%）"),
                            horizontal_spacing=0.08)

@@ -3,9 +3,9 @@ backups — everything only the bureau's admins may do (notification channels: a
 
 Every function refuses an actor who is not an admin (PermissionError) before it reads or writes anything, and
 every write runs in one transaction with an audit entry naming the admin. Unit and target edits go through the
-one writer (pipelines.load) as a submission, like a register or targets workbook of one row, so they are dated,
+one writer (pipelines.ingest.load) as a submission, like a register or targets workbook of one row, so they are dated,
 attributed and change the data version that keys the pages' caches. Settings changes are in
-pipelines.overrides. Never imports Streamlit."""
+pipelines.admin.overrides. Never imports Streamlit."""
 from __future__ import annotations
 
 import datetime as dt
@@ -55,8 +55,8 @@ _AUDIT_ROWS = 2000  # most audit entries one filter shows
 
 def _edit_submission(con: duckdb.DuckDBPyConnection, actor: Actor, kind: str, description: str,
                      values: dict[str, object], now: dt.datetime) -> int:
-    """Write one register or targets row typed in on the screen as a submission of its own (through pipelines.load,
-    which audits it); return the submission id."""
+    """Write one register or targets row typed in on the screen as a submission of its own (through
+    pipelines.ingest.load, which audits it); return the submission id."""
     digest = hashlib.sha256(json.dumps([kind, values, now.isoformat()], ensure_ascii=False, default=str)
                             .encode("utf-8")).hexdigest()
     plan = Normalised(Validated(kind, records=[Record("系统管理", 1, values, [], [])]))

@@ -33,7 +33,7 @@ from pipelines.demo.workbooks import Upload, write_workbooks
 # Loading and the command
 # ---------------------------------------------------------------------------------------------------------
 def load_workbooks(con: duckdb.DuckDBPyConnection, uploads: list[Upload], config: Settings) -> list[FileReport]:
-    """Each file through pipelines.ingest as the bureau's admin, stamped with the time it was received."""
+    """Each file through pipelines.ingest.run as the bureau's admin, stamped with the time it was received."""
     return [ingest_file(con, u.path, DEMO_ACTOR, received_at=u.received_at, period=u.period,
                         unit_code=u.unit_code, config=config) for u in uploads]
 

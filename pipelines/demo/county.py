@@ -25,7 +25,7 @@ DEMO_ACTOR = Actor("演示数据", "admin")
 class Style(NamedTuple):
     """How one unit's workbooks look: which columns, what headers, how dates and money are written."""
 
-    columns: tuple[str, ...]  # column ids written, in order (see pipelines.columns)
+    columns: tuple[str, ...]  # column ids written, in order (see pipelines.ingest.columns)
     headers: dict[str, str]  # headers that differ from the template's
     date_form: str  # excel (real dates) / slash (2024/3/8) / chinese (2024年3月8日) / iso / serial (Excel numbers)
     period_form: str  # iso (2024-03) / chinese (2024年3月) / upload (no 报告期, 填报单位 columns: given on upload)

@@ -1,7 +1,7 @@
 """The monthly update duty (DOMAIN §6): overdue updates, charged to units, and projects currently stale.
 
 One implementation serves the assessment's deductions and the stale-update warning: the rule is computed in SQL
-together with every project's as-of state (pipelines/sql/project_facts.sql: `overdue_months`, a bitmask over a
+together with every project's as-of state (pipelines/store/sql/project_facts.sql: `overdue_months`, a bitmask over a
 window of report months, and `months_behind` since `reported_until`), and this module turns those into
 (project, month) rows and stale projects."""
 from __future__ import annotations

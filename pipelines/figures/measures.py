@@ -2,7 +2,7 @@
 status against target, 序时进度, the funnel and the size-band and industry mixes.
 
 Everything starts from `project_facts`: each project's state at the end of the as-of day with one boolean
-column per thing a figure counts, and its overdue updates of the year (pipelines.duty). Tallies are sums of
+column per thing a figure counts, and its overdue updates of the year (pipelines.figures.duty). Tallies are sums of
 those columns, per unit, per group or overall."""
 from __future__ import annotations
 
@@ -77,8 +77,8 @@ def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Sett
     """Every project's state as of the end of `as_of` with the flags the figures count: `<milestone>` (date in
     the year so far), each rate's cohort and hits, `assessed` (亿元以上), `major_manufacturing` and
     `bonus_other` (signed this year and large enough for the bonus), `size_band`; `overdue_months`, its
-    overdue updates of the as-of year as a bitmask from January (pipelines.duty.overdue_pairs lists them), and
-    `months_behind` (pipelines.duty.stale_projects). With `details` also the latest snapshot's texts:
+    overdue updates of the as-of year as a bitmask from January (pipelines.figures.duty.overdue_pairs lists them), and
+    `months_behind` (pipelines.figures.duty.stale_projects). With `details` also the latest snapshot's texts:
     project_name, investor, investor_uscc, planned_start_date, received_at (figures and scores need none)."""
     settings = settings or current()
     window = Window.of(as_of, settings)

@@ -1,8 +1,8 @@
 """The submission desk (数据填报): the report month a unit hands in now, a workbook sent from a browser checked
-(writing nothing) and then loaded through pipelines.ingest, the changes it brings grouped as the desk shows them,
+(writing nothing) and then loaded through pipelines.ingest.run, the changes it brings grouped as the desk shows them,
 and the history of the files each unit sent with the rows that were refused and why.
 
-Scope: a unit user's file is always loaded as its own unit's (pipelines.ingest forces it) and its history lists
+Scope: a unit user's file is always loaded as its own unit's (pipelines.ingest.run forces it) and its history lists
 only its unit's files; `unit` arguments here are that scope (None: every unit), never a wish of the page."""
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from pipelines.access import Actor
 from pipelines.ingest.validate import Problem
 from pipelines.months import add_months
 
-# The file types the desk accepts (pipelines.workbook reads them).
+# The file types the desk accepts (pipelines.ingest.workbook reads them).
 UPLOAD_TYPES = ("xlsx", "xls", "csv")
 # File names longer than this (in bytes) are not kept for the temporary copy (file systems stop at 255).
 _LONGEST_NAME = 200

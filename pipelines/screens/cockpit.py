@@ -3,10 +3,10 @@ against their targets and 序时进度, the two rates, the funnel, the ranking b
 monthly trend, the warnings open then, the industry and size-band mix, the projects stuck longest in their
 stage and each unit's data age.
 
-Nothing here is a new figure: flows, rates and mixes come from pipelines.figures, scores and ranks from
-pipelines.assessment, stages from the as-of state (pipelines.state), warnings from the table alerts.evaluate
-keeps. This module only picks, scopes and arranges them. The screen's numbers (how many rows, how many months,
-when data counts as old) are [screen] in settings.toml."""
+Nothing here is a new figure: flows, rates and mixes come from pipelines.figures.measures, scores and ranks from
+pipelines.figures.assessment, stages from the as-of state (pipelines.store.state), warnings from the table
+alerts.evaluate keeps (read through alerts.centre). This module only picks, scopes and arranges them. The screen's
+numbers (how many rows, how many months, when data counts as old) are [screen] in settings.toml."""
 from __future__ import annotations
 
 import datetime as dt

@@ -8,7 +8,7 @@ data — the 联系人 and 联系电话 of a project — is shown and exported i
 masked (王*, 138****1234), on screen and in files alike (DOMAIN §3).
 
 Nothing here is a new rule: the as-of state is the macros', stages and bands pipelines.vocabulary's, staleness
-pipelines.duty's, warnings those alerts.evaluate keeps (read through alerts.centre and pipelines.cockpit)."""
+pipelines.figures.duty's, warnings those alerts.evaluate keeps (read through alerts.centre)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -223,10 +223,10 @@ def project_view(con: duckdb.DuckDBPyConnection, code: str, actor: Actor, as_of:
 # ---- the project library -----------------------------------------------------------------------------------------
 
 def library(projects: pd.DataFrame, warnings: pd.DataFrame, stale: pd.DataFrame) -> pd.DataFrame:
-    """The library's projects (state.projects_as_of) with their marks: open_warnings (how many of the warnings open
-    then are about the project: pipelines.cockpit.latest_warnings), warning_grade (red when one is red, else yellow,
-    None without), warning_label ('红 1 · 黄 2', '' without) and months_behind (pipelines.duty.stale_projects: how
-    many months its update is behind, 0 when up to date)."""
+    """The library's projects (state.projects_as_of) with their marks: open_warnings (how many of the warnings open then
+    are about the project: alerts.centre.latest_warnings), warning_grade (red when one is red, else yellow, None
+    without), warning_label ('红 1 · 黄 2', '' without) and months_behind (pipelines.figures.duty.stale_projects: how many
+    months its update is behind, 0 when up to date)."""
     # Flags summed per subject: a Python function per group costs ~14 s at province scale (64,000 warnings).
     flags = pd.DataFrame({"subject": warnings["subject"], "open_warnings": 1,
                           "red": warnings["grade"].eq(RED).astype(int),

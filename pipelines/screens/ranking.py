@@ -5,7 +5,7 @@ group, with the places moved and the points gained or lost since the comparison 
 Scores are cumulative within the assessment year as of the day (DOMAIN §7), so a period is only an as-of day
 and a day to compare with: a month or a quarter is compared with the end of the one before it in the same year
 (January and the first quarter with nothing, as scores start again each year), a year with the end of the year
-before. Every figure comes from pipelines.assessment; this module picks the days, compares two assessments
+before. Every figure comes from pipelines.figures.assessment; this module picks the days, compares two assessments
 and scopes the ledger: a unit user reads the ranking of every unit but only its own unit's ledger."""
 from __future__ import annotations
 

@@ -4,10 +4,10 @@ item's maximum, what it lacks against its targets and the projects that could cl
 its projects behind on their monthly update, and the state of the month's report with the days left to its due
 date — and which unit an actor may see.
 
-Nothing here is a new figure: scores, ranks and the ledger come from pipelines.assessment through
-pipelines.ranking, the gaps from pipelines.guidance, the update duty from pipelines.duty, the warnings from the
-table alerts.evaluate keeps (as pipelines.cockpit reads them as of a day). This module picks, scopes and arranges.
-"""
+Nothing here is a new figure: scores, ranks and the ledger come from pipelines.figures.assessment through
+pipelines.screens.ranking, the gaps from pipelines.figures.guidance, the update duty from pipelines.figures.duty,
+the warnings from the table alerts.evaluate keeps (as alerts.centre reads them as of a day). This module picks,
+scopes and arranges."""
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Named SQL: each query lives in pipelines/sql/<name>.sql and runs with $named bound parameters."""
+"""Named SQL: each query lives in pipelines/store/sql/<name>.sql and runs with $named bound parameters."""
 from __future__ import annotations
 
 import functools
@@ -12,7 +12,7 @@ SQL_DIR = Path(__file__).parent / "sql"
 
 @functools.cache
 def sql(name: str) -> str:
-    """The text of pipelines/sql/<name>.sql."""
+    """The text of pipelines/store/sql/<name>.sql."""
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 

@@ -1,5 +1,5 @@
 """The as-of state of DOMAIN §4 and the update duty of §6 worked out from the snapshots alone (project_facts.sql
-here, the query the figures used before the timeline), to hold pipelines.timeline to."""
+here, the query the figures used before the timeline), to hold pipelines.store.timeline to."""
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +15,7 @@ REFERENCE = (Path(__file__).parent / "project_facts.sql").read_text(encoding="ut
 
 
 def facts_pair(con, as_of: dt.date, first_period: dt.date | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """pipelines/sql/project_facts.sql (from the timeline) and the reference (from the snapshots) as of `as_of`,
+    """pipelines/store/sql/project_facts.sql (from the timeline) and the reference (from the snapshots) as of `as_of`,
     sorted by project, for the duty window from `first_period` (default: the as-of year)."""
     params = {"as_of": as_of,
               **duty.duty_params(as_of, first_period or dt.date(as_of.year, 1, 1), settings.current())}

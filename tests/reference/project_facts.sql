@@ -1,4 +1,4 @@
--- The reference for pipelines/sql/project_facts.sql (tests only; tests/reference/__init__.py runs both): the same
+-- The reference for pipelines/store/sql/project_facts.sql (tests only; tests/reference/__init__.py runs both): the same
 -- columns, worked out from the snapshots and submissions alone, without the stored timeline. It was the
 -- product's query before the timeline, measured at 0.2–0.4 s at province scale, which is why it is not used.
 --

@@ -1,6 +1,6 @@
 -- Macros every query builds on; replaced on each connect by store.migrate, so they always match this file.
 -- The as-of rule of DOMAIN §4 lives here (which snapshots count by a day, which take precedence, which files
--- are superseded) and in pipelines/sql/timeline_spans.sql, which applies it to every day a state changes.
+-- are superseded) and in pipelines/store/sql/timeline_spans.sql, which applies it to every day a state changes.
 
 -- Report months as integers (year · 12 + month − 1), so that months can be ordered, counted and used as bit
 -- positions.
@@ -35,7 +35,7 @@ CREATE OR REPLACE MACRO supersessions() AS TABLE
 CREATE OR REPLACE MACRO superseded_by(d) AS TABLE
     SELECT submission_id FROM supersessions() WHERE superseded_at < CAST(d AS DATE) + INTERVAL 1 DAY;
 
--- Per project, its state at the end of day d from the timeline (pipelines/timeline.py): one row per project with
+-- Per project, its state at the end of day d from the timeline (pipelines/store/timeline.py): one row per project with
 -- a snapshot in force by then, with the columns of project_current.
 CREATE OR REPLACE MACRO state_at(d) AS TABLE
     SELECT * EXCLUDE (valid_until) FROM project_spans

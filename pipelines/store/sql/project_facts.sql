@@ -12,7 +12,7 @@
 -- 投产日期 is before P; P is on time when a snapshot with period >= P arrived by the end of P's due day. Every
 -- month of the window is already due, so whether it was updated on time does not depend on $as_of: it is read
 -- from project_cover (the first arrival covering each month), compared with each month's due day.
--- pipelines.duty turns the overdue bits into months. tests/reference/project_facts.sql computes the same from
+-- pipelines.figures.duty turns the overdue bits into months. tests/reference/project_facts.sql computes the same from
 -- the snapshots alone; tests/test_timeline.py holds the two equal.
 WITH span AS (
     SELECT month_number(CAST($first_period AS DATE)) AS lo, month_number(CAST($last_period AS DATE)) AS hi

@@ -1,4 +1,4 @@
--- pipelines.project_view.snapshot_history: every snapshot of project $project_id received by the end of $as_of, in
+-- pipelines.screens.project.snapshot_history: every snapshot of project $project_id received by the end of $as_of, in
 -- report order (period, then received, then submission), with the file it came in, who sent it (the account's
 -- display name when there is one), its unit's name, and whether a later file of the same unit and month replaced
 -- that file by then (the macro superseded_by).

@@ -1,4 +1,4 @@
--- pipelines.project_view.project_figures: project $code's identity (the unit that first reported it, when it was
+-- pipelines.screens.project.project_figures: project $code's identity (the unit that first reported it, when it was
 -- first reported: the earliest receipt of any of its snapshots, which an admin's back-fill dates as history) and its state as of the end of $as_of (DOMAIN §4, the macro latest_snapshots) with its stage and its
 -- unit's name; no row when the code is unknown or nothing about the project had been received by then.
 SELECT p.code AS project_code, p.unit_code AS first_unit_code, first_unit.name AS first_unit_name,

@@ -1,5 +1,5 @@
 -- The states of the projects in the temporary table timeline_projects on every day from $from_day on when one of
--- them may change (pipelines.timeline keeps project_spans and project_current from these rows): the days their
+-- them may change (pipelines.store.timeline keeps project_spans and project_current from these rows): the days their
 -- snapshots arrived and the days a file holding one was superseded, and $from_day itself for a project already
 -- known then. On each such day the state is DOMAIN §4 applied to the snapshots received by its end: the one in
 -- force is the arg_max of the macro precedence over those whose file was not superseded by then; the earliest
@@ -9,7 +9,7 @@
 -- out). Row ids serve only within this query: rows written in the caller's open transaction get theirs on commit.
 --
 -- Each day is joined to every earlier snapshot of its project: for one file's projects that is a few rows per
--- snapshot; a rebuild of all projects (pipelines.timeline.rebuild) takes them in batches.
+-- snapshot; a rebuild of all projects (pipelines.store.timeline.rebuild) takes them in batches.
 WITH snaps AS (
     SELECT s.rowid AS row_id, s.project_id, s.period, s.status,
            precedence(s.period, s.received_at, s.submission_id) AS precedence,

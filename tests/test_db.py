@@ -1,4 +1,4 @@
-"""pipelines.store: the schema is migrated once and versioned; transactions are all-or-nothing; a database held by
+"""pipelines.store.db: the schema is migrated once and versioned; transactions are all-or-nothing; a database held by
 another process is reported, not forced."""
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The unit's own page: pipelines.unit_view against hand-computed values on a small county (score and ranks as
+"""The unit's own page: pipelines.screens.unit against hand-computed values on a small county (score and ranks as
 the assessment gives them, the change since last month, item maxima, guidance, the month's report before and
 after its due date, a unit that has not reported), visible_unit for every role, and pages/unit.py through
 AppTest as an admin and as a unit user asking for another unit."""
@@ -193,7 +193,7 @@ def test_submissions_include_multi_unit_files_and_stop_at_the_day(county):
     p4 = county.execute("SELECT id FROM projects WHERE code = 'P4'").fetchone()[0]
     f.snapshot(county, p4, "2024-09", "2024-10-08", "U02", total=30000)
     county.execute("UPDATE submissions SET unit_code = NULL WHERE received_at = '2024-10-08'")
-    timeline.rebuild(county)  # the file edited by hand, not through pipelines.load
+    timeline.rebuild(county)  # the file edited by hand, not through pipelines.ingest.load
     files = queries.frame(county, "unit_submissions", unit="U02", as_of=D, period=dt.date(2024, 9, 1))
     assert files[["unit_rows", "for_period"]].to_dict("records") == [
         {"unit_rows": 1, "for_period": True}, {"unit_rows": 1, "for_period": False}]

@@ -1,4 +1,4 @@
-"""pipelines.project_view and the pages on it: the 项目库's warning and staleness marks and filters, its Excel
+"""pipelines.screens.project and the pages on it: the 项目库's warning and staleness marks and filters, its Excel
 export (contacts masked for non-admins, no formula cells), the project page's history and its unit scope."""
 from __future__ import annotations
 
