@@ -37,11 +37,11 @@ from starlette.types import Message, Receive
 
 from alerts import scheduler
 from pipelines import report, settings
+from pipelines.access import Actor, landing_path
 from pipelines.admin import tokens, users
+from pipelines.cells import CellProblem, parse_period
 from pipelines.ingest import run
 from pipelines.store import db, state
-from pipelines.access import Actor, landing_path
-from pipelines.cells import CellProblem, parse_period
 
 # Room in a request body for the multipart boundaries, part headers and the small fields around the file.
 _ENVELOPE_BYTES = 64 * 1024

@@ -13,8 +13,7 @@ import streamlit as st
 from alerts import scheduler
 from pipelines import settings
 from pipelines.access import landing_path
-from pipelines.admin import users
-from pipelines.admin import overrides
+from pipelines.admin import overrides, users
 from pipelines.screens import project as project_screen
 from pipelines.store import db
 from ui import auth

@@ -22,10 +22,9 @@ import pandas as pd
 from alerts import channels, scheduler
 from alerts.evaluate import acknowledge
 from alerts.rules import RULE_BY_ID
-from pipelines.store import db, queries
-from pipelines.access import Actor
+from pipelines.access import Actor, OutOfScope
 from pipelines.figures.assessment import INDICATORS
-from pipelines.access import OutOfScope
+from pipelines.store import db, queries
 from pipelines.vocabulary import GRADE_LABELS, RED
 
 # The longest acknowledgement note kept (characters).

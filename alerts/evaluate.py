@@ -16,8 +16,8 @@ import pandas as pd
 import pyarrow as pa
 
 from alerts.rules import RULE_BY_ID, conditions
-from pipelines.store import db, queries
 from pipelines.settings import Settings, current
+from pipelines.store import db, queries
 
 # Evaluations in one process never overlap (the scheduler's jobs, a load's evaluation and the CLI may coincide).
 _evaluation_lock = threading.Lock()

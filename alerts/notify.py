@@ -26,8 +26,8 @@ from email.utils import parseaddr
 
 import duckdb
 
-from pipelines.store import queries
 from pipelines.settings import NotifySettings, Settings
+from pipelines.store import queries
 from pipelines.vocabulary import GRADE_LABELS
 
 CHANGES = {"new": "新增", "escalated": "升级", "resolved": "已解除"}

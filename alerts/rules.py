@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from pipelines.figures import duty, measures
-from pipelines.store import queries
 from pipelines.figures.assessment import INDICATORS
-from pipelines.settings import Settings, current
-from pipelines.vocabulary import RED, YELLOW
 from pipelines.months import add_months_clamped, due_date, months_between
+from pipelines.settings import Settings, current
+from pipelines.store import queries
+from pipelines.vocabulary import RED, YELLOW
 
 CONDITION_COLUMNS = ["rule", "subject", "unit_code", "grade", "since", "detail"]
 

@@ -28,9 +28,9 @@ from alerts.evaluate import change_events, evaluate, open_warnings
 from alerts.rules import RULE_BY_ID
 from pipelines.figures import duty
 from pipelines.ingest import load
-from pipelines.store import db
 from pipelines.ingest.inbox import Inbox
 from pipelines.settings import Settings, current
+from pipelines.store import db
 
 EVALUATE, AFTER_LOAD, DAILY, INBOX = "evaluate", "evaluate_after_load", "daily", "inbox"
 _log = logging.getLogger(__name__)

@@ -161,9 +161,9 @@ def _child(path: Path, profile: bool) -> dict:
     import resource
     import tempfile
 
-    from pipelines.store import db
     from pipelines.access import SYSTEM
     from pipelines.ingest.run import ingest_file
+    from pipelines.store import db
 
     with tempfile.TemporaryDirectory() as tmp:
         con = db.connect(Path(tmp) / "bench.duckdb")

@@ -442,9 +442,9 @@ def _child(path: Path, as_of: dt.date, runs: int, baseline_runs: int, profile: b
 
     from pipelines import settings
     from pipelines.figures import duty, measures
-    from pipelines.store import db
     from pipelines.figures.assessment import assess
     from pipelines.report import report
+    from pipelines.store import db
 
     config = settings.current()
     con = db.connect(path)

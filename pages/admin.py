@@ -8,11 +8,11 @@ import streamlit as st
 
 from alerts import channels
 from pipelines.admin import overrides, register, tokens, users
-from pipelines.store import state
 from pipelines.figures.assessment import TARGET_COLUMNS
 from pipelines.ingest.columns import COLUMNS_BY_KIND
-from pipelines.settings import SettingsError, current
 from pipelines.ingest.desk import Upload
+from pipelines.settings import SettingsError, current
+from pipelines.store import state
 from pipelines.vocabulary import UNIT_KINDS
 from ui import auth, data, widgets
 

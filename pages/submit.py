@@ -8,9 +8,9 @@ import functools
 import streamlit as st
 
 from pipelines.ingest import desk
+from pipelines.months import due_date
 from pipelines.settings import current
 from ui import auth, data, widgets
-from pipelines.months import due_date
 
 actor = auth.require_actor()
 st.set_page_config(layout="wide")

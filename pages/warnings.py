@@ -9,8 +9,8 @@ import streamlit as st
 from alerts import centre
 from alerts.rules import RULE_BY_ID, RULES
 from pipelines import settings
-from pipelines.screens import project as project_screen
 from pipelines.access import OutOfScope
+from pipelines.screens import project as project_screen
 from pipelines.vocabulary import GRADE_LABELS, RED, YELLOW
 from ui import auth, data
 

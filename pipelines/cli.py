@@ -13,8 +13,8 @@ import duckdb
 
 from pipelines import settings
 from pipelines.admin import overrides
-from pipelines.store import db
 from pipelines.cells import CellProblem, parse_period
+from pipelines.store import db
 
 BUSY_EXIT = 2
 

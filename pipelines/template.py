@@ -21,11 +21,11 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from pipelines import cli, settings
-from pipelines.store import db
-from pipelines.ingest.columns import Column, PROJECT_COLUMNS
-from pipelines.store.state import projects_as_of
+from pipelines.ingest.columns import PROJECT_COLUMNS, Column
 from pipelines.ingest.validate import UnitDirectory
 from pipelines.months import month_end
+from pipelines.store import db
+from pipelines.store.state import projects_as_of
 from pipelines.vocabulary import INDUSTRIES, STATUSES, YES_NO
 
 DATA_SHEET = "月度项目进展表"

@@ -8,8 +8,8 @@ import pytest
 import streamlit as st
 
 from pipelines import settings
-from pipelines.store import db
 from pipelines.access import Actor
+from pipelines.store import db
 
 ADMIN = Actor("测试管理员", "admin")
 

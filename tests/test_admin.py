@@ -19,11 +19,11 @@ from streamlit.testing.v1 import AppTest
 import tests.factories as f
 from alerts.evaluate import evaluate, open_warnings
 from pipelines import settings
-from pipelines.admin import overrides, register, tokens, users
-from pipelines.store import db
 from pipelines.access import Actor
+from pipelines.admin import overrides, register, tokens, users
 from pipelines.figures.assessment import assess
 from pipelines.settings import SettingsError
+from pipelines.store import db
 from tests.conftest import ADMIN
 from tests.reference import assert_agrees
 from tests.server import ROOT, running_server

@@ -15,11 +15,11 @@ import xlsxwriter
 
 from pipelines.admin import users
 from pipelines.ingest.run import ingest_file
+from pipelines.months import add_months
 from tests.conftest import ADMIN
 from tests.server import running_server
 from tests.test_auth_ui import log_in
 from tests.test_desk import _last_report
-from pipelines.months import add_months
 
 PASSWORD = "admin-browser-password"
 HEADERS = ["报告期", "填报单位", "项目名称", "投资方", "产业类别", "计划总投资(万元)", "线索登记日期", "研判通过日期",

@@ -24,14 +24,13 @@ from starlette.applications import Starlette
 from urllib3 import encode_multipart_formdata
 
 import api
-
 from pipelines import settings
-from pipelines.admin import tokens, users
-from pipelines.store import db
 from pipelines.access import Actor
+from pipelines.admin import tokens, users
 from pipelines.ingest.__main__ import HAND_OFF_HINT
 from pipelines.ingest.run import ingest_file
 from pipelines.report import report
+from pipelines.store import db
 from tests.fixtures import build
 from tests.server import ROOT, free_port, running_server
 

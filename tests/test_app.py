@@ -10,8 +10,8 @@ from pathlib import Path
 import xlsxwriter
 from streamlit.testing.v1 import AppTest
 
-from pipelines.store import db
 from pipelines.ingest.run import ingest_file
+from pipelines.store import db
 from tests.conftest import ADMIN
 from tests.server import ROOT, get, running_server
 from ui.auth import TEST_ACTOR_KEY

@@ -12,9 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app
+from pipelines.access import Actor, landing_path
 from pipelines.admin import users
 from pipelines.store import db
-from pipelines.access import Actor, landing_path
 from tests.server import ROOT, running_server
 from tests.test_app import ROWS, _load_sample
 from ui.auth import TEST_ACTOR_KEY

@@ -29,10 +29,9 @@ from streamlit.testing.v1 import AppTest
 from alerts import centre, notify, scheduler
 from alerts.evaluate import change_events, evaluate
 from pipelines import settings
+from pipelines.access import Actor, OutOfScope
 from pipelines.admin import users
 from pipelines.store import db
-from pipelines.access import Actor
-from pipelines.access import OutOfScope
 from tests.conftest import ADMIN
 from tests.factories import project, snapshot
 from tests.server import ROOT

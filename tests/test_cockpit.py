@@ -14,10 +14,10 @@ from streamlit.testing.v1 import AppTest
 from alerts import centre
 from alerts.evaluate import evaluate, open_warnings
 from pipelines import settings
+from pipelines.access import Actor
 from pipelines.figures import assessment
 from pipelines.screens import cockpit
 from pipelines.store import db, timeline
-from pipelines.access import Actor
 from tests import factories as f
 from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY

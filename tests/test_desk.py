@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines.access import Actor
 from pipelines.admin import users
 from pipelines.ingest import desk
+from pipelines.months import add_months
 from pipelines.store import db
-from pipelines.access import Actor
 from tests.conftest import ADMIN
 from tests.fixtures import build
 from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY
-from pipelines.months import add_months
 
 U02_USER = Actor("u02", "unit", "U02")
 U03_USER = Actor("u03", "unit", "U03")

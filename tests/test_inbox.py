@@ -11,8 +11,8 @@ import pytest
 
 from alerts import scheduler
 from pipelines import settings
-from pipelines.store import db
 from pipelines.ingest.inbox import Inbox
+from pipelines.store import db
 from tests.fixtures import build
 
 

@@ -11,11 +11,11 @@ import duckdb
 import pytest
 
 from pipelines import settings
-from pipelines.ingest import load
-from pipelines.store import state
 from pipelines.access import Actor
+from pipelines.ingest import load
 from pipelines.ingest.run import ingest_file
 from pipelines.settings import ROOT
+from pipelines.store import state
 from tests.fixtures import build
 
 D = dt.date

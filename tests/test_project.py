@@ -13,12 +13,11 @@ from streamlit.testing.v1 import AppTest
 
 from alerts import centre
 from alerts.evaluate import evaluate
+from pipelines.access import Actor, OutOfScope
 from pipelines.figures import duty
+from pipelines.ingest.run import ingest_file
 from pipelines.screens import project as project_screen
 from pipelines.store import state
-from pipelines.access import Actor
-from pipelines.ingest.run import ingest_file
-from pipelines.access import OutOfScope
 from tests.conftest import ADMIN
 from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY

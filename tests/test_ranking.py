@@ -9,11 +9,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pipelines.screens import ranking
-from pipelines.access import Actor
-from pipelines.access import OutOfScope
+from pipelines.access import Actor, OutOfScope
 from pipelines.bulletin import files
 from pipelines.figures.assessment import INDICATORS, assess
+from pipelines.screens import ranking
 from tests import factories as f
 from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY

@@ -13,9 +13,9 @@ import pytest
 
 from alerts import notify, scheduler
 from pipelines import settings
-from pipelines.store import db
 from pipelines.figures.duty import last_due_period
 from pipelines.ingest.run import ingest_file
+from pipelines.store import db
 from tests.conftest import ADMIN
 from tests.factories import project, snapshot
 from tests.fixtures import build

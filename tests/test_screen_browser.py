@@ -16,8 +16,8 @@ import requests
 import xlsxwriter
 
 from pipelines.admin import tokens, users
-from pipelines.store import db
 from pipelines.ingest.run import ingest_file
+from pipelines.store import db
 from tests.conftest import ADMIN
 from tests.server import ROOT, running_server
 from tests.test_auth_ui import log_in

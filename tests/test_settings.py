@@ -9,20 +9,20 @@ import pytest
 from pipelines import settings
 from pipelines.settings import (
     DEFAULTS_FILE,
+    ROOT,
     AssessmentSettings,
     AuthSettings,
-    WarningSettings,
-    ROOT,
     DutySettings,
     FigureSettings,
-    IngestSettings,
     InboxSettings,
+    IngestSettings,
     NotifySettings,
     SchedulerSettings,
     ScreenSettings,
     Settings,
     SettingsError,
     StoreSettings,
+    WarningSettings,
 )
 
 

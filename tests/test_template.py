@@ -13,13 +13,13 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from pipelines import settings, template
-from pipelines.store import db
 from pipelines.cells import uscc_check_char
 from pipelines.ingest.columns import PROJECT_COLUMNS
-from pipelines.ingest.run import ingest_file
 from pipelines.ingest.layout import find_layout, find_layouts
 from pipelines.ingest.load import SNAPSHOT_FIELDS
+from pipelines.ingest.run import ingest_file
 from pipelines.ingest.workbook import read_sheets
+from pipelines.store import db
 from tests.conftest import ADMIN
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from pipelines import settings
-from pipelines.figures import duty
 from pipelines import timeline as timeline_command
+from pipelines.figures import duty
 from pipelines.store import db, timeline
 from tests import factories as f
 from tests.reference import assert_agrees

@@ -9,8 +9,8 @@ import json
 import pytest
 from argon2 import PasswordHasher
 
-from pipelines.admin import tokens, users
 from pipelines.access import Actor
+from pipelines.admin import tokens, users
 
 ADMIN = Actor("admin", "admin")
 T0 = dt.datetime(2025, 3, 3, 9, 0)

@@ -13,10 +13,10 @@ from streamlit.testing.v1 import AppTest
 
 from alerts.evaluate import evaluate, open_warnings
 from pipelines import settings
+from pipelines.access import Actor
 from pipelines.figures import assessment
 from pipelines.screens import unit as unit_screen
 from pipelines.store import queries, timeline
-from pipelines.access import Actor
 from tests import factories as f
 from tests.server import ROOT
 from ui import format

@@ -10,8 +10,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from pipelines import settings
-from pipelines.admin import users
 from pipelines.access import Actor
+from pipelines.admin import users
 from pipelines.admin.users import Account, LoginRefused
 
 ADMIN = Actor("admin", "admin")

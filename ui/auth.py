@@ -15,9 +15,9 @@ import html
 import streamlit as st
 
 from pipelines import settings
+from pipelines.access import Actor
 from pipelines.admin import users
 from pipelines.store import db
-from pipelines.access import Actor
 
 TEST_ACTOR_KEY = "_zs_test_actor"
 ROLE_LABELS = {"admin": "管理员", "leader": "领导", "unit": "单元用户"}

@@ -10,12 +10,14 @@ import streamlit as st
 
 from alerts import centre
 from pipelines import template
+from pipelines.access import Actor
+from pipelines.bulletin import files
 from pipelines.figures import duty, measures
 from pipelines.ingest import desk, run
-from pipelines.bulletin import files
-from pipelines.screens import cockpit, project as project_screen, ranking, unit as unit_screen
+from pipelines.screens import cockpit, ranking
+from pipelines.screens import project as project_screen
+from pipelines.screens import unit as unit_screen
 from pipelines.store import db, state
-from pipelines.access import Actor
 
 T = TypeVar("T")  # what a read or write passed to read()/write() returns
 

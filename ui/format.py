@@ -6,8 +6,8 @@ from pandas.io.formats.style import Styler
 
 from alerts.rules import RULE_BY_ID
 from pipelines.figures.assessment import INDICATORS
-from pipelines.screens import project as project_screen
 from pipelines.figures.guidance import Gap
+from pipelines.screens import project as project_screen
 from pipelines.screens.ranking import LedgerItem
 from pipelines.screens.unit import LATE, ON_TIME, OPEN, ReportStatus
 from pipelines.vocabulary import MILESTONES, STATUSES, WAN_PER_YI

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import duckdb
 
 from pipelines import settings
-from pipelines.store import db
-from pipelines.access import require_admin, Actor
+from pipelines.access import Actor, require_admin
 from pipelines.settings import Settings, SettingsError
+from pipelines.store import db
 
 SECTIONS = {"figures": "指标与目标", "duty": "更新时限", "assessment": "考核得分", "warnings": "预警阈值",
             "notify": "通知"}

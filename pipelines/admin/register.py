@@ -21,17 +21,17 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.access import Actor, require_admin
 from pipelines.admin import users
-from pipelines.store import db, queries
-from pipelines.access import require_admin, Actor
-from pipelines.figures.assessment import TARGET_COLUMNS
 from pipelines.cells import CellProblem, parse_count, parse_non_negative, parse_year
-from pipelines.ingest.run import FileReport
+from pipelines.figures.assessment import TARGET_COLUMNS
+from pipelines.ingest.desk import Upload, ingest_upload, preview_upload
 from pipelines.ingest.load import Submission, load
 from pipelines.ingest.normalise import Normalised
-from pipelines.settings import Settings, current
-from pipelines.ingest.desk import Upload, ingest_upload, preview_upload
+from pipelines.ingest.run import FileReport
 from pipelines.ingest.validate import Record, Validated, name_key
+from pipelines.settings import Settings, current
+from pipelines.store import db, queries
 from pipelines.vocabulary import UNIT_KINDS, WAN_PER_YI
 
 # What the audit log calls each action; an action not listed is shown as recorded.

@@ -15,9 +15,9 @@ import secrets
 import duckdb
 import pandas as pd
 
-from pipelines.store import db
-from pipelines.access import require_admin, Actor
+from pipelines.access import Actor, require_admin
 from pipelines.admin.users import TOUCH_EVERY, account_of
+from pipelines.store import db
 
 PREFIX = "zsk_"  # what every token starts with, so one pasted into a chat or a script is recognisable
 SHOWN = len(PREFIX) + 4  # characters of a token kept in clear for lists

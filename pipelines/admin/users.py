@@ -20,9 +20,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from pipelines import settings
-from pipelines.store import db
-from pipelines.access import require_admin, SYSTEM, Actor
+from pipelines.access import SYSTEM, Actor, require_admin
 from pipelines.settings import AuthSettings, Settings
+from pipelines.store import db
 
 DEMO_PASSWORD = "demo"  # the password of every demo account, shown on the login page of a demo database
 FIRST_ADMIN = "admin"  # the account created at the first start of a real deployment

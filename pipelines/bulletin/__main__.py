@@ -11,6 +11,7 @@ from pipelines import cli
 from pipelines.bulletin.content import NoUnits
 from pipelines.bulletin.files import RENDERERS
 
+
 @cli.refuses_when_busy
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.bulletin", description=__doc__.splitlines()[0])

@@ -18,11 +18,11 @@ import pandas as pd
 
 from alerts.rules import RULE_BY_ID, RULES, conditions
 from pipelines.figures import duty
-from pipelines.store import queries
-from pipelines.figures.assessment import Assessment, INDICATORS, assess, rank_changes
-from pipelines.settings import Settings, current
-from pipelines.vocabulary import RED, WAN_PER_YI
+from pipelines.figures.assessment import INDICATORS, Assessment, assess, rank_changes
 from pipelines.months import is_month_end, previous_month_end
+from pipelines.settings import Settings, current
+from pipelines.store import queries
+from pipelines.vocabulary import RED, WAN_PER_YI
 
 TITLE = "招商引资项目推进情况通报"
 SUMMARY_SHEET = "通报汇总"

@@ -9,7 +9,16 @@ import math
 import duckdb
 import xlsxwriter
 
-from pipelines.bulletin.content import NO_VALUE, SHEETS, SUMMARY_SHEET, Bulletin, Table, bulletin_content, display_width, shown
+from pipelines.bulletin.content import (
+    NO_VALUE,
+    SHEETS,
+    SUMMARY_SHEET,
+    Bulletin,
+    Table,
+    bulletin_content,
+    display_width,
+    shown,
+)
 from pipelines.export import write_cell
 from pipelines.settings import Settings
 

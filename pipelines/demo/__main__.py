@@ -21,13 +21,14 @@ import duckdb
 
 from pipelines import settings
 from pipelines.admin import users
-from pipelines.store import db
 from pipelines.cells import CellProblem, parse_period
-from pipelines.ingest.run import FileReport, ingest_file
-from pipelines.settings import Settings
 from pipelines.demo.county import COUNTY, DEMO_ACTOR, UNITS
 from pipelines.demo.plan import Clock, demo_clock, plan_county
 from pipelines.demo.workbooks import Upload, write_workbooks
+from pipelines.ingest.run import FileReport, ingest_file
+from pipelines.settings import Settings
+from pipelines.store import db
+
 
 # ---------------------------------------------------------------------------------------------------------
 # Loading and the command

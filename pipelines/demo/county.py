@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-
 from pipelines.access import Actor
 from pipelines.vocabulary import MANUFACTURING, MILESTONES
 

@@ -10,14 +10,33 @@ import math
 import random
 from dataclasses import dataclass, field
 
-
 from pipelines.cells import uscc_check_char
-from pipelines.settings import Settings
+from pipelines.demo.county import (
+    BRAND_FIRST,
+    BRAND_SECOND,
+    CHAINS,
+    COMPANY_FORMS,
+    COUNTY,
+    EXCELLENT_UNIT,
+    GIVEN_NAMES,
+    ISSUES,
+    LEADERS,
+    MISSING_TARGET,
+    OUTPUT_FIGURES,
+    PLACES,
+    REGIONS,
+    STALL_UNITS,
+    SURNAMES,
+    TARGETS_LOADED,
+    TRADES,
+    UNIT_BY_CODE,
+    UNITS,
+    DemoUnit,
+    Product,
+)
 from pipelines.months import add_months, month_end
+from pipelines.settings import Settings
 from pipelines.vocabulary import MANUFACTURING, WAN_PER_YI
-from pipelines.demo.county import (BRAND_FIRST, BRAND_SECOND, CHAINS, COMPANY_FORMS, COUNTY, DemoUnit, EXCELLENT_UNIT,
-                                   GIVEN_NAMES, ISSUES, LEADERS, MISSING_TARGET, OUTPUT_FIGURES, PLACES, Product,
-                                   REGIONS, STALL_UNITS, SURNAMES, TARGETS_LOADED, TRADES, UNITS, UNIT_BY_CODE)
 
 # ---------------------------------------------------------------------------------------------------------
 # The plan's knobs. Days are calendar days; money is 万元 unless a name says otherwise.

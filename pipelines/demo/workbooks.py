@@ -12,11 +12,11 @@ import xlsxwriter
 import xlwt
 
 from pipelines.cells import EXCEL_EPOCH
+from pipelines.demo.county import COUNTY, NOTES, TARGETS_LOADED, UNIT_BY_CODE, UNITS, DemoUnit
+from pipelines.demo.plan import Plan, Project, Report, invested_by, listed_in, person_name, seeded_rng, status_on
 from pipelines.ingest.columns import COLUMNS_BY_KIND, SCALES, split_header
 from pipelines.months import month_end
 from pipelines.vocabulary import MILESTONES, STATUSES
-from pipelines.demo.county import COUNTY, DemoUnit, NOTES, TARGETS_LOADED, UNITS, UNIT_BY_CODE
-from pipelines.demo.plan import Plan, Project, Report, invested_by, listed_in, person_name, seeded_rng, status_on
 
 # ---------------------------------------------------------------------------------------------------------
 # The workbooks' knobs (money in 万元).

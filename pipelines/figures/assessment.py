@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from pipelines.figures import duty, measures
-from pipelines.store import queries
-from pipelines.settings import Settings, current
 from pipelines.months import previous_month_end
+from pipelines.settings import Settings, current
+from pipelines.store import queries
 
 
 class Indicator(NamedTuple):

@@ -12,9 +12,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.store import queries
-from pipelines.settings import Settings, current
 from pipelines.months import add_months
+from pipelines.settings import Settings, current
+from pipelines.store import queries
 
 # The most report months one query judges: the width of its bitmask (a BIGINT holds 63 bits).
 WINDOW_MONTHS = 60

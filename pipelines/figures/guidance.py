@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 
 from pipelines.figures import measures
-from pipelines.store import queries
 from pipelines.settings import Settings, current
+from pipelines.store import queries
 from pipelines.vocabulary import WAN_PER_YI
 
 

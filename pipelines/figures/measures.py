@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from pipelines.figures import duty
-from pipelines.store import queries
 from pipelines.settings import Settings, current
+from pipelines.store import queries
 from pipelines.vocabulary import MANUFACTURING, MILESTONES, SIZE_BANDS
 
 # The 新增 flow of each milestone is the count of projects whose date falls in [1 Jan Y, D].

@@ -17,11 +17,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.ingest import run
-from pipelines.store import queries
 from pipelines.access import Actor
+from pipelines.ingest import run
 from pipelines.ingest.validate import Problem
 from pipelines.months import add_months
+from pipelines.store import queries
 
 # The file types the desk accepts (pipelines.ingest.workbook reads them).
 UPLOAD_TYPES = ("xlsx", "xls", "csv")

@@ -4,8 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipelines.cells import is_blank, shown
-from pipelines.ingest.columns import (Column, HEADER_LOOKUP, IGNORED_HEADERS, SCALES, SIGNATURES, normalise_header,
-                  split_header)
+from pipelines.ingest.columns import (
+    HEADER_LOOKUP,
+    IGNORED_HEADERS,
+    SCALES,
+    SIGNATURES,
+    Column,
+    normalise_header,
+    split_header,
+)
 from pipelines.ingest.workbook import FileRejected, Sheet
 
 # A header row names at least this many known columns (a 填表说明 sheet names one per row).

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import duckdb
 import pyarrow as pa
 
-from pipelines.store import db, timeline
 from pipelines.access import Actor
 from pipelines.ingest.normalise import NewProject, Normalised
 from pipelines.ingest.validate import raw_json
+from pipelines.store import db, timeline
 
 # One writer at a time within the process (uploads, the inbox job and the CLI may overlap).
 _write_lock = threading.Lock()

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipelines.store import queries
 from pipelines.access import Actor
 from pipelines.ingest.validate import Problem, Record, Validated, name_key
+from pipelines.store import queries
 
 
 @dataclass

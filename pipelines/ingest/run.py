@@ -11,16 +11,16 @@ import duckdb
 import pandas as pd
 
 from pipelines import settings
-from pipelines.store import queries
 from pipelines.access import Actor
 from pipelines.ingest.columns import COLUMNS_BY_KIND
-from pipelines.vocabulary import MILESTONES, STATUSES
 from pipelines.ingest.layout import find_layouts
 from pipelines.ingest.load import Submission, load
 from pipelines.ingest.normalise import Normalised, normalise
-from pipelines.store.state import projects_as_of as state_as_of
 from pipelines.ingest.validate import Context, Problem, UnitDirectory, Validated, validate
 from pipelines.ingest.workbook import FileRejected, read_sheets
+from pipelines.store import queries
+from pipelines.store.state import projects_as_of as state_as_of
+from pipelines.vocabulary import MILESTONES, STATUSES
 
 CLI_ACTOR = Actor("命令行", "admin")
 # Said with the one-line refusal while the server holds the database.

@@ -16,10 +16,10 @@ from pipelines.access import Actor
 from pipelines.cells import PARSERS, CellProblem, is_blank, shown
 from pipelines.ingest.columns import COLUMNS_BY_KIND, Column
 from pipelines.ingest.layout import Field, Layout
-from pipelines.settings import Settings
-from pipelines.vocabulary import MILESTONE_BY_ID, MILESTONES, REQUIRES
 from pipelines.ingest.workbook import FileRejected
 from pipelines.months import month_end
+from pipelines.settings import Settings
+from pipelines.vocabulary import MILESTONE_BY_ID, MILESTONES, REQUIRES
 
 _TOTAL_WORDS = ("合计", "小计", "总计")
 _SIGNATURE_LINE = re.compile(

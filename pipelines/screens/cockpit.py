@@ -18,11 +18,11 @@ import pandas as pd
 
 from alerts import centre
 from pipelines.figures import assessment, measures
-from pipelines.store import queries, state
 from pipelines.figures.assessment import INDICATORS
-from pipelines.settings import Settings, current
-from pipelines.vocabulary import MILESTONE_BY_ID, RED, STATUSES, YELLOW
 from pipelines.months import add_months
+from pipelines.settings import Settings, current
+from pipelines.store import queries, state
+from pipelines.vocabulary import MILESTONE_BY_ID, RED, STATUSES, YELLOW
 
 FactsOf = Callable[[dt.date], pd.DataFrame]  # a day -> measures.project_facts of that day
 

@@ -22,11 +22,19 @@ import pandas as pd
 
 from alerts import centre
 from pipelines import export
-from pipelines.store import queries, state
-from pipelines.access import Actor
+from pipelines.access import Actor, OutOfScope
 from pipelines.ingest.columns import PROJECT_COLUMNS
-from pipelines.access import OutOfScope
-from pipelines.vocabulary import GRADE_LABELS, MILESTONES, MILESTONE_BY_ID, RED, STATUSES, YELLOW, approval_tier, size_band
+from pipelines.store import queries, state
+from pipelines.vocabulary import (
+    GRADE_LABELS,
+    MILESTONE_BY_ID,
+    MILESTONES,
+    RED,
+    STATUSES,
+    YELLOW,
+    approval_tier,
+    size_band,
+)
 
 PAGE = "project"  # the project page's URL path (app.py)
 CONTACT_FIELDS = ("contact_name", "contact_phone")

@@ -15,14 +15,21 @@ from dataclasses import dataclass, replace
 import duckdb
 import pandas as pd
 
-from pipelines.figures import duty, measures
 from pipelines.access import OutOfScope
-from pipelines.store import queries
-from pipelines.figures.assessment import (Assessment, BONUS_LABEL, DEDUCTION_LABEL, INDICATORS, Indicator, assess,
-                                          rank_moves)
-from pipelines.settings import Settings, current
-from pipelines.vocabulary import MILESTONE_BY_ID, WAN_PER_YI
+from pipelines.figures import duty, measures
+from pipelines.figures.assessment import (
+    BONUS_LABEL,
+    DEDUCTION_LABEL,
+    INDICATORS,
+    Assessment,
+    Indicator,
+    assess,
+    rank_moves,
+)
 from pipelines.months import add_months, month_end, previous_month_end, previous_quarter_end, previous_year_end
+from pipelines.settings import Settings, current
+from pipelines.store import queries
+from pipelines.vocabulary import MILESTONE_BY_ID, WAN_PER_YI
 
 PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度"}
 _QUARTER_NAMES = "一二三四"

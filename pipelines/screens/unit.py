@@ -18,16 +18,16 @@ import duckdb
 import pandas as pd
 
 from alerts import centre
-from pipelines.figures import duty, guidance, measures
-from pipelines.screens import ranking
-from pipelines.store import queries, state
 from pipelines.access import Actor
+from pipelines.figures import duty, guidance, measures
 from pipelines.figures.assessment import INDICATORS, assess
 from pipelines.figures.guidance import Gap
+from pipelines.months import add_months, due_date
+from pipelines.screens import ranking
 from pipelines.screens.ranking import LedgerItem
 from pipelines.settings import Settings, current
+from pipelines.store import queries, state
 from pipelines.vocabulary import RED, YELLOW
-from pipelines.months import add_months, due_date
 
 # The states of the month's report.
 ON_TIME, LATE, OPEN, OVERDUE = "on_time", "late", "open", "overdue"
