@@ -19,7 +19,7 @@ import pandas as pd
 from alerts import centre
 from pipelines.figures import assessment, measures
 from pipelines.figures.assessment import INDICATORS
-from pipelines.months import add_months
+from pipelines.months import add_months, previous_month_end
 from pipelines.settings import Settings, current
 from pipelines.store import queries, state
 from pipelines.vocabulary import MILESTONE_BY_ID, RED, STATUSES, YELLOW
@@ -174,7 +174,7 @@ def ranking(con: duckdb.DuckDBPyConnection, result: assessment.Assessment, scope
 def trend_days(as_of: dt.date, months: int) -> list[dt.date]:
     """The last `months` - 1 month-ends before the as-of month, oldest first, then the as-of day itself."""
     first = as_of.replace(day=1)
-    ends = [add_months(first, 1 - back) - dt.timedelta(days=1) for back in range(months - 1, 0, -1)]
+    ends = [previous_month_end(add_months(first, 1 - back)) for back in range(months - 1, 0, -1)]
     return [*ends, as_of]
 
 
