@@ -27,6 +27,10 @@ class IngestSettings:
     max_compression_ratio: float
     max_rows: int
     header_search_rows: int
+    max_columns: int
+    max_cell_chars: int
+    reader_memory_mb: int
+    reader_seconds: float
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,10 @@ def server(tmp_path_factory) -> Server:
     expected = json.loads(json.dumps(report(con, dt.date.fromisoformat(AS_OF), config)))
     con.close()
     shutil.copy(db_file, folder / "reference.duckdb")
-    with running_server(db_file, {"ZS_INGEST_MAX_FILE_MB": str(LIMIT_MB)}) as base:
+    # The row and column guards opened wide, so that a far-corner file reaches the native reader (and makes it
+    # abort in its child process) instead of being refused by the scan before it.
+    wide_open = {"ZS_INGEST_MAX_COLUMNS": "16384", "ZS_INGEST_MAX_ROWS": "2000000"}
+    with running_server(db_file, {"ZS_INGEST_MAX_FILE_MB": str(LIMIT_MB), **wide_open}) as base:
         yield Server(base, db_file, folder / "reference.duckdb", made, expected)
 
 
@@ -89,6 +92,18 @@ def _submit(server: Server, path: Path, who: str | None, **fields: str) -> tuple
     answer = requests.post(f"{server.base}/api/submissions", headers=headers, data=fields,
                            files={"file": (path.name, path.read_bytes())}, timeout=60)
     return answer.status_code, answer.json()
+
+
+def test_a_file_that_makes_the_reader_abort_costs_one_answer_not_the_server(server, tmp_path):
+    """A 5 KB xlsx with one cell at XFD1048576 makes the native reader abort (it would allocate the whole sheet):
+    the upload is answered with the reason, recorded as rejected, and the server goes on serving."""
+    status, answer = _submit(server, build.far_corner(tmp_path), "admin")
+    [file] = answer["files"]
+    assert (status, file["status"]) == (200, "rejected")
+    assert file["message"].startswith("文件无法读取：读取时超出内存上限")
+    assert _get(server, "/api/health")[0] == 200
+    status, again = _submit(server, build.town_report(tmp_path), "admin", period="2024-10")
+    assert (status, again["files"][0]["status"]) == (200, "loaded")
 
 
 def _data_version(server: Server) -> int:

@@ -132,3 +132,25 @@ def test_scheduler_scans_the_inbox_and_evaluates_after_the_load(units, tmp_path)
     finally:
         scheduler.shutdown()
         db.close_for_process()
+
+
+@pytest.mark.parametrize("wide_open", [False, True])
+def test_a_file_the_reader_cannot_survive_goes_to_the_rejected_folder_once(units, inbox, monkeypatch, wide_open):
+    """A far-corner xlsx is refused by the scan (or, with the guards opened wide, makes the reader abort in its
+    child process): either way it is moved aside with its problems file, not tried again at the next scan, and
+    the next file loads."""
+    if wide_open:
+        monkeypatch.setenv("ZS_INGEST_MAX_COLUMNS", "16384")
+        monkeypatch.setenv("ZS_INGEST_MAX_ROWS", "2000000")
+        settings.use(None)
+    far = build.far_corner(inbox.dir)
+    now = dt.datetime(2024, 11, 5, 9, 0)
+    assert inbox.scan(units, now) == []
+    [outcome] = inbox.scan(units, now)
+    assert (outcome.file, outcome.status) == (far.name, "rejected")
+    reason = "文件无法读取：读取时超出内存上限" if wide_open else "有内容延伸到 XFD1048576"
+    assert reason in Path(outcome.problems_file).read_text(encoding="utf-8-sig")
+    assert _tree(inbox.dir) == []
+    good = build.town_report(inbox.dir)
+    assert inbox.scan(units, now) == []
+    assert [(o.file, o.status) for o in inbox.scan(units, now)] == [(good.name, "loaded")]

@@ -180,3 +180,101 @@ def test_small_lying_package_is_refused_as_damaged(tmp_path):
     """A package whose part is longer than it declares, but under the limits, is refused as damaged."""
     path, _ = build.lying_zip_bomb(tmp_path, expanded_mib=8, declared_size=40_000)
     assert _rejection(path) == "文件已损坏，无法作为 Excel 工作簿打开"
+
+
+# ------------------------------------------------------------------------------------- hostile shapes (issue 14)
+
+def test_a_cell_in_the_far_corner_is_refused_with_its_address_before_it_is_read(tmp_path):
+    """One cell at XFD1048576 would make the reader allocate the whole sheet: refused, naming the cell, in
+    well under a second and without reading the sheet."""
+    path = build.far_corner(tmp_path)
+    started = time.perf_counter()
+    assert _rejection(path) == ("工作表“项目进展”的范围过大（有内容延伸到 XFD1048576，超过 256 列的上限），"
+                                "请删除空白行列后重传")
+    assert time.perf_counter() - started < 2
+
+
+def test_a_stray_space_far_right_is_refused_with_its_address(tmp_path):
+    """A space typed in XFD1 of an otherwise normal report names the cell to delete."""
+    path = build.far_corner(tmp_path, cell=(0, 16_383), value=" ")
+    assert "有内容延伸到 XFD1，超过 256 列的上限" in _rejection(path)
+
+
+@pytest.mark.parametrize(("limit", "cell", "refused"), [
+    (256, (1, 255), False), (256, (1, 256), True), (26, (1, 25), False), (26, (1, 26), True),
+    (702, (1, 701), False), (702, (1, 702), True), (300, (1, 299), False), (300, (1, 300), True),
+])
+def test_the_column_limit_is_exact(tmp_path, limit, cell, refused):
+    """A cell in the limit's own column passes; one column further right is refused (IV|IW, Z|AA, ZZ|AAA, KN|KO)."""
+    path = build.far_corner(tmp_path, cell=cell)
+    limits = _limits(max_columns=limit)
+    if refused:
+        assert "超过" in _rejection(path, limits) and "列的上限" in _rejection(path, limits)
+    else:
+        assert read_sheets(path, limits)[0].rows[1][cell[1]] == "x"
+
+
+def test_rows_beyond_the_limit_are_refused_before_reading(tmp_path):
+    """A cell far down is refused by its row number, without the sheet being read."""
+    path = build.far_corner(tmp_path, cell=(999_999, 3))
+    assert _rejection(path) == "工作表“项目进展”有 1000000 行，超过 200000 行的上限，请分批上传"
+
+
+def test_formulas_without_results_are_refused_saying_how_to_fix(tmp_path):
+    """A formula cell whose result was never computed (no cached value) would read as blank: refused, naming it;
+    the same workbook as Excel saves it (results cached) reads the result."""
+    saved = build.formula_report(tmp_path)
+    assert read_sheets(saved, LIMITS)[0].rows[1][5] == 10000
+    assert _rejection(build.without_cached_values(saved)) == (
+        "工作表“项目进展”的单元格 F2 是公式，但公式没有计算结果，请在 Excel 中打开并保存后重传")
+
+
+def test_a_reader_that_aborts_costs_one_refusal_not_the_process(tmp_path):
+    """With the guards opened wide, the far corner makes the native reader run out of its memory budget and abort
+    in the child process: the caller gets a reason and carries on reading the next file."""
+    limits = _limits(max_columns=16_384, max_rows=2_000_000, reader_memory_mb=512)
+    assert _rejection(build.far_corner(tmp_path), limits).startswith("文件无法读取：读取时超出内存上限")
+    assert read_sheets(build.town_report(tmp_path), limits)[0].name == "10月"
+
+
+def test_a_reader_that_takes_too_long_is_stopped(tmp_path):
+    """A read over [ingest] reader_seconds is stopped and answered with a reason."""
+    path = build.write_xlsx(tmp_path / "大表.xlsx", build.project_table(
+        [build.report_row(f"项目{i}") for i in range(20_000)]))
+    assert _rejection(path, _limits(reader_seconds=0.05)).startswith("文件无法读取：读取超过 0.05 秒仍未完成")
+
+
+def test_the_content_decides_not_the_name(tmp_path):
+    """An xlsx saved under an .xls name and an .xls saved under an .xlsx name are read for what they are."""
+    table = build.project_table([build.report_row("改名项目")])
+    xlsx_as_xls = build.write_xlsx(tmp_path / "十月.xls", table)
+    xls_as_xlsx = build.write_xls(tmp_path / "十一月.xlsx", table)
+    for path in (xlsx_as_xls, xls_as_xlsx):
+        assert read_sheets(path, LIMITS)[0].rows[1][3] == "改名项目"
+
+
+def test_csv_with_excels_sep_line_reads_from_the_line_after(tmp_path):
+    """Excel's "sep=;" first line names the delimiter and is not data."""
+    path = tmp_path / "十月.csv"
+    path.write_text("sep=;\r\n项目名称;计划总投资(万元)\r\n城东文旅综合体;8000\r\n", encoding="utf-8")
+    assert read_sheets(path, LIMITS)[0].rows == [["项目名称", "计划总投资(万元)"], ["城东文旅综合体", "8000"]]
+
+
+def test_csv_with_quoted_commas_keeps_its_columns(tmp_path):
+    """Quoted fields with commas, semicolons and line breaks inside are one cell each (the sniffer chose ';')."""
+    path = tmp_path / "十月.csv"
+    path.write_text('项目名称,投资方,存在问题\r\n"城东文旅综合体","甲公司;乙公司","用地指标待落实,\r\n环评办理中"\r\n'
+                    '"智能装备产业园","丙公司","施工许可;电力配套"\r\n', encoding="utf-8")
+    rows = read_sheets(path, LIMITS)[0].rows
+    assert rows[1] == ["城东文旅综合体", "甲公司;乙公司", "用地指标待落实,\r\n环评办理中"]
+    assert [len(row) for row in rows] == [3, 3, 3]
+
+
+def test_csv_too_wide_or_with_a_giant_cell_is_refused_by_its_line(tmp_path):
+    """Too many columns, or one cell over [ingest] max_cell_chars, is refused naming the line."""
+    wide = tmp_path / "宽.csv"
+    wide.write_text("项目名称" + ",x" * 300 + "\r\n", encoding="utf-8")
+    assert _rejection(wide) == "第 1 行有 301 列，超过 256 列的上限，请检查分隔符或删除多余的列"
+    giant = tmp_path / "长.csv"
+    giant.write_text("项目名称,投资方\r\n城东文旅综合体," + "长" * 40_000 + "\r\n", encoding="utf-8")
+    assert _rejection(giant) == ("第 2 行无法读取：有单元格超过 32767 个字符，或引号没有成对，请检查后重传")

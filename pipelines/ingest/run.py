@@ -103,7 +103,7 @@ class _Prepared:
 
 def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_at: dt.datetime,
              period: dt.date | None, unit_code: str | None, file_name: str,
-             config: settings.Settings) -> _Prepared | FileReport:
+             config: settings.Settings, isolated: bool = True) -> _Prepared | FileReport:
     """Read, validate and normalise without writing anything: the prepared file, or the report of a duplicate or
     of a file rejected whole (not yet recorded)."""
     digest = content_hash(path) if path.is_file() else ""
@@ -116,7 +116,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
                           message=f"与已载入的第{duplicate[0]}号报送文件内容完全相同，未重复载入")
     kind = None
     try:
-        sheets = read_sheets(path, config.ingest)
+        sheets = read_sheets(path, config.ingest, isolated=isolated)
         layouts = find_layouts(sheets, config.ingest.header_search_rows)
         kind = layouts[0].kind
         units = UnitDirectory(dict(con.execute("SELECT code, name FROM units").fetchall()))
@@ -169,11 +169,14 @@ def ingest_file(
     unit_code: str | None = None,
     file_name: str | None = None,
     config: settings.Settings | None = None,
+    isolated: bool = True,
 ) -> FileReport:
-    """Load one workbook (projects, unit register or targets, recognised from its headers) as `actor`."""
+    """Load one workbook (projects, unit register or targets, recognised from its headers) as `actor`. The file is
+    read in a child process (pipelines.ingest.workbook.read_sheets) unless `isolated` is False, which only the
+    demo uses for the workbooks it wrote itself."""
     path, file_name, config, received_at, unit_code = _resolved(path, actor, received_at, unit_code, file_name,
                                                                 config)
-    prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config)
+    prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config, isolated)
     if isinstance(prepared, FileReport):
         if prepared.status == "rejected":  # a file rejected whole is recorded, with why
             prepared.submission_id = load(con, Submission(prepared.kind, file_name, content_hash(path) if path.is_file()

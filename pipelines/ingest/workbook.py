@@ -1,9 +1,20 @@
-"""Reading an uploaded file into rows of cells: xlsx, xls and csv, with guards against unsafe or broken files."""
+"""Reading an uploaded file into rows of cells: xlsx, xls and csv, with guards against unsafe or broken files.
+
+Untrusted bytes meet a native reader (calamine) here, so the reading runs in a child process forked for the file,
+with a memory and a time limit ([ingest] reader_memory_mb, reader_seconds): a file that makes the reader abort or
+run away costs one refusal, never the process that asked (the dashboard server, the inbox, a command). Before
+any sheet is read, an xlsx package is decompressed once in chunks and its worksheets scanned for their real
+extent, so a far corner (a stray cell in XFD1048576) is refused with its address instead of making the reader
+allocate the whole rectangle. The file's content decides how it is read, not its name."""
 from __future__ import annotations
 
 import copy
 import csv
 import io
+import multiprocessing
+import os
+import re
+import resource
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +26,15 @@ from pipelines.settings import IngestSettings
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 1 << 20
+_OVERLAP = 64  # bytes of one chunk kept before the next, so a cell reference split across two is still seen
+_WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
+_ROW = re.compile(rb'<row[^>]*? r="(\d+)"')
+# A formula cell without a cached value: <c r="B2"><f>…</f></c> (no <v>). calamine reads it as blank.
+_FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)</c>')
+_SHEET_ENTRY = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
+_RELATION = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
+_RELATION_REVERSED = re.compile(rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
+_FORK = multiprocessing.get_context("fork")
 
 
 class FileRejected(Exception):
@@ -33,11 +53,80 @@ def _mb(n_bytes: float) -> str:
     return f"{n_bytes / (1 << 20):.1f}MB"
 
 
+def column_letters(number: int) -> str:
+    """Excel's letters of column `number` (1 → A, 27 → AA, 16384 → XFD)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _columns_beyond(limit: int) -> re.Pattern[bytes]:
+    """A pattern for a cell reference (<c r="…">) whose column lies right of column `limit`: a longer run of
+    letters, or as many letters sorting after the limit's."""
+    letters = column_letters(limit)
+    alternatives = [f"[A-Z]{{{len(letters) + 1},3}}"] if len(letters) < 3 else []
+    for i, letter in enumerate(letters):
+        if letter != "Z":
+            alternatives.append(f"{letters[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{len(letters) - i - 1}}}")
+    return re.compile(rf'<c r="((?:{"|".join(alternatives)})\d+)"'.encode())
+
+
+def _sheet_names(package: zipfile.ZipFile) -> dict[str, str]:
+    """The part name of each worksheet (xl/worksheets/sheet1.xml) → its name as the tab shows it."""
+    try:
+        book = package.read("xl/workbook.xml")
+        rels = package.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {rid: target for rid, target in _RELATION.findall(rels)}
+    targets.update({rid: target for target, rid in _RELATION_REVERSED.findall(rels)})
+    names = {}
+    for name, rid in _SHEET_ENTRY.findall(book):
+        target = targets.get(rid, b"").decode("utf-8", "replace").lstrip("/")
+        part = target if target.startswith("xl/") else f"xl/{target}"
+        names[part] = name.decode("utf-8", "replace")
+    return names
+
+
+class _Extent:
+    """What the scan of one worksheet's XML found: its last row, the first cell right of the column limit and the
+    formula cells without a cached value."""
+
+    def __init__(self, limits: IngestSettings):
+        self.beyond = _columns_beyond(limits.max_columns)
+        self.last_row = 0
+        self.far_cell: str | None = None
+        self.uncomputed: list[str] = []
+
+    def scan(self, text: bytes) -> None:
+        for match in _ROW.finditer(text):
+            self.last_row = max(self.last_row, int(match.group(1)))
+        if self.far_cell is None and (far := self.beyond.search(text)):
+            self.far_cell = far.group(1).decode()
+        if len(self.uncomputed) < 3:
+            self.uncomputed += [m.group(1).decode() for m in _FORMULA_WITHOUT_VALUE.finditer(text)]
+
+    def check(self, sheet: str, limits: IngestSettings) -> None:
+        if self.far_cell is not None:
+            raise FileRejected(f"工作表“{sheet}”的范围过大（有内容延伸到 {self.far_cell}，超过 {limits.max_columns} 列的上限），"
+                               "请删除空白行列后重传")
+        if self.last_row > limits.max_rows + limits.header_search_rows:
+            raise FileRejected(f"工作表“{sheet}”有 {self.last_row} 行，超过 {limits.max_rows} 行的上限，请分批上传")
+        if self.uncomputed:
+            cells = "、".join(dict.fromkeys(self.uncomputed))
+            raise FileRejected(f"工作表“{sheet}”的单元格 {cells} 是公式，但公式没有计算结果，"
+                               "请在 Excel 中打开并保存后重传")
+
+
 def _check_zip(path: Path, limits: IngestSettings) -> None:
-    """Refuse an xlsx package that is not a workbook or that would decompress to more than the limits allow.
+    """Refuse an xlsx package that is not a workbook, that would decompress to more than the limits allow, or
+    whose worksheets reach beyond the row or column limits or hold formulas without results.
 
     Declared sizes are checked first (cheap); then every part is actually decompressed in chunks and
-    counted, because a crafted package can declare small sizes and still expand without bound."""
+    counted, because a crafted package can declare small sizes and still expand without bound; worksheets are
+    scanned in the same pass."""
     max_total = limits.max_unzipped_mb * (1 << 20)
     try:
         with zipfile.ZipFile(path) as package:
@@ -48,21 +137,31 @@ def _check_zip(path: Path, limits: IngestSettings) -> None:
             declared = sum(m.file_size for m in members)
             if declared > max_total:
                 raise FileRejected(f"工作簿解压后达 {_mb(declared)}，超过上限 {_mb(max_total)}，疑似异常文件，已拒收")
+            sheet_names = _sheet_names(package)
             total = 0
             for member in members:
                 if member.compress_size and member.file_size / member.compress_size > limits.max_compression_ratio:
                     raise FileRejected("工作簿的压缩比异常（疑似“压缩炸弹”），已拒收")
+                extent = _Extent(limits) if _WORKSHEET_PART.fullmatch(member.filename) else None
                 # Read to the end of the compressed data, not to the declared size: zipfile would stop at the
                 # declared size, and a crafted package declares a small one while its data expands much further.
                 probe = copy.copy(member)
                 probe.file_size = int(max_total) + 1
+                tail = b""
                 with package.open(probe) as part:
                     while chunk := part.read(_CHUNK):
                         total += len(chunk)
                         if total > max_total:
                             raise FileRejected(
                                 f"工作簿解压后超过上限 {_mb(max_total)}，疑似异常文件，已拒收")
-    except zipfile.BadZipFile:
+                        if extent is not None:
+                            extent.scan(tail + chunk)
+                            tail = chunk[-_OVERLAP:]
+                if extent is not None:
+                    name = sheet_names.get(member.filename, member.filename.rsplit("/", 1)[-1].removesuffix(".xml"))
+                    extent.check(name, limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError):
+        # zipfile raises these for damaged packages and unsupported compression methods.
         raise FileRejected("文件已损坏，无法作为 Excel 工作簿打开") from None
     except RuntimeError as exc:  # zipfile raises RuntimeError for encrypted members
         raise FileRejected("工作簿设有密码或已加密，请取消密码后再上传") from exc
@@ -77,30 +176,62 @@ def _decode_text(data: bytes) -> str:
     raise FileRejected("CSV 文件的编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 Excel 工作簿")
 
 
+_DELIMITERS = (",", "\t", ";")
+_SEP_LINE = re.compile(r"sep=(.)\r?\n?", re.IGNORECASE)
+
+
+def _delimiter(lines: list[str]) -> str:
+    """The delimiter that splits the first lines most evenly into more than one column, quoted fields read as
+    Excel writes them (the comma when none does)."""
+    best, best_score = ",", (0, 0)
+    for candidate in _DELIMITERS:
+        widths = [len(row) for row in csv.reader(lines, delimiter=candidate) if any(cell.strip() for cell in row)]
+        if not widths:
+            continue
+        common = max(set(widths), key=widths.count)
+        score = (widths.count(common), common) if common > 1 else (0, 0)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
 def _read_csv(path: Path, limits: IngestSettings) -> list[Sheet]:
     text = _decode_text(path.read_bytes())
     if "\x00" in text:
         raise FileRejected("文件不是文本格式的 CSV（含有二进制内容），请上传 xlsx、xls 或 csv 文件")
-    sample = text[:4096]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
+    # Excel writes a first line "sep=," when asked to name the delimiter; it is not data.
+    sep = _SEP_LINE.match(text)
+    if sep and "\n" in text[:sep.end() + 1]:
+        delimiter, text = sep.group(1), text[sep.end():]
+    else:
+        delimiter = _delimiter(text[:8192].splitlines()[:30])
     rows: list[list[object]] = []
-    for row in csv.reader(io.StringIO(text, newline=""), dialect):
-        rows.append(list(row))
-        if len(rows) > limits.max_rows + limits.header_search_rows:
-            raise FileRejected(f"文件超过 {limits.max_rows} 行的上限，请分批上传")
+    csv.field_size_limit(limits.max_cell_chars)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            if len(row) > limits.max_columns:
+                raise FileRejected(f"第 {reader.line_num} 行有 {len(row)} 列，超过 {limits.max_columns} 列的上限，"
+                                   "请检查分隔符或删除多余的列")
+            rows.append(list(row))
+            if len(rows) > limits.max_rows + limits.header_search_rows:
+                raise FileRejected(f"文件超过 {limits.max_rows} 行的上限，请分批上传")
+    except csv.Error:
+        raise FileRejected(f"第 {reader.line_num} 行无法读取：有单元格超过 {limits.max_cell_chars} 个字符，"
+                           "或引号没有成对，请检查后重传") from None
     return [Sheet(name=path.stem, rows=rows)]
 
 
 def _read_workbook(path: Path, limits: IngestSettings) -> list[Sheet]:
     try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        # From the bytes, not the path: calamine picks its reader by the name's extension, and an xlsx saved
+        # under an .xls name (or the other way round) would be refused.
+        with path.open("rb") as handle:
+            book = python_calamine.CalamineWorkbook.from_filelike(handle)
     except python_calamine.PasswordError:
         raise FileRejected("工作簿设有密码，请取消密码后再上传") from None
-    except Exception as exc:  # calamine raises several unrelated types for broken files
-        raise FileRejected(f"无法读取工作簿，文件可能已损坏：{exc}") from None
+    except Exception:  # calamine raises several unrelated types, in English, for broken files
+        raise FileRejected("无法读取工作簿，文件可能已损坏，请用 Excel 打开后另存为 xlsx 再上传") from None
     sheets: list[Sheet] = []
     try:
         for meta in book.sheets_metadata:
@@ -111,21 +242,23 @@ def _read_workbook(path: Path, limits: IngestSettings) -> list[Sheet]:
             sheet = book.get_sheet_by_name(meta.name)
             if sheet.height > limits.max_rows + limits.header_search_rows:
                 raise FileRejected(f"工作表“{meta.name}”有 {sheet.height} 行，超过 {limits.max_rows} 行的上限，请分批上传")
+            if sheet.width > limits.max_columns:
+                raise FileRejected(f"工作表“{meta.name}”有 {sheet.width} 列，超过 {limits.max_columns} 列的上限，"
+                                   "请删除空白行列后重传")
             # From A1, empty leading rows and columns included, so rows[i] is sheet row i + 1 whatever the
             # used area is (iter_rows() keeps leading empty rows but drops leading columns, unlike .start).
             sheets.append(Sheet(name=meta.name, rows=sheet.to_python(skip_empty_area=False)))
     except FileRejected:
         raise
-    except Exception as exc:
-        raise FileRejected(f"无法读取工作簿，文件可能已损坏：{exc}") from None
+    except Exception:
+        raise FileRejected("无法读取工作簿，文件可能已损坏，请用 Excel 打开后另存为 xlsx 再上传") from None
     finally:
         book.close()
     return sheets
 
 
-def read_sheets(path: str | Path, limits: IngestSettings) -> list[Sheet]:
-    """Every visible worksheet of the file as rows of cells, or FileRejected saying why not."""
-    path = Path(path)
+def _read_here(path: Path, limits: IngestSettings) -> list[Sheet]:
+    """read_sheets in this process: the guards, then the sheets."""
     try:
         size = path.stat().st_size
     except OSError:
@@ -151,3 +284,59 @@ def read_sheets(path: str | Path, limits: IngestSettings) -> list[Sheet]:
     if not any(any(str(c).strip() for c in row) for sheet in sheets for row in sheet.rows):
         raise FileRejected("工作簿中没有任何内容（工作表是空的）")
     return sheets
+
+
+def _address_space() -> int:
+    """This process's virtual memory size, in bytes."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _child(conn, path: str, limits: IngestSettings) -> None:
+    """In the forked reader: cap the memory it may add to what it inherited, read, send back the sheets or the
+    reason. The native reader's own messages (an abort's backtrace) go nowhere."""
+    budget = _address_space() + limits.reader_memory_mb * (1 << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        conn.send(("sheets", _read_here(Path(path), limits)))
+    except FileRejected as refused:
+        conn.send(("refused", str(refused)))
+    except MemoryError:
+        conn.send(("refused", _TOO_BIG))
+    except Exception:
+        conn.send(("refused", "无法读取工作簿，文件可能已损坏，请用 Excel 打开后另存为 xlsx 再上传"))
+    finally:
+        conn.close()
+
+
+_TOO_BIG = ("文件无法读取：读取时超出内存上限（工作表可能含有大片空白区域或结构异常），"
+            "请删除空白行列、另存为 xlsx 后重传")
+
+
+def read_sheets(path: str | Path, limits: IngestSettings, *, isolated: bool = True) -> list[Sheet]:
+    """Every visible worksheet of the file as rows of cells, or FileRejected saying why not. Read in a child
+    process within [ingest] reader_memory_mb and reader_seconds; `isolated=False` reads in this process, for
+    files the product wrote itself (the demo county's), where forking for each would only cost time."""
+    if not isolated:
+        return _read_here(Path(path), limits)
+    receiving, sending = _FORK.Pipe(duplex=False)
+    reader = _FORK.Process(target=_child, args=(sending, str(path), limits), daemon=True)
+    reader.start()
+    sending.close()
+    try:
+        if not receiving.poll(limits.reader_seconds):
+            raise FileRejected(f"文件无法读取：读取超过 {limits.reader_seconds:g} 秒仍未完成（文件可能过大或结构异常），"
+                               "请删除空白行列、另存为 xlsx 后重传")
+        kind, answer = receiving.recv()
+    except EOFError:  # the reader died without answering: the native reader aborted (out of memory) or crashed
+        raise FileRejected(_TOO_BIG) from None
+    finally:
+        receiving.close()
+        if reader.is_alive():
+            reader.kill()
+        reader.join()
+    if kind == "refused":
+        raise FileRejected(answer)
+    return answer
