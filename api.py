@@ -40,6 +40,7 @@ from pipelines import report, settings
 from pipelines.access import Actor, landing_path
 from pipelines.admin import tokens, users
 from pipelines.cells import CellProblem, parse_period
+from pipelines.months import RANGE_TEXT, in_range
 from pipelines.ingest import run
 from pipelines.store import db, state
 
@@ -112,6 +113,8 @@ async def report_route(request: Request, actor: Actor) -> JSONResponse:
     """The report of DOMAIN §9 as of the query's `as_of` day."""
     try:
         as_of = dt.date.fromisoformat(request.query_params.get("as_of", ""))
+        if not in_range(as_of):
+            raise _Refused(400, "bad_as_of", f"as_of 超出可用的日期范围（{RANGE_TEXT}）")
     except ValueError:
         raise _Refused(400, "bad_as_of", "as_of 须为 YYYY-MM-DD 格式的日期，如 /api/report?as_of=2024-11-30") from None
     return JSONResponse(await run_in_threadpool(_scoped_report, as_of, actor))
@@ -149,6 +152,8 @@ def _options(form: FormData, actor: Actor) -> dict:
         raise _Refused(403, "received_at_admin_only", "只有管理员可以指定收到时间（received_at）")
     try:
         options["received_at"] = dt.datetime.fromisoformat(given["received_at"]) if "received_at" in given else None
+        if options["received_at"] is not None and not in_range(options["received_at"]):
+            raise _Refused(400, "bad_received_at", f"received_at 超出可用的日期范围（{RANGE_TEXT}）")
     except ValueError:
         raise _Refused(400, "bad_received_at", "received_at 须为 YYYY-MM-DD 或 YYYY-MM-DDTHH:MM 格式") from None
     return options

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from pipelines.months import EARLIEST, LATEST, RANGE_TEXT, in_range
 from pipelines.vocabulary import (
     INDUSTRIES,
     INDUSTRY_ALIASES,
@@ -18,7 +19,7 @@ from pipelines.vocabulary import (
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Excel serial numbers we accept as dates: 1954-10-03 .. 2119-01-11. Outside that a number is not a date.
-_SERIAL_RANGE = (20000, 80000)
+_SERIAL_RANGE = ((EARLIEST - EXCEL_EPOCH).days, (LATEST - EXCEL_EPOCH).days)  # Excel serials of the date range
 # Cell texts units write in an empty optional cell.
 BLANK_MARKS = frozenset({"", "/", "-", "--", "—", "——", "无", "暂无", "N/A", "n/a"})
 
@@ -60,23 +61,30 @@ def _text(value: object) -> str:
 
 def _checked_date(year: int, month: int, day: int, raw: object) -> dt.date:
     try:
-        return dt.date(year, month, day)
+        checked = dt.date(year, month, day)
     except ValueError:
         raise CellProblem(f"'{shown(raw)}' 不是有效日期，请填写如 2024-03-08") from None
+    return _in_range(checked, raw)
+
+
+def _in_range(day: dt.date, raw: object) -> dt.date:
+    if not in_range(day):
+        raise CellProblem(f"'{shown(raw)}' 超出可用的日期范围（{RANGE_TEXT}），请检查年份")
+    return day
 
 
 def parse_date(value: object) -> dt.date:
     """A date from a real Excel date, a serial number or text (2024-03-08, 2024/3/8, 2024.3.8, 2024年3月8日,
     20240308); a month alone (2024-03, 2024年3月, 2024.3) is taken as its first day."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _in_range(value.date(), value)
     if isinstance(value, dt.date):
-        return value
+        return _in_range(value, value)
     if isinstance(value, bool):
         raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
     if isinstance(value, (int, float)):
         if float(value).is_integer() and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
+            return _in_range(EXCEL_EPOCH + dt.timedelta(days=int(value)), value)
         if float(value).is_integer() and _COMPACT_DATE.match(str(int(value))):
             value = str(int(value))
         else:
@@ -87,7 +95,7 @@ def parse_date(value: object) -> dt.date:
     if m := _MONTH_TEXT.match(text):
         return _checked_date(int(m[1]), int(m[2]), 1, value)
     if text.isdigit() and _SERIAL_RANGE[0] <= int(text) <= _SERIAL_RANGE[1]:
-        return EXCEL_EPOCH + dt.timedelta(days=int(text))
+        return _in_range(EXCEL_EPOCH + dt.timedelta(days=int(text)), value)
     raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
 
 

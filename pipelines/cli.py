@@ -14,6 +14,7 @@ import duckdb
 from pipelines import settings
 from pipelines.admin import overrides
 from pipelines.cells import CellProblem, parse_period
+from pipelines.months import RANGE_TEXT, in_range
 from pipelines.store import db
 
 BUSY_EXIT = 2
@@ -22,9 +23,12 @@ BUSY_EXIT = 2
 def day(text: str) -> dt.date:
     """An argparse type: a day written YYYY-MM-DD."""
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date of the form YYYY-MM-DD") from None
+        raise argparse.ArgumentTypeError(f"'{text}' 不是 YYYY-MM-DD 格式的日期") from None
+    if not in_range(day):
+        raise argparse.ArgumentTypeError(f"'{text}' 超出可用的日期范围（{RANGE_TEXT}）")
+    return day
 
 
 def month(text: str) -> dt.date:

@@ -8,6 +8,17 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+# The days the product works with: a date outside them in a workbook, a form or a command is a typo (0001-01-01,
+# 9999-12-31, Excel's 1900 serials), refused with this range named, and month arithmetic never leaves it.
+EARLIEST, LATEST = dt.date(1990, 1, 1), dt.date(2099, 12, 31)
+RANGE_TEXT = f"{EARLIEST:%Y-%m-%d} 至 {LATEST:%Y-%m-%d}"
+
+
+def in_range(day: dt.date) -> bool:
+    """Whether `day` (a date or a datetime) lies within EARLIEST … LATEST."""
+    day = day.date() if isinstance(day, dt.datetime) else day
+    return EARLIEST <= day <= LATEST
+
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day `months` calendar months later (or earlier), clamped to the month's last day: a month's first

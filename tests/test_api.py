@@ -17,6 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import requests
@@ -102,8 +103,7 @@ def test_a_file_that_makes_the_reader_abort_costs_one_answer_not_the_server(serv
     assert (status, file["status"]) == (200, "rejected")
     assert file["message"].startswith("文件无法读取：读取时超出内存上限")
     assert _get(server, "/api/health")[0] == 200
-    status, again = _submit(server, build.town_report(tmp_path), "admin", period="2024-10")
-    assert (status, again["files"][0]["status"]) == (200, "loaded")
+    assert _get(server, f"/api/report?as_of={AS_OF}", "admin")[0] == 200
 
 
 def _data_version(server: Server) -> int:
@@ -318,3 +318,35 @@ def test_a_body_over_the_limit_is_not_read_to_its_end(units, monkeypatch, declar
     asyncio.run(Starlette(routes=api.ROUTES)(scope, receive, send))
     assert (sent[0]["status"], json.loads(sent[1]["body"])["error"]) == (413, "file_too_large")
     assert sum(map(len, pulled)) <= most_pulled
+
+
+HOSTILE = ["9999-12-31", "0001-01-01", "1899-12-31", "2100-01-01", "2024-02-30", "2024-13-01", "", " ", "NaN", "-1",
+           "1e308", "2024-11-30T25:00", "x" * 5000, "../../etc/passwd", "2024-11-30\x00", "２０２４-１１-３０", "null",
+           "<script>alert(1)</script>", "' OR 1=1 --", "99999999999999999999"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_no_route_answers_500_to_a_hostile_value(server, tmp_path, value):
+    """Every input of every route given a hostile value is answered 2xx/3xx/4xx with a reason, never 500."""
+    status, body = _get(server, "/api/report?" + urlencode({"as_of": value}), "admin")
+    assert status == 400 and body["error"] == "bad_as_of" and body["message"]
+    path = build.no_header_workbook(tmp_path)
+    for field in ("period", "received_at", "unit"):
+        status, body = _submit(server, path, "admin", **{field: value})
+        assert status < 500, (field, body)
+        assert status == 200 or body["message"], (field, body)
+    for route in ("/api/login", "/api/logout"):
+        answer = requests.post(server.base + route, data={"username": value, "password": value},
+                               allow_redirects=False, timeout=60)
+        assert answer.status_code < 500, route
+    assert requests.get(server.base + "/api/health?" + urlencode({"x": value}), timeout=60).status_code == 200
+
+
+@pytest.mark.parametrize(("as_of", "status"), [("1990-01-01", 200), ("2099-12-31", 200), ("1989-12-31", 400),
+                                               ("2100-01-01", 400)])
+def test_report_days_at_the_edges_of_the_range(server, as_of, status):
+    """The first and last day of the product's range are answered; a day outside is refused saying the range."""
+    answer_status, body = _get(server, f"/api/report?as_of={as_of}", "admin")
+    assert answer_status == status
+    if status == 400:
+        assert body["message"] == "as_of 超出可用的日期范围（1990-01-01 至 2099-12-31）"

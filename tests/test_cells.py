@@ -59,13 +59,14 @@ def test_parse_date_names_what_is_wrong(cell, reason):
 
 
 @pytest.mark.parametrize("serial, expected", [
-    (19999, None),
-    (20000, D(1954, 10, 3)),
-    (80000, D(2119, 1, 11)),
-    (80001, None),
+    (32873, None),
+    (32874, D(1990, 1, 1)),
+    (73050, D(2099, 12, 31)),
+    (73051, None),
+    (60, None),  # Excel's 1900-02-29, a day that never was
 ])
 def test_serial_numbers_are_dates_only_inside_the_plausible_range(serial, expected):
-    """Excel serials 20000..80000 are dates; a number outside that range is not taken for one."""
+    """Excel serials of 1990-01-01 … 2099-12-31 are dates; a number outside that range is not taken for one."""
     if expected is None:
         with pytest.raises(CellProblem):
             cells.parse_date(serial)
@@ -220,3 +221,18 @@ def test_is_blank(cell, blank):
 def test_shown_is_the_cell_as_the_user_recognises_it(cell, text):
     """Messages quote whole numbers without '.0' and dates as YYYY-MM-DD."""
     assert cells.shown(cell) == text
+
+
+@pytest.mark.parametrize("value", [D(1900, 2, 28), D(1989, 12, 31), D(2100, 1, 1), "1989-12-31", "9999-12-31",
+                                   dt.datetime(1900, 3, 1, 0, 0), "1900年2月28日"])
+def test_dates_outside_the_range_are_refused_naming_it(value):
+    """A real Excel date (calamine reads Excel's 1900-02-29 as 1900-02-28), a text or a datetime outside
+    1990-01-01 … 2099-12-31 is a typo, refused saying the range."""
+    with pytest.raises(CellProblem, match="超出可用的日期范围（1990-01-01 至 2099-12-31）"):
+        cells.parse_date(value)
+
+
+@pytest.mark.parametrize("value", ["1989-12", "2100-01", "0001-01", "0001-01-01"])
+def test_report_months_outside_the_range_are_refused(value):
+    with pytest.raises(CellProblem):
+        cells.parse_period(value)

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import settings
+from pipelines import cli, settings
 from pipelines.admin import users
-from pipelines.cells import CellProblem, parse_period
 from pipelines.demo.county import COUNTY, DEMO_ACTOR, UNITS
 from pipelines.demo.plan import Clock, demo_clock, plan_county
 from pipelines.demo.workbooks import Upload, write_workbooks
@@ -73,16 +72,9 @@ def summary(con: duckdb.DuckDBPyConnection, reports: list[FileReport], clock: Cl
     ))
 
 
-def _month(text: str) -> dt.date:
-    try:
-        return parse_period(text)
-    except CellProblem as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def main(argv: list[str] | None = None, now: dt.datetime | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--until", type=_month, help="last report month, YYYY-MM (default: last month)")
+    parser.add_argument("--until", type=cli.month, help="last report month, YYYY-MM (default: last month)")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     parser.add_argument("--out", type=Path, default=settings.ROOT / "data" / "demo",
                         help="where the workbooks are written (default: data/demo)")
