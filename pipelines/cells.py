@@ -35,6 +35,11 @@ class CellProblem(ValueError):
     """A cell's value cannot be used; the message says why, in words a 填报员 can act on."""
 
 
+class CellError(str):
+    """A cell holding one of Excel's error values (#REF!, #N/A, #DIV/0!, …): a formula that failed. The reader
+    would give it as blank; kept as this marker so the row can be refused naming it."""
+
+
 def shown(value: object) -> str:
     """The cell as a user would recognise it in a message."""
     if isinstance(value, float) and value.is_integer():

@@ -356,7 +356,8 @@ def test_a_failure_mid_load_leaves_every_table_as_it_was(units, tmp_path, monkey
 
 def test_projects_keep_their_identity_across_months(units, tmp_path):
     """Without a code a row is matched by unit + normalised name (spaces, full-width forms); a project keeps its
-    code; a given code wins over a changed name; an admin's unknown code creates the project with that code."""
+    code; a given code wins over a changed name (and a second row of the same project, once by name and once by
+    code, is rejected naming the first); an admin's unknown code creates the project with that code."""
     september = [build.report_row("年产10万吨新材料项目", period="2024-09"),
                  build.report_row("智能装备产业园（一期）", period="2024-09"),
                  build.report_row("年产10万吨新材料项目", period="2024-09", unit="城西街道")]
@@ -369,11 +370,13 @@ def test_projects_keep_their_identity_across_months(units, tmp_path):
                build.report_row("年产12万吨新材料项目（扩建）", 项目编号="ZS000001", unit="城西街道"),
                build.report_row("县域商贸综合体", 项目编号="ZS900001")]
     report = _ingest(units, _report("10月.xlsx", october, tmp_path))
-    assert (report.rows_loaded, report.rejections) == (5, [])
+    assert report.rows_loaded == 4
+    assert [(p.row, p.column, p.reason) for p in report.rejections] == [
+        (5, "项目编号", "第5行 项目编号 与第2行（年产10万吨 新材料项目）是同一项目同一报告期，只能填写一行")]
     assert units.execute("SELECT s.project_name, p.code FROM snapshots s JOIN projects p ON p.id = s.project_id "
                          "WHERE s.period = '2024-10-01' ORDER BY s.row_number").fetchall() == [
         ("年产10万吨 新材料项目", "ZS000001"), ("智能装备产业园(一期)", "ZS000002"), ("年产１０万吨新材料项目", "ZS000003"),
-        ("年产12万吨新材料项目（扩建）", "ZS000001"), ("县域商贸综合体", "ZS900001")]
+        ("县域商贸综合体", "ZS900001")]
     assert units.execute("SELECT count(*) FROM projects").fetchone() == (4,)
 
 
@@ -515,3 +518,49 @@ def test_preview_reports_problems_and_changes_and_writes_nothing(units, tmp_path
     assert (loaded.status, loaded.rows_loaded, loaded.rows_rejected) == ("loaded", 3, 1)
     assert [(p.row, p.column, p.reason) for p in loaded.rejections] == [
         (p.row, p.column, p.reason) for p in preview.report.rejections]
+
+
+# ------------------------------------------------------------------------------------- hostile content (issue 14)
+
+def test_excel_error_values_are_refused_by_row_and_column_not_read_as_blank(units, tmp_path):
+    """#REF! in a date, #N/A in 计划总投资 and #DIV/0! in 投资方 (failed formulas, which the reader gives as blank)
+    each reject their row naming the column and the error; the clean row loads."""
+    report = _ingest(units, build.error_cells_report(tmp_path))
+    assert (report.status, report.rows_loaded, report.rows_rejected) == ("loaded", 1, 3)
+    assert [(p.row, p.column, p.reason) for p in report.rejections] == [
+        (2, "签约日期", "第2行 签约日期 是 Excel 错误值 #REF!（公式出错或引用失效），请改正后重传"),
+        (3, "计划总投资(万元)", "第3行 计划总投资(万元) 是 Excel 错误值 #N/A（公式出错或引用失效），请改正后重传"),
+        (4, "投资方", "第4行 投资方 是 Excel 错误值 #DIV/0!（公式出错或引用失效），请改正后重传"),
+    ]
+    assert list(_snapshots(units)) == ["错误值项目3"]
+
+
+def test_one_project_twice_in_a_file_keeps_the_first_row_and_names_it(units, tmp_path):
+    """The same project on two sheets, or pasted once with a zero-width space in its name, is one project: the
+    second row is rejected naming the first, with its sheet when it stands on another."""
+    first = build.project_table([build.report_row("城东文旅综合体"), build.report_row("智能装备产业园")], name="十月")
+    second = build.project_table([build.report_row("城东\u200b文旅综合体"), build.report_row("新材料产业园")],
+                                 name="十月补充")
+    report = _ingest(units, build.write_xlsx(tmp_path / "两张表.xlsx", first, second))
+    assert report.rows_loaded == 3
+    assert [(p.sheet, p.row, p.reason) for p in report.rejections] == [
+        ("十月补充", 2, "第2行 项目名称 与工作表“十月”第2行重复：同一项目同一报告期只能填写一行")]
+    assert units.execute("SELECT count(*) FROM projects").fetchone() == (3,)
+
+
+def test_a_name_with_invisible_characters_is_the_same_project_next_month(units, tmp_path):
+    """A name pasted next month with a zero-width space, a BOM or a soft hyphen matches the project it names."""
+    _ingest(units, _report("9月.xlsx", [build.report_row("城东文旅综合体", period="2024-09")], tmp_path),
+            received=dt.datetime(2024, 10, 8))
+    _ingest(units, _report("10月.xlsx", [build.report_row("\ufeff城东文旅\u00ad综合\u200d体")], tmp_path))
+    assert units.execute("SELECT count(*) FROM projects").fetchone() == (1,)
+
+
+def test_an_admin_row_moving_a_project_to_another_unit_loads_with_a_warning(units, tmp_path):
+    """An admin's row with another unit's 项目编号 moves the project, and says so: it may be a typo."""
+    _ingest(units, _report("9月.xlsx", [build.report_row("城东文旅综合体", period="2024-09")], tmp_path),
+            received=dt.datetime(2024, 10, 8))
+    report = _ingest(units, _report("10月.xlsx", [build.report_row("城东文旅综合体", 项目编号="ZS000001",
+                                                                     unit="城西街道")], tmp_path))
+    assert (report.rows_loaded, [p.reason for p in report.warnings]) == (1, [
+        "第2行 项目编号 'ZS000001' 是单元 U02 的项目，本行的填报单位是 U03：载入后该项目将转到 U03。如是笔误，请改正后重传"])

@@ -34,8 +34,21 @@ def _reject(validated: Validated, record: Record, reason: str) -> None:
     validated.rejected.append(record)
 
 
+def _warn(validated: Validated, record: Record, reason: str) -> None:
+    column = record.headers.get("project_code", "项目编号")
+    validated.problems.append(Problem(record.sheet, record.row, column, f"第{record.row}行 {column} {reason}",
+                                      "warning"))
+
+
+def _place(record: Record, other: Record) -> str:
+    """Where `other` stands, as a message to the row `record` names it: 第3行, or 工作表“二季度”第3行."""
+    return f"第{other.row}行" if other.sheet == record.sheet else f"工作表“{other.sheet}”第{other.row}行"
+
+
 def normalise(con: duckdb.DuckDBPyConnection, validated: Validated, actor: Actor) -> Normalised:
-    """Match every accepted project row to its project: by 项目编号 when given, else by unit + normalised name."""
+    """Match every accepted project row to its project: by 项目编号 when given, else by unit + normalised name. A
+    second row of one project and report month (once by 项目编号 and once by name, or on two sheets) is rejected
+    naming the first; an admin's row that moves a project to another unit is loaded with a warning."""
     result = Normalised(validated)
     if validated.kind != "projects":
         return result
@@ -46,11 +59,13 @@ def normalise(con: duckdb.DuckDBPyConnection, validated: Validated, actor: Actor
         by_name.setdefault((unit, key), pid)
     new: dict[tuple, NewProject] = {}
     kept: list[Record] = []
+    first_row: dict[tuple, Record] = {}  # (project, report month) → the row that reported it first
     for record in validated.records:
         v = record.values
         unit, code = v["unit"], v.get("project_code")
         key = name_key(v["project_name"])
         target: int | NewProject
+        moved_from = None
         if code:
             if code in by_code:
                 pid, owner = by_code[code]
@@ -58,6 +73,7 @@ def normalise(con: duckdb.DuckDBPyConnection, validated: Validated, actor: Actor
                     _reject(validated, record, f"'{code}' 是其他单元（{owner}）的项目，请核对编号；"
                                                "项目转移单元请联系招商办")
                     continue
+                moved_from = owner if owner != unit else None
                 target = pid
             elif actor.role == "unit":
                 _reject(validated, record, f"'{code}' 不存在，请核对；新项目请将项目编号留空，由系统分配")
@@ -68,6 +84,16 @@ def normalise(con: duckdb.DuckDBPyConnection, validated: Validated, actor: Actor
             target = by_name[(unit, key)]
         else:
             target = new.setdefault(("name", unit, key), NewProject(("name", unit, key), None, unit, key))
+        identity = (target.key if isinstance(target, NewProject) else target, v.get("period"))
+        if identity in first_row:
+            first = first_row[identity]
+            _reject(validated, record, f"与{_place(record, first)}（{first.values.get('project_name')}）是同一项目"
+                                       "同一报告期，只能填写一行")
+            continue
+        first_row[identity] = record
+        if moved_from is not None:
+            _warn(validated, record, f"'{code}' 是单元 {moved_from} 的项目，本行的填报单位是 {unit}：载入后该项目将转到 "
+                                     f"{unit}。如是笔误，请改正后重传")
         kept.append(record)
         result.targets.append(target)
     validated.records = kept

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from pipelines.access import Actor
-from pipelines.cells import PARSERS, CellProblem, is_blank, shown
+from pipelines.cells import PARSERS, CellError, CellProblem, is_blank, shown
 from pipelines.ingest.columns import COLUMNS_BY_KIND, Column
 from pipelines.ingest.layout import Field, Layout
 from pipelines.ingest.workbook import FileRejected
@@ -106,9 +106,13 @@ class Context:
     unit_code: str | None = None  # file-level 填报单位
 
 
+_INVISIBLE = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]+")
+
+
 def name_key(text: object) -> str:
-    """A project or unit name as matched: NFKC, no whitespace."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
+    """A project or unit name as matched: NFKC, no whitespace and no invisible characters (zero-width spaces and
+    joiners, direction marks, soft hyphens), so a name pasted with one is the same name."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(text or "")))
 
 
 def _is_total_or_signature(cells: list[object]) -> bool:
@@ -163,6 +167,9 @@ def _rows(layout: Layout, problems: list[Problem]) -> Iterator[_Row]:
         row = _Row(layout, offset + 1, cells, problems)
         for f in layout.fields:
             cell = cells[f.index] if f.index < len(cells) else None
+            if isinstance(cell, CellError):
+                row.error(f.column.id, f"是 Excel 错误值 {cell}（公式出错或引用失效），请改正后重传")
+                continue
             if is_blank(cell):
                 continue
             try:
@@ -296,6 +303,12 @@ def _identity(kind: str, values: dict[str, object]) -> tuple | None:
     return (values.get("year"), values.get("unit"))
 
 
+def _where(first: tuple[str, int], layout: Layout) -> str:
+    """第3行 on the same sheet, 工作表“二季度”第3行 on another."""
+    sheet, number = first
+    return f"第{number}行" if sheet == layout.sheet.name else f"工作表“{sheet}”第{number}行"
+
+
 def validate(layouts: list[Layout], ctx: Context) -> Validated:
     """Every data row of the layouts parsed and checked; accepted and rejected rows with all problems."""
     kind = layouts[0].kind
@@ -304,11 +317,11 @@ def validate(layouts: list[Layout], ctx: Context) -> Validated:
         raise PermissionError("领导账号为只读，不能上传数据")
     if kind != "projects" and ctx.actor.role != "admin":
         raise PermissionError("单元名录和年度目标只能由招商办上传")
+    seen: dict[tuple, tuple[str, int]] = {}  # over the whole file: a second sheet may repeat a row of the first
+    seen_names: dict[str, tuple[str, int]] = {}
     for layout in layouts:
         if layout.ignored_headers:
             result.notes.append(f"工作表“{layout.sheet.name}”中未识别的列已忽略：{'、'.join(layout.ignored_headers)}")
-        seen: dict[tuple, int] = {}
-        seen_names: dict[str, int] = {}
         headers = {f.column.id: f.header for f in layout.fields}  # one dict shared by the sheet's records
         for count, row in enumerate(_rows(layout, result.problems), start=1):
             if count > ctx.settings.ingest.max_rows:
@@ -319,14 +332,15 @@ def validate(layouts: list[Layout], ctx: Context) -> Validated:
             if not row.failed and key is not None:
                 if key in seen:
                     row.error("project_name" if kind == "projects" else None,
-                              f"与第{seen[key]}行重复：同一{'项目同一报告期' if kind == 'projects' else '单元或年度'}只能填写一行")
+                              f"与{_where(seen[key], layout)}重复：同一{'项目同一报告期' if kind == 'projects' else '单元或年度'}"
+                              "只能填写一行")
                 else:
-                    seen[key] = row.number
+                    seen[key] = (layout.sheet.name, row.number)
             if kind == "units" and not row.failed:
                 nk = name_key(row.values.get("name"))
                 if nk in seen_names:
-                    row.error("name", f"与第{seen_names[nk]}行的单元名称重复")
-                seen_names.setdefault(nk, row.number)
+                    row.error("name", f"与{_where(seen_names[nk], layout)}的单元名称重复")
+                seen_names.setdefault(nk, (layout.sheet.name, row.number))
             record = Record(layout.sheet.name, row.number, row.values, row.cells, layout.fields, headers)
             (result.rejected if row.failed else result.records).append(record)
     return result

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import python_calamine
 
+from pipelines.cells import CellError
 from pipelines.settings import IngestSettings
 
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -31,6 +32,9 @@ _WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 _ROW = re.compile(rb'<row[^>]*? r="(\d+)"')
 # A formula cell without a cached value: <c r="B2"><f>…</f></c> (no <v>). calamine reads it as blank.
 _FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)</c>')
+# A cell holding an error value: <c r="B2" … t="e"><f>…</f><v>#REF!</v></c>. calamine reads it as blank.
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*? t="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>')
+_MOST_ERRORS = 10_000  # error cells remembered per sheet; a sheet with more is refused by its rows anyway
 _SHEET_ENTRY = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _RELATION = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
 _RELATION_REVERSED = re.compile(rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
@@ -99,6 +103,7 @@ class _Extent:
         self.last_row = 0
         self.far_cell: str | None = None
         self.uncomputed: list[str] = []
+        self.errors: dict[tuple[int, int], str] = {}  # (row, column), 0-based → the error value
 
     def scan(self, text: bytes) -> None:
         for match in _ROW.finditer(text):
@@ -107,6 +112,12 @@ class _Extent:
             self.far_cell = far.group(1).decode()
         if len(self.uncomputed) < 3:
             self.uncomputed += [m.group(1).decode() for m in _FORMULA_WITHOUT_VALUE.finditer(text)]
+        for error in _ERROR_CELL.finditer(text):
+            if len(self.errors) < _MOST_ERRORS:
+                column = 0
+                for letter in error.group(1):
+                    column = column * 26 + letter - 64
+                self.errors[(int(error.group(2)) - 1, column - 1)] = error.group(3).decode("utf-8", "replace")
 
     def check(self, sheet: str, limits: IngestSettings) -> None:
         if self.far_cell is not None:
@@ -120,9 +131,10 @@ class _Extent:
                                "请在 Excel 中打开并保存后重传")
 
 
-def _check_zip(path: Path, limits: IngestSettings) -> None:
+def _check_zip(path: Path, limits: IngestSettings) -> dict[str, dict[tuple[int, int], str]]:
     """Refuse an xlsx package that is not a workbook, that would decompress to more than the limits allow, or
-    whose worksheets reach beyond the row or column limits or hold formulas without results.
+    whose worksheets reach beyond the row or column limits or hold formulas without results. Returns each sheet's
+    cells holding an error value (by sheet name, then (row, column) from 0).
 
     Declared sizes are checked first (cheap); then every part is actually decompressed in chunks and
     counted, because a crafted package can declare small sizes and still expand without bound; worksheets are
@@ -138,6 +150,7 @@ def _check_zip(path: Path, limits: IngestSettings) -> None:
             if declared > max_total:
                 raise FileRejected(f"工作簿解压后达 {_mb(declared)}，超过上限 {_mb(max_total)}，疑似异常文件，已拒收")
             sheet_names = _sheet_names(package)
+            errors: dict[str, dict[tuple[int, int], str]] = {}
             total = 0
             for member in members:
                 if member.compress_size and member.file_size / member.compress_size > limits.max_compression_ratio:
@@ -160,11 +173,13 @@ def _check_zip(path: Path, limits: IngestSettings) -> None:
                 if extent is not None:
                     name = sheet_names.get(member.filename, member.filename.rsplit("/", 1)[-1].removesuffix(".xml"))
                     extent.check(name, limits)
+                    errors[name] = extent.errors
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError, NotImplementedError):
         # zipfile raises these for damaged packages and unsupported compression methods.
         raise FileRejected("文件已损坏，无法作为 Excel 工作簿打开") from None
     except RuntimeError as exc:  # zipfile raises RuntimeError for encrypted members
         raise FileRejected("工作簿设有密码或已加密，请取消密码后再上传") from exc
+    return errors
 
 
 def _decode_text(data: bytes) -> str:
@@ -222,7 +237,8 @@ def _read_csv(path: Path, limits: IngestSettings) -> list[Sheet]:
     return [Sheet(name=path.stem, rows=rows)]
 
 
-def _read_workbook(path: Path, limits: IngestSettings) -> list[Sheet]:
+def _read_workbook(path: Path, limits: IngestSettings,
+                   errors: dict[str, dict[tuple[int, int], str]] | None = None) -> list[Sheet]:
     try:
         # From the bytes, not the path: calamine picks its reader by the name's extension, and an xlsx saved
         # under an .xls name (or the other way round) would be refused.
@@ -247,7 +263,11 @@ def _read_workbook(path: Path, limits: IngestSettings) -> list[Sheet]:
                                    "请删除空白行列后重传")
             # From A1, empty leading rows and columns included, so rows[i] is sheet row i + 1 whatever the
             # used area is (iter_rows() keeps leading empty rows but drops leading columns, unlike .start).
-            sheets.append(Sheet(name=meta.name, rows=sheet.to_python(skip_empty_area=False)))
+            rows = sheet.to_python(skip_empty_area=False)
+            for (r, c), value in (errors or {}).get(meta.name, {}).items():
+                if r < len(rows) and c < len(rows[r]):
+                    rows[r][c] = CellError(value)
+            sheets.append(Sheet(name=meta.name, rows=rows))
     except FileRejected:
         raise
     except Exception:
@@ -271,8 +291,7 @@ def _read_here(path: Path, limits: IngestSettings) -> list[Sheet]:
         magic = handle.read(8)
     suffix = path.suffix.lower()
     if magic.startswith(_XLSX_MAGIC):
-        _check_zip(path, limits)
-        sheets = _read_workbook(path, limits)
+        sheets = _read_workbook(path, limits, _check_zip(path, limits))
     elif magic == _XLS_MAGIC:
         sheets = _read_workbook(path, limits)
     elif suffix in (".xlsx", ".xlsm", ".xls"):
