@@ -82,6 +82,17 @@ def _day(value: object) -> str:
     return value.isoformat()[:10] if isinstance(value, (dt.date, dt.datetime)) else str(value)
 
 
+# The robots render Markdown (an image there is fetched by every reader's client) and do not all honour
+# backslash escapes: what users wrote (unit and project names, details) has its marks replaced by their
+# full-width forms, which read the same to a Chinese reader and mean nothing to Markdown.
+_AS_TEXT = str.maketrans("[]()*_`#!<>|~", "［］（）＊＿｀＃！＜＞｜～")
+
+
+def as_text(value: object) -> str:
+    """User-written text made inert inside a robot's Markdown message."""
+    return str(value).translate(_AS_TEXT)
+
+
 def _line(item: dict) -> str:
     """One warning as a line: grade and change, rule, where, what, since when."""
     label = GRADE_LABELS.get(item.get("grade"), str(item.get("grade")))
@@ -89,10 +100,10 @@ def _line(item: dict) -> str:
         label += "·" + CHANGES.get(item["change"], item["change"])
     unit = item.get("unit_name") or item.get("unit")
     subject = item.get("subject_name") or item.get("subject")
-    where = " · ".join(dict.fromkeys(str(part) for part in (unit, subject) if part))
+    where = " · ".join(dict.fromkeys(as_text(part) for part in (unit, subject) if part))
     line = f"- **【{label}】{item.get('rule_name') or item['rule']}**　{where}"
     if item.get("detail"):
-        line += f"：{item['detail']}"
+        line += f"：{as_text(item['detail'])}"
     if item.get("since"):
         line += f"（自 {_day(item['since'])} 起）"
     return line

@@ -14,7 +14,7 @@ from pipelines.ingest.desk import Upload
 from pipelines.settings import SettingsError, current
 from pipelines.store import state
 from pipelines.vocabulary import UNIT_KINDS
-from ui import auth, data, widgets
+from ui import auth, data, format, widgets
 
 actor = auth.require_actor()
 st.title("系统管理")
@@ -64,13 +64,13 @@ def upload_box(kind: str, label: str, key: str) -> None:
             if not ok:
                 return
             if report.status == "loaded" and not report.rows_rejected:
-                done(f"已载入 {file.name}：{report.rows_loaded} 行")
+                done(f"已载入 {format.text(file.name)}：{report.rows_loaded} 行")
             elif report.status == "loaded":
                 st.warning(f"已载入 {report.rows_loaded} 行，拒收 {report.rows_rejected} 行：")
                 st.dataframe([{"行号": p.row, "列": p.column, "原因": p.reason} for p in report.rejections],
                              hide_index=True, width="stretch", placeholder="")
             else:
-                st.error(report.message or "文件未载入")
+                st.error(format.text(report.message) if report.message else "文件未载入")
 
 
 units = data.read(state.unit_register)
@@ -369,7 +369,7 @@ with tabs["通知渠道"]:
                 if buttons[0].button("发送测试消息", key="channel_test", width="stretch"):
                     ok, delivery = attempt(channels.send_test_message, actor, int(channel))
                     if ok and delivery["outcome"] == "failed":
-                        st.error(f"测试消息发送失败（尝试 {delivery['attempts']} 次）：{delivery['error']}")
+                        st.error(f"测试消息发送失败（尝试 {delivery['attempts']} 次）：{format.text(delivery['error'])}")
                     elif ok:
                         done(f"测试消息：{channels.OUTCOME_LABELS[delivery['outcome']]}（渠道 {names[channel]}）")
                 if buttons[1].button("停用" if enabled[channel] else "启用", key="channel_toggle", width="stretch"):

@@ -42,11 +42,11 @@ def _text(value) -> str:
 
 
 # ---- identity and headline
-st.title(view.name)
-moved = (f"　·　首报单元 {view.first_unit_name or view.first_unit_code}"
+st.title(format.text(view.name))
+moved = (f"　·　首报单元 {format.text(view.first_unit_name or view.first_unit_code)}"
          if view.first_unit_code != view.unit_code else "")
-st.caption(f"{view.code}　·　{view.unit_name}（{view.unit_code}）{moved}　·　{project['industry']}"
-           f"{'　·　' + project['chain'] if isinstance(project['chain'], str) and project['chain'] else ''}"
+st.caption(f"{view.code}　·　{format.text(view.unit_name)}（{view.unit_code}）{moved}　·　{project['industry']}"
+           f"{'　·　' + format.text(project['chain']) if isinstance(project['chain'], str) and project['chain'] else ''}"
            f"　·　数据截至 {view.as_of:{DAY}}，最近报告期 {pd.Timestamp(project['period']):%Y-%m}")
 cards = st.columns(5)
 cards[0].metric("所处阶段", view.stage_label, border=True)

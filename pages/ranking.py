@@ -62,19 +62,19 @@ boxed = {"border": True, "height": "stretch"}
 picked = result.highlights
 if scope is not None:
     mine = result.unit(scope)
-    cards[0].metric(f"本单元 · {mine['name']}", f"全县第 {mine['rank']} 名",
+    cards[0].metric(f"本单元 · {format.text(mine['name'])}", f"全县第 {mine['rank']} 名",
                     delta=format.rank_delta(mine["rank_change"]),
-                    help=f"得分 {format.points(mine['score'])}；{mine['group']}第 {mine['group_rank']} 名", **boxed)
+                    help=f"得分 {format.points(mine['score'])}；{format.text(mine['group'])}第 {mine['group_rank']} 名", **boxed)
 else:
-    cards[0].metric(f"总分第一 · {picked['top']['name']}", f"{format.points(picked['top']['score'])} 分", **boxed)
+    cards[0].metric(f"总分第一 · {format.text(picked['top']['name'])}", f"{format.points(picked['top']['score'])} 分", **boxed)
 # Unit names are too long for a metric's value (they were cut off): each card names its unit in the label.
-excellent = "、".join(result.excellent)
+excellent = "、".join(format.text(name) for name in result.excellent)
 cards[1].metric(f"一票评优 · {excellent}" if excellent else "一票评优", "优秀" if excellent else "暂无", **boxed)
 for card, title, unit in ((cards[2], "得分上升最多", picked["gained"]), (cards[3], "得分下降最多", picked["lost"])):
     if unit is None:
         card.metric(title, "无", help=period.comparison, **boxed)
     else:
-        card.metric(f"{title} · {unit['name']}", f"{format.points(unit['score'])} 分",
+        card.metric(f"{title} · {format.text(unit['name'])}", f"{format.points(unit['score'])} 分",
                     delta=format.points_delta(unit["score_change"]),
                     help=format.score_reasons(unit["reasons"]) or None, **boxed)
 
@@ -118,6 +118,6 @@ try:
 except OutOfScope as refused:
     st.error(str(refused))
     st.stop()
-st.markdown(f"**{ledger.name}**（{ledger.group}）　得分 **{format.points(ledger.score)}**　"
+st.markdown(f"**{format.text(ledger.name)}**（{format.text(ledger.group)}）　得分 **{format.points(ledger.score)}**　"
             f"全县第 {ledger.rank} 名 · 组内第 {ledger.group_rank} 名")
 widgets.ledger_expanders(ledger.items, "没有涉及的项目。")

@@ -10,7 +10,7 @@ import streamlit as st
 from pipelines.ingest import desk
 from pipelines.months import due_date
 from pipelines.settings import current
-from ui import auth, data, widgets
+from ui import auth, data, format, widgets
 
 actor = auth.require_actor()
 st.set_page_config(layout="wide")
@@ -129,17 +129,17 @@ with st.container(border=True):
             st.session_state.pop("submit_files", None)
 
         if report.status == "duplicate":
-            st.info(f"{report.message}。如需更正，请修改后上传新的文件。", icon=":material/content_copy:")
+            st.info(f"{format.text(report.message)}。如需更正，请修改后上传新的文件。", icon=":material/content_copy:")
         elif report.status == "rejected":
-            st.error(f"整份文件无法载入：{report.message}", icon=":material/block:")
+            st.error(f"整份文件无法载入：{format.text(report.message)}", icon=":material/block:")
         else:
             summary = f"可载入 {report.rows_loaded} 行，拒收 {report.rows_rejected} 行"
             if report.warnings:
                 summary += f"，另有 {len(report.warnings)} 处提示"
             st.markdown(f"#### {summary}")
-            st.caption(f"文件：{upload.file_name} · 以上为校验结果，确认载入之前不会保存任何数据。")
+            st.caption(f"文件：{format.text(upload.file_name)} · 以上为校验结果，确认载入之前不会保存任何数据。")
             for note in report.notes:
-                st.info(note, icon=":material/info:")
+                st.info(format.text(note), icon=":material/info:")
             if report.rows_rejected:
                 st.error(f"{report.rows_rejected} 行未通过校验，确认后不会载入。请按原因改正，可重新上传整张表"
                          "（同一报告期后报的文件将整体替代先报的文件）。", icon=":material/error:")
@@ -179,12 +179,12 @@ st.subheader("③ 报送结果与记录")
 result = st.session_state.get("submit_result")
 if result is not None:
     if result.status == "loaded":
-        st.success(f"已载入：第{result.submission_id}号报送《{result.file}》，载入 {result.rows_loaded} 行，"
+        st.success(f"已载入：第{result.submission_id}号报送《{format.text(result.file)}》，载入 {result.rows_loaded} 行，"
                    f"拒收 {result.rows_rejected} 行。项目库、驾驶舱和排名已按新数据更新。", icon=":material/task_alt:")
     elif result.status == "duplicate":
-        st.info(result.message, icon=":material/content_copy:")
+        st.info(format.text(result.message), icon=":material/content_copy:")
     else:
-        st.error(f"整份文件无法载入：{result.message}", icon=":material/block:")
+        st.error(f"整份文件无法载入：{format.text(result.message)}", icon=":material/block:")
 
 history_unit = scope
 if not scope:
@@ -227,7 +227,7 @@ chosen = st.selectbox("查看报送问题", ids, index=ids.index(latest) if late
                       key=f"history_problems_{latest}")  # a new load starts on its own problems
 picked = troubled[troubled["id"] == chosen].iloc[0]
 if picked["status"] == "rejected":
-    st.error(f"整份文件被退回：{picked['message']}", icon=":material/block:")
+    st.error(f"整份文件被退回：{format.text(picked['message'])}", icon=":material/block:")
 else:
     found = data.submission_problems(int(chosen), history_unit, facts["data_version"])
     st.dataframe(found.assign(severity=found["severity"].map(SEVERITY_LABELS)), hide_index=True, width="stretch",

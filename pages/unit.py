@@ -36,11 +36,11 @@ st.query_params["unit"] = unit  # the address names the unit shown, so it can be
 view = data.unit_page(unit, as_of)
 
 with head:
-    st.title(f"单元看板 · {view.name}")
-    st.caption(f"{view.code} · {view.group} · 数据截至 {view.as_of:%Y-%m-%d} · {view.year}年序时进度 "
+    st.title(f"单元看板 · {format.text(view.name)}")
+    st.caption(f"{view.code} · {format.text(view.group)} · 数据截至 {view.as_of:%Y-%m-%d} · {view.year}年序时进度 "
                f"{format.percent(view.time_progress)} · 排名与得分变化{view.comparison}")
 if picked != unit:
-    st.info(f"单元用户只能查看本单元的看板，以下是{view.name}的情况。")
+    st.info(f"单元用户只能查看本单元的看板，以下是{format.text(view.name)}的情况。")
 if view.excellent:
     st.badge("一票评优 · 优秀", icon=":material/workspace_premium:", color="green")
 if view.vetoed:

@@ -12,7 +12,7 @@ from pipelines import settings
 from pipelines.access import OutOfScope
 from pipelines.screens import project as project_screen
 from pipelines.vocabulary import GRADE_LABELS, RED, YELLOW
-from ui import auth, data
+from ui import auth, data, format
 
 actor = auth.require_actor()
 scope = actor.unit_scope  # a unit user reads only its own unit's warnings, whatever the filters say
@@ -103,8 +103,8 @@ def _details(warning: pd.Series) -> None:
         _history(int(warning["id"]))
     with act:
         if pd.notna(warning["acknowledged_at"]):
-            st.info(f"{warning['acknowledged_by_name']} 于 {_day(warning['acknowledged_at'], MINUTE)} 确认："
-                    f"{warning['ack_note']}", icon=":material/task_alt:")
+            st.info(f"{format.text(warning['acknowledged_by_name'])} 于 {_day(warning['acknowledged_at'], MINUTE)} 确认："
+                    f"{format.text(warning['ack_note'])}", icon=":material/task_alt:")
         if not centre.may_acknowledge(actor, warning["unit_code"]):
             st.caption("领导为只读身份，可以查看预警，不能确认。")
             return

@@ -297,3 +297,22 @@ def test_no_unit_register_is_refused(con):
     """A database without units has nobody to report on: a message, not an empty 通报."""
     with pytest.raises(NoUnits, match="还没有招商单元名录"):
         bulletin_content(con, AS_OF)
+
+
+def test_a_project_name_with_control_characters_or_markdown_is_written_as_text(tmp_path):
+    """A name carrying a vertical tab or a NUL (which Word's XML cannot hold) no longer fails the document: the
+    character is dropped and the rest, Markdown marks included, is written as it was typed; the workbook keeps it
+    as text too."""
+    from docx import Document as Read
+
+    from pipelines.bulletin.content import Bulletin, Column, Section
+    from pipelines.bulletin.excel import render_xlsx
+    from pipelines.bulletin.word import render_docx
+
+    name = "甲\x0b项目\x00![x](http://evil.example/p.png)"
+    table = Table("需要关注的项目", (Column("项目名称"),), [(name,)])
+    bulletin = Bulletin("2024年6月", "截至2024年6月30日", f"全县{name}", [Section("需要关注", "需要关注", [table])])
+    document = Read(io.BytesIO(render_docx(bulletin)))
+    texts = [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
+    assert "甲项目![x](http://evil.example/p.png)" in texts
+    assert render_xlsx(bulletin)[:2] == b"PK"

@@ -4,6 +4,7 @@ and an admin (AppTest: upload, check, confirm)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +24,11 @@ from ui.auth import TEST_ACTOR_KEY
 U02_USER = Actor("u02", "unit", "U02")
 U03_USER = Actor("u03", "unit", "U03")
 PASSWORD = "secret-password"
+
+
+def _read(markdown: str) -> str:
+    """A message as the reader sees it: Markdown's backslash escapes (ui.format.text) rendered."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def _upload(path: Path) -> desk.Upload:
@@ -286,7 +292,7 @@ def test_unit_user_sees_the_check_before_anything_is_stored_and_confirming_loads
     confirm.click().run()
     assert not at.exception
     assert _stored() == [before[0] + 1, before[1] + 3, before[2] + 1, before[3] + 1]
-    assert at.success[0].value.startswith("已载入：第2号报送《本月.xlsx》，载入 3 行，拒收 1 行。")
+    assert _read(at.success[0].value).startswith("已载入：第2号报送《本月.xlsx》，载入 3 行，拒收 1 行。")
     history, problems = _frames(at)
     assert history.loc[0, ["id", "file_name", "submitter", "rows_loaded", "rows_rejected", "status_label"]].tolist() == [
         2, "本月.xlsx", "城东街道填报员", 3, 1, "已载入"]
@@ -316,7 +322,7 @@ def test_a_file_refused_whole_says_why_and_offers_no_confirm(units, tmp_path):
     units.close()
     at = _page(U02_USER)
     at.file_uploader[0].set_value(("报表.xlsx", b"not a workbook", "application/octet-stream")).run()
-    assert at.error[0].value == "整份文件无法载入：文件扩展名为 .xlsx，但内容不是 Excel 工作簿（可能是改了扩展名的其他文件）"
+    assert _read(at.error[0].value) == "整份文件无法载入：文件扩展名为 .xlsx，但内容不是 Excel 工作簿（可能是改了扩展名的其他文件）"
     assert len(at.button) == 0
     assert _stored()[0] == 0
 

@@ -130,6 +130,16 @@ def test_event_line_in_chinese(event, line):
     assert notify.events_message([event], NOW).lines == (line,)
 
 
+def test_what_users_wrote_is_inert_in_a_robots_markdown():
+    """A project and unit named in Markdown (an image every reader's client would fetch, a link, bold) reach the
+    robot with their marks in full-width forms: the names read the same and nothing renders or is fetched."""
+    event = dict(RED_NEW, unit_name="[开发区](http://evil.example)", subject_name="![x](http://evil.example/p.png)**粗**",
+                 detail="签约已满6个月仍未开工 <b>")
+    text = notify.events_message([event], NOW).text
+    assert "![" not in text and "](" not in text and "**粗**" not in text and "<b>" not in text
+    assert "［开发区］（http://evil.example） · ！［x］（http://evil.example/p.png）＊＊粗＊＊：签约已满6个月仍未开工 ＜b＞" in text
+
+
 def test_events_message_puts_red_first_and_counts_changes():
     """The batch title counts the events; the summary counts each change and the reds; red lines come first."""
     message = notify.events_message([YELLOW_NEW, RED_NEW, dict(YELLOW_U01, change="resolved")], NOW)

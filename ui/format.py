@@ -149,16 +149,23 @@ def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None =
     return styled
 
 
-def _markdown_text(text: str) -> str:
-    """Text shown literally inside Markdown (a unit's name with * or _ in it stays as it is)."""
-    return "".join(f"\\{c}" if c in "\\`*_[]<>~" else c for c in str(text))
+_MARKS = frozenset("\\`*_{}[]()<>#+-.!|~:$=^&\"'@%/;,?")  # ASCII punctuation Markdown or Streamlit may act on
+
+
+def text(value: object) -> str:
+    """What a user or a workbook wrote, made to show as written wherever Streamlit renders Markdown (titles,
+    captions, messages, expander and widget labels): every mark escaped, so `![x](http://host/p.png)` stays text
+    and fetches nothing, `**x**`, `:red[x]` and `[x](url)` neither style nor link; line breaks kept. The one
+    escaping rule of the pages; tests/test_escaping.py runs every page on hostile texts."""
+    escaped = "".join(f"\\{c}" if c in _MARKS else c for c in str(value))
+    return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 
 
 def score_movers(movers: pd.DataFrame) -> str:
     """Units whose score moved, as Markdown lines: the unit, its score then and now with the change, and the
     items whose points moved ('**桃源乡**　74.78 → 82.33（**+7.56**）  签约金额 +1.00、…')."""
     return "\n".join(
-        f"- **{_markdown_text(m['name'])}**　{points(m['previous_score'])} → {points(m['score'])}"
+        f"- **{text(m['name'])}**　{points(m['previous_score'])} → {points(m['score'])}"
         f"（**{points_change(m['score_change'])}**）" + (f"  \n  {score_reasons(m['reasons'])}" if m["reasons"] else "")
         for m in movers.to_dict("records"))
 

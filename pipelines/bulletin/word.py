@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import duckdb
 from docx import Document
@@ -84,8 +85,17 @@ def _page_numbers(section) -> None:
     paragraph.add_run(" —")
 
 
+# Characters XML 1.0 cannot hold (control characters a workbook cell may carry): python-docx refuses them, which
+# would fail the whole document over one project name; they are dropped from what is written.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _paragraph(document, text: str, indent: bool = True):
-    paragraph = document.add_paragraph(text)
+    paragraph = document.add_paragraph(_xml_text(text))
     paragraph.paragraph_format.first_line_indent = Pt(2 * _BODY_PT) if indent else Pt(0)
     return paragraph
 
@@ -108,7 +118,7 @@ def _cell(cell, text: str, bold: bool = False, centred: bool = True) -> None:
     paragraph = cell.paragraphs[0]
     paragraph.style = "表格文字"
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(_xml_text(text))
     if bold:
         run.bold = True
 
