@@ -97,7 +97,36 @@ def _navigation() -> None:
     st.navigation({"": [home_page], **sections}, position="sidebar" if actor else "hidden").run()
 
 
+def _keep_connections_alive() -> None:
+    """Have the HTTP server keep idle connections [server] keep_alive_seconds. Streamlit starts uvicorn with its
+    default of 5 s and no option for it, so a reverse proxy or an API client reusing a connection idle for longer
+    met a connection the server had just closed (16 of 1,350 requests of a soak failed so). uvicorn's settings are
+    made before it imports this module, but each connection's protocol reads the keep-alive when the connection
+    opens, after it: the protocols' constructors are wrapped here. tests/test_app.py holds a connection idle past
+    5 s and sends a second request on it."""
+    import importlib
+
+    seconds = settings.current().server.keep_alive_seconds
+    for module in ("uvicorn.protocols.http.h11_impl", "uvicorn.protocols.http.httptools_impl"):
+        try:
+            protocols = importlib.import_module(module)
+        except ImportError:  # httptools is optional; uvicorn then serves with h11
+            continue
+        for protocol in (getattr(protocols, name, None) for name in ("H11Protocol", "HttpToolsProtocol")):
+            if protocol is None or getattr(protocol.__init__, "keeps_alive", False):
+                continue
+            opened = protocol.__init__
+
+            def keeping_alive(self, *args, _opened=opened, **kwargs):
+                _opened(self, *args, **kwargs)
+                self.timeout_keep_alive = seconds
+
+            keeping_alive.keeps_alive = True
+            protocol.__init__ = keeping_alive
+
+
 if __name__ == "__main__":
     _navigation()
 else:
+    _keep_connections_alive()
     app = st.App(__file__, lifespan=lifespan, routes=_routes())

@@ -350,3 +350,39 @@ def test_report_days_at_the_edges_of_the_range(server, as_of, status):
     assert answer_status == status
     if status == 400:
         assert body["message"] == "as_of 超出可用的日期范围（1990-01-01 至 2099-12-31）"
+
+
+def test_the_hand_off_retries_a_reset_connection_once(tmp_path):
+    """A server (or proxy) that resets the first connection gets the file again on a new one; a second reset is
+    reported, not retried for ever."""
+    import socket
+    import struct
+    import threading
+
+    from pipelines.ingest.__main__ import _HandOffFailed, _send_file
+
+    answer = json.dumps({"files": [{"file": "x.xlsx", "status": "duplicate"}]}).encode()
+
+    def serve(listener: socket.socket, resets: int, answers: bool) -> None:
+        for n in range(resets + answers):
+            connection, _ = listener.accept()
+            connection.recv(1 << 16)
+            if n < resets:  # close with RST, as a server dropping a kept-alive connection does
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                                   + str(len(answer)).encode() + b"\r\nConnection: close\r\n\r\n" + answer)
+            connection.close()
+
+    path = build.town_report(tmp_path)
+    for resets, answers in ((1, True), (2, False)):
+        with socket.create_server(("127.0.0.1", 0)) as listener:
+            thread = threading.Thread(target=serve, args=(listener, resets, answers), daemon=True)
+            thread.start()
+            url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+            if answers:
+                assert _send_file(url, "zsk_test", path, {}) == [{"file": "x.xlsx", "status": "duplicate"}]
+            else:
+                with pytest.raises(_HandOffFailed, match="无法连接服务"):
+                    _send_file(url, "zsk_test", path, {})
+            thread.join(timeout=5)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import xlsxwriter
@@ -102,3 +104,22 @@ def test_server_owns_database_and_cli_refuses(units, tmp_path):
     con = db.connect(path)
     assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 1
     con.close()
+
+
+def test_an_idle_connection_is_kept_for_the_next_request(units, tmp_path):
+    """A client (or a reverse proxy) that reuses a connection idle for longer than uvicorn's default 5 s gets its
+    answer: the server keeps idle connections [server] keep_alive_seconds (75)."""
+    units.close()
+    db_file = tmp_path / "test.duckdb"
+    with running_server(db_file) as base:
+        connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
+        try:
+            connection.request("GET", "/api/health")
+            first = connection.getresponse()
+            first.read()
+            time.sleep(6.5)
+            connection.request("GET", "/api/health")
+            second = connection.getresponse()
+            assert (first.status, second.status, json.loads(second.read())["status"]) == (200, 200, "ok")
+        finally:
+            connection.close()

@@ -64,25 +64,38 @@ def _multipart(path: Path, fields: dict[str, str]) -> tuple[bytes, str]:
 
 def _send_file(server: str, token: str | None, path: Path, fields: dict[str, str]) -> list[dict]:
     """POST one workbook to the server's /api/submissions as the token's user: the file reports it answers
-    (FileReport.as_json each). Raises _HandOffFailed when the server refuses or cannot be reached."""
+    (FileReport.as_json each). A connection reset (a proxy or the server closing a connection it kept) is retried
+    once: a file that did arrive is then answered as a duplicate, so nothing is loaded twice. Raises
+    _HandOffFailed when the server refuses or cannot be reached."""
     try:
         body, content_type = _multipart(path, fields)
     except OSError as exc:
         raise _HandOffFailed(f"无法读取 {path}：{exc.strerror}") from None
     headers = {"Content-Type": content_type, **({"Authorization": f"Bearer {token}"} if token else {})}
-    request = urllib.request.Request(f"{server.rstrip('/')}/api/submissions", data=body, headers=headers,
-                                     method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=600) as answer:
-            return json.load(answer)["files"]
-    except urllib.error.HTTPError as refused:
+    retried = False
+    while True:
+        request = urllib.request.Request(f"{server.rstrip('/')}/api/submissions", data=body, headers=headers,
+                                         method="POST")
         try:
-            reason = json.load(refused)["message"]
-        except (ValueError, KeyError, TypeError):
-            reason = refused.reason
-        raise _HandOffFailed(f"服务拒收 {path.name}（HTTP {refused.code}）：{reason}") from None
-    except OSError as exc:  # URLError (refused connection, unknown host) and timeouts
-        raise _HandOffFailed(f"无法连接服务 {server}：{getattr(exc, 'reason', exc)}") from None
+            with urllib.request.urlopen(request, timeout=600) as answer:
+                return json.load(answer)["files"]
+        except urllib.error.HTTPError as refused:
+            try:
+                reason = json.load(refused)["message"]
+            except (ValueError, KeyError, TypeError):
+                reason = refused.reason
+            raise _HandOffFailed(f"服务拒收 {path.name}（HTTP {refused.code}）：{reason}") from None
+        except OSError as exc:  # URLError (refused connection, unknown host), resets and timeouts
+            if not retried and _was_reset(exc):
+                retried = True
+                continue
+            raise _HandOffFailed(f"无法连接服务 {server}：{getattr(exc, 'reason', exc)}") from None
+
+
+def _was_reset(exc: OSError) -> bool:
+    """Whether the connection was reset or closed before the answer (directly, or inside a URLError)."""
+    return isinstance(exc, (ConnectionResetError, BrokenPipeError)) or isinstance(
+        getattr(exc, "reason", None), (ConnectionResetError, BrokenPipeError))
 
 
 def _load_here(args: argparse.Namespace) -> list[dict]:
