@@ -19,6 +19,7 @@ from pipelines.settings import (
     NotifySettings,
     SchedulerSettings,
     ScreenSettings,
+    ServerSettings,
     Settings,
     SettingsError,
     StoreSettings,
@@ -31,7 +32,8 @@ def test_defaults_load_as_typed_values():
     assert settings.load(env={}) == Settings(
         store=StoreSettings(db_path="data/zhaoshang.duckdb"),
         ingest=IngestSettings(max_file_mb=50.0, max_unzipped_mb=400.0, max_compression_ratio=200.0, max_rows=200000,
-                              header_search_rows=30),
+                              header_search_rows=30, max_columns=256, max_cell_chars=32767, reader_memory_mb=2048,
+                              reader_seconds=60.0),
         figures=FigureSettings(assess_min_investment_wan=10000.0, stats_min_investment_wan=500.0,
                                commencement_target=0.75, stats_target=0.8, rate_cohort="year",
                                rate_yellow_band_points=10.0),
@@ -61,6 +63,7 @@ def test_defaults_load_as_typed_values():
                             scan_seconds=60.0, settle_seconds=10.0),
         screen=ScreenSettings(title="招引智控 · 领导驾驶舱", refresh_seconds=60.0, trend_months=12, funnel_cohort="year",
                               warnings_shown=10, stuck_shown=8, data_age_alert_days=40),
+        server=ServerSettings(keep_alive_seconds=75.0),
     )
     assert isinstance(settings.load(env={}).ingest.max_rows, int)
 
