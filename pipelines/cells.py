@@ -22,6 +22,8 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SERIAL_RANGE = ((EARLIEST - EXCEL_EPOCH).days, (LATEST - EXCEL_EPOCH).days)  # Excel serials of the date range
 # Cell texts units write in an empty optional cell.
 BLANK_MARKS = frozenset({"", "/", "-", "--", "—", "——", "无", "暂无", "N/A", "n/a"})
+# NFKC never lengthens one of these marks' forms by more than this (full-width "Ｎ／Ａ" is as long as "N/A").
+_LONGEST_MARK = 2 * max(len(mark) for mark in BLANK_MARKS)
 
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
@@ -56,7 +58,10 @@ def is_blank(value: object) -> bool:
     if isinstance(value, float) and math.isnan(value):
         return True
     if isinstance(value, str):
-        return unicodedata.normalize("NFKC", value).strip() in BLANK_MARKS
+        # Most cells are longer than any mark: only short ones are normalised (a 50,000-row sheet has ~2 million).
+        stripped = value.strip()
+        return not stripped or (len(stripped) <= _LONGEST_MARK
+                                and unicodedata.normalize("NFKC", stripped).strip() in BLANK_MARKS)
     return False
 
 
