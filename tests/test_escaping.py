@@ -21,8 +21,9 @@ from ui import format
 from ui.auth import TEST_ACTOR_KEY
 
 HOSTILE = "![x](http://evil.example/p.png)[点我](http://evil.example)**粗体**:red[红字]"
-# What must never reach a Markdown renderer unescaped: the image and link syntax, bold, a colour directive.
-RAW = ("![x](", "](http", "**粗体**", ":red[")
+# What must never reach a Markdown renderer unescaped: the image and link syntax, bold, a colour directive, and a
+# bare address (which GitHub-flavoured Markdown links even with its marks escaped).
+RAW = ("![x](", "](http", "**粗体**", ":red[", "http\\:")
 HEADERS = ["报告期", "填报单位", "项目名称", "投资方", "产业类别", "计划总投资(万元)", "签约日期", "本月进展", "存在问题"]
 AS_OF = dt.date(2024, 12, 11)
 UNIT_USER = Actor("u01", "unit", "U01")
@@ -67,7 +68,8 @@ def _run(actor: Actor, script: str, **query: str) -> AppTest:
 def test_the_helper_escapes_every_mark_and_keeps_line_breaks():
     """Each mark gets a backslash (so it shows, not acts); plain Chinese is unchanged; a line break stays one."""
     assert format.text("城东文旅综合体") == "城东文旅综合体"
-    assert format.text("![x](http://a/b.png)") == "\\!\\[x\\]\\(http\\:\\/\\/a\\/b\\.png\\)"
+    assert format.text("![x](http://a/b.png)") == "\\!\\[x\\]\\(http\u2060\\:\\/\\/a\\/b\\.png\\)"
+    assert format.text("www.a.cn a@b.cn") == "www\u2060\\.a\\.cn a\\@\u2060b\\.cn"
     assert format.text(":red[**红**]") == "\\:red\\[\\*\\*红\\*\\*\\]"
     assert format.text("一\n二") == "一  \n二"
     assert all(raw not in format.text(HOSTILE) for raw in RAW)

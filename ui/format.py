@@ -1,6 +1,8 @@
 """Display formatting: Chinese column names, money in 亿元, dates as YYYY-MM-DD."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from pandas.io.formats.style import Styler
 
@@ -149,6 +151,7 @@ def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None =
     return styled
 
 
+_AUTOLINK = re.compile(r"(?i)https?(?=:)|ftp(?=:)|mailto(?=:)|www(?=\.)|@")  # what starts a bare address
 _MARKS = frozenset("\\`*_{}[]()<>#+-.!|~:$=^&\"'@%/;,?")  # ASCII punctuation Markdown or Streamlit may act on
 
 
@@ -157,7 +160,10 @@ def text(value: object) -> str:
     captions, messages, expander and widget labels): every mark escaped, so `![x](http://host/p.png)` stays text
     and fetches nothing, `**x**`, `:red[x]` and `[x](url)` neither style nor link; line breaks kept. The one
     escaping rule of the pages; tests/test_escaping.py runs every page on hostile texts."""
-    escaped = "".join(f"\\{c}" if c in _MARKS else c for c in str(value))
+    # GitHub-flavoured Markdown links bare addresses (http://…, www.…, a@b.cn) whatever their escapes: an invisible
+    # word joiner after the scheme, "www" or "@" keeps them text.
+    unlinked = _AUTOLINK.sub(lambda m: m.group(0) + "\u2060", str(value))
+    escaped = "".join(f"\\{c}" if c in _MARKS else c for c in unlinked)
     return escaped.replace("\r\n", "\n").replace("\n", "  \n")
 
 
