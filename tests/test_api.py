@@ -205,7 +205,7 @@ def test_a_unit_tokens_rows_of_another_unit_are_rejected(server, tmp_path):
     assert (report["file"], report["status"], report["rows_loaded"], report["rows_rejected"]) == (
         "城西10月.xlsx", "loaded", 1, 1)
     assert report["rejections"] == [{"sheet": "项目进展", "row": 3, "column": "填报单位",
-                                     "reason": "第3行 填报单位 只能填报本单位（城西街道）的项目，此行是“城东街道”的"}]
+                                     "reason": "第3行（城东商业综合体）填报单位 只能填报本单位（城西街道）的项目，此行是“城东街道”的"}]
 
 
 def test_who_may_send_what(server, tmp_path):

@@ -114,7 +114,7 @@ def test_preview_of_an_upload_writes_nothing_and_loading_it_stores_the_same(unit
     report = preview.report
     assert (report.status, report.rows_loaded, report.rows_rejected) == ("checked", 1, 1)
     assert desk.problems_frame(report.rejections).values.tolist() == [
-        ["城东十月", 3, "开工日期", "第3行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"]]
+        ["城东十月", 3, "开工日期", "第3行（乙项目）开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"]]
     loaded = desk.ingest_upload(units, upload, U02_USER, received=received)
     assert (loaded.status, loaded.rows_loaded, loaded.rows_rejected, loaded.submission_id) == ("loaded", 1, 1, 1)
     assert units.execute("SELECT file_name, content_hash, unit_code, submitted_by FROM submissions").fetchall() == [
@@ -143,7 +143,7 @@ def test_a_unit_user_uploads_for_its_own_unit_whatever_it_asks(units, tmp_path):
     other = desk.preview_upload(units, _upload(_bad_and_good(tmp_path, "开发区.csv", unit="经济开发区")),
                                        U02_USER, received=dt.datetime(2024, 11, 5))
     assert {p.reason for p in other.report.rejections} >= {
-        "第2行 填报单位 只能填报本单位（城东街道）的项目，此行是“经济开发区”的"}
+        "第2行（甲项目）填报单位 只能填报本单位（城东街道）的项目，此行是“经济开发区”的"}
     assert other.report.rows_loaded == 0
 
 
@@ -195,8 +195,8 @@ def test_problems_of_a_submission_rejections_first_within_its_units_history(sent
     """The rows a file refused and warned, with row, column and reason; another unit's file is refused
     (LookupError) to a unit user and open to an admin."""
     assert desk.problems(sent, 2, "U02").values.tolist() == [
-        ["项目进展", 3, "开工日期", "error", "第3行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"],
-        ["项目进展", 2, "累计完成投资(万元)", "warning", "第2行 累计完成投资(万元) 13000万元 大于计划总投资 12000万元，请核实"],
+        ["项目进展", 3, "开工日期", "error", "第3行（乙项目）开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"],
+        ["项目进展", 2, "累计完成投资(万元)", "warning", "第2行（甲项目）累计完成投资(万元) 13000万元 大于计划总投资 12000万元，请核实"],
     ]
     with pytest.raises(LookupError):
         desk.problems(sent, 1, "U02")
@@ -275,7 +275,7 @@ def test_unit_user_sees_the_check_before_anything_is_stored_and_confirming_loads
     assert "#### 可载入 3 行，拒收 1 行" in [m.value for m in at.markdown]
     assert at.error[0].value.startswith("1 行未通过校验，确认后不会载入。")
     frames = _frames(at)
-    assert frames[0].values.tolist() == [["项目进展", 4, "开工日期", "第4行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"]]
+    assert frames[0].values.tolist() == [["项目进展", 4, "开工日期", "第4行（丙项目）开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"]]
     assert [tab.label for tab in at.tabs] == ["新项目（1）", "达到节点（1）", "金额变化（1）", "状态变化（0）", "本期未报（1）"]
     with db.cursor() as cur:
         codes = dict(cur.execute("SELECT name_key, code FROM projects").fetchall())

@@ -105,7 +105,7 @@ def test_unit_folder_loads_as_that_unit(units, inbox):
     assert zone.report.message == "文件夹“招商科”不是招商单元的编码或名称：请放到本单元的文件夹或收件箱根目录"
     town = outcomes[town_file.name]
     assert (town.report.rows_loaded, town.report.rows_rejected) == (0, 3)
-    assert town.report.rejections[0].reason == "第4行 填报单位 只能填报本单位（经济开发区）的项目，此行是“城东街道”的"
+    assert town.report.rejections[0].reason == "第4行（年产10万吨新材料项目）填报单位 只能填报本单位（经济开发区）的项目，此行是“城东街道”的"
     assert units.execute("SELECT DISTINCT submitted_by FROM submissions WHERE file_name = ?", [town.file]).fetchall() == [
         ("收件箱/经济开发区",)]
 

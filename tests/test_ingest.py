@@ -177,15 +177,15 @@ def test_bad_rows_are_rejected_with_row_column_and_reason_and_good_rows_load(uni
     assert (report.status, report.rows_loaded, report.rows_rejected) == ("loaded", 1, 3)
     assert [p.as_json() for p in report.rejections] == [
         {"sheet": "项目进展", "row": 5, "column": "开工时间",
-         "reason": "第5行 开工时间 '2024-13-01' 不是有效日期，请填写如 2024-03-08"},
+         "reason": "第5行（智能装备产业园（一期））开工时间 '2024-13-01' 不是有效日期，请填写如 2024-03-08"},
         {"sheet": "项目进展", "row": 7, "column": "项目名称", "reason": "第7行 项目名称 为必填项，不能为空"},
         {"sheet": "项目进展", "row": 8, "column": "计划总投资(万元)",
-         "reason": "第8行 计划总投资(万元) '约8000万' 不是有效的数字，请只填写数字（如 12000 或 1.2）"},
+         "reason": "第8行（城东文旅综合体）计划总投资(万元) '约8000万' 不是有效的数字，请只填写数字（如 12000 或 1.2）"},
         {"sheet": "项目进展", "row": 8, "column": "统一社会信用代码",
-         "reason": "第8行 统一社会信用代码 '91440300708461136A' 校验位不正确，请核对统一社会信用代码"},
+         "reason": "第8行（城东文旅综合体）统一社会信用代码 '91440300708461136A' 校验位不正确，请核对统一社会信用代码"},
     ]
     assert [p.reason for p in report.warnings] == [
-        "第4行 开工时间 2024-02-01 早于签约日期 2024-03-08，节点顺序异常，请核实"]
+        "第4行（年产10万吨新材料项目）开工时间 2024-02-01 早于签约日期 2024-03-08，节点顺序异常，请核实"]
     assert list(_snapshots(units)) == ["年产10万吨新材料项目"]
     stored = _dicts(units, "SELECT row_number, column_name, severity, row_values FROM row_problems ORDER BY "
                            "row_number, severity, column_name")
@@ -264,7 +264,7 @@ def test_unit_user_rows_for_another_unit_are_rejected(units, tmp_path):
     rows = [build.report_row("年产10万吨新材料项目"), build.report_row("城西冷链物流中心", unit="城西街道")]
     report = _ingest(units, _report("mixed.xlsx", rows, tmp_path), EAST_USER)
     assert (report.rows_loaded, [p.reason for p in report.rejections]) == (
-        1, ["第3行 填报单位 只能填报本单位（城东街道）的项目，此行是“城西街道”的"])
+        1, ["第3行（城西冷链物流中心）填报单位 只能填报本单位（城东街道）的项目，此行是“城西街道”的"])
     rows = [{k: v for k, v in build.report_row("城东文旅综合体").items() if k != "填报单位"}]
     assert _ingest(units, _report("no-unit.xlsx", rows, tmp_path), EAST_USER).rows_loaded == 1
     assert {name: row["unit_code"] for name, row in _snapshots(units).items()} == {
@@ -372,7 +372,7 @@ def test_projects_keep_their_identity_across_months(units, tmp_path):
     report = _ingest(units, _report("10月.xlsx", october, tmp_path))
     assert report.rows_loaded == 4
     assert [(p.row, p.column, p.reason) for p in report.rejections] == [
-        (5, "项目编号", "第5行 项目编号 与第2行（年产10万吨 新材料项目）是同一项目同一报告期，只能填写一行")]
+        (5, "项目编号", "第5行（年产12万吨新材料项目（扩建））项目编号 与第2行（年产10万吨 新材料项目）是同一项目同一报告期，只能填写一行")]
     assert units.execute("SELECT s.project_name, p.code FROM snapshots s JOIN projects p ON p.id = s.project_id "
                          "WHERE s.period = '2024-10-01' ORDER BY s.row_number").fetchall() == [
         ("年产10万吨 新材料项目", "ZS000001"), ("智能装备产业园(一期)", "ZS000002"), ("年产１０万吨新材料项目", "ZS000003"),
@@ -390,8 +390,8 @@ def test_unit_user_cannot_invent_or_borrow_a_project_code(units, tmp_path):
     report = _ingest(units, _report("10月.xlsx", rows, tmp_path), EAST_USER)
     assert (report.rows_loaded, report.rows_rejected) == (1, 2)
     assert [(p.row, p.column, p.reason) for p in report.rejections] == [
-        (2, "项目代码", "第2行 项目代码 'ZS999999' 不存在，请核对；新项目请将项目编号留空，由系统分配"),
-        (3, "项目代码", "第3行 项目代码 'ZS000001' 是其他单元（U03）的项目，请核对编号；项目转移单元请联系招商办")]
+        (2, "项目代码", "第2行（年产10万吨新材料项目）项目代码 'ZS999999' 不存在，请核对；新项目请将项目编号留空，由系统分配"),
+        (3, "项目代码", "第3行（城西冷链物流中心）项目代码 'ZS000001' 是其他单元（U03）的项目，请核对编号；项目转移单元请联系招商办")]
     assert units.execute("SELECT code FROM projects ORDER BY id").fetchall() == [("ZS000001",), ("ZS000002",)]
 
 
@@ -464,7 +464,7 @@ def test_cli_period_and_unit_for_a_bare_file_exit_zero_with_row_rejections(units
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [
         "bare.xlsx: 已载入（projects）", "  载入 1 行，拒收 1 行",
-        "  ✗ 第3行 计划总投资(万元) '八千' 不是有效的数字，请只填写数字（如 12000 或 1.2）"]
+        "  ✗ 第3行（城东文旅综合体）计划总投资(万元) '八千' 不是有效的数字，请只填写数字（如 12000 或 1.2）"]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT unit_code, period, project_name FROM snapshots").fetchall() == [
             ("U02", D(2024, 10, 1), "年产10万吨新材料项目")]
@@ -528,9 +528,9 @@ def test_excel_error_values_are_refused_by_row_and_column_not_read_as_blank(unit
     report = _ingest(units, build.error_cells_report(tmp_path))
     assert (report.status, report.rows_loaded, report.rows_rejected) == ("loaded", 1, 3)
     assert [(p.row, p.column, p.reason) for p in report.rejections] == [
-        (2, "签约日期", "第2行 签约日期 是 Excel 错误值 #REF!（公式出错或引用失效），请改正后重传"),
-        (3, "计划总投资(万元)", "第3行 计划总投资(万元) 是 Excel 错误值 #N/A（公式出错或引用失效），请改正后重传"),
-        (4, "投资方", "第4行 投资方 是 Excel 错误值 #DIV/0!（公式出错或引用失效），请改正后重传"),
+        (2, "签约日期", "第2行（错误值项目0）签约日期 是 Excel 错误值 #REF!（公式出错或引用失效），请改正后重传"),
+        (3, "计划总投资(万元)", "第3行（错误值项目1）计划总投资(万元) 是 Excel 错误值 #N/A（公式出错或引用失效），请改正后重传"),
+        (4, "投资方", "第4行（错误值项目2）投资方 是 Excel 错误值 #DIV/0!（公式出错或引用失效），请改正后重传"),
     ]
     assert list(_snapshots(units)) == ["错误值项目3"]
 
@@ -544,7 +544,7 @@ def test_one_project_twice_in_a_file_keeps_the_first_row_and_names_it(units, tmp
     report = _ingest(units, build.write_xlsx(tmp_path / "两张表.xlsx", first, second))
     assert report.rows_loaded == 3
     assert [(p.sheet, p.row, p.reason) for p in report.rejections] == [
-        ("十月补充", 2, "第2行 项目名称 与工作表“十月”第2行重复：同一项目同一报告期只能填写一行")]
+        ("十月补充", 2, "第2行（城东\u200b文旅综合体）项目名称 与工作表“十月”第2行重复：同一项目同一报告期只能填写一行")]
     assert units.execute("SELECT count(*) FROM projects").fetchone() == (3,)
 
 
@@ -563,4 +563,4 @@ def test_an_admin_row_moving_a_project_to_another_unit_loads_with_a_warning(unit
     report = _ingest(units, _report("10月.xlsx", [build.report_row("城东文旅综合体", 项目编号="ZS000001",
                                                                      unit="城西街道")], tmp_path))
     assert (report.rows_loaded, [p.reason for p in report.warnings]) == (1, [
-        "第2行 项目编号 'ZS000001' 是单元 U02 的项目，本行的填报单位是 U03：载入后该项目将转到 U03。如是笔误，请改正后重传"])
+        "第2行（城东文旅综合体）项目编号 'ZS000001' 是单元 U02 的项目，本行的填报单位是 U03：载入后该项目将转到 U03。如是笔误，请改正后重传"])

@@ -69,7 +69,7 @@ def test_unit_user_downloads_the_prefilled_template_changes_a_milestone_and_hand
 
         page.locator("input[type=file]").set_input_files(str(edited))
         page.get_by_text("可载入 2 行，拒收 1 行").wait_for(timeout=30000)
-        reason = "第5行 开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"
+        reason = "第5行（丙项目）开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"
         page.locator("[data-testid='stDataFrame']").first.filter(has_text=reason).wait_for(timeout=30000)  # cells fill late
         page.get_by_role("tab", name="达到节点（1）").wait_for(timeout=30000)
         page.get_by_role("button", name="确认载入 2 行").click()

@@ -37,6 +37,13 @@ def _project(name: str = "智能装备产业园（一期）", **cells: object) -
 
 GOOD = _project("年产10万吨新材料项目", 投资方="杭州恒远新材料科技有限公司")
 
+
+def _said(row: int, cells: dict[str, object], header: str, reason: str) -> str:
+    """The problem as a 填报员 reads it: the row, the project it names (none when the name is missing), the header
+    and the reason."""
+    name = cells.get("项目名称", "智能装备产业园（一期）")
+    return f"第{row}行（{name}）{header} {reason}" if name else f"第{row}行 {header} {reason}"
+
 # (cells of the second row, header named in the message, reason): each is one blocking rule.
 REJECTIONS = [
     ({"签约日期": "2024-13-01"}, "签约日期", "'2024-13-01' 不是有效日期，请填写如 2024-03-08"),
@@ -85,7 +92,7 @@ def test_each_blocking_rule_rejects_the_row_and_keeps_the_others(cells, header, 
     result = _check(table)
     row = table.row_number(1)
     assert row == 4
-    assert _errors(result) == [(4, header, f"第4行 {header} {reason}")]
+    assert _errors(result) == [(4, header, _said(4, cells, header, reason))]
     assert [r.row for r in result.rejected] == [4]
     assert [r.values["project_name"] for r in result.records] == ["年产10万吨新材料项目"]
 
@@ -139,7 +146,7 @@ def test_warnings_do_not_reject(cells, header, reason):
     """开工 before 签约 (real projects do start early) and similar oddities are warnings; the row loads."""
     result = _check(build.project_table([_project(**cells)], titles=TITLE))
     assert (len(result.records), result.errors) == (1, [])
-    assert [(p.row, p.column, p.reason) for p in result.warnings] == [(3, header, f"第3行 {header} {reason}")]
+    assert [(p.row, p.column, p.reason) for p in result.warnings] == [(3, header, _said(3, cells, header, reason))]
 
 
 def test_blank_total_and_signature_rows_are_not_projects():
@@ -172,7 +179,7 @@ def test_unit_user_may_submit_only_its_own_unit():
     result = _check(build.project_table(rows), actor=EAST_USER, unit_code="U02")
     assert [(r.values["project_name"], r.values["unit"]) for r in result.records] == [
         ("甲项目", "U02"), ("乙项目", "U02"), ("丙项目", "U02")]
-    assert _errors(result) == [(5, "填报单位", "第5行 填报单位 只能填报本单位（城东街道）的项目，此行是“城西街道”的")]
+    assert _errors(result) == [(5, "填报单位", "第5行（丁项目）填报单位 只能填报本单位（城东街道）的项目，此行是“城西街道”的")]
 
 
 @pytest.mark.parametrize("table", [
@@ -245,3 +252,16 @@ def test_row_limit_counts_data_rows_only():
     with pytest.raises(FileRejected) as caught:
         _check(seven, config=config)
     assert str(caught.value) == "工作表“项目进展”的数据超过 6 行的上限，请分批上传"
+
+
+@pytest.mark.parametrize(("row", "project", "column", "reason", "said"), [
+    (12, "城东文旅综合体", "开工日期", "'2024-13-01' 不是有效日期", "第12行（城东文旅综合体）开工日期 '2024-13-01' 不是有效日期"),
+    (12, None, "项目名称", "为必填项，不能为空", "第12行 项目名称 为必填项，不能为空"),
+    (3, "ZS000001", None, "与第2行重复", "第3行（ZS000001）与第2行重复"),
+    (3, None, None, "与第2行重复", "第3行 与第2行重复"),
+])
+def test_a_problem_names_its_row_project_and_column(row, project, column, reason, said):
+    """DOMAIN §3: every rejection names the row's project (名称, else 编号) beside its row number."""
+    from pipelines.ingest.validate import problem_text
+
+    assert problem_text(row, project, column, reason) == said

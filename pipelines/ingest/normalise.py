@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines.access import Actor
-from pipelines.ingest.validate import Problem, Record, Validated, name_key
+from pipelines.ingest.validate import Problem, Record, Validated, name_key, problem_text
 from pipelines.store import queries
 
 
@@ -28,16 +28,21 @@ class Normalised:
     new_projects: list[NewProject] = field(default_factory=list)
 
 
+def _label(record: Record) -> str | None:
+    return record.values.get("project_name") or record.values.get("project_code")
+
+
 def _reject(validated: Validated, record: Record, reason: str) -> None:
     column = record.headers.get("project_code", "项目编号")
-    validated.problems.append(Problem(record.sheet, record.row, column, f"第{record.row}行 {column} {reason}"))
+    validated.problems.append(Problem(record.sheet, record.row, column,
+                                      problem_text(record.row, _label(record), column, reason)))
     validated.rejected.append(record)
 
 
 def _warn(validated: Validated, record: Record, reason: str) -> None:
     column = record.headers.get("project_code", "项目编号")
-    validated.problems.append(Problem(record.sheet, record.row, column, f"第{record.row}行 {column} {reason}",
-                                      "warning"))
+    validated.problems.append(Problem(record.sheet, record.row, column,
+                                      problem_text(record.row, _label(record), column, reason), "warning"))
 
 
 def _place(record: Record, other: Record) -> str:

@@ -109,6 +109,13 @@ class Context:
 _INVISIBLE = re.compile(r"[\s\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad]+")
 
 
+def problem_text(row: int, project: str | None, column: str | None, reason: str) -> str:
+    """A problem as the 填报员 reads it: '第12行（城东文旅综合体）开工日期 '2024-13-01' 不是有效日期' — the row, its
+    project (名称 or 编号, when the row has one), the column and why (DOMAIN §3)."""
+    head = f"第{row}行（{project}）" if project else f"第{row}行 "
+    return f"{head}{column} {reason}" if column else f"{head}{reason}"
+
+
 def name_key(text: object) -> str:
     """A project or unit name as matched: NFKC, no whitespace and no invisible characters (zero-width spaces and
     joiners, direction marks, soft hyphens), so a name pasted with one is the same name."""
@@ -148,10 +155,20 @@ class _Row:
     def warn(self, column_id: str | None, reason: str) -> None:
         self._add(column_id, reason, "warning")
 
+    def project(self) -> str | None:
+        """The row's project as the unit wrote it (名称, else 编号), to name it beside the row number."""
+        if self.layout.kind != "projects":
+            return None
+        for column_id in ("project_name", "project_code"):
+            found = self.layout.field(column_id)
+            if found is not None and found.index < len(self.cells) and not is_blank(self.cells[found.index]):
+                return shown(self.cells[found.index])
+        return None
+
     def _add(self, column_id: str | None, reason: str, severity: str) -> None:
         header = self.header(column_id) if column_id else None
-        text = f"第{self.number}行 {header} {reason}" if header else f"第{self.number}行 {reason}"
-        self._problems.append(Problem(self.layout.sheet.name, self.number, header, text, severity))
+        self._problems.append(Problem(self.layout.sheet.name, self.number, header,
+                                      problem_text(self.number, self.project(), header, reason), severity))
 
 
 def _rows(layout: Layout, problems: list[Problem]) -> Iterator[_Row]:
