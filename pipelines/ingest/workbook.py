@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import faulthandler
 import io
 import multiprocessing
 import os
@@ -316,6 +317,7 @@ def _child(conn, path: str, limits: IngestSettings) -> None:
     reason. The native reader's own messages (an abort's backtrace) go nowhere."""
     budget = _address_space() + limits.reader_memory_mb * (1 << 20)
     resource.setrlimit(resource.RLIMIT_AS, (budget, budget))
+    faulthandler.disable()  # an inherited handler (pytest's, a debugging session's) would dump the abort too
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
