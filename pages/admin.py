@@ -41,7 +41,7 @@ def attempt(change, *args, **kwargs) -> tuple[bool, object]:
     try:
         return True, data.write(change, *args, **kwargs)
     except (ValueError, LookupError, SettingsError) as refused:
-        st.error(str(refused), icon=":material/error:")
+        st.error(format.text(refused), icon=":material/error:")
         return False, None
 
 

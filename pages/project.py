@@ -22,11 +22,11 @@ try:
     view = data.project_page(code, actor, today)  # refuses another unit's project to a unit user
 except OutOfScope as refused:
     st.title("项目详情")
-    st.error(str(refused), icon=":material/block:")
+    st.error(format.text(refused), icon=":material/block:")
     st.stop()
 except LookupError as missing:
     st.title("项目详情")
-    st.warning(str(missing), icon=":material/search_off:")
+    st.warning(format.text(missing), icon=":material/search_off:")  # it repeats the address's code
     st.stop()
 
 project = view.project

@@ -116,7 +116,7 @@ unit = st.columns(3)[0].selectbox("招商单元", [scope] if scope is not None e
 try:
     ledger = data.unit_ledger(as_of, unit, scope, facts["data_version"])
 except OutOfScope as refused:
-    st.error(str(refused))
+    st.error(format.text(refused))
     st.stop()
 st.markdown(f"**{format.text(ledger.name)}**（{format.text(ledger.group)}）　得分 **{format.points(ledger.score)}**　"
             f"全县第 {ledger.rank} 名 · 组内第 {ledger.group_rank} 名")

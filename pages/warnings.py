@@ -116,7 +116,7 @@ def _details(warning: pd.Series) -> None:
                 try:
                     data.acknowledge_warning(actor, int(warning["id"]), note)
                 except (ValueError, LookupError, OutOfScope) as refused:
-                    st.error(str(refused))
+                    st.error(format.text(refused))
                 else:
                     st.toast("已确认该预警", icon=":material/task_alt:")
                     st.rerun()

@@ -92,3 +92,16 @@ def test_the_project_page_shows_the_name_as_written(hostile):
     """The escaped title reads as the name the unit wrote (the test of the test: the text is on the page)."""
     at = _run(ADMIN, "project.py", code=hostile)
     assert at.title[0].value == format.text(HOSTILE)
+
+
+@pytest.mark.parametrize(("script", "key", "value"), [
+    ("project.py", "code", "../../etc/passwd"), ("project.py", "code", "x" * 5000), ("project.py", "code", "' OR 1=1 --"),
+    ("project.py", "code", HOSTILE), ("unit.py", "unit", "U99"), ("unit.py", "unit", HOSTILE),
+    ("cockpit.py", "kiosk", "\x00"),
+])
+def test_hostile_addresses_are_answered_not_crashed(hostile, script, key, value):
+    """Whatever a shared link's query says, the page answers (not found, or the reader's own unit) without an
+    exception and without rendering the value as Markdown."""
+    at = _run(ADMIN, script, **{key: value})
+    assert not at.exception, at.exception
+    assert [text for text in _shown(at) if any(raw in text for raw in RAW)] == []
