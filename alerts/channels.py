@@ -66,7 +66,7 @@ def add_channel(con: duckdb.DuckDBPyConnection, actor: Actor, name: str, kind: s
     with db.transaction(con):
         channel_id = notify.add_channel(con, name, kind, target, audience, unit_code, secret)
         db.audit(con, actor.name, "channel.added", name,
-                    {"channel_id": channel_id, "kind": kind, "audience": audience, "unit": unit_code})
+                 {"channel_id": channel_id, "kind": kind, "audience": audience, "unit": unit_code})
     return channel_id
 
 
@@ -79,7 +79,7 @@ def set_channel_enabled(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id
         if not changed:
             raise ValueError(f"通知渠道 {channel_id} 不存在")
         db.audit(con, actor.name, "channel.enabled" if enabled else "channel.disabled", changed[0][0],
-                    {"channel_id": channel_id})
+                 {"channel_id": channel_id})
 
 
 def send_test_message(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: int, *,
@@ -90,5 +90,5 @@ def send_test_message(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: 
     delivery = notify.deliver_test(con, channel_id, config or current())["deliveries"][0]
     with db.transaction(con):
         db.audit(con, actor.name, "channel.tested", delivery["channel"],
-                    {"channel_id": channel_id, "outcome": delivery["outcome"], "error": delivery["error"]})
+                 {"channel_id": channel_id, "outcome": delivery["outcome"], "error": delivery["error"]})
     return delivery

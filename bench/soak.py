@@ -147,7 +147,7 @@ def _rss_mb(pid: int) -> float:
     """Resident memory of the server process and its children (the file readers it forks), in MB."""
     total = 0
     pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
-                                                     text=True).stdout.split()]
+                                                   text=True).stdout.split()]
     for one in pids:
         try:
             for line in Path(f"/proc/{one}/status").read_text().splitlines():
@@ -222,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         for what, count in collections.Counter(tally.errors[route]).items():
             print(f"  error {route}: {what} × {count}")
     peak = max((mb for _, mb in memory), default=0.0)
-    print("server RSS MB over time: " + ", ".join(f"{t:.0f}s {mb:.0f}" for t, mb in memory[::max(1, len(memory) // 12)]))
+    sampled = memory[::max(1, len(memory) // 12)]
+    print("server RSS MB over time: " + ", ".join(f"{t:.0f}s {mb:.0f}" for t, mb in sampled))
     errors = sum(len(e) for e in tally.errors.values())
     print(f"files loaded {len(tally.loaded)}, lost {len(lost)}; errors {errors}; peak RSS {peak:.0f} MB "
           f"(goal ≤ {RSS_GOAL_MB})")

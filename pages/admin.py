@@ -89,7 +89,7 @@ with tabs["单元"]:
     if tabs["单元"].open:
         notice()
         st.dataframe(units.rename(columns={"code": "单元编码", "name": "单元名称", "kind": "单元类型",
-                                              "assess_group": "考核组别"}), hide_index=True, width="stretch", placeholder="")
+                                           "assess_group": "考核组别"}), hide_index=True, width="stretch", placeholder="")
         groups = sorted(set(units["assess_group"]))
         edit, add = st.columns(2, gap="large")
         with edit.container(border=True):
@@ -385,7 +385,8 @@ with tabs["通知渠道"]:
                 target = st.text_input("地址", placeholder="机器人或 Webhook 的网址；电子邮件填收件地址，多个用逗号分隔")
                 secret = st.text_input("加签密钥（仅钉钉机器人，可留空）", type="password")
                 left, right = st.columns(2)
-                audience = left.selectbox("接收", list(channels.AUDIENCE_LABELS), format_func=channels.AUDIENCE_LABELS.get)
+                audience = left.selectbox("接收", list(channels.AUDIENCE_LABELS),
+                                          format_func=channels.AUDIENCE_LABELS.get)
                 unit = right.selectbox("单元（接收本单元预警时）", list(unit_names), index=None, format_func=unit_label,
                                        placeholder="选择单元")
                 if st.form_submit_button("添加", type="primary"):

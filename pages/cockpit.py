@@ -32,7 +32,7 @@ def big_screen(picked: dt.date | None) -> None:
         return
     view = data.screen(picked or dt.date.today(), scope)
     st.html(cockpit.header(screen.title, view.scope_name, view.as_of, picked is None, view.time_progress,
-                          dt.datetime.now()) + cockpit.CLOCK_SCRIPT, unsafe_allow_javascript=True)
+                           dt.datetime.now()) + cockpit.CLOCK_SCRIPT, unsafe_allow_javascript=True)
     st.html(cockpit.headline_cards(view.headline, view.time_progress))
     left, middle, right = st.columns([1, 1.25, 1.2], gap="small")
     with left.container(gap="xsmall"):

@@ -39,7 +39,7 @@ stale = marks[1].toggle("只看逾期未更新", help="按月报送义务，截�
 
 projects = data.library(as_of, scope, facts["data_version"])
 shown = project_screen.filter_library(projects, warned=warned, stale=stale, units=units, stages=stages,
-                                    industries=industries, size_bands=bands, statuses=statuses, text=text)
+                                      industries=industries, size_bands=bands, statuses=statuses, text=text)
 summary = state.library_summary(shown)
 
 metrics = st.columns(4)

@@ -64,9 +64,11 @@ if scope is not None:
     mine = result.unit(scope)
     cards[0].metric(f"本单元 · {format.text(mine['name'])}", f"全县第 {mine['rank']} 名",
                     delta=format.rank_delta(mine["rank_change"]),
-                    help=f"得分 {format.points(mine['score'])}；{format.text(mine['group'])}第 {mine['group_rank']} 名", **boxed)
+                    help=f"得分 {format.points(mine['score'])}；{format.text(mine['group'])}第 {mine['group_rank']} 名",
+                    **boxed)
 else:
-    cards[0].metric(f"总分第一 · {format.text(picked['top']['name'])}", f"{format.points(picked['top']['score'])} 分", **boxed)
+    cards[0].metric(f"总分第一 · {format.text(picked['top']['name'])}", f"{format.points(picked['top']['score'])} 分",
+                    **boxed)
 # Unit names are too long for a metric's value (they were cut off): each card names its unit in the label.
 excellent = "、".join(format.text(name) for name in result.excellent)
 cards[1].metric(f"一票评优 · {excellent}" if excellent else "一票评优", "优秀" if excellent else "暂无", **boxed)

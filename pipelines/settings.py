@@ -169,7 +169,8 @@ _RANGES = {("auth", "max_failed_logins"): (1, 100), ("auth", "password_min_lengt
            ("scheduler", "evaluate_interval_minutes"): (0.01, 1440),
            ("screen", "refresh_seconds"): (5, 3600), ("screen", "trend_months"): (2, 60),
            ("figures", "commencement_target"): (0, 1), ("figures", "stats_target"): (0, 1),
-           ("notify", "max_lines"): (5, 1000), ("server", "keep_alive_seconds"): (1, 3600), ("duty", "due_day"): (1, 28)}  # every month has a day 28
+           ("notify", "max_lines"): (5, 1000), ("server", "keep_alive_seconds"): (1, 3600),
+           ("duty", "due_day"): (1, 28)}  # every month has a day 28
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 

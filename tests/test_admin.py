@@ -84,7 +84,7 @@ def test_targets_reach_the_assessment(units):
                commenced_date="2024-05-20")
     register.set_targets(units, ADMIN, 2024, "U01", {"commenced": 4}, now=dt.datetime(2024, 6, 1))
     register.set_targets(units, ADMIN, 2024, "U01", {"commenced": 2, "signed_amount_wan": 1.5},
-                      now=dt.datetime(2024, 6, 2))
+                         now=dt.datetime(2024, 6, 2))
     table = register.target_table(units, ADMIN, 2024).set_index("code")
     assert (table.loc["U01", "commenced"], table.loc["U01", "signed_amount_yi"]) == (2, 1.5)
     ledger = assess(units, AS_OF).ledger.set_index(["unit_code", "item"])

@@ -137,11 +137,11 @@ def test_a_unit_user_uploads_for_its_own_unit_whatever_it_asks(units, tmp_path):
     bare = build.project_table([build.report_row("甲项目")], numbered=False)
     bare.header, bare.rows = bare.header[:1] + bare.header[2:], [row[:1] + row[2:] for row in bare.rows]
     report = desk.ingest_upload(units, _upload(build.write_xlsx(tmp_path / "无单位.xlsx", bare)), U02_USER,
-                                       unit_code="U01", received=dt.datetime(2024, 11, 5))
+                                unit_code="U01", received=dt.datetime(2024, 11, 5))
     assert (report.status, report.rows_loaded) == ("loaded", 1)
     assert units.execute("SELECT DISTINCT unit_code FROM snapshots").fetchall() == [("U02",)]
     other = desk.preview_upload(units, _upload(_bad_and_good(tmp_path, "开发区.csv", unit="经济开发区")),
-                                       U02_USER, received=dt.datetime(2024, 11, 5))
+                                U02_USER, received=dt.datetime(2024, 11, 5))
     assert {p.reason for p in other.report.rejections} >= {
         "第2行（甲项目）填报单位 只能填报本单位（城东街道）的项目，此行是“经济开发区”的"}
     assert other.report.rows_loaded == 0
@@ -157,7 +157,7 @@ def sent(units, tmp_path):
     day = lambda d: dt.datetime(2024, 11, d, 10, 0)  # noqa: E731
     zone = build.project_table([build.report_row("开发区项目", unit="U01")], numbered=False)
     desk.ingest_upload(units, _upload(build.write_xlsx(tmp_path / "开发区十月.xlsx", zone)), ADMIN,
-                              received=day(3))
+                       received=day(3))
     rows = [build.report_row("甲项目", **{"累计完成投资(万元)": 13000}), build.report_row("乙项目", 开工日期="2024-13-01"),
             build.report_row("丙项目")]
     path = build.write_xlsx(tmp_path / "城东十月.xlsx", build.project_table(rows, numbered=False))

@@ -95,7 +95,8 @@ def test_the_project_page_shows_the_name_as_written(hostile):
 
 
 @pytest.mark.parametrize(("script", "key", "value"), [
-    ("project.py", "code", "../../etc/passwd"), ("project.py", "code", "x" * 5000), ("project.py", "code", "' OR 1=1 --"),
+    ("project.py", "code", "../../etc/passwd"), ("project.py", "code", "x" * 5000),
+    ("project.py", "code", "' OR 1=1 --"),
     ("project.py", "code", HOSTILE), ("unit.py", "unit", "U99"), ("unit.py", "unit", HOSTILE),
     ("cockpit.py", "kiosk", "\x00"),
 ])

@@ -561,6 +561,6 @@ def test_an_admin_row_moving_a_project_to_another_unit_loads_with_a_warning(unit
     _ingest(units, _report("9月.xlsx", [build.report_row("城东文旅综合体", period="2024-09")], tmp_path),
             received=dt.datetime(2024, 10, 8))
     report = _ingest(units, _report("10月.xlsx", [build.report_row("城东文旅综合体", 项目编号="ZS000001",
-                                                                     unit="城西街道")], tmp_path))
+                                                                  unit="城西街道")], tmp_path))
     assert (report.rows_loaded, [p.reason for p in report.warnings]) == (1, [
         "第2行（城东文旅综合体）项目编号 'ZS000001' 是单元 U02 的项目，本行的填报单位是 U03：载入后该项目将转到 U03。如是笔误，请改正后重传"])

@@ -95,7 +95,8 @@ def test_only_commands_import_cli():
      ["pipelines.store.db (store) → pipelines.figures.duty (figures, ingest, admin)"], [], []),
     ({"pipelines.ingest.run": {"pipelines.ingest.load"}, "pipelines.ingest.load": {"pipelines.ingest.run"}},
      [], [["pipelines.ingest.load", "pipelines.ingest.run"]], []),
-    ({"pipelines.ingest.run": {"pipelines.cli"}, "pipelines.ingest.__main__": {"pipelines.cli"}, "pipelines.cli": set()},
+    ({"pipelines.ingest.run": {"pipelines.cli"}, "pipelines.ingest.__main__": {"pipelines.cli"},
+      "pipelines.cli": set()},
      [], [], ["pipelines.ingest.run"]),
 ])
 def test_the_checks_catch_what_they_forbid(graph, upward, cycles, cli):

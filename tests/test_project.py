@@ -70,7 +70,7 @@ def _code(con, name: str) -> str:
 
 def _library(con, scope: str | None = None):
     return project_screen.library(state.projects_as_of(con, AS_OF, scope), centre.latest_warnings(con, AS_OF, scope),
-                                duty.stale_projects(con, AS_OF))
+                                  duty.stale_projects(con, AS_OF))
 
 
 def test_library_marks_warnings_and_months_behind(county):
@@ -120,7 +120,7 @@ def _sheet(data: bytes) -> list[list]:
 def test_export_masks_contacts_for_everyone_but_admins(county, actor, name, phone):
     """The library's Excel export holds the filtered projects with contacts in full for admins only."""
     rows = _sheet(project_screen.library_workbook(project_screen.filter_library(_library(county), stale=True),
-                                                actor, AS_OF))
+                                                  actor, AS_OF))
     header = next(r for r in rows if "联系人" in r)
     body = [dict(zip(header, r)) for r in rows[rows.index(header) + 1:] if any(r)]
     assert sorted(r["项目名称"] for r in body) == ["乙装备项目", "甲纤维项目"]

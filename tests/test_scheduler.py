@@ -195,8 +195,8 @@ def test_headless_scheduler_runs_until_stopped_and_holds_the_database(units, tmp
     try:
         assert "后台任务已启动" in process.stdout.readline()
         time.sleep(2)
-        busy = subprocess.run([sys.executable, "-m", "alerts.check", "--db", str(db_file)], cwd=ROOT, capture_output=True,
-                              text=True, timeout=60)
+        busy = subprocess.run([sys.executable, "-m", "alerts.check", "--db", str(db_file)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
         assert busy.returncode == 2 and "占用" in busy.stderr
     finally:
         process.send_signal(signal.SIGTERM)

@@ -1,1 +1,2 @@
-"""Administration: accounts and sessions, API tokens, settings overrides, the unit register, targets, 一票否优, audit, backups."""
+"""Administration: accounts and sessions, API tokens, settings overrides, the unit register, targets, 一票否优, audit,
+backups."""

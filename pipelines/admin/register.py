@@ -172,7 +172,7 @@ def set_veto(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_code:
         con.execute("INSERT OR REPLACE INTO veto_flags VALUES ($year, $unit, $note, $by, $at)",
                     {"year": year, "unit": unit_code, "note": reason, "by": actor.name, "at": now or dt.datetime.now()})
         db.audit(con, actor.name, "veto.set", unit_code,
-                    {"year": year, "before": before[0] if before else None, "after": reason})
+                 {"year": year, "before": before[0] if before else None, "after": reason})
 
 
 def clear_veto(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_code: str) -> None:

@@ -54,7 +54,7 @@ def create_token(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, la
             {"name": account.username, "label": label, "hash": _digest(token), "shown": token[:SHOWN], "now": now,
              "by": actor.name, "expires": expires_at}).fetchone()[0]
         db.audit(con, actor.name, "api_token.created", account.username,
-                    {"token_id": token_id, "label": label, "expires_at": expires_at})
+                 {"token_id": token_id, "label": label, "expires_at": expires_at})
     return token
 
 
@@ -102,7 +102,7 @@ def resolve(con: duckdb.DuckDBPyConnection, token: str | None, *, client: str | 
     if refused:
         with db.transaction(con):
             db.audit(con, username, "api_token.refused", username,
-                        {"token_id": token_id, "reason": refused, "client": client})
+                     {"token_id": token_id, "reason": refused, "client": client})
         return None
     if last_used_at is None or now - last_used_at >= TOUCH_EVERY:
         try:

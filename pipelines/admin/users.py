@@ -108,7 +108,7 @@ def _insert_user(con: duckdb.DuckDBPyConnection, actor: Actor, account: Account,
              "unit": account.unit_code, "hash": password_hash, "demo": demo, "now": now},
         )
         db.audit(con, actor.name, "user.created", account.username,
-                    {"role": account.role, "unit": account.unit_code, "demo": demo, **(detail or {})})
+                 {"role": account.role, "unit": account.unit_code, "demo": demo, **(detail or {})})
 
 
 def create_user(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, display_name: str, role: str,
@@ -236,7 +236,7 @@ def _record_failure(con: duckdb.DuckDBPyConnection, name: str, failures: int, cl
                     {"name": name, "count": 0 if locks else failures,
                      "until": now + dt.timedelta(minutes=auth.lock_minutes) if locks else None})
         db.audit(con, name, "auth.login_failed", name, {"client": client, "reason": "wrong_password",
-                                                           "failures": failures})
+                                                        "failures": failures})
         if locks:
             db.audit(con, name, "auth.locked", name, {"client": client, "minutes": auth.lock_minutes})
     return "locked" if locks else "invalid"
@@ -269,7 +269,7 @@ def resolve_session(con: duckdb.DuckDBPyConnection, token: str | None, *, config
                                 {"hash": digest}).fetchall()
             if ended:
                 db.audit(con, fields[0], "auth.session_expired", fields[0],
-                            {"login": created_at, "last_seen": last_seen_at})
+                         {"login": created_at, "last_seen": last_seen_at})
         return None
     if now - last_seen_at >= TOUCH_EVERY:
         try:

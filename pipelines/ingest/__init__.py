@@ -1,1 +1,2 @@
-"""Ingestion: read → validate → normalise → load a workbook, the inbox folder, the submission desk; `python -m pipelines.ingest`."""
+"""Ingestion: read → validate → normalise → load a workbook, the inbox folder, the submission desk;
+`python -m pipelines.ingest`."""

@@ -96,7 +96,7 @@ def preview_upload(con: duckdb.DuckDBPyConnection, upload: Upload, actor: Actor,
     column and reason, warnings, and the changes against the projects' state as last reported."""
     with _saved(upload) as path:
         return run.preview_file(con, path, actor, received_at=received, period=period, unit_code=unit_code,
-                                   file_name=upload.file_name)
+                                file_name=upload.file_name)
 
 
 def ingest_upload(con: duckdb.DuckDBPyConnection, upload: Upload, actor: Actor, *, period: dt.date | None = None,
@@ -105,7 +105,7 @@ def ingest_upload(con: duckdb.DuckDBPyConnection, upload: Upload, actor: Actor, 
     submission's number."""
     with _saved(upload) as path:
         return run.ingest_file(con, path, actor, received_at=received, period=period, unit_code=unit_code,
-                                  file_name=upload.file_name)
+                               file_name=upload.file_name)
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

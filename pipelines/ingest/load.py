@@ -147,7 +147,7 @@ def _upsert_units(con: duckdb.DuckDBPyConnection, plan: Normalised, actor: Actor
             {"code": v["code"], "name": v["name"], "kind": v["kind"], "group": v["group"], "now": now},
         )
         db.audit(con, actor.name, "unit.upsert", v["code"],
-                    {"before": before.get(v["code"]), "after": after})
+                 {"before": before.get(v["code"]), "after": after})
 
 
 def _insert_targets(con: duckdb.DuckDBPyConnection, plan: Normalised, sid: int, received_at: dt.datetime) -> None:
@@ -184,7 +184,7 @@ def load(con: duckdb.DuckDBPyConnection, sub: Submission, plan: Normalised | Non
                 _insert_targets(con, plan, sid, sub.received_at)
             _insert_problems(con, plan, sid)
         db.audit(con, sub.actor.name, f"submission.{sub.status}", sub.file_name,
-                    {"submission_id": sid, "kind": sub.kind, "message": sub.message})
+                 {"submission_id": sid, "kind": sub.kind, "message": sub.message})
     if sub.status == "loaded":
         for listener in list(_listeners):
             try:
