@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import python_calamine
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 
 from pipelines.cells import CellError
 from pipelines.settings import IngestSettings
@@ -34,12 +35,15 @@ _ROW = re.compile(rb'<row[^>]*? r="(\d+)"')
 # A formula cell without a cached value: <c r="B2"><f>…</f></c> (no <v>). calamine reads it as blank.
 _FORMULA_WITHOUT_VALUE = re.compile(rb'<c r="([A-Z]{1,3}\d+)"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)</c>')
 # A cell holding an error value: <c r="B2" … t="e"><f>…</f><v>#REF!</v></c>. calamine reads it as blank.
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*? t="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>')
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3}\d+)"[^>]*? t="e"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>([^<]*)</v>')
 _MOST_ERRORS = 10_000  # error cells remembered per sheet; a sheet with more is refused by its rows anyway
 _SHEET_ENTRY = re.compile(rb'<sheet [^>]*?name="([^"]*)"[^>]*?r:id="([^"]*)"')
 _RELATION = re.compile(rb'<Relationship [^>]*?Id="([^"]*)"[^>]*?Target="([^"]*)"')
 _RELATION_REVERSED = re.compile(rb'<Relationship [^>]*?Target="([^"]*)"[^>]*?Id="([^"]*)"')
 _FORK = multiprocessing.get_context("fork")
+_UNREADABLE = "无法读取工作簿，文件可能已损坏，请用 Excel 打开后另存为 xlsx 再上传"
+_TOO_BIG = ("文件无法读取：读取时超出内存上限（工作表可能含有大片空白区域或结构异常），"
+            "请删除空白行列、另存为 xlsx 后重传")
 
 
 class FileRejected(Exception):
@@ -58,19 +62,10 @@ def _mb(n_bytes: float) -> str:
     return f"{n_bytes / (1 << 20):.1f}MB"
 
 
-def column_letters(number: int) -> str:
-    """Excel's letters of column `number` (1 → A, 27 → AA, 16384 → XFD)."""
-    letters = ""
-    while number:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
 def _columns_beyond(limit: int) -> re.Pattern[bytes]:
     """A pattern for a cell reference (<c r="…">) whose column lies right of column `limit`: a longer run of
     letters, or as many letters sorting after the limit's."""
-    letters = column_letters(limit)
+    letters = xl_col_to_name(limit - 1)
     alternatives = [f"[A-Z]{{{len(letters) + 1},3}}"] if len(letters) < 3 else []
     for i, letter in enumerate(letters):
         if letter != "Z":
@@ -115,21 +110,23 @@ class _Extent:
             self.uncomputed += [m.group(1).decode() for m in _FORMULA_WITHOUT_VALUE.finditer(text)]
         for error in _ERROR_CELL.finditer(text):
             if len(self.errors) < _MOST_ERRORS:
-                column = 0
-                for letter in error.group(1):
-                    column = column * 26 + letter - 64
-                self.errors[(int(error.group(2)) - 1, column - 1)] = error.group(3).decode("utf-8", "replace")
+                self.errors[xl_cell_to_rowcol(error.group(1).decode())] = error.group(2).decode("utf-8", "replace")
 
     def check(self, sheet: str, limits: IngestSettings) -> None:
         if self.far_cell is not None:
             raise FileRejected(f"工作表“{sheet}”的范围过大（有内容延伸到 {self.far_cell}，超过 {limits.max_columns} 列的上限），"
                                "请删除空白行列后重传")
-        if self.last_row > limits.max_rows + limits.header_search_rows:
-            raise FileRejected(f"工作表“{sheet}”有 {self.last_row} 行，超过 {limits.max_rows} 行的上限，请分批上传")
+        _check_rows(sheet, self.last_row, limits)
         if self.uncomputed:
             cells = "、".join(dict.fromkeys(self.uncomputed))
             raise FileRejected(f"工作表“{sheet}”的单元格 {cells} 是公式，但公式没有计算结果，"
                                "请在 Excel 中打开并保存后重传")
+
+
+def _check_rows(sheet: str, rows: int, limits: IngestSettings) -> None:
+    """Refuse a sheet of more rows than [ingest] max_rows allows (with the rows searched for its header)."""
+    if rows > limits.max_rows + limits.header_search_rows:
+        raise FileRejected(f"工作表“{sheet}”有 {rows} 行，超过 {limits.max_rows} 行的上限，请分批上传")
 
 
 def _check_zip(path: Path, limits: IngestSettings) -> dict[str, dict[tuple[int, int], str]]:
@@ -248,7 +245,7 @@ def _read_workbook(path: Path, limits: IngestSettings,
     except python_calamine.PasswordError:
         raise FileRejected("工作簿设有密码，请取消密码后再上传") from None
     except Exception:  # calamine raises several unrelated types, in English, for broken files
-        raise FileRejected("无法读取工作簿，文件可能已损坏，请用 Excel 打开后另存为 xlsx 再上传") from None
+        raise FileRejected(_UNREADABLE) from None
     sheets: list[Sheet] = []
     try:
         for meta in book.sheets_metadata:
@@ -257,8 +254,7 @@ def _read_workbook(path: Path, limits: IngestSettings,
             if meta.visible != python_calamine.SheetVisibleEnum.Visible:
                 continue
             sheet = book.get_sheet_by_name(meta.name)
-            if sheet.height > limits.max_rows + limits.header_search_rows:
-                raise FileRejected(f"工作表“{meta.name}”有 {sheet.height} 行，超过 {limits.max_rows} 行的上限，请分批上传")
+            _check_rows(meta.name, sheet.height, limits)
             if sheet.width > limits.max_columns:
                 raise FileRejected(f"工作表“{meta.name}”有 {sheet.width} 列，超过 {limits.max_columns} 列的上限，"
                                    "请删除空白行列后重传")
@@ -272,7 +268,7 @@ def _read_workbook(path: Path, limits: IngestSettings,
     except FileRejected:
         raise
     except Exception:
-        raise FileRejected("无法读取工作簿，文件可能已损坏，请用 Excel 打开后另存为 xlsx 再上传") from None
+        raise FileRejected(_UNREADABLE) from None
     finally:
         book.close()
     return sheets
@@ -327,13 +323,10 @@ def _child(conn, path: str, limits: IngestSettings) -> None:
     except MemoryError:
         conn.send(("refused", _TOO_BIG))
     except Exception:
-        conn.send(("refused", "无法读取工作簿，文件可能已损坏，请用 Excel 打开后另存为 xlsx 再上传"))
+        conn.send(("refused", _UNREADABLE))
     finally:
         conn.close()
 
-
-_TOO_BIG = ("文件无法读取：读取时超出内存上限（工作表可能含有大片空白区域或结构异常），"
-            "请删除空白行列、另存为 xlsx 后重传")
 
 
 def read_sheets(path: str | Path, limits: IngestSettings, *, isolated: bool = True) -> list[Sheet]:
