@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines.access import Actor
-from pipelines.ingest.validate import Problem, Record, Validated, name_key, problem_text
+from pipelines.ingest.validate import Problem, Record, Validated, name_key, problem_text, row_place
 from pipelines.store import queries
 
 
@@ -32,22 +32,13 @@ def _label(record: Record) -> str | None:
     return record.values.get("project_name") or record.values.get("project_code")
 
 
-def _reject(validated: Validated, record: Record, reason: str) -> None:
+def _problem(validated: Validated, record: Record, reason: str, severity: str = "error") -> None:
+    """A problem of the row's 项目编号; an error also rejects the row."""
     column = record.headers.get("project_code", "项目编号")
     validated.problems.append(Problem(record.sheet, record.row, column,
-                                      problem_text(record.row, _label(record), column, reason)))
-    validated.rejected.append(record)
-
-
-def _warn(validated: Validated, record: Record, reason: str) -> None:
-    column = record.headers.get("project_code", "项目编号")
-    validated.problems.append(Problem(record.sheet, record.row, column,
-                                      problem_text(record.row, _label(record), column, reason), "warning"))
-
-
-def _place(record: Record, other: Record) -> str:
-    """Where `other` stands, as a message to the row `record` names it: 第3行, or 工作表“二季度”第3行."""
-    return f"第{other.row}行" if other.sheet == record.sheet else f"工作表“{other.sheet}”第{other.row}行"
+                                      problem_text(record.row, _label(record), column, reason), severity))
+    if severity == "error":
+        validated.rejected.append(record)
 
 
 def normalise(con: duckdb.DuckDBPyConnection, validated: Validated, actor: Actor) -> Normalised:
@@ -75,13 +66,13 @@ def normalise(con: duckdb.DuckDBPyConnection, validated: Validated, actor: Actor
             if code in by_code:
                 pid, owner = by_code[code]
                 if actor.role == "unit" and owner != unit:
-                    _reject(validated, record, f"'{code}' 是其他单元（{owner}）的项目，请核对编号；"
-                                               "项目转移单元请联系招商办")
+                    _problem(validated, record, f"'{code}' 是其他单元（{owner}）的项目，请核对编号；"
+                                                "项目转移单元请联系招商办")
                     continue
                 moved_from = owner if owner != unit else None
                 target = pid
             elif actor.role == "unit":
-                _reject(validated, record, f"'{code}' 不存在，请核对；新项目请将项目编号留空，由系统分配")
+                _problem(validated, record, f"'{code}' 不存在，请核对；新项目请将项目编号留空，由系统分配")
                 continue
             else:
                 target = new.setdefault(("code", code), NewProject(("code", code), code, unit, key))
@@ -92,13 +83,13 @@ def normalise(con: duckdb.DuckDBPyConnection, validated: Validated, actor: Actor
         identity = (target.key if isinstance(target, NewProject) else target, v.get("period"))
         if identity in first_row:
             first = first_row[identity]
-            _reject(validated, record, f"与{_place(record, first)}（{first.values.get('project_name')}）是同一项目"
-                                       "同一报告期，只能填写一行")
+            where = row_place(first.sheet, first.row, record.sheet)
+            _problem(validated, record, f"与{where}（{first.values.get('project_name')}）是同一项目同一报告期，只能填写一行")
             continue
         first_row[identity] = record
         if moved_from is not None:
-            _warn(validated, record, f"'{code}' 是单元 {moved_from} 的项目，本行的填报单位是 {unit}：载入后该项目将转到 "
-                                     f"{unit}。如是笔误，请改正后重传")
+            _problem(validated, record, f"'{code}' 是单元 {moved_from} 的项目，本行的填报单位是 {unit}：载入后该项目将转到 "
+                                        f"{unit}。如是笔误，请改正后重传", "warning")
         kept.append(record)
         result.targets.append(target)
     validated.records = kept

@@ -320,10 +320,10 @@ def _identity(kind: str, values: dict[str, object]) -> tuple | None:
     return (values.get("year"), values.get("unit"))
 
 
-def _where(first: tuple[str, int], layout: Layout) -> str:
-    """第3行 on the same sheet, 工作表“二季度”第3行 on another."""
-    sheet, number = first
-    return f"第{number}行" if sheet == layout.sheet.name else f"工作表“{sheet}”第{number}行"
+def row_place(sheet: str, row: int, here: str) -> str:
+    """Where an earlier row stands, as a message about a row of sheet `here` names it: 第3行 on the same sheet,
+    工作表“二季度”第3行 on another."""
+    return f"第{row}行" if sheet == here else f"工作表“{sheet}”第{row}行"
 
 
 def validate(layouts: list[Layout], ctx: Context) -> Validated:
@@ -349,14 +349,14 @@ def validate(layouts: list[Layout], ctx: Context) -> Validated:
             if not row.failed and key is not None:
                 if key in seen:
                     row.error("project_name" if kind == "projects" else None,
-                              f"与{_where(seen[key], layout)}重复：同一{'项目同一报告期' if kind == 'projects' else '单元或年度'}"
+                              f"与{row_place(*seen[key], layout.sheet.name)}重复：同一{'项目同一报告期' if kind == 'projects' else '单元或年度'}"
                               "只能填写一行")
                 else:
                     seen[key] = (layout.sheet.name, row.number)
             if kind == "units" and not row.failed:
                 nk = name_key(row.values.get("name"))
                 if nk in seen_names:
-                    row.error("name", f"与{_where(seen_names[nk], layout)}的单元名称重复")
+                    row.error("name", f"与{row_place(*seen_names[nk], layout.sheet.name)}的单元名称重复")
                 seen_names.setdefault(nk, (layout.sheet.name, row.number))
             record = Record(layout.sheet.name, row.number, row.values, row.cells, layout.fields, headers)
             (result.rejected if row.failed else result.records).append(record)
