@@ -50,11 +50,17 @@ def _chosen(values: Iterable[str] | None) -> list[str] | None:
     return list(values) if values else None
 
 
+def _named(found: pd.DataFrame) -> pd.DataFrame:
+    """Add the Chinese names of a warnings frame's rule and grade."""
+    found["rule_name"] = found["rule"].map(lambda rule: RULE_BY_ID[rule].name)
+    found["grade_label"] = found["grade"].map(GRADE_LABELS)
+    return found
+
+
 def _labelled(found: pd.DataFrame) -> pd.DataFrame:
     """Add the Chinese names of a warnings frame's rule and grade, what it is about (subject_label: the project
     code, or the assessment item of a unit rule) and project_code (None for unit rules)."""
-    found["rule_name"] = found["rule"].map(lambda rule: RULE_BY_ID[rule].name)
-    found["grade_label"] = found["grade"].map(GRADE_LABELS)
+    _named(found)
     about_project = found["rule"].map(lambda rule: RULE_BY_ID[rule].subject_kind == "project")
     item = found["subject"].str.split(":").str[-1].map(_ITEM_LABELS)
     found["subject_label"] = found["subject"].where(about_project, item.fillna(found["subject"]))
@@ -244,9 +250,7 @@ def scheduler_state(con: duckdb.DuckDBPyConnection, scope: str | None, runs: int
 def latest_warnings(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None) -> pd.DataFrame:
     """Every warning open at the end of `as_of` (only the scope unit's when given), red first, then the most
     recently raised or regraded: rule and its name, subject, unit, grade and its label, since, detail."""
-    found = queries.frame(con, "warnings_as_of", as_of=as_of, unit=scope)
-    found["rule_name"] = found["rule"].map(lambda rule: RULE_BY_ID[rule].name)
-    found["grade_label"] = found["grade"].map(GRADE_LABELS)
+    found = _named(queries.frame(con, "warnings_as_of", as_of=as_of, unit=scope))
     found["red"] = found["grade"] == RED
     ordered = found.sort_values(["red", "changed_at", "since", "id"], ascending=False)
     return ordered.drop(columns="red").reset_index(drop=True)
