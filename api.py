@@ -40,8 +40,8 @@ from pipelines import report, settings
 from pipelines.access import Actor, landing_path
 from pipelines.admin import tokens, users
 from pipelines.cells import CellProblem, parse_period
-from pipelines.months import RANGE_TEXT, in_range
 from pipelines.ingest import run
+from pipelines.months import RANGE_TEXT, in_range
 from pipelines.store import db, state
 
 # Room in a request body for the multipart boundaries, part headers and the small fields around the file.
