@@ -13,6 +13,7 @@ import pandas as pd
 from pipelines import settings
 from pipelines.access import Actor
 from pipelines.ingest.columns import COLUMNS_BY_KIND
+from pipelines.ingest.compare import month_checks
 from pipelines.ingest.layout import find_layouts
 from pipelines.ingest.load import Submission, load
 from pipelines.ingest.normalise import Normalised, normalise
@@ -135,6 +136,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
         reason = "表头下没有任何数据行"
         return FileReport(file_name, kind, "rejected", message=reason, rejections=[Problem(None, None, None, reason)])
     plan = normalise(con, validated, actor)
+    month_checks(con, plan)
     missing = _missing_projects(con, validated, plan.targets, received_at.date()) if kind == "projects" else []
     return _Prepared(kind, digest, validated, plan, missing)
 
