@@ -4,8 +4,8 @@
   No token: it names no project, unit or person, and monitoring polls it.
 - `GET /api/report?as_of=YYYY-MM-DD` — the report of DOMAIN §9 as of that day. A unit token gets only its own
   unit under "units"; "overall" stays the county's, which the 通报 publishes to every unit anyway.
-- `POST /api/submissions` — a workbook as multipart field `file` (optional `period`, `unit`, and for admins
-  `received_at`), loaded as the token's user; the answer is `{"files": [FileReport]}`, exactly what
+- `POST /api/submissions` — a workbook as multipart field `file` (optional `period`, `unit`, `mode` = amend (default)
+  or replace (整表替换, DOMAIN §3), and for admins `received_at`), loaded as the token's user; the answer is `{"files": [FileReport]}`, exactly what
   `python -m pipelines.ingest --json` prints. A unit token's rows of another unit come back rejected.
 - `POST /api/login` (form fields `username`, `password`, sent by the login screen's plain HTML form) opens a
   session, sets its token as an HttpOnly, SameSite=Lax cookie and sends the browser to the landing page of its
@@ -46,7 +46,7 @@ from pipelines.store import db, state
 
 # Room in a request body for the multipart boundaries, part headers and the small fields around the file.
 _ENVELOPE_BYTES = 64 * 1024
-_FORM_FIELDS = ("period", "unit", "received_at")
+_FORM_FIELDS = ("period", "unit", "received_at", "mode")
 
 
 async def health(_request: Request) -> JSONResponse:
@@ -140,10 +140,12 @@ def _capped(receive: Receive, limit: int) -> Receive:
 
 
 def _options(form: FormData, actor: Actor) -> dict:
-    """ingest_file's keyword arguments from the form's optional fields: period (a month), unit (code or name),
-    received_at (a day or moment; admins only, for back-filling)."""
+    """ingest_file's keyword arguments from the form's optional fields: period (a month), unit (code or name), mode
+    (amend or replace), received_at (a day or moment; admins only, for back-filling)."""
     given = {name: str(form[name]).strip() for name in _FORM_FIELDS if str(form.get(name) or "").strip()}
-    options: dict = {"unit_code": given.get("unit")}
+    options: dict = {"unit_code": given.get("unit"), "mode": given.get("mode", "amend")}
+    if options["mode"] not in run.MODES:
+        raise _Refused(400, "bad_mode", "mode 须为 amend（补充更正，默认）或 replace（整表替换）")
     try:
         options["period"] = parse_period(given["period"]) if "period" in given else None
     except CellProblem as problem:

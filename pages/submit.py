@@ -29,6 +29,8 @@ SEVERITY_LABELS = {"error": "拒收", "warning": "提示"}
 CHANGE_COLUMNS = {
     "新项目": ["unit_code", "project_code", "project_name"],
     "本期未报": ["unit_code", "project_code", "project_name", "before"],
+    "被拒收": ["unit_code", "project_code", "project_name", "before"],
+    "整表替换后移出": ["unit_code", "project_code", "project_name", "before"],
 }
 CHANGE_HEADERS = {"change": "变化", "unit_code": "单元", "project_code": "项目编号", "project_name": "项目名称",
                   "field": "项目", "before": "原值", "after": "新值"}
@@ -166,8 +168,13 @@ with st.container(border=True):
                         columns = ["change", *columns]
                     st.dataframe(found[columns].rename(columns=CHANGE_HEADERS), hide_index=True, width="stretch")
                     if label == "本期未报":
-                        st.caption("这些项目上期在报、本次文件中没有。若项目仍在推进，请补进表中；已终止的请在“项目状态”"
+                        st.caption("这些项目上期在报、本月尚未报送。若项目仍在推进，请补进表中；已终止的请在“项目状态”"
                                    "填写终止后上报，不要直接删除。")
+                    elif label == "被拒收":
+                        st.caption("这些项目本次的行未通过校验、不会载入：请按上方原因改正后重新报送，否则将计为漏报。")
+                    elif label == "整表替换后移出":
+                        st.caption("整表替换后，这些项目将从本月报表中移出、退回上一期的报送。若只是更正个别项目，"
+                                   "请改选“补充更正”。")
 
             st.button(f"确认载入 {report.rows_loaded} 行", type="primary", icon=":material/cloud_upload:",
                       disabled=report.rows_loaded == 0, on_click=confirm, key="submit_confirm")

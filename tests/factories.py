@@ -24,9 +24,10 @@ def file_id(con, unit: str, period: str, received: str) -> int | None:
 
 
 def snapshot(con, project_id: int, period: str, received: str, unit: str = "U01", *, status: str = "active",
-             total: float = 20000, industry: str = "制造业", **fields) -> None:
+             total: float = 20000, industry: str = "制造业", replace: bool = False, **fields) -> None:
     """A snapshot of `project_id` for report month `period` (YYYY-MM) received at `received` (YYYY-MM-DD or
-    YYYY-MM-DD HH:MM:SS), in the unit's file of that month and moment; other columns by name (dates YYYY-MM-DD)."""
+    YYYY-MM-DD HH:MM:SS), in the unit's file of that month and moment, a replacement (整表替换) of the earlier
+    files of that month when the file is made with `replace`; other columns by name (dates YYYY-MM-DD)."""
     received_at = dt.datetime.fromisoformat(received)
     first = dt.date.fromisoformat(period + "-01")
     # Snapshots of one unit and month arriving together come in one file, as units send them.
@@ -35,6 +36,8 @@ def snapshot(con, project_id: int, period: str, received: str, unit: str = "U01"
     if not found:
         con.execute("INSERT INTO submissions VALUES (?, 'projects', 'f.xlsx', ?, ?, ?, ?, 'test', 1, 0, 'loaded', NULL, ?)",
                     [sid, f"h{sid}", unit, first, received_at, received_at])
+        if replace:
+            con.execute("INSERT INTO replacements VALUES (?)", [sid])
     values = {"submission_id": sid, "project_id": project_id, "sheet": "S", "row_number": 2, "unit_code": unit,
               "period": first, "received_at": received_at, "project_name": f"项目{project_id}",
               "industry": industry, "total_investment_wan": total, "status": status}

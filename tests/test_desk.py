@@ -152,7 +152,7 @@ def test_a_unit_user_uploads_for_its_own_unit_whatever_it_asks(units, tmp_path):
 @pytest.fixture
 def sent(units, tmp_path):
     """Four files: the admin's for U01; u02's for U02 2024-10 (a row rejected, a row warned); a file of u02's
-    refused whole; u02's correction of 2024-10, which replaces the first."""
+    refused whole; u02's correction of 2024-10, sent as a replacement of the first (整表替换)."""
     _accounts(units)
     day = lambda d: dt.datetime(2024, 11, d, 10, 0)  # noqa: E731
     zone = build.project_table([build.report_row("开发区项目", unit="U01")], numbered=False)
@@ -166,7 +166,7 @@ def sent(units, tmp_path):
     broken.write_bytes(b"this is not a workbook")
     desk.ingest_upload(units, _upload(broken), U02_USER, received=day(5))
     fixed = build.write_xlsx(tmp_path / "城东十月（更正）.xlsx", build.project_table(rows[:1] + rows[2:], numbered=False))
-    desk.ingest_upload(units, _upload(fixed), U02_USER, received=day(6))
+    desk.ingest_upload(units, _upload(fixed), U02_USER, received=day(6), mode="replace")
     return units
 
 
@@ -276,7 +276,9 @@ def test_unit_user_sees_the_check_before_anything_is_stored_and_confirming_loads
     assert at.error[0].value.startswith("1 行未通过校验，确认后不会载入。")
     frames = _frames(at)
     assert frames[0].values.tolist() == [["项目进展", 4, "开工日期", "第4行（丙项目）开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"]]
-    assert [tab.label for tab in at.tabs] == ["新项目（1）", "达到节点（1）", "金额变化（1）", "状态变化（0）", "本期未报（1）"]
+    # 丙's row was rejected: it is listed to fix and resend, not as left out of the report (DOMAIN §3).
+    assert [tab.label for tab in at.tabs] == ["新项目（1）", "达到节点（1）", "金额变化（1）", "状态变化（0）", "本期未报（0）",
+                                              "被拒收（1）"]
     with db.cursor() as cur:
         codes = dict(cur.execute("SELECT name_key, code FROM projects").fetchall())
     due, last = _months()

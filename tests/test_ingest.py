@@ -408,17 +408,20 @@ def test_projects_in_the_previous_report_but_missing_now_are_listed(units, tmp_p
     _ingest(units, _report("9月.xlsx", september, tmp_path), received=dt.datetime(2024, 10, 8))
     report = _ingest(units, _report("10月.xlsx", [build.report_row("甲项目"), build.report_row("新项目")], tmp_path))
     assert report.missing == [
-        {"unit": "U02", "period": "2024-10", "code": "ZS000002", "name": "乙项目", "last_period": "2024-09"},
-        {"unit": "U02", "period": "2024-10", "code": "ZS000005", "name": "戊项目", "last_period": "2024-09"}]
+        {"unit": "U02", "period": "2024-10", "code": "ZS000002", "name": "乙项目", "last_period": "2024-09",
+         "reason": "本期未报"},
+        {"unit": "U02", "period": "2024-10", "code": "ZS000005", "name": "戊项目", "last_period": "2024-09",
+         "reason": "本期未报"}]
     assert report.as_json()["missing_projects"] == report.missing
 
 
 def test_project_removed_by_a_correction_is_not_listed_missing(units, tmp_path):
-    """September sent with 甲 and 乙, then corrected to 甲 alone: October without 乙 lists nothing missing."""
+    """September sent with 甲 and 乙, then replaced (整表替换) by 甲 alone: October without 乙 lists nothing
+    missing."""
     first = [build.report_row("甲项目", period="2024-09"), build.report_row("乙项目", period="2024-09")]
     _ingest(units, _report("9月.xlsx", first, tmp_path), received=dt.datetime(2024, 10, 5))
     corrected = [build.report_row("甲项目", period="2024-09", 本月进展="更正")]
-    _ingest(units, _report("9月更正.xlsx", corrected, tmp_path), received=dt.datetime(2024, 10, 8))
+    _ingest(units, _report("9月更正.xlsx", corrected, tmp_path), received=dt.datetime(2024, 10, 8), mode="replace")
     report = _ingest(units, _report("10月.xlsx", [build.report_row("甲项目")], tmp_path))
     assert report.missing == []
 

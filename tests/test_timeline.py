@@ -35,8 +35,8 @@ def timeline_rows(con) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def county(units):
-    """U01 sends March (A, B), April (A commenced, B 终止, C), a correction of April on 15 May (B active after
-    all), May (A 纳统, C; B not reported) and a correction of May on 12 June that leaves A out; E is in March's
+    """U01 sends March (A, B), April (A commenced, B 终止, C), a replacement of April on 15 May (B active after
+    all), May (A 纳统, C; B not reported) and a replacement of May on 12 June that leaves A out; E is in March's
     and May's files, not April's. U02's D sends May on 7 June; its April file, received on 20 May (late), is
     loaded after it (a back-fill)."""
     con = units
@@ -50,12 +50,12 @@ def county(units):
     f.snapshot(con, a, "2024-04", "2024-05-09", **commenced)
     f.snapshot(con, b, "2024-04", "2024-05-09", status="terminated")
     f.snapshot(con, c, "2024-04", "2024-05-09", total=600)
-    f.snapshot(con, a, "2024-04", "2024-05-15", **commenced)
+    f.snapshot(con, a, "2024-04", "2024-05-15", replace=True, **commenced)
     f.snapshot(con, b, "2024-04", "2024-05-15")
     f.snapshot(con, c, "2024-04", "2024-05-15", total=600)
     f.snapshot(con, a, "2024-05", "2024-06-05", **commenced, in_stats_date="2024-05-30")
     f.snapshot(con, c, "2024-05", "2024-06-05", total=600)
-    f.snapshot(con, c, "2024-05", "2024-06-12", total=700)
+    f.snapshot(con, c, "2024-05", "2024-06-12", total=700, replace=True)
     f.snapshot(con, d, "2024-05", "2024-06-07", "U02")
     f.snapshot(con, d, "2024-04", "2024-05-20", "U02")
     return con
@@ -110,11 +110,11 @@ def test_a_month_left_out_is_overdue_though_a_later_report_arrived(county):
 
 
 def test_a_project_whose_only_file_is_superseded_without_it_is_unknown_from_then(units):
-    """P appears only in U01's June file of the 3rd; the correction of the 9th leaves it out."""
+    """P appears only in U01's June file of the 3rd; the replacement of the 9th leaves it out."""
     p, q = f.project(units, "P"), f.project(units, "Q")
     f.snapshot(units, p, "2024-06", "2024-07-03")
     f.snapshot(units, q, "2024-06", "2024-07-03")
-    f.snapshot(units, q, "2024-06", "2024-07-09")
+    f.snapshot(units, q, "2024-06", "2024-07-09", replace=True)
     assert state_of(units, "2024-07-08", "P") is not None
     assert state_of(units, "2024-07-09", "P") is None
     assert state_of(units, "2024-07-09", "Q")["submission_id"] == f.file_id(units, "U01", "2024-06", "2024-07-09")
@@ -151,8 +151,8 @@ def test_an_older_database_gets_its_timeline_on_opening(tmp_path):
     con.execute("INSERT INTO snapshots (submission_id, project_id, sheet, row_number, unit_code, period,"
                 " received_at, project_name, industry, total_investment_wan, status) VALUES"
                 " (7, 1, 'S', 2, 'U01', '2024-05-01', '2024-06-05', 'A', '制造业', 20000, 'active')")
-    for table in ("project_spans", "project_current", "project_cover"):  # names from this list
-        con.execute(f"DROP TABLE {table}")
+    for table in ("project_spans", "project_current", "project_cover", "replacements", "unit_reports"):
+        con.execute(f"DROP TABLE {table}")  # names from this list
     con.execute("DELETE FROM schema_migrations WHERE version >= $v", {"v": db.TIMELINE_MIGRATION})
     con.close()
     con = db.connect(path)
@@ -171,3 +171,14 @@ def test_the_command_rebuilds_a_timeline_emptied_by_hand(county, tmp_path, capsy
     con = db.connect(tmp_path / "test.duckdb")
     assert len(assert_agrees(con, dt.date(2024, 6, 20))) == 5
     con.close()
+
+
+def test_a_second_file_of_the_month_amends_the_first_by_default(units):
+    """U01's June file of the 3rd lists P and Q; a second file of the 9th lists Q alone, not as a replacement:
+    P keeps its row of the 3rd, Q takes the new one (DOMAIN §3)."""
+    p, q = f.project(units, "P"), f.project(units, "Q")
+    f.snapshot(units, p, "2024-06", "2024-07-03")
+    f.snapshot(units, q, "2024-06", "2024-07-03")
+    f.snapshot(units, q, "2024-06", "2024-07-09", total=30000)
+    assert state_of(units, "2024-07-09", "P")["submission_id"] == f.file_id(units, "U01", "2024-06", "2024-07-03")
+    assert state_of(units, "2024-07-09", "Q")["total_investment_wan"] == 30000

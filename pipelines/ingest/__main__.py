@@ -1,7 +1,9 @@
 """Load workbooks from the command line (pipelines.ingest.run), or hand them to the running server.
 
 Usage: python -m pipelines.ingest FILE... [--received-at YYYY-MM-DD] [--period YYYY-MM] [--unit CODE]
-                                          [--db PATH] [--json] [--server URL --token zsk_…]
+                                          [--mode amend|replace] [--db PATH] [--json] [--server URL --token zsk_…]
+A second file for a unit and month amends the earlier ones (--mode amend, the default); --mode replace makes it
+replace them (整表替换: the projects it leaves out fall back to their previous report), DOMAIN §3.
 Given a server (--server URL --token zsk_…, or ZS_API_URL and ZS_API_TOKEN) the files are not loaded here but sent
 to its /api/submissions, loaded there as the token's user, with the same output: the way to load while the server
 holds the database, or from another machine.
@@ -22,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from pipelines import cli
-from pipelines.ingest.run import CLI_ACTOR, ingest_file
+from pipelines.ingest.run import CLI_ACTOR, DROPPED, LEFT_OUT, MODES, ingest_file
 from pipelines.store import db
 
 HAND_OFF_HINT = "设置 ZS_API_URL 与 ZS_API_TOKEN 后可经服务载入"
@@ -43,7 +45,17 @@ def _print_report(report: dict) -> None:
     for note in report["notes"]:
         print(f"  · {note}")
     for item in report["missing_projects"]:
-        print(f"  ? 上期（{item['last_period']}）在报、本期未报：{item['code']} {item['name']}")
+        print(f"  ? {_missing_text(item)}")
+
+
+def _missing_text(item: dict) -> str:
+    """One project the month will lack, in the words of its reason (pipelines.ingest.run.LEFT_OUT …)."""
+    reason = item.get("reason", LEFT_OUT)
+    if reason == LEFT_OUT:
+        return f"上期（{item['last_period']}）在报、本期未报：{item['code']} {item['name']}"
+    if reason == DROPPED:
+        return f"整表替换后移出{item['period']}：{item['code']} {item['name']}（退回上一期的报送）"
+    return f"{reason}：{item['code']} {item['name']}"
 
 
 class _HandOffFailed(Exception):
@@ -103,7 +115,7 @@ def _load_here(args: argparse.Namespace) -> list[dict]:
     received_at = dt.datetime.combine(args.received_at, dt.time()) if args.received_at else None
     with cli.database(args.db) as con:
         return [ingest_file(con, path, CLI_ACTOR, received_at=received_at, period=args.period,
-                            unit_code=args.unit).as_json() for path in args.files]
+                            unit_code=args.unit, mode=args.mode).as_json() for path in args.files]
 
 
 def _hand_off(args: argparse.Namespace) -> tuple[list[dict], _HandOffFailed | None]:
@@ -111,7 +123,7 @@ def _hand_off(args: argparse.Namespace) -> tuple[list[dict], _HandOffFailed | No
     file was sent)."""
     fields = {name: value for name, value in (
         ("period", args.period and f"{args.period:%Y-%m}"), ("unit", args.unit),
-        ("received_at", args.received_at and args.received_at.isoformat())) if value}
+        ("received_at", args.received_at and args.received_at.isoformat()), ("mode", args.mode)) if value}
     reports: list[dict] = []
     try:
         for path in args.files:
@@ -128,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--received-at", type=cli.day, help="date the bureau received the files (back-filling)")
     parser.add_argument("--period", type=cli.month, help="报告期 for files without a 报告期 column, YYYY-MM")
     parser.add_argument("--unit", help="填报单位 (code or name) for files without a 填报单位 column")
+    parser.add_argument("--mode", choices=MODES, default="amend",
+                        help="a second file for a unit and month: amend (default) or replace the earlier ones")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--server", default=os.environ.get("ZS_API_URL"),

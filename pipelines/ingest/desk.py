@@ -35,7 +35,9 @@ CHANGE_GROUPS: dict[str, tuple[str, ...]] = {
     "达到节点": ("达到节点",),
     "金额变化": ("金额变化",),
     "状态变化": ("状态变化",),
-    "本期未报": ("本期未报",),
+    "本期未报": (run.LEFT_OUT,),
+    "被拒收": (run.REJECTED,),
+    "整表替换后移出": (run.DROPPED,),
     "日期更正": ("日期更正", "节点日期清空"),
 }
 ALWAYS_SHOWN = ("新项目", "达到节点", "金额变化", "状态变化", "本期未报")
@@ -91,21 +93,24 @@ def _saved(upload: Upload) -> Iterator[Path]:
 
 
 def preview_upload(con: duckdb.DuckDBPyConnection, upload: Upload, actor: Actor, *, period: dt.date | None = None,
-                   unit_code: str | None = None, received: dt.datetime | None = None) -> run.Preview:
+                   unit_code: str | None = None, received: dt.datetime | None = None,
+                   mode: str = "amend") -> run.Preview:
     """What loading the upload would do, writing nothing (run.preview_file): rejected rows with their row,
-    column and reason, warnings, and the changes against the projects' state as last reported."""
+    column and reason, warnings, and the changes against the projects' state as last reported (for a replacement,
+    the projects that would drop out of the month)."""
     with _saved(upload) as path:
         return run.preview_file(con, path, actor, received_at=received, period=period, unit_code=unit_code,
-                                file_name=upload.file_name)
+                                file_name=upload.file_name, mode=mode)
 
 
 def ingest_upload(con: duckdb.DuckDBPyConnection, upload: Upload, actor: Actor, *, period: dt.date | None = None,
-                  unit_code: str | None = None, received: dt.datetime | None = None) -> run.FileReport:
+                  unit_code: str | None = None, received: dt.datetime | None = None,
+                  mode: str = "amend") -> run.FileReport:
     """Load the upload (run.ingest_file with the same arguments as its preview): its report, with the new
     submission's number."""
     with _saved(upload) as path:
         return run.ingest_file(con, path, actor, received_at=received, period=period, unit_code=unit_code,
-                               file_name=upload.file_name)
+                               file_name=upload.file_name, mode=mode)
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:

@@ -47,6 +47,9 @@ class Submission:
     actor: Actor
     status: str  # loaded / rejected
     message: str | None = None
+    # DOMAIN §3: "amend" (its rows take precedence for the projects they list) or "replace" (整表替换: the
+    # earlier files of the same unit and month stop counting).
+    mode: str = "amend"
 
 
 def _single(values: set) -> object:
@@ -177,6 +180,8 @@ def load(con: duckdb.DuckDBPyConnection, sub: Submission, plan: Normalised | Non
             if sub.kind == "projects":
                 _assign_ids(con, plan.new_projects, sid)
                 _insert_snapshots(con, plan, sid, sub.received_at)
+                if sub.mode == "replace" and unit is not None and period is not None:
+                    con.execute("INSERT INTO replacements VALUES ($sid)", {"sid": sid})
                 timeline.refresh(con, sid)
             elif sub.kind == "units":
                 _upsert_units(con, plan, sub.actor)

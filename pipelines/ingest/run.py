@@ -17,7 +17,7 @@ from pipelines.ingest.compare import month_checks
 from pipelines.ingest.layout import find_layouts
 from pipelines.ingest.load import Submission, load
 from pipelines.ingest.normalise import Normalised, normalise
-from pipelines.ingest.validate import Context, Problem, UnitDirectory, Validated, validate
+from pipelines.ingest.validate import Context, Problem, UnitDirectory, Validated, name_key, validate
 from pipelines.ingest.workbook import FileRejected, read_sheets
 from pipelines.store import queries
 from pipelines.store.state import projects_as_of as state_as_of
@@ -72,23 +72,67 @@ def _missing_columns(layouts, ctx: Context) -> list[str]:
     return missing
 
 
-def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, targets: list,
-                      as_of: dt.date) -> list[dict]:
-    """Projects in each unit's previous report that this file leaves out (上期在报、本期未报)."""
+# Why a project the unit reported before is missing from the month once this file loads (DOMAIN §3).
+LEFT_OUT, DROPPED, REJECTED = "本期未报", "整表替换后移出", "被拒收，请更正后重报"
+
+
+def _rejected_projects(con: duckdb.DuckDBPyConnection, validated: Validated) -> set[int]:
+    """The known projects whose row in this file was rejected, matched by 项目编号 or by unit + name."""
+    if not validated.rejected:
+        return set()
+    by_code, by_name = {}, {}
+    for pid, code, unit, key in queries.rows(con, "project_identities"):
+        by_code[code] = pid
+        by_name.setdefault((unit, key), pid)
+    found = set()
+    for record in validated.rejected:
+        v = record.values
+        code, name = v.get("project_code"), v.get("project_name")
+        pid = by_code.get(str(code)) if code else None
+        if pid is None and name:
+            pid = by_name.get((v.get("unit"), name_key(name)))
+        if pid is not None:
+            found.add(pid)
+    return found
+
+
+def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, targets: list, as_of: dt.date,
+                      mode: str) -> list[dict]:
+    """Per unit and month of the file, the projects the month will lack once it loads, each with its `reason`:
+    LEFT_OUT, in the unit's previous report and in no file of the month (an amendment keeps the rows of the
+    earlier files of the month); DROPPED, listed by the month's files in force and left out by a replacement;
+    REJECTED, a project whose row this file rejected (fix and resend), whichever of the two it would be."""
     reported: dict[tuple, set[int]] = {}
     for record, target in zip(validated.records, targets):
-        key = (record.values["unit"], record.values["period"])
-        reported.setdefault(key, set())
+        ids = reported.setdefault((record.values["unit"], record.values["period"]), set())
         if isinstance(target, int):
-            reported[key].add(target)
+            ids.add(target)
+    rejected = _rejected_projects(con, validated)
     missing = []
     for (unit, period), ids in sorted(reported.items()):
+        month = {pid: (code, name) for pid, code, name in
+                 queries.rows(con, "month_report_projects", unit=unit, period=period, as_of=as_of)}
         for pid, code, name, last in queries.rows(con, "previous_report_projects", unit=unit, period=period,
                                                        as_of=as_of):
-            if pid not in ids:
+            if pid not in ids and (mode == "replace" or pid not in month):
                 missing.append({"unit": unit, "period": f"{period:%Y-%m}", "code": code, "name": name,
-                                "last_period": f"{last:%Y-%m}"})
+                                "last_period": f"{last:%Y-%m}", "reason": REJECTED if pid in rejected else LEFT_OUT})
+        if mode == "replace":
+            listed = {item["code"] for item in missing}
+            for pid, (code, name) in month.items():
+                if pid not in ids and code not in listed:
+                    missing.append({"unit": unit, "period": f"{period:%Y-%m}", "code": code, "name": name,
+                                    "last_period": f"{period:%Y-%m}",
+                                    "reason": REJECTED if pid in rejected else DROPPED})
     return missing
+
+
+MODES = ("amend", "replace")  # DOMAIN §3: a second file of a unit and month amends unless told to replace
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: amend or replace")
 
 
 @dataclass
@@ -104,7 +148,7 @@ class _Prepared:
 
 def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_at: dt.datetime,
              period: dt.date | None, unit_code: str | None, file_name: str,
-             config: settings.Settings, isolated: bool = True) -> _Prepared | FileReport:
+             config: settings.Settings, isolated: bool = True, mode: str = "amend") -> _Prepared | FileReport:
     """Read, validate and normalise without writing anything: the prepared file, or the report of a duplicate or
     of a file rejected whole (not yet recorded)."""
     digest = content_hash(path) if path.is_file() else ""
@@ -137,7 +181,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
         return FileReport(file_name, kind, "rejected", message=reason, rejections=[Problem(None, None, None, reason)])
     plan = normalise(con, validated, actor)
     month_checks(con, plan)
-    missing = _missing_projects(con, validated, plan.targets, received_at.date()) if kind == "projects" else []
+    missing = _missing_projects(con, validated, plan.targets, received_at.date(), mode) if kind == "projects" else []
     return _Prepared(kind, digest, validated, plan, missing)
 
 
@@ -172,20 +216,23 @@ def ingest_file(
     file_name: str | None = None,
     config: settings.Settings | None = None,
     isolated: bool = True,
+    mode: str = "amend",
 ) -> FileReport:
     """Load one workbook (projects, unit register or targets, recognised from its headers) as `actor`. The file is
     read in a child process (pipelines.ingest.workbook.read_sheets) unless `isolated` is False, which only the
     demo uses for the workbooks it wrote itself."""
     path, file_name, config, received_at, unit_code = _resolved(path, actor, received_at, unit_code, file_name,
                                                                 config)
-    prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config, isolated)
+    _check_mode(mode)
+    prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config, isolated, mode)
     if isinstance(prepared, FileReport):
         if prepared.status == "rejected":  # a file rejected whole is recorded, with why
             prepared.submission_id = load(con, Submission(prepared.kind, file_name, content_hash(path) if path.is_file()
                                                           else "", received_at, actor, "rejected", prepared.message),
                                           None)
         return prepared
-    sid = load(con, Submission(prepared.kind, file_name, prepared.digest, received_at, actor, "loaded"), prepared.plan)
+    sid = load(con, Submission(prepared.kind, file_name, prepared.digest, received_at, actor, "loaded", mode=mode),
+               prepared.plan)
     return _report(file_name, prepared, "loaded", sid)
 
 
@@ -242,7 +289,7 @@ def preview_changes(con: duckdb.DuckDBPyConnection, prepared: _Prepared, as_of: 
                 change = "状态变化" if field_id == "status" else "金额变化"
             rows.append([change, before["project_code"], name, unit, label, old_shown, new_shown])
     for item in prepared.missing:
-        rows.append(["本期未报", item["code"], item["name"], item["unit"], "", f"{item['last_period']} 在报", ""])
+        rows.append([item["reason"], item["code"], item["name"], item["unit"], "", f"{item['last_period']} 在报", ""])
     return pd.DataFrame(rows, columns=_CHANGE_COLUMNS)
 
 
@@ -256,12 +303,14 @@ def preview_file(
     unit_code: str | None = None,
     file_name: str | None = None,
     config: settings.Settings | None = None,
+    mode: str = "amend",
 ) -> Preview:
     """Check a workbook as ingest_file would load it, writing nothing: every rejection and warning, and the
     changes it would bring. Confirming means calling ingest_file with the same arguments."""
     path, file_name, config, received_at, unit_code = _resolved(path, actor, received_at, unit_code, file_name,
                                                                 config)
-    prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config)
+    _check_mode(mode)
+    prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config, mode=mode)
     if isinstance(prepared, FileReport):
         return Preview(prepared, pd.DataFrame(columns=_CHANGE_COLUMNS))
     return Preview(_report(file_name, prepared, "checked", None), preview_changes(con, prepared, received_at.date()))

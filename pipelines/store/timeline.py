@@ -1,5 +1,6 @@
 """The as-of state kept as a timeline: per project, the spans of days over which each of its states held
-(project_spans, project_current) and the arrivals its update duty is judged by (project_cover).
+(project_spans, project_current) and the arrivals its update duty is judged by (project_cover); per unit, the
+files that brought its monthly reports (unit_reports).
 
 Working the state out of millions of snapshots on every page view costs a pass over all of them; the timeline
 makes a day's state one small read (the macro state_at). Every writer of snapshots calls `refresh` in the same
@@ -7,7 +8,7 @@ transaction, so the timeline is never behind the snapshots; `rebuild` recomputes
 migration that creates it, and after a test or a benchmark edits snapshots or files by hand).
 
 A file received on day c changes nothing before c: `refresh` recomputes, from c on, the projects of the file
-and of the files it supersedes or is superseded by (same unit and report month), and leaves every earlier
+and, for a replacement, of the files it supersedes (same unit and report month), and leaves every earlier
 span as it was — for a monthly report that closes one span and opens one per project.
 
 `python -m pipelines.timeline` is the command that rebuilds it."""
@@ -28,14 +29,21 @@ _STATE_COLUMNS = ("project_id, valid_from, submission_id, first_period, reported
                   "unit_code, period, industry, total_investment_wan, status, lead_date, evaluated_date, "
                   "approved_date, signed_date, commenced_date, in_stats_date, completed_date, production_date, "
                   "project_name, investor, investor_uscc, planned_start_date")
-# The projects of submission $sid and of every file of the same unit and report month (DOMAIN §4: the ones it
-# supersedes or that supersede it).
+# The projects of submission $sid and, when it is a replacement (DOMAIN §3), of every file of the same unit and
+# report month: the ones it supersedes. An amendment changes only the projects it lists.
 _FILE_PROJECTS = """
 CREATE OR REPLACE TEMP TABLE timeline_projects AS
 SELECT DISTINCT project_id FROM snapshots
 WHERE submission_id = $sid
    OR submission_id IN (SELECT o.id FROM submissions o JOIN submissions n ON n.id = $sid
-                        WHERE o.unit_code = n.unit_code AND o.period = n.period AND o.kind = 'projects')
+                        WHERE o.unit_code = n.unit_code AND o.period = n.period AND o.kind = 'projects'
+                          AND n.id IN (SELECT submission_id FROM replacements))
+"""
+# The unit reports a file brings: one row per unit and report month it has accepted rows for.
+_UNIT_REPORTS = """
+INSERT INTO unit_reports
+SELECT submission_id, unit_code, period, min(received_at), count(*) FROM snapshots
+WHERE {where} GROUP BY submission_id, unit_code, period
 """
 # Applying the new states from $from_day on: drop the spans that start then or later, end the ones running
 # past it there, close the current states that started before it, then write the new ones.
@@ -63,6 +71,8 @@ def refresh(con: duckdb.DuckDBPyConnection, submission_id: int) -> None:
         return
     con.execute(_FILE_PROJECTS, {"sid": submission_id})
     _recompute(con, found[0])
+    con.execute("DELETE FROM unit_reports WHERE submission_id = $sid", {"sid": submission_id})
+    con.execute(_UNIT_REPORTS.format(where="submission_id = $sid"), {"sid": submission_id})
 
 
 def rebuild(con: duckdb.DuckDBPyConnection, batch: int = REBUILD_BATCH) -> None:
@@ -71,6 +81,8 @@ def rebuild(con: duckdb.DuckDBPyConnection, batch: int = REBUILD_BATCH) -> None:
     con.execute("DELETE FROM project_spans")
     con.execute("DELETE FROM project_current")
     con.execute("DELETE FROM project_cover")
+    con.execute("DELETE FROM unit_reports")
+    con.execute(_UNIT_REPORTS.format(where="true"))
     bounds = con.execute("SELECT min(project_id), max(project_id) FROM snapshots").fetchone()
     if bounds[0] is None:
         return

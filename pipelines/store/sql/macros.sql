@@ -20,16 +20,24 @@ CREATE OR REPLACE MACRO precedence(period, received_at, submission_id) AS
     + CAST(epoch_us(received_at) AS HUGEINT) * 2147483648
     + submission_id;
 
--- When each file stopped counting for the state: a later file for the same unit and report month replaces the
--- earlier one in the as-of state (a project it leaves out drops back to its previous report), while history
--- keeps both. `superseded_at` is when the next such file was received (NULL: never). The duty still counts a
--- superseded file's arrival: it was an update, sent when it was sent. Files covering several units or months
+-- When each file stopped counting for the state (DOMAIN §3): a second file for the same unit and report month
+-- amends the first (its rows take precedence for the projects they list, the macro precedence), unless it was
+-- sent as a replacement (整表替换, listed in `replacements`): then every earlier file of that unit and month stops
+-- counting when it arrives (a project it leaves out drops back to its previous report), while history keeps
+-- both. `superseded_at` is when the first later replacement was received (NULL: never). The duty still counts
+-- a superseded file's arrival: it was an update, sent when it was sent. Files covering several units or months
 -- (admin back-fills) neither supersede nor are superseded.
 CREATE OR REPLACE MACRO supersessions() AS TABLE
-    SELECT id AS submission_id,
-           lead(received_at) OVER (PARTITION BY unit_code, period ORDER BY received_at, id) AS superseded_at
-    FROM submissions
-    WHERE kind = 'projects' AND status = 'loaded' AND unit_code IS NOT NULL AND period IS NOT NULL;
+    WITH files AS (
+        SELECT s.id, s.unit_code, s.period, s.received_at, r.submission_id IS NOT NULL AS replaces
+        FROM submissions s LEFT JOIN replacements r ON r.submission_id = s.id
+        WHERE s.kind = 'projects' AND s.status = 'loaded' AND s.unit_code IS NOT NULL AND s.period IS NOT NULL
+    )
+    SELECT f.id AS submission_id, min(n.received_at) AS superseded_at
+    FROM files f
+    LEFT JOIN files n ON n.replaces AND n.unit_code = f.unit_code AND n.period = f.period
+                      AND (n.received_at > f.received_at OR (n.received_at = f.received_at AND n.id > f.id))
+    GROUP BY f.id;
 
 -- Submissions superseded by the end of day d.
 CREATE OR REPLACE MACRO superseded_by(d) AS TABLE
