@@ -1,6 +1,9 @@
-"""The report of DOMAIN §9: figures, scores and ranks of every unit as of a day, as JSON or a terminal table.
+"""The report of DOMAIN §9: figures, scores and ranks of every unit as of a day or for a report month, as JSON or a
+terminal table.
 
-Usage: python -m pipelines.report --as-of YYYY-MM-DD [--json] [--db PATH]"""
+Usage: python -m pipelines.report [--as-of YYYY-MM-DD | --period YYYY-MM [--known-by YYYY-MM-DD]] [--json] [--db PATH]
+--as-of D is the period end and knowledge day D (DOMAIN §4); --period P is the report for month P: period end its
+last day, knowledge day --known-by (default today)."""
 from __future__ import annotations
 
 import argparse
@@ -12,11 +15,15 @@ import sys
 import duckdb
 
 from pipelines import cli, settings
+from pipelines.figures import duty
 from pipelines.figures.assessment import assess
+from pipelines.months import due_date, month_end
 from pipelines.vocabulary import WAN_PER_YI
 
 FIGURE_FIELDS = ("signed", "signed_amount_wan", "commenced", "in_stats", "completed", "production",
-                 "commencement_rate", "stats_rate", "overdue_updates")
+                 "commencement_rate", "stats_rate", "production_rate", "overdue_updates", "reports_expected",
+                 "reports_received", "reports_on_time", "reporting_rate", "on_time_rate", "late_reports",
+                 "forgotten_updates")
 UNIT_FIELDS = ("code", "name", "group", *FIGURE_FIELDS, "bonus", "deduction", "score", "rank", "group_rank",
                "excellent")
 
@@ -32,11 +39,15 @@ def _plain(value: object) -> object:
     return value
 
 
-def report(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: settings.Settings | None = None) -> dict:
-    """The report object of DOMAIN §9 as of the end of `as_of`; rates are fractions or None, score unrounded."""
-    result = assess(con, as_of, config)
+def report(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: settings.Settings | None = None,
+           known_by: dt.date | None = None) -> dict:
+    """The report object of DOMAIN §9 for the period end `as_of` known by the end of `known_by` (default: as of
+    `as_of`); rates are fractions or None, score unrounded."""
+    result = assess(con, as_of, config, known_by=known_by)
     return {
         "as_of": as_of.isoformat(),
+        "period_end": as_of.isoformat(),
+        "known_by": result.known.isoformat(),
         "year": result.year,
         "time_progress": result.time_progress,
         "overall": {name: _plain(result.overall[name]) for name in FIGURE_FIELDS},
@@ -44,12 +55,35 @@ def report(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: settings.Sett
     }
 
 
+def month_report(con: duckdb.DuckDBPyConnection, period: dt.date, known_by: dt.date,
+                 config: settings.Settings | None = None) -> dict:
+    """The report for month `period` (DOMAIN §4): period end its last day, known by `known_by` (on or after it),
+    with `period` (YYYY-MM), its `due_date`, and `not_reported`: the units that owe the month and whose report
+    for it had not arrived by `known_by`, each {code, name}."""
+    end = month_end(period)
+    if known_by < end:
+        raise ValueError(f"known_by {known_by} is before the end of {period:%Y-%m}")
+    config = config or settings.current()
+    data = report(con, end, config, known_by)
+    data["period"] = f"{period:%Y-%m}"
+    data["due_date"] = due_date(period, config.duty.due_day).isoformat()
+    names = {u["code"]: u["name"] for u in data["units"]}
+    data["not_reported"] = [{"code": code, "name": names.get(code, code)}
+                            for code in duty.units_without_report(con, period, known_by, config)]
+    return data
+
+
 def _percent(rate: float | None) -> str:
     return "—" if rate is None else f"{rate:.1%}"
 
 
 def _print_table(data: dict) -> None:
-    print(f"截至 {data['as_of']}（{data['year']}年，序时进度 {data['time_progress']:.1%}）")
+    if "period" in data:
+        print(f"{data['period']} 月报（数据截至 {data['known_by']}，{data['year']}年，序时进度 {data['time_progress']:.1%}）")
+        if data["not_reported"]:
+            print(f"尚未报送（截止 {data['due_date']}）：{'、'.join(u['name'] for u in data['not_reported'])}")
+    else:
+        print(f"截至 {data['as_of']}（{data['year']}年，序时进度 {data['time_progress']:.1%}）")
     header = f"{'排名':>4} {'组内':>4} {'单元':<12} {'签约':>4} {'签约额(亿)':>10} {'开工':>4} {'纳统':>4} {'投产':>4} " \
              f"{'开工率':>7} {'纳统率':>7} {'逾期':>4} {'得分':>7}"
     print(header)
@@ -68,12 +102,24 @@ def _print_table(data: dict) -> None:
 @cli.refuses_when_busy
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--as-of", type=cli.day, default=dt.date.today(), help="the day, YYYY-MM-DD (default today)")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--as-of", type=cli.day, help="the day, YYYY-MM-DD (default today)")
+    which.add_argument("--period", type=cli.month, help="the report for this month, YYYY-MM")
+    parser.add_argument("--known-by", type=cli.day,
+                        help="with --period: the files received by the end of this day (default today)")
     parser.add_argument("--json", action="store_true", help="print the JSON object of DOMAIN §9")
     parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
     args = parser.parse_args(argv)
+    if args.known_by and not args.period:
+        parser.error("--known-by 须与 --period 一起使用")
+    known_by = args.known_by or dt.date.today()
+    if args.period and known_by < month_end(args.period):
+        parser.error(f"--known-by 不能早于 {args.period:%Y-%m} 的最后一天（{month_end(args.period)}）")
     with cli.database(args.db) as con:
-        data = report(con, args.as_of)
+        if args.period:
+            data = month_report(con, args.period, known_by)
+        else:
+            data = report(con, args.as_of or dt.date.today())
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
     else:

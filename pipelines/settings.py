@@ -41,11 +41,14 @@ class FigureSettings:
     stats_target: float
     rate_cohort: str
     rate_yellow_band_points: float
+    time_progress_basis: str
+    production_target: float
 
 
 @dataclass(frozen=True)
 class DutySettings:
     due_day: int
+    remind_days_before: int
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,8 @@ class AssessmentSettings:
     bonus_other_min_wan: float
     bonus_other: float
     bonus_cap: float
-    deduction_per_overdue: float
+    deduction_per_late_report: float
+    deduction_per_forgotten_update: float
     deduction_cap: float
 
 
@@ -161,7 +165,8 @@ class Settings:
 
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings)}
-_CHOICES = {("figures", "rate_cohort"): ("year", "cumulative"), ("screen", "funnel_cohort"): ("year", "all")}
+_CHOICES = {("figures", "rate_cohort"): ("year", "cumulative"), ("screen", "funnel_cohort"): ("year", "all"),
+            ("figures", "time_progress_basis"): ("completed_months", "month")}
 # Inclusive bounds of settings whose valid values are narrower than "not negative".
 _RANGES = {("auth", "max_failed_logins"): (1, 100), ("auth", "password_min_length"): (1, 128),
            ("auth", "session_idle_hours"): (0.01, 8760), ("auth", "session_absolute_hours"): (0.01, 8760),
@@ -170,7 +175,8 @@ _RANGES = {("auth", "max_failed_logins"): (1, 100), ("auth", "password_min_lengt
            ("screen", "refresh_seconds"): (5, 3600), ("screen", "trend_months"): (2, 60),
            ("figures", "commencement_target"): (0, 1), ("figures", "stats_target"): (0, 1),
            ("notify", "max_lines"): (5, 1000), ("server", "keep_alive_seconds"): (1, 3600),
-           ("duty", "due_day"): (1, 28)}  # every month has a day 28
+           ("duty", "due_day"): (1, 28),  # every month has a day 28
+           ("duty", "remind_days_before"): (0, 27)}
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 

@@ -211,12 +211,12 @@ def test_page_for_an_admin_shows_the_register(units):
 
 @pytest.fixture
 def overridden(units, tmp_path):
-    """U02 missed its May update (one overdue update as of 06-30) and signed a project in late February that has
-    not started; an admin doubled the deduction per overdue update and lowered 签约未开工's red threshold to 3
+    """U02 missed its May report (one overdue update, one late report as of 06-30) and signed a project in late
+    February that has not started; an admin doubled the deduction per late report and lowered 签约未开工's red threshold to 3
     months. The database is closed and this process's settings are back to the file's, as in a new process."""
     p = f.project(units, "P", "U02")
     f.snapshot(units, p, "2024-04", "2024-05-05", "U02", total=20000, signed_date="2024-02-28")
-    overrides.set_override(units, ADMIN, "assessment", "deduction_per_overdue", 1.0)
+    overrides.set_override(units, ADMIN, "assessment", "deduction_per_late_report", 2.0)
     overrides.set_override(units, ADMIN, "warnings", "signed_not_commenced_red_months", 3)
     units.close()
     settings.use(None)
@@ -233,7 +233,7 @@ def test_commands_apply_the_admins_overrides(overridden):
     """A new process — the report and the warning check — scores and warns with the overrides, not the file."""
     db = str(overridden)
     units = {u["code"]: u for u in _run("pipelines.report", "--as-of", "2024-06-30", "--json", "--db", db)["units"]}
-    assert (units["U02"]["overdue_updates"], units["U02"]["deduction"]) == (1, 1.0)
+    assert (units["U02"]["overdue_updates"], units["U02"]["late_reports"], units["U02"]["deduction"]) == (1, 1, 2.0)
     alerts = _run("alerts.check", "--as-of", "2024-06-30", "--json", "--db", db)["alerts"]
     assert [a["grade"] for a in alerts if a["rule"] == "signed_not_commenced"] == ["red"]
 
@@ -249,4 +249,4 @@ def test_the_server_applies_the_admins_overrides_after_a_restart(overridden):
                                          headers={"Authorization": f"Bearer {token}"})
         with urllib.request.urlopen(request, timeout=30) as response:
             answer = json.loads(response.read())
-    assert {u["code"]: u["deduction"] for u in answer["units"]}["U02"] == 1.0
+    assert {u["code"]: u["deduction"] for u in answer["units"]}["U02"] == 2.0

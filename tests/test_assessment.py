@@ -67,11 +67,16 @@ def test_unit_flows_and_rates(county):
 
 def test_score_of_unit_with_all_targets(county):
     """U01: 25 + 15 + 20 + 10 (targets met at 序时进度) + 15·(1/3)/0.75 + 15·0.5/0.8 = 86.0417;
-    bonus A (制造业 8亿, +3) + B (4亿, +1) = 4; H's March and April updates overdue: −1.0; score 89.0417."""
+    bonus A (制造业 8亿, +3) + B (4亿, +1) = 4. U01 owed March (H), April (H) and May (all): March's report came on
+    04-20 (due 04-10), April's never, May's on time: two late reports, −2 (DOMAIN §7: −1 each, however many
+    projects); H's overdue March and April lie in those months, so no forgotten update; score 88.0417."""
     u01 = _unit(assess(county, AS_OF), "U01")
     assert u01["indicator_points"] == pytest.approx(70 + 15 * (1 / 3) / 0.75 + 15 * 0.5 / 0.8)
-    assert (u01["bonus"], u01["deduction"], u01["overdue_updates"]) == (4, 1.0, 2)
-    assert u01["score"] == pytest.approx(89.041667, abs=1e-6)
+    assert (u01["bonus"], u01["deduction"], u01["overdue_updates"]) == (4, 2.0, 2)
+    assert (u01["reports_expected"], u01["reports_received"], u01["reports_on_time"], u01["late_reports"],
+            u01["forgotten_updates"]) == (3, 2, 1, 2, 0)
+    assert (u01["reporting_rate"], u01["on_time_rate"]) == pytest.approx((2 / 3, 1 / 3))
+    assert u01["score"] == pytest.approx(88.041667, abs=1e-6)
 
 
 def test_missing_target_is_left_out_and_weights_rescaled(county):
@@ -96,13 +101,16 @@ def test_ranks_overall_and_in_group(county):
 
 
 def test_ledger_names_projects_behind_each_item(county):
-    """The ledger lists the projects behind each indicator and the (project, period) pairs behind deductions."""
+    """The ledger lists the projects behind each indicator, the late months and the forgotten (project, period)
+    pairs behind the deductions, each as its own item."""
     ledger = assess(county, AS_OF).ledger.set_index(["unit_code", "item"])
     assert ledger.loc[("U01", "signed_major"), "subjects"] == ["A", "B", "E"]
     assert ledger.loc[("U01", "commenced"), "subjects"] == ["A", "C"]
     assert ledger.loc[("U01", "bonus"), "subjects"] == ["A", "B"]
-    assert ledger.loc[("U01", "deduction"), "subjects"] == ["H@2024-03", "H@2024-04"]
-    assert ledger.loc[("U01", "deduction"), "points"] == -1.0
+    assert ledger.loc[("U01", "late_reports"), "subjects"] == ["2024-03", "2024-04"]
+    assert ledger.loc[("U01", "late_reports"), "points"] == -2.0
+    assert (ledger.loc[("U01", "forgotten_updates"), "subjects"], ledger.loc[("U01", "forgotten_updates"), "points"]
+            ) == ([], 0.0)
     assert pd.isna(ledger.loc[("U02", "signed_amount"), "points"])  # left out, not 0
     total = ledger.loc["U01", "points"].dropna().sum()
     assert total == pytest.approx(_unit(assess(county, AS_OF), "U01")["score"])
@@ -195,9 +203,12 @@ def test_report_json_shape_and_values(county, tmp_path):
     u01 = data["units"][0]
     assert set(u01) == {"code", "name", "group", "signed", "signed_amount_wan", "commenced", "in_stats",
                         "completed", "production", "commencement_rate", "stats_rate", "overdue_updates", "bonus",
-                        "deduction", "score", "rank", "group_rank", "excellent"}
+                        "deduction", "score", "rank", "group_rank", "excellent", "production_rate",
+                        "reports_expected", "reports_received", "reports_on_time", "reporting_rate", "on_time_rate",
+                        "late_reports", "forgotten_updates"}
+    assert (data["period_end"], data["known_by"]) == ("2024-06-30", "2024-06-30")
     assert (u01["code"], u01["signed"], u01["rank"], u01["group_rank"], u01["excellent"]) == ("U01", 3, 1, 1, True)
-    assert u01["score"] == pytest.approx(89.041667, abs=1e-6)
+    assert u01["score"] == pytest.approx(88.041667, abs=1e-6)
     assert data["units"][2]["commencement_rate"] is None
     assert data["overall"]["signed"] == 5 and isinstance(data["overall"]["signed"], int)
     assert "score" not in data["overall"]

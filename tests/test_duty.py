@@ -113,7 +113,8 @@ def test_unit_of_latest_snapshot_is_charged(units):
 
 
 def test_correction_file_supersedes_state_not_timing(units):
-    """U01 sends May on time with X and Y, then a corrected May file on 06-20 with X only: from 06-20 on Y's
+    """U01 sends May on time with X and Y, then a May file on 06-20 with X only, as a replacement (整表替换; an
+    amendment would keep Y's May row, see test_timeline): from 06-20 on Y's
     state drops back to its April report, but both May updates arrived on time (DOMAIN §6 judges arrivals),
     so nothing is overdue or stale; Y is stale once June's file also leaves it out."""
     from pipelines.store.state import projects_as_of
@@ -122,7 +123,7 @@ def test_correction_file_supersedes_state_not_timing(units):
     for pid in (x, y):
         snapshot(units, pid, "2024-04", "2024-05-06")
         snapshot(units, pid, "2024-05", "2024-06-05")
-    snapshot(units, x, "2024-05", "2024-06-20", investor="更正后")
+    snapshot(units, x, "2024-05", "2024-06-20", investor="更正后", replace=True)
     before = projects_as_of(units, D(2024, 6, 19)).set_index("project_code")
     after = projects_as_of(units, D(2024, 6, 30)).set_index("project_code")
     assert [f"{p:%Y-%m}" for p in before["period"]] == ["2024-05", "2024-05"]

@@ -36,13 +36,15 @@ def test_defaults_load_as_typed_values():
                               reader_seconds=60.0),
         figures=FigureSettings(assess_min_investment_wan=10000.0, stats_min_investment_wan=500.0,
                                commencement_target=0.75, stats_target=0.8, rate_cohort="year",
-                               rate_yellow_band_points=10.0),
-        duty=DutySettings(due_day=10),
+                               rate_yellow_band_points=10.0, time_progress_basis="completed_months",
+                               production_target=0.0),
+        duty=DutySettings(due_day=10, remind_days_before=3),
         assessment=AssessmentSettings(
             weight_signed_major=25.0, weight_signed_amount=15.0, weight_commenced=20.0, weight_production=10.0,
             weight_commencement_rate=15.0, weight_stats_rate=15.0, major_manufacturing_min_wan=70000.0,
             bonus_major_manufacturing=3.0, bonus_other_min_wan=30000.0, bonus_other=1.0, bonus_cap=10.0,
-            deduction_per_overdue=0.5, deduction_cap=10.0),
+            deduction_per_late_report=1.0, deduction_per_forgotten_update=0.5,
+            deduction_cap=10.0),
         warnings=WarningSettings(
             stale_update_yellow_months=1, stale_update_red_months=2, signed_not_commenced_yellow_months=3,
             signed_not_commenced_red_months=6, planned_start_missed_red_months=3,

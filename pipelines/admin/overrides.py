@@ -32,7 +32,10 @@ EDITABLE: dict[tuple[str, str], str] = {
     ("figures", "stats_target"): "开工项目纳统率目标（小数，1 即 100%）",
     ("figures", "rate_cohort"): "两率统计口径",
     ("figures", "rate_yellow_band_points"): "两率黄色区间宽度（低于目标的百分点）",
+    ("figures", "time_progress_basis"): "序时进度口径",
+    ("figures", "production_target"): "开工项目投产率目标（小数，0 为不设目标）",
     ("duty", "due_day"): "月度更新截止日（次月几日，1–28）",
+    ("duty", "remind_days_before"): "催报：截止日前几天开始提醒（0–27）",
     ("assessment", "weight_signed_major"): "权重：签约亿元以上项目数（分）",
     ("assessment", "weight_signed_amount"): "权重：签约金额（分）",
     ("assessment", "weight_commenced"): "权重：新开工项目数（分）",
@@ -44,7 +47,8 @@ EDITABLE: dict[tuple[str, str], str] = {
     ("assessment", "bonus_other_min_wan"): "其他加分项目门槛：计划总投资（万元）",
     ("assessment", "bonus_other"): "加分：每个其他加分项目（分）",
     ("assessment", "bonus_cap"): "加分上限（分）",
-    ("assessment", "deduction_per_overdue"): "扣分：每次逾期未更新（分）",
+    ("assessment", "deduction_per_late_report"): "扣分：每次迟报、漏报月度报表（分）",
+    ("assessment", "deduction_per_forgotten_update"): "扣分：按时报表中每个漏报项目（分）",
     ("assessment", "deduction_cap"): "扣分上限（分）",
     ("warnings", "stale_update_yellow_months"): "逾期未更新：黄色（落后月数）",
     ("warnings", "stale_update_red_months"): "逾期未更新：红色（落后月数）",
@@ -64,7 +68,9 @@ EDITABLE: dict[tuple[str, str], str] = {
     ("notify", "max_lines"): "每条通知逐条列出的预警数（其余只计数，5–1000）",
 }
 # Settings with a fixed set of values: value → what the screen calls it.
-CHOICES = {("figures", "rate_cohort"): {"year": "当年（签约/开工在考核年度内）", "cumulative": "累计（截至当日的全部）"}}
+CHOICES = {("figures", "rate_cohort"): {"year": "当年（签约/开工在考核年度内）", "cumulative": "累计（截至当日的全部）"},
+           ("figures", "time_progress_basis"): {"completed_months": "已结束月份数 ÷ 12（月中按上月计）",
+                                                "month": "所在月份 ÷ 12"}}
 _TYPE_WORDS = {"int": "整数", "float": "数值", "bool": "是/否", "str": "文字"}
 # pipelines.settings words its refusals in English for the log; the screen says the same in Chinese.
 _REASONS = (

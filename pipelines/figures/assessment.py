@@ -36,6 +36,8 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("stats_rate", "开工项目纳统率", "weight_stats_rate", "stats_rate", None, "stats_rate_base"),
 )
 BONUS_LABEL, DEDUCTION_LABEL = "加分", "扣分"
+# The two deductions of DOMAIN §7, each a ledger item: the late months, and the forgotten (project, month) pairs.
+DEDUCTIONS = {"late_reports": "扣分：迟报月度报表", "forgotten_updates": "扣分：按时报表中漏报项目"}
 TARGET_COLUMNS = ("signed_major", "signed_amount_wan", "commenced", "production", "major_manufacturing")
 
 
@@ -43,12 +45,18 @@ TARGET_COLUMNS = ("signed_major", "signed_amount_wan", "commenced", "production"
 class Assessment:
     """Units with figures, points, score and ranks (best first), and the ledger of every point."""
 
-    as_of: dt.date
+    as_of: dt.date  # the period end E
     year: int
     time_progress: float
     units: pd.DataFrame
     ledger: pd.DataFrame
     overall: dict
+    known_by: dt.date | None = None  # the knowledge day K of a month's report; None: as of `as_of`
+    reports: duty.UnitReports | None = None
+
+    @property
+    def known(self) -> dt.date:
+        return self.known_by or self.as_of
 
 
 def _rate_target(indicator: Indicator, settings: Settings) -> float:
@@ -66,6 +74,8 @@ def _indicator_points(unit: Mapping, indicator: Indicator, target: float | None,
         return 0.0 if actual is None else weight * min(actual / rate_target, 1.0)
     if target is None or pd.isna(target) or target <= 0:
         return None
+    if progress <= 0:  # nothing is due yet (January): full points (DOMAIN §7)
+        return float(weight)
     return weight * min(float(actual) / (target * progress), 1.0)
 
 
@@ -86,7 +96,7 @@ def _codes_by_unit(units: np.ndarray, codes: np.ndarray, flag: np.ndarray) -> di
 
 
 def _overdue_pairs_by_unit(overdue: pd.DataFrame) -> dict[str, list[str]]:
-    """unit → sorted 'code@YYYY-MM' of its overdue updates."""
+    """unit → sorted 'code@YYYY-MM' of the overdue updates given."""
     which, months = pd.factorize(overdue["period"])
     month_labels = [f"{month:%Y-%m}" for month in months]  # few distinct months: format each once
     labels = [f"{code}@{month_labels[i]}" for code, i in zip(overdue["project_code"].tolist(), which.tolist())]
@@ -99,18 +109,21 @@ def _rank(frame: pd.DataFrame) -> pd.Series:
 
 
 def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None,
-           facts: pd.DataFrame | None = None) -> Assessment:
-    """The assessment of every unit for the year of `as_of`, as known at the end of that day. `facts` may pass
-    measures.project_facts as of `as_of` (with or without details) when a caller already has them."""
+           facts: pd.DataFrame | None = None, known_by: dt.date | None = None) -> Assessment:
+    """The assessment of every unit for the year of the period end `as_of` (E), as known at the end of `known_by`
+    (K, default E), DOMAIN §4. `facts` may pass measures.project_facts for the same (E, K) (with or without
+    details) when a caller already has them."""
     settings = settings or current()
     rules = settings.assessment
-    year, progress = as_of.year, measures.time_progress(as_of)
-    all_facts = measures.project_facts(con, as_of, settings, details=False) if facts is None else facts
+    known = known_by or as_of
+    year, progress = as_of.year, measures.time_progress(as_of, settings)
+    all_facts = measures.project_facts(con, as_of, settings, details=False, known_by=known) if facts is None else facts
     units = measures.unit_figures(con, as_of, settings=settings, facts=all_facts)
-    targets = queries.frame(con, "targets_as_of", year=year, as_of=as_of).set_index("unit_code")
+    targets = queries.frame(con, "targets_as_of", year=year, as_of=known).set_index("unit_code")
     vetoed = set(queries.frame(con, "veto_flags", year=year)["unit_code"])
-    # The facts already carry each project's overdue updates of the year: no second pass over the snapshots.
-    overdue = duty.overdue_pairs(all_facts, dt.date(year, 1, 1), settings.duty.due_day)
+    # The facts already carry each project's duty of the year: no second pass over the snapshots.
+    reports = duty.unit_reports(con, all_facts, all_facts.attrs["duty"])
+    overdue = reports.overdue
     # Strings converted once (each conversion of 10⁵ of them costs milliseconds), flags as numpy arrays.
     unit_codes = all_facts["unit_code"].to_numpy(dtype=object)
     project_codes = all_facts["project_code"].to_numpy(dtype=object)
@@ -124,6 +137,7 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     majors = _codes_by_unit(unit_codes, project_codes, flagged("major_manufacturing"))
     others = _codes_by_unit(unit_codes, project_codes, flagged("bonus_other"))
     overdue_pairs = _overdue_pairs_by_unit(overdue)
+    forgotten_pairs = _overdue_pairs_by_unit(overdue[overdue["forgotten"]])
 
     ledger: list[dict] = []
     scored: list[dict] = []
@@ -154,10 +168,18 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
         bonus = min(bonus_earned, rules.bonus_cap)
         ledger.append({"unit_code": code, "item": "bonus", "label": BONUS_LABEL, "quantity": len(major) + len(other),
                        "target": None, "points": bonus, "subjects": sorted(major + other)})
-        pairs = overdue_pairs.get(code, [])
-        deduction = min(len(pairs) * rules.deduction_per_overdue, rules.deduction_cap)
-        ledger.append({"unit_code": code, "item": "deduction", "label": DEDUCTION_LABEL, "quantity": len(pairs),
-                       "target": None, "points": -deduction, "subjects": pairs})
+        # DOMAIN §7: −1 per late report, −0.5 per forgotten update, together at most the cap (the late reports
+        # are charged first).
+        counted = reports.counts(code)
+        late_months = [f"{month:%Y-%m}" for month in counted["late_months"]]
+        forgotten = forgotten_pairs.get(code, [])
+        late_points = min(len(late_months) * rules.deduction_per_late_report, rules.deduction_cap)
+        forgotten_points = min(len(forgotten) * rules.deduction_per_forgotten_update, rules.deduction_cap - late_points)
+        deduction = late_points + forgotten_points
+        for item, quantity, points, behind in (("late_reports", len(late_months), late_points, late_months),
+                                               ("forgotten_updates", len(forgotten), forgotten_points, forgotten)):
+            ledger.append({"unit_code": code, "item": item, "label": DEDUCTIONS[item], "quantity": quantity,
+                           "target": None, "points": -points, "subjects": behind})
         indicators_total = sum(raw.values()) * scale
         major_target = None if unit_targets is None else unit_targets["major_manufacturing"]
         # 一票评优: more such projects than the target; with no target "needs one", i.e. the target counts as 0.
@@ -165,28 +187,54 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
             major_target = 0
         qualifies = int(unit["major_manufacturing"]) > major_target
         scored.append({"code": code, "indicator_points": indicators_total, "bonus": bonus,
-                       "deduction": deduction, "overdue_updates": len(pairs),
+                       "deduction": deduction, "overdue_updates": len(overdue_pairs.get(code, [])),
+                       "forgotten_updates": len(forgotten), "late_months": late_months,
+                       **{key: counted[key] for key in REPORT_FIELDS},
                        "score": indicators_total + bonus - deduction,
                        "vetoed": code in vetoed, "qualifies": bool(qualifies),
                        "excellent": bool(qualifies and code not in vetoed)})
-    units = units.merge(pd.DataFrame(scored, columns=["code", "indicator_points", "bonus", "deduction",
-                                                      "overdue_updates", "score", "vetoed", "qualifies",
-                                                      "excellent"]), on="code")
+    columns = ["code", "indicator_points", "bonus", "deduction", "overdue_updates", "forgotten_updates",
+               "late_months", *REPORT_FIELDS, "score", "vetoed", "qualifies", "excellent"]
+    units = units.merge(pd.DataFrame(scored, columns=columns), on="code")
     units["rank"] = _rank(units)
     units["group_rank"] = pd.concat([_rank(g) for _, g in units.groupby("group")]) if len(units) else []
     units = units.sort_values("rank").reset_index(drop=True)
     overall = measures.overall_figures(units, settings)
     overall["overdue_updates"] = int(units["overdue_updates"].sum()) if len(units) else 0
-    return Assessment(as_of, year, progress, units, pd.DataFrame(ledger), overall)
+    overall["forgotten_updates"] = int(units["forgotten_updates"].sum()) if len(units) else 0
+    overall.update(_summed_reports(units))
+    return Assessment(as_of, year, progress, units, pd.DataFrame(ledger), overall, known_by, reports)
+
+
+# The report counts of DOMAIN §6 each unit and the county carry (pipelines.figures.duty.UnitReports.counts).
+REPORT_FIELDS = ("reports_expected", "reports_received", "reports_on_time", "reporting_rate", "on_time_rate",
+                 "late_reports")
+
+
+def _summed_reports(units: pd.DataFrame) -> dict:
+    """The registered units' report counts summed, the rates from the sums (null when nothing is expected)."""
+    sums = {key: int(units[key].sum()) if len(units) else 0
+            for key in ("reports_expected", "reports_received", "reports_on_time", "late_reports")}
+    expected = sums["reports_expected"]
+    return {**sums, "reporting_rate": sums["reports_received"] / expected if expected else None,
+            "on_time_rate": sums["reports_on_time"] / expected if expected else None}
+
+
+def previous_month(con: duckdb.DuckDBPyConnection, assessment: Assessment,
+                   settings: Settings | None = None) -> Assessment | None:
+    """The assessment a rank change compares with: at the end of the previous month — known by the same day for a
+    month's report (DOMAIN §4), as of that day for an as-of one. None when it is in another assessment year."""
+    previous_day = previous_month_end(assessment.as_of)
+    if previous_day.year != assessment.year:
+        return None
+    return assess(con, previous_day, settings, known_by=assessment.known_by)
 
 
 def rank_changes(con: duckdb.DuckDBPyConnection, assessment: Assessment,
                  settings: Settings | None = None) -> pd.DataFrame:
-    """Per unit: rank and group rank at the end of the previous month and how many places it moved up
-    (positive) or down (negative). None where the previous month is in another assessment year."""
-    previous_day = previous_month_end(assessment.as_of)
-    previous = assess(con, previous_day, settings) if previous_day.year == assessment.year else None
-    return rank_moves(assessment, previous)
+    """Per unit: rank and group rank at the end of the previous month (previous_month) and how many places it
+    moved up (positive) or down (negative). None where the previous month is in another assessment year."""
+    return rank_moves(assessment, previous_month(con, assessment, settings))
 
 
 def rank_moves(assessment: Assessment, previous: Assessment | None) -> pd.DataFrame:

@@ -1,18 +1,20 @@
-"""The monthly update duty (DOMAIN §6): overdue updates, charged to units, and projects currently stale.
+"""The monthly update duty (DOMAIN §6): overdue updates, charged to units, projects currently stale, and each
+unit's monthly reports (expected, received, on time; late reports and forgotten updates).
 
-One implementation serves the assessment's deductions and the stale-update warning: the rule is computed in SQL
-together with every project's as-of state (pipelines/store/sql/project_facts.sql: `overdue_months`, a bitmask over a
-window of report months, and `months_behind` since `reported_until`), and this module turns those into
-(project, month) rows and stale projects."""
+One implementation serves the assessment's deductions and the warnings: the rule is computed in SQL together
+with every project's as-of state (pipelines/store/sql/project_facts.sql: `owed_months` and `overdue_months`,
+bitmasks over a window of report months, and `months_behind` since `reported_until`), and this module turns
+those into (project, month) rows, stale projects and per-unit reports."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines.months import add_months
+from pipelines.months import add_months, due_date
 from pipelines.settings import Settings, current
 from pipelines.store import queries
 
@@ -26,16 +28,19 @@ def last_due_period(as_of: dt.date, due_day: int) -> dt.date:
     return add_months(month, -1) if as_of.day >= due_day else add_months(month, -2)
 
 
-def duty_params(as_of: dt.date, first_period: dt.date, settings: Settings | None = None) -> dict:
-    """The parameters with which project_facts.sql judges the update duty as of `as_of`: due_day, last_due (the
-    last report month already due) and the window of months whose overdue updates it marks, from
-    `first_period` to last_due but at most WINDOW_MONTHS of them: first_period, last_period (an empty window
-    when nothing from `first_period` on is due yet)."""
+def duty_params(as_of: dt.date, first_period: dt.date, settings: Settings | None = None,
+                known_by: dt.date | None = None) -> dict:
+    """The parameters with which project_facts.sql judges the update duty for the period end `as_of` (E) known by
+    `known_by` (K, default E; DOMAIN §4): as_of (the day the query reads the state as of: K), due_day, last_due
+    (the last report month already due by K) and the window of months whose duty it marks: from `first_period`
+    to the month of E or last_due, whichever is earlier, but at most WINDOW_MONTHS of them: first_period,
+    last_period (an empty window when nothing from `first_period` on is due yet)."""
+    known = known_by or as_of
     due_day = (settings or current()).duty.due_day
     first = first_period.replace(day=1)
-    last_due = last_due_period(as_of, due_day)
-    last = min(last_due, add_months(first, WINDOW_MONTHS - 1))
-    return {"due_day": due_day, "first_period": first, "last_period": last, "last_due": last_due}
+    last_due = last_due_period(known, due_day)
+    last = min(last_due, as_of.replace(day=1), add_months(first, WINDOW_MONTHS - 1))
+    return {"as_of": known, "due_day": due_day, "first_period": first, "last_period": last, "last_due": last_due}
 
 
 def overdue_pairs(facts: pd.DataFrame, first_period: dt.date, due_day: int) -> pd.DataFrame:
@@ -105,8 +110,7 @@ def stale_projects(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Set
     behind and the oldest month missing. `facts` may pass project_facts as of `as_of` (any window) when they are
     already at hand: they say it in `months_behind` and `reported_until`."""
     if facts is None:
-        facts = queries.frame(con, "project_facts", as_of=as_of,
-                              **duty_params(as_of, as_of.replace(month=1, day=1), settings))
+        facts = queries.frame(con, "project_facts", **duty_params(as_of, as_of.replace(month=1, day=1), settings))
     stale = facts[facts["months_behind"] > 0]
     after = stale["reported_until"].to_numpy().astype("datetime64[M]") + 1
     return pd.DataFrame({"project_id": stale["project_id"].to_numpy(), "unit_code": stale["unit_code"].to_numpy(),
@@ -121,3 +125,105 @@ def unreported_units(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: S
     units = queries.frame(con, "unreported_units", as_of=as_of, period=period)
     units.attrs["period"] = period
     return units
+
+
+@dataclass(frozen=True)
+class UnitReports:
+    """Each unit's monthly reports for the duty window of a figure (DOMAIN §6), as bitmasks over the window's
+    months (bit n: the month `first_period` + n), indexed by unit code: `expected` (a project charged to the
+    unit owes an update for the month), `received` (a file of the unit with an accepted row for the month had
+    arrived by the knowledge day), `on_time` (one had arrived by the month's due day); and the overdue updates
+    with, per pair, whether its unit's report for the month was on time (`forgotten`)."""
+
+    first_period: dt.date
+    months: int  # width of the window
+    masks: pd.DataFrame  # index unit_code; columns expected, received, on_time (int64)
+    overdue: pd.DataFrame  # overdue_pairs plus `forgotten`
+
+    def counts(self, unit: str) -> dict:
+        """reports_expected, _received, _on_time, reporting_rate, on_time_rate, late_reports and the late
+        months (first days) and forgotten updates of `unit`."""
+        expected, received, on_time = (int(self.masks.at[unit, c]) if unit in self.masks.index else 0
+                                       for c in ("expected", "received", "on_time"))
+        return _report_counts(expected, received, on_time, self.first_period, self.months)
+
+    def overall(self) -> dict:
+        """The same summed over every unit (rates from the sums)."""
+        totals = {"reports_expected": 0, "reports_received": 0, "reports_on_time": 0, "late_reports": 0}
+        for unit in self.masks.index:
+            found = self.counts(unit)
+            for key in totals:
+                totals[key] += found[key]
+        return {**totals, **_rates(totals)}
+
+
+def _rates(counts: dict) -> dict:
+    expected = counts["reports_expected"]
+    return {"reporting_rate": counts["reports_received"] / expected if expected else None,
+            "on_time_rate": counts["reports_on_time"] / expected if expected else None}
+
+
+def _months_of(mask: int, first_period: dt.date, width: int) -> list[dt.date]:
+    return [add_months(first_period, n) for n in range(width) if mask >> n & 1]
+
+
+def _report_counts(expected: int, received: int, on_time: int, first_period: dt.date, width: int) -> dict:
+    late = expected & ~on_time
+    counts = {"reports_expected": expected.bit_count(), "reports_received": (expected & received).bit_count(),
+              "reports_on_time": (expected & on_time).bit_count(), "late_reports": late.bit_count()}
+    return {**counts, **_rates(counts), "late_months": _months_of(late, first_period, width),
+            "missing_months": _months_of(expected & ~received, first_period, width)}
+
+
+def unit_reports(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, params: dict) -> UnitReports:
+    """The units' monthly reports over the duty window of `params` (duty_params, with which `facts`, the
+    project_facts rows, were read): expected from the facts' `owed_months` per unit of each project's latest
+    snapshot, received and on time from unit_reports (unit_reports.sql)."""
+    first, last = params["first_period"], params["last_period"]
+    width = max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
+    owed = facts["owed_months"].to_numpy(dtype=np.int64)
+    groups, units = pd.factorize(facts["unit_code"])
+    expected = np.zeros(len(units), dtype=np.int64)
+    np.bitwise_or.at(expected, groups[groups >= 0], owed[groups >= 0])
+    masks = pd.DataFrame({"expected": expected}, index=pd.Index(units, name="unit_code"))
+    arrived = queries.frame(con, "unit_reports", first_period=first, last_period=last, as_of=params["as_of"],
+                            due_day=params["due_day"]).set_index("unit_code")
+    masks = masks.join(arrived, how="outer").fillna(0).astype(np.int64)
+    overdue = overdue_pairs(facts, first, params["due_day"])
+    on_time = masks["on_time"]
+    offsets = ((overdue["period"].dt.year - first.year) * 12 + overdue["period"].dt.month - first.month).to_numpy()
+    unit_on_time = on_time.reindex(overdue["unit_code"]).fillna(0).to_numpy(dtype=np.int64)
+    overdue["forgotten"] = (unit_on_time >> offsets.astype(np.int64) & 1).astype(bool)
+    return UnitReports(first, width, masks, overdue)
+
+
+def month_reports(con: duckdb.DuckDBPyConnection, period: dt.date, known_by: dt.date,
+                  settings: Settings | None = None) -> pd.DataFrame:
+    """Every registered unit's report for month `period` as known at the end of `known_by` (DOMAIN §6), one row
+    per unit: code, name, group, owes (a project charged to it owes an update for the month, whether or not it is
+    due yet), projects_owing, first_received / last_received (NaT: not arrived), first_by / last_by, files,
+    rows_loaded, rows_rejected, due_date, on_time (the first file came by the due day), state (received_on_time /
+    received_late / not_received / not_owed)."""
+    settings = settings or current()
+    period = period.replace(day=1)
+    due_day = settings.duty.due_day
+    facts = queries.frame(con, "project_facts", as_of=known_by, due_day=due_day, first_period=period,
+                          last_period=period, last_due=last_due_period(known_by, due_day))
+    owing = facts.loc[(facts["owed_months"].to_numpy(dtype=np.int64) & 1) == 1, "unit_code"].value_counts()
+    found = queries.frame(con, "month_reports", period=period, as_of=known_by)
+    found["projects_owing"] = found["code"].map(owing).fillna(0).astype(int)
+    found["owes"] = found["projects_owing"] > 0
+    due = due_date(period, due_day)
+    found["due_date"] = due
+    arrived = found["first_received"].notna()
+    found["on_time"] = arrived & (found["first_received"] < pd.Timestamp(due + dt.timedelta(days=1)))
+    found["state"] = np.select([found["on_time"], arrived, found["owes"]],
+                               ["received_on_time", "received_late", "not_received"], "not_owed")
+    return found
+
+
+def units_without_report(con: duckdb.DuckDBPyConnection, period: dt.date, known_by: dt.date,
+                         settings: Settings | None = None) -> list[str]:
+    """The codes of the units that owe month `period` and whose report for it had not arrived by `known_by`."""
+    found = month_reports(con, period, known_by, settings)
+    return found.loc[found["state"] == "not_received", "code"].tolist()

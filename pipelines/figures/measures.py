@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.figures import duty
+from pipelines.months import is_month_end
 from pipelines.settings import Settings, current
 from pipelines.store import queries
 from pipelines.vocabulary import MANUFACTURING, MILESTONES, SIZE_BANDS
@@ -26,29 +27,38 @@ FLOWS: tuple[str, ...] = tuple(m.id for m in MILESTONES)
 RATES: dict[str, tuple[str, str]] = {
     "commencement_rate": ("signed_date", "commenced_date"),
     "stats_rate": ("commenced_date", "in_stats_date"),
+    # 开工项目投产率: the commenced cohort, as the 纳统率's (DOMAIN §5)
+    "production_rate": ("commenced_date", "production_date"),
 }
 _EARLIEST = dt.date(1900, 1, 1)  # start of the 'cumulative' cohort: every project signed (commenced) so far
 
 
 @dataclass(frozen=True)
 class Window:
-    """The as-of day, its assessment year and where the year's flows and the rates' cohorts start."""
+    """The period end E (`as_of`: milestones count when dated on or before it), its assessment year, where the
+    year's flows and the rates' cohorts start, and the knowledge day K (`known_by`: only files received by its
+    end are read), DOMAIN §4; as of a day D both are D."""
 
     as_of: dt.date
     year: int
     year_start: dt.date
     cohort_start: dt.date
+    known_by: dt.date
 
     @classmethod
-    def of(cls, as_of: dt.date, settings: Settings | None = None) -> Window:
+    def of(cls, as_of: dt.date, settings: Settings | None = None, known_by: dt.date | None = None) -> Window:
         cohort = (settings or current()).figures.rate_cohort
         year_start = dt.date(as_of.year, 1, 1)
-        return cls(as_of, as_of.year, year_start, year_start if cohort == "year" else _EARLIEST)
+        return cls(as_of, as_of.year, year_start, year_start if cohort == "year" else _EARLIEST, known_by or as_of)
 
 
-def time_progress(as_of: dt.date) -> float:
-    """序时进度: the share of the year elapsed by the end of the as-of month, month / 12."""
-    return as_of.month / 12
+def time_progress(as_of: dt.date, settings: Settings | None = None) -> float:
+    """序时进度 at the period end `as_of` (DOMAIN §5): m / 12 where m is the months of the year completed by the
+    end of that day, its month when it is the month's last day, else the month before ([figures]
+    time_progress_basis "completed_months"); or its month / 12 ("month")."""
+    if (settings or current()).figures.time_progress_basis == "month":
+        return as_of.month / 12
+    return (as_of.month if is_month_end(as_of) else as_of.month - 1) / 12
 
 
 def _on_or_before(dates: pd.Series, day: dt.date) -> np.ndarray:
@@ -73,19 +83,21 @@ def _arrow_frame(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pd.
 
 
 def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None,
-                  details: bool = True) -> pd.DataFrame:
-    """Every project's state as of the end of `as_of` with the flags the figures count: `<milestone>` (date in
+                  details: bool = True, known_by: dt.date | None = None) -> pd.DataFrame:
+    """Every project's state as known at the end of `known_by` (K, default `as_of`) with the flags the figures
+    count for the period end `as_of` (E), DOMAIN §4: `<milestone>` (date in
     the year so far), each rate's cohort and hits, `assessed` (亿元以上), `major_manufacturing` and
     `bonus_other` (signed this year and large enough for the bonus), `size_band`; `overdue_months`, its
-    overdue updates of the as-of year as a bitmask from January (pipelines.figures.duty.overdue_pairs lists them), and
-    `months_behind` (pipelines.figures.duty.stale_projects). With `details` also the latest snapshot's texts:
+    overdue updates of the as-of year as a bitmask from January (pipelines.figures.duty.overdue_pairs lists them),
+    `owed_months` likewise, and `months_behind` (pipelines.figures.duty.stale_projects). The duty's parameters
+    are the frame's attrs["duty"] (pipelines.figures.duty.unit_reports reads them). With `details` also the latest snapshot's texts:
     project_name, investor, investor_uscc, planned_start_date, received_at (figures and scores need none)."""
     settings = settings or current()
-    window = Window.of(as_of, settings)
-    params = {"as_of": as_of, **duty.duty_params(as_of, window.year_start, settings)}
+    window = Window.of(as_of, settings, known_by)
+    params = duty.duty_params(as_of, window.year_start, settings, window.known_by)
     facts = _arrow_frame(con, "project_facts", params)
     if details:
-        facts = _with_details(con, facts, as_of)
+        facts = _with_details(con, facts, as_of, window.known_by)
     flags: dict[str, np.ndarray | pd.Series] = {m.id: _between(facts[m.date_field], window.year_start, as_of) for m in MILESTONES}
     for rate, (opens, hits) in RATES.items():
         flags[f"{rate}_base"] = _between(facts[opens], window.cohort_start, as_of)
@@ -100,12 +112,16 @@ def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Sett
     flags["bonus_other"] = signed & ~flags["major_manufacturing"] & (total >= rules.bonus_other_min_wan)
     flags["size_band"] = _size_bands(total).set_axis(facts.index)
     # One concat instead of a column insert per flag (each insert copies the frame's block layout).
-    return pd.concat([facts, pd.DataFrame(flags, index=facts.index)], axis=1)
+    facts = pd.concat([facts, pd.DataFrame(flags, index=facts.index)], axis=1)
+    facts.attrs["duty"] = params
+    return facts
 
 
-def _with_details(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """The facts as of `as_of` with their snapshots' texts (snapshot_details.sql), matched by project."""
-    found = _arrow_frame(con, "snapshot_details", {"as_of": as_of})
+def _with_details(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, as_of: dt.date,
+                  known_by: dt.date) -> pd.DataFrame:
+    """The facts for the period end `as_of` known by `known_by` with their snapshots' texts (snapshot_details.sql),
+    matched by project."""
+    found = _arrow_frame(con, "snapshot_details", {"as_of": as_of, "known_by": known_by})
     texts = found.drop(columns="project_id").take(pd.Index(found["project_id"]).get_indexer(facts["project_id"]))
     return pd.concat([facts, texts.set_axis(facts.index)], axis=1)
 
@@ -148,13 +164,19 @@ def rate_status(rate: float | None, target: float, yellow_band_points: float) ->
     return "黄" if round((target - rate) * 100, 9) <= yellow_band_points else "红"
 
 
-def _with_rates(tally: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+def rate_targets(settings: Settings) -> dict[str, float | None]:
+    """Each rate's target; 开工项目投产率 has none unless [figures] production_target is above 0."""
     fig = settings.figures
-    targets = {"commencement_rate": fig.commencement_target, "stats_rate": fig.stats_target}
-    for rate, target in targets.items():
+    return {"commencement_rate": fig.commencement_target, "stats_rate": fig.stats_target,
+            "production_rate": fig.production_target or None}
+
+
+def _with_rates(tally: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    band = settings.figures.rate_yellow_band_points
+    for rate, target in rate_targets(settings).items():
         base, hits = tally[f"{rate}_base"], tally[f"{rate}_hits"]
         tally[rate] = (hits / base.where(base > 0)).astype(object).where(base > 0, None)
-        tally[f"{rate}_status"] = [rate_status(r, target, fig.rate_yellow_band_points) for r in tally[rate]]
+        tally[f"{rate}_status"] = [None if target is None else rate_status(r, target, band) for r in tally[rate]]
     return tally
 
 
@@ -182,11 +204,11 @@ def tally(facts: pd.DataFrame, by: str | None, settings: Settings | None = None)
 
 def unit_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, population: str = "assessed",
                  industry: str | None = None, settings: Settings | None = None,
-                 facts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per registered unit (code, name, group) with its flows, 签约金额 and rates as of `as_of`;
-    units without projects show zeros and no rates."""
+                 facts: pd.DataFrame | None = None, known_by: dt.date | None = None) -> pd.DataFrame:
+    """One row per registered unit (code, name, group) with its flows, 签约金额 and rates for the period end
+    `as_of` known by `known_by` (default `as_of`); units without projects show zeros and no rates."""
     settings = settings or current()
-    facts = project_facts(con, as_of, settings) if facts is None else facts
+    facts = project_facts(con, as_of, settings, known_by=known_by) if facts is None else facts
     register = queries.frame(con, "unit_register").rename(columns={"assess_group": "group"})
     # Each project's unit as its row number in the register (−1 when left out or not registered), looked up
     # once per distinct unit code rather than once per project.

@@ -99,6 +99,8 @@ SELECT
     -- to owed_until or the window's end) and not updated on time
     month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo)
         & ~l.on_time_months AS overdue_months,
+    -- the window months owed, updated on time or not (a unit's expected reports, DOMAIN §6)
+    month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo) AS owed_months,
     l.reported_until,
     greatest(least(month_number(CAST($last_due AS DATE)), l.owed_until) - month_number(l.reported_until), 0)
         AS months_behind

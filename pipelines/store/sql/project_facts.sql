@@ -1,8 +1,10 @@
--- Every project as known at the end of $as_of (DOMAIN §4) with what the figures count: its state from the
+-- Every project as known at the end of $as_of, the knowledge day K of DOMAIN §4 (milestones are compared with the
+-- period end E by pipelines.figures.measures), with what the figures count: its state from the
 -- timeline (the macro state_at: the snapshot in force, named by its file's `submission_id`, with its unit and
 -- group, industry, 计划总投资, status and milestone dates; its earliest and latest reported month; the texts are
 -- left to snapshot_details.sql) and its update duty (DOMAIN §6):
--- * `overdue_months` over the report months $first_period … $last_period (first days of months; at most 60
+-- * `owed_months`, the months of the window the project owes an update for, and `overdue_months`, over the
+--   report months $first_period … $last_period (first days of months; at most 60
 --   months, the last of them already due; due day $due_day): a bitmask whose bit n says that the month n months
 --   after $first_period was owed and not updated on time;
 -- * `reported_until`, the latest month any snapshot received by $as_of reports (superseded files count: they
@@ -69,6 +71,8 @@ SELECT
     -- to owed_until or the window's end) and not updated on time
     month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo)
         & ~l.on_time_months AS overdue_months,
+    -- the window months owed, updated on time or not (a unit's expected reports, DOMAIN §6)
+    month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo) AS owed_months,
     l.reported_until,
     greatest(least(month_number(CAST($last_due AS DATE)), l.owed_until) - month_number(l.reported_until), 0)
         AS months_behind
