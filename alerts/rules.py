@@ -51,8 +51,11 @@ class Rule(NamedTuple):
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("stale_update", "逾期未更新", "project", "项目未按期报送月度进展：落后{yellow}个月为黄，{red}个月及以上为红",
+    Rule("stale_update", "逾期未更新", "project",
+         "单元已报送月度报表、但表中漏报该项目：落后{yellow}个月为黄，{red}个月及以上为红",
          "warnings.stale_update_yellow_months", "warnings.stale_update_red_months"),
+    Rule("report_missing", "本期未报送", "unit",
+         "单元最近一个已过截止日的月份的项目进展表未报送为黄，最近两个及以上月份均未报送为红（其项目不再逐个预警）"),
     Rule("signed_not_commenced", "签约未开工", "project", "签约满{yellow}个月未开工为黄，满{red}个月为红",
          "warnings.signed_not_commenced_yellow_months", "warnings.signed_not_commenced_red_months"),
     Rule("planned_start_missed", "应开工未开工", "project", "计划开工日期已过仍未开工为黄，超过{red}个月为红",
@@ -103,9 +106,16 @@ def _by_age(facts: pd.DataFrame, rule: str, start: str, yellow: int, red: int, a
 
 
 def stale_update(con, as_of, facts, settings) -> pd.DataFrame:
+    """Currently stale projects left out of a report (DOMAIN §8): their unit has sent a report for a month at or
+    after the project's earliest unreported month. A unit whose whole report is missing raises report_missing
+    instead, not one warning per project."""
     w = settings.warnings
     stale = duty.stale_projects(con, as_of, settings, facts=facts)  # the facts say it: no second pass
     stale = stale[stale["months_behind"] >= w.stale_update_yellow_months]
+    latest = duty.latest_reports(con, as_of)
+    reported = [latest.get(unit) is not None and latest[unit] >= pd.Timestamp(oldest).date()
+                for unit, oldest in zip(stale["unit_code"], stale["oldest_missing"])]
+    stale = stale[np.array(reported, dtype=bool)]
     rows = stale.merge(facts[["project_id", "project_code", "project_name"]], on="project_id")
     grade = pd.Series(np.where(rows["months_behind"] >= w.stale_update_red_months, RED, YELLOW))
     since = pd.Series([due_date(p.date(), settings.duty.due_day) + dt.timedelta(days=1)
@@ -218,12 +228,29 @@ def rate_below_target(con, as_of, units, settings) -> pd.DataFrame:
     return _unit_frame(records)
 
 
+def report_missing(con, as_of, units, settings) -> pd.DataFrame:
+    """Units whose report for the latest month already due has not arrived (DOMAIN §8): 黄 for that month, 红 when
+    the month before it is missing too; the detail names the months and the due day."""
+    names = dict(zip(units["code"], units["name"]))
+    records = []
+    for row in duty.missing_reports(con, as_of, settings).to_dict("records"):
+        latest, oldest, due = row["latest"], row["oldest"], row["due_date"]
+        months = (f"{latest.year}年{latest.month}月" if row["months"] == 1 else
+                  f"{oldest.year}年{oldest.month}月至{latest.year}年{latest.month}月（{row['months']}个月）")
+        records.append({"rule": "report_missing", "subject": row["unit_code"], "unit_code": row["unit_code"],
+                        "grade": RED if row["months"] >= 2 else YELLOW,
+                        "since": due_date(oldest, settings.duty.due_day) + dt.timedelta(days=1),
+                        "detail": f"{names.get(row['unit_code'], row['unit_code'])}：{months}项目进展表未报送"
+                                  f"（{latest.month}月报表截止{due.month}月{due.day}日）"})
+    return _unit_frame(records)
+
+
 def behind_schedule(con, as_of, units, settings) -> pd.DataFrame:
     w = settings.warnings
     # Plain dicts: 200 units × 4 targets cost ~0.1 s through iterrows and .loc.
     by_code = units.set_index("code").to_dict("index")
     targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of).to_dict("records")
-    progress = measures.time_progress(as_of)
+    progress = measures.time_progress(as_of, settings)
     records = []
     for indicator in (i for i in INDICATORS if i.target is not None):
         for row in targets:
@@ -244,6 +271,7 @@ def behind_schedule(con, as_of, units, settings) -> pd.DataFrame:
 
 CONDITIONS: dict[str, Callable[..., pd.DataFrame]] = {
     "stale_update": stale_update,
+    "report_missing": report_missing,
     "signed_not_commenced": signed_not_commenced,
     "planned_start_missed": planned_start_missed,
     "commenced_not_in_stats": commenced_not_in_stats,

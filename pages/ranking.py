@@ -18,15 +18,20 @@ if not facts["projects"]:
     widgets.no_data_yet()
     st.stop()
 
-# ---- the period: which as-of day and which day to compare with
+# ---- the period: the report for a month (DOMAIN §4), known by today unless an admin reproduces an earlier edition
 today = dt.date.today()
 first_day = data.first_data_day(facts["data_version"])
 picker, downloads = st.columns([3, 2], vertical_alignment="bottom")
 with picker:
-    kind_col, period_col = st.columns([1, 1.3], vertical_alignment="bottom")
+    kind_col, period_col, known_col = st.columns([1, 1.3, 1], vertical_alignment="bottom")
     kind = kind_col.segmented_control("考核周期", list(ranking.PERIOD_KINDS), format_func=ranking.PERIOD_KINDS.get,
                                       default="month", required=True, key="period_kind")
-    choices = {p.label: p for p in ranking.periods(kind, today, first_day)}
+    known_by = today
+    if scope is None:
+        known_by = known_col.date_input("数据截至", value=today, min_value=first_day, max_value=today,
+                                        key="known_by", format="YYYY-MM-DD",
+                                        help="默认今天：统计今天以前收到的全部报表。选择以前的某一天，可重现当天印发的排名与通报。")
+    choices = {p.label: p for p in ranking.periods(kind, today, first_day, known_by)}
     if not choices:
         st.info(f"还没有可以排名的{ranking.PERIOD_KINDS[kind]}统计期：最早的数据收到于 {first_day:%Y-%m-%d}。")
         st.stop()
@@ -35,7 +40,8 @@ as_of = period.as_of
 
 if scope is None:
     with downloads:
-        st.caption(f"招商引资项目推进情况通报（截至 {as_of:%Y-%m-%d}）")
+        st.caption(f"招商引资项目推进情况通报（{period.label}" + ("" if period.known_by is None else
+                   f"，数据截至 {period.known_by:%Y-%m-%d}") + "）")
         word, excel = st.columns(2)
         for column, fmt, label, icon, mime in (
             (word, "docx", "下载通报（Word）", ":material/description:",
@@ -43,18 +49,31 @@ if scope is None:
             (excel, "xlsx", "下载通报（Excel）", ":material/table_view:",
              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ):
-            column.download_button(label, data=lambda fmt=fmt: data.bulletin_file(as_of, fmt, scope),
-                                   file_name=files.file_name(as_of, fmt), mime=mime, icon=icon,
+            column.download_button(label, data=lambda fmt=fmt: data.bulletin_file(as_of, fmt, scope, period.known_by),
+                                   file_name=files.file_name(as_of, fmt, period.known_by), mime=mime, icon=icon,
                                    on_click="ignore", width="stretch", key=f"bulletin_{fmt}")
 
 result = data.period_ranking(period, scope)
 if result.table.empty:
     st.info("尚无招商单元名录，无法排名。请先载入单元名录和年度目标。")
     st.stop()
+known_text = "" if period.known_by is None else f"，计入 {period.known_by:%Y-%m-%d} 以前收到的报表"
 st.caption(
-    f"{ranking.PERIOD_KINDS[kind]}排名：截至 {as_of:%Y-%m-%d} 的{result.year}年累计考核得分"
+    f"{ranking.PERIOD_KINDS[kind]}排名：截至 {as_of:%Y-%m-%d} 的{result.year}年累计考核得分{known_text}"
     f"（序时进度 {format.percent(result.time_progress)}），排名与得分变化{period.comparison}。"
     "考核得分在年度内从1月1日起累计，月度、季度、年度排名的区别只在统计截至日和比较日。")
+if result.not_reported:
+    month = period.month
+    before_due = period.known_by is not None and period.known_by <= result.due_date
+    names = "、".join(format.text(name) for name in result.not_reported)
+    (st.info if before_due else st.warning)(
+        f"{month.year}年{month.month}月报表{'截止日为' if before_due else '已于'} {result.due_date:%m月%d日}"
+        f"{'' if before_due else '截止'}，尚未报送的单元（{len(result.not_reported)} 个）：{names}。"
+        + ("本排名在其报送后会变化。" if before_due else "逾期未报按每月扣分。"))
+overall = result.overall or {}
+st.caption(f"全县本年报送率 {format.percent(overall.get('reporting_rate'))}、及时率 "
+           f"{format.percent(overall.get('on_time_rate'))}（应报 {overall.get('reports_expected', 0)} 份，"
+           f"已报 {overall.get('reports_received', 0)} 份，按时 {overall.get('reports_on_time', 0)} 份）。")
 
 # ---- highlights
 cards = st.columns(4)
@@ -116,7 +135,7 @@ unit = st.columns(3)[0].selectbox("招商单元", [scope] if scope is not None e
                                   format_func=lambda code: names.get(code, code),
                                   help=None if scope is None else "单元用户只能查看本单元的得分明细")
 try:
-    ledger = data.unit_ledger(as_of, unit, scope, facts["data_version"])
+    ledger = data.unit_ledger(as_of, unit, scope, facts["data_version"], period.known_by)
 except OutOfScope as refused:
     st.error(format.text(refused))
     st.stop()

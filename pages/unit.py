@@ -65,7 +65,10 @@ REPORT_CALLOUT = {unit_screen.ON_TIME: st.success, unit_screen.LATE: st.warning,
                   unit_screen.OVERDUE: st.error}
 REPORT_ICON = {unit_screen.ON_TIME: ":material/task_alt:", unit_screen.LATE: ":material/schedule:",
                unit_screen.OPEN: ":material/hourglass_top:", unit_screen.OVERDUE: ":material/error:"}
-REPORT_CALLOUT[view.report.state](format.report_sentence(view.report), icon=REPORT_ICON[view.report.state])
+# Amber when rows were refused: the report arrived, but the projects of those rows count as left out until resent.
+callout = st.warning if view.report.rejected and view.report.state == unit_screen.ON_TIME else \
+    REPORT_CALLOUT[view.report.state]
+callout(format.report_sentence(view.report), icon=REPORT_ICON[view.report.state])
 
 # ---- score and guidance
 ledger, guidance = st.columns([3, 2], gap="large")

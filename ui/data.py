@@ -99,32 +99,35 @@ def veto_version(year: int) -> tuple:
 
 
 @st.cache_data(show_spinner="正在计算排名…", max_entries=32)
-def _ranking(as_of: dt.date, compare_as_of: dt.date | None, data_version: int, vetoes: tuple) -> ranking.Ranking:
+def _ranking(as_of: dt.date, compare_as_of: dt.date | None, known_by: dt.date | None, data_version: int,
+             vetoes: tuple) -> ranking.Ranking:
     with db.cursor() as cur:
-        return ranking.ranking(cur, as_of, compare_as_of)
+        return ranking.ranking(cur, as_of, compare_as_of, known_by=known_by)
 
 
 def period_ranking(period: ranking.Period, scope: str | None) -> ranking.Ranking:
     """pipelines.screens.ranking.ranking of the period as `scope` may read it (Ranking.for_scope: a unit user gets every
     unit's rank, score and rates, its own unit's points only); computed once for all readers, cached per as-of
     and comparison day, data version and the year's 一票否优 flags."""
-    whole = _ranking(period.as_of, period.compare_as_of, facts()["data_version"], veto_version(period.as_of.year))
+    whole = _ranking(period.as_of, period.compare_as_of, period.known_by, facts()["data_version"],
+                     veto_version(period.as_of.year))
     return whole.for_scope(scope)
 
 
 @st.cache_data(show_spinner="正在读取得分明细…", max_entries=32)
-def unit_ledger(as_of: dt.date, unit_code: str, scope: str | None, data_version: int) -> ranking.UnitLedger:
-    """pipelines.screens.ranking.unit_ledger, cached per as-of day, unit, the actor's scope and data version; refused
-    (OutOfScope) for another unit than a unit user's own."""
+def unit_ledger(as_of: dt.date, unit_code: str, scope: str | None, data_version: int,
+                known_by: dt.date | None = None) -> ranking.UnitLedger:
+    """pipelines.screens.ranking.unit_ledger, cached per period end, knowledge day, unit, the actor's scope and data
+    version; refused (OutOfScope) for another unit than a unit user's own."""
     with db.cursor() as cur:
-        return ranking.unit_ledger(cur, as_of, unit_code, scope)
+        return ranking.unit_ledger(cur, as_of, unit_code, scope, known_by=known_by)
 
 
-def bulletin_file(as_of: dt.date, fmt: str, scope: str | None) -> bytes:
+def bulletin_file(as_of: dt.date, fmt: str, scope: str | None, known_by: dt.date | None = None) -> bytes:
     """pipelines.bulletin.files.bulletin_file, made when a download button is clicked (not cached: it is made seldom
     and only then)."""
     with db.cursor() as cur:
-        return files.bulletin_file(cur, as_of, fmt, scope)
+        return files.bulletin_file(cur, as_of, fmt, scope, known_by)
 
 
 @st.cache_data(show_spinner="正在汇总单元数据…", max_entries=32)

@@ -115,7 +115,7 @@ _OWN_ROW = "background-color: #fff4d6"  # the unit user's own unit in the rankin
 _MOVED = {"▲": "color: #1a7f37", "▼": "color: #c62828"}  # places moved up or down, coloured as metric deltas
 # Columns of numbers that may have no value: shown as text ('25.00', '—'), because a table shows an empty cell
 # as 'None' whatever its format says; pages align them right.
-RANKING_TEXT_NUMBERS: tuple[str, ...] = ("较上期", *(i.label for i in INDICATORS))
+RANKING_TEXT_NUMBERS: tuple[str, ...] = ("较上期", *(i.label for i in INDICATORS), "报送率", "及时率")
 
 
 def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None = None,
@@ -123,7 +123,8 @@ def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None =
     """The ranking as shown: rank (in the group, with the county rank after), the places moved as ▲/▼, the score
     and its change, each indicator's points under its name ('—' when left out), 扣分 as points lost and the 评优
     mark; scores show two decimals and sort as numbers. `own` (a unit name) is highlighted. Without `detail` (a
-    unit user's view, Ranking.for_scope) the two rates stand where the points would."""
+    unit user's view, Ranking.for_scope) the two rates stand where the points would. 报送率 and 及时率 (DOMAIN §6)
+    close both."""
     rank, change = ("group_rank", "group_rank_change") if in_group else ("rank", "rank_change")
     shown = pd.DataFrame({
         "组内排名" if in_group else "排名": table[rank],
@@ -141,6 +142,8 @@ def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None =
     else:
         shown["签约项目开工率"] = table["commencement_rate_value"].map(percent)
         shown["开工项目纳统率"] = table["stats_rate_value"].map(percent)
+    shown["报送率"] = table["reporting_rate"].map(percent)
+    shown["及时率"] = table["on_time_rate"].map(percent)
     if in_group:
         shown["全县排名"] = table["rank"]
     shown["评优"] = [merit(e, v) for e, v in zip(table["excellent"], table["vetoed"])]
@@ -243,7 +246,9 @@ def report_sentence(report: ReportStatus) -> str:
         when = (f"已于{month_day(report.received_at)}报送" if report.state == ON_TIME
                 else f"于{month_day(report.received_at)}补报（逾期{report.days_late}天）")
         later = f"，其后更正{report.corrections}次" if report.corrections else ""
-        return f"{head}{when}，载入{report.rows}行{later}"
+        rejected = (f"；{report.rejected}行被拒收，相应项目计为漏报，请在“数据填报”查看原因、改正后重报"
+                    if report.rejected else "")
+        return f"{head}{when}，载入{report.rows}行{later}{rejected}"
     if report.state == OPEN:
         left = "今天截止，尚未报送" if report.days_left == 0 else f"距截止还有{report.days_left}天，尚未报送"
     else:

@@ -19,7 +19,7 @@ import pandas as pd
 from alerts.rules import RULE_BY_ID, RULES, conditions
 from pipelines.figures import duty
 from pipelines.figures.assessment import INDICATORS, Assessment, assess, rank_changes
-from pipelines.months import is_month_end, previous_month_end
+from pipelines.months import due_date, is_month_end, previous_month_end
 from pipelines.settings import Settings, current
 from pipelines.store import queries
 from pipelines.vocabulary import RED, WAN_PER_YI
@@ -38,7 +38,8 @@ _HEADLINE_ITEMS = {
     "production": ("新投产项目", "个"),
 }
 _ACTUALS = {i.id: i.actual for i in INDICATORS}  # the assessment's figure behind each indicator
-_LEDGER_MEASURES = {"signed_amount": "万元", "commencement_rate": "比率", "stats_rate": "比率", "deduction": "次"}
+_LEDGER_MEASURES = {"signed_amount": "万元", "commencement_rate": "比率", "stats_rate": "比率", "late_reports": "月",
+                    "forgotten_updates": "项次"}
 
 
 class NoUnits(ValueError):
@@ -172,14 +173,16 @@ def _unit_section(result: Assessment, changes: pd.Series, vetoes: pd.DataFrame, 
     columns = (Column("排名", "count"), Column("单元"), Column("组别"), Column("签约亿元以上项目数", "count"),
                Column("签约金额(亿元)", "amount"), Column("新开工", "count"), Column("新纳统", "count"),
                Column("新投产", "count"), Column("开工率", "percent"), Column("纳统率", "percent"),
-               Column("逾期未更新(次)", "count"), Column("加分", "points"), Column("扣分", "points"),
-               Column("得分", "points"), Column("排名变化"), Column("评优"))
+               Column("报送率", "percent"), Column("及时率", "percent"), Column("加分", "points"),
+               Column("扣分", "points"), Column("得分", "points"), Column("排名变化"), Column("评优"))
     rows = [(int(u["rank"]), u["name"], u["group"], int(u["signed"]), _yi(u["signed_amount_wan"]),
              int(u["commenced"]), int(u["in_stats"]), int(u["production"]), _number(u["commencement_rate"]),
-             _number(u["stats_rate"]), int(u["overdue_updates"]), float(u["bonus"]), float(u["deduction"]),
-             float(u["score"]), _movement(changes.get(u["code"])), "优秀" if u["excellent"] else "")
+             _number(u["stats_rate"]), _number(u["reporting_rate"]), _number(u["on_time_rate"]), float(u["bonus"]),
+             float(u["deduction"]), float(u["score"]), _movement(changes.get(u["code"])),
+             "优秀" if u["excellent"] else "")
             for _, u in result.units.iterrows()]
-    notes = ["注：得分保留两位小数；得分相同时按签约金额、单元编码排序；"
+    notes = ["注：得分保留两位小数；得分相同时按签约金额、单元编码排序；报送率、及时率为本年应报月度报表中已报送、"
+             "按时报送的比例（无应报月份记“—”）；"
              + ("排名变化为与上月末相比（↑上升、↓下降、—持平）。" if compared
                 else "本月为年度首月，排名变化不与上年比较。")]
     excellent = result.units.loc[result.units["excellent"], "name"].tolist()
@@ -242,17 +245,20 @@ def _attention_section(result: Assessment, stale: pd.DataFrame, projects: pd.Dat
                       red, "各单元两率均未处于红色区间。")
 
     names = dict(zip(projects["project_code"], projects["project_name"]))
-    deductions = result.ledger[result.ledger["item"] == "deduction"].set_index("unit_code")["subjects"]
-    overdue = []
-    for _, u in result.units[result.units["overdue_updates"] > 0].iterrows():
-        months: dict[str, list[str]] = {}
-        for subject in deductions.get(u["code"], []):
-            code, period = subject.rsplit("@", 1)  # ledger subjects of deductions are 'code@YYYY-MM' of this year
-            months.setdefault(code, []).append(str(int(period[5:])))
-        behind = "；".join(f"{names.get(code, code)}（{'、'.join(found)}月）" for code, found in months.items())
-        overdue.append((u["name"], int(u["overdue_updates"]), float(u["deduction"]), behind))
-    overdue_table = Table("本年逾期未更新", (Column("单元"), Column("逾期未更新(次)", "count"), Column("扣分", "points"),
-                                         Column("涉及项目（未按时更新的月份）")), overdue, "本年无逾期未更新。")
+    subjects = result.ledger.set_index(["unit_code", "item"])["subjects"]
+    late = []
+    for _, u in result.units[result.units["deduction"] > 0].iterrows():
+        months = "、".join(f"{int(m[5:])}月" for m in subjects.get((u["code"], "late_reports"), []))
+        projects_months: dict[str, list[str]] = {}
+        for subject in subjects.get((u["code"], "forgotten_updates"), []):
+            code, period = subject.rsplit("@", 1)  # forgotten updates are 'code@YYYY-MM' of this year
+            projects_months.setdefault(code, []).append(str(int(period[5:])))
+        forgotten = "；".join(f"{names.get(code, code)}（{'、'.join(found)}月）" for code, found in projects_months.items())
+        late.append((u["name"], int(u["late_reports"]), months or "—", int(u["forgotten_updates"]), forgotten or "—",
+                     float(u["deduction"])))
+    overdue_table = Table("本年迟报与漏报", (Column("单元"), Column("迟报(月)", "count"), Column("迟报月份"),
+                                       Column("漏报(项次)", "count"), Column("漏报项目（月份）"), Column("扣分", "points")),
+                          late, "本年各单元均按时报送月度报表，无漏报项目。")
 
     codes = dict(zip(projects["project_id"], projects["project_code"]))
     stale = stale.assign(code=stale["project_id"].map(codes))
@@ -330,34 +336,63 @@ def _ledger_section(result: Assessment, unit_names: dict[str, str]) -> Section:
              _LEDGER_MEASURES.get(r["item"], "个"), _number(r["target"]), _number(r["points"]),
              "、".join(r["subjects"]))
             for _, r in result.ledger.sort_values("unit_code", kind="stable").iterrows()]
-    note = "得分为空的考核项目因该单元未下达目标而不计分，其余指标权重按比例折算为100分；涉及项目中“编号@年-月”为逾期未更新的报告期。"
+    note = ("得分为空的考核项目因该单元未下达目标而不计分，其余指标权重按比例折算为100分；迟报月度报表列出迟报的月份，"
+            "漏报项目中“编号@年-月”为按时报表中漏报该项目的报告期。")
     return Section("得分明细", "得分明细", [Table("", columns, rows), note], in_document=False)
 
 
-def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None) -> Bulletin:
-    """Everything the 通报 says as of the end of `as_of`, as paragraphs and tables of plain values."""
+def _reporting_paragraph(con: duckdb.DuckDBPyConnection, result: Assessment, known: dt.date,
+                         config: Settings) -> str:
+    """How the units reported the month of the period end (DOMAIN §6): which have sent it, on time or late, and
+    which not yet — before its due day, those the bureau still chases; and the year's 报送率 and 及时率."""
+    month = result.as_of.replace(day=1)
+    reports = duty.month_reports(con, month, known, config)
+    owing = reports[reports["owes"] | (reports["files"] > 0)]
+    due = due_date(month, config.duty.due_day)
+    late = owing.loc[owing["state"] == "received_late", "name"].tolist()
+    missing = owing.loc[owing["state"] == "not_received", "name"].tolist()
+    text = (f"{month.month}月项目进展表截止{due.month}月{due.day}日，截至{known.month}月{known.day}日应报{len(owing)}个单元，"
+            f"已报送{len(owing) - len(missing)}个")
+    if late:
+        text += f"（其中逾期报送：{'、'.join(late)}）"
+    if missing:
+        text += (f"，尚未报送：{'、'.join(missing)}" + ("（未到截止日，报送后数据将更新）" if known <= due else "（已逾期）"))
+    overall = result.overall
+    rate, on_time = (f"{v:.1%}" if v is not None else NO_VALUE for v in (overall["reporting_rate"], overall["on_time_rate"]))
+    return text + f"。本年月度报表报送率{rate}，及时率{on_time}。"
+
+
+def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None,
+                     known_by: dt.date | None = None) -> Bulletin:
+    """Everything the 通报 says for the period end `as_of`, as known by the end of `known_by` (the report for the
+    month of `as_of`, DOMAIN §4; default: as of `as_of`), as paragraphs and tables of plain values."""
     config = config or current()
-    result = assess(con, as_of, config)
+    known = known_by or as_of
+    result = assess(con, as_of, config, known_by=known_by)
     if result.units.empty:
         raise NoUnits("数据库中还没有招商单元名录，无法生成通报：请先载入单元名录和年度目标。")
     changes = rank_changes(con, result, config).set_index("code")
     compared = previous_month_end(as_of).year == result.year
     unit_names = dict(zip(result.units["code"], result.units["name"]))
-    projects = queries.frame(con, "projects_as_of", as_of=as_of, unit=None)
+    projects = queries.frame(con, "projects_as_of", as_of=known, unit=None)
     vetoes = queries.frame(con, "veto_flags", year=result.year)
-    stale = duty.stale_projects(con, as_of, config)
+    stale = duty.stale_projects(con, known, config)
     minimum = config.figures.assess_min_investment_wan / WAN_PER_YI
-    as_of_line = (f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日，序时进度{result.time_progress:.1%}；"
+    received = "" if known == as_of else f"，计入{known.year}年{known.month}月{known.day}日以前收到的报表"
+    as_of_line = (f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日{received}，序时进度{result.time_progress:.1%}；"
                   f"项目数与金额均为计划总投资{minimum:g}亿元及以上项目，全年目标为各单元年度目标之和。")
+    unit_section = _unit_section(result, changes["rank_change"], vetoes, compared, config)
+    unit_section.blocks.insert(0, _reporting_paragraph(con, result, known, config))
     sections = [
-        _unit_section(result, changes["rank_change"], vetoes, compared, config),
+        unit_section,
         _rates_section(result, config),
         _group_section(result, changes["group_rank_change"]),
         _attention_section(result, stale, projects, unit_names, config),
-        _warnings_section(conditions(con, as_of, config), projects, unit_names, as_of),
+        _warnings_section(conditions(con, known, config), projects, unit_names, known),
     ]
     if compared:
-        sections.append(_score_change_section(result, assess(con, previous_month_end(as_of), config)))
+        sections.append(_score_change_section(result, assess(con, previous_month_end(as_of), config,
+                                                             known_by=known_by)))
     sections.append(_ledger_section(result, unit_names))
     return Bulletin(f"{as_of.year}年{as_of.month}月", as_of_line, _headline(result, unit_names, config),
                     sections)

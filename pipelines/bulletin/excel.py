@@ -122,8 +122,9 @@ def render_xlsx(bulletin: Bulletin) -> bytes:
     return buffer.getvalue()
 
 
-def bulletin_xlsx(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None) -> bytes:
+def bulletin_xlsx(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None,
+                  known_by: dt.date | None = None) -> bytes:
     """The 通报 as of the end of `as_of` as an Excel workbook (.xlsx bytes), with the whole score ledger."""
-    return render_xlsx(bulletin_content(con, as_of, config))
+    return render_xlsx(bulletin_content(con, as_of, config, known_by))
 
 

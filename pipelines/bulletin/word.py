@@ -210,8 +210,9 @@ def render_docx(bulletin: Bulletin) -> bytes:
     return buffer.getvalue()
 
 
-def bulletin_docx(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None) -> bytes:
+def bulletin_docx(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None,
+                  known_by: dt.date | None = None) -> bytes:
     """The 通报 as of the end of `as_of` as a Word document (.docx bytes)."""
-    return render_docx(bulletin_content(con, as_of, config))
+    return render_docx(bulletin_content(con, as_of, config, known_by))
 
 

@@ -227,3 +227,38 @@ def units_without_report(con: duckdb.DuckDBPyConnection, period: dt.date, known_
     """The codes of the units that owe month `period` and whose report for it had not arrived by `known_by`."""
     found = month_reports(con, period, known_by, settings)
     return found.loc[found["state"] == "not_received", "code"].tolist()
+
+
+# How many report months back from the latest one already due missing_reports looks for a run of missing ones.
+_MISSING_LOOKBACK = 12
+
+
+def missing_reports(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None) -> pd.DataFrame:
+    """The units whose report for the latest month already due as of `as_of` has not arrived though a project
+    charged to them owes that month (DOMAIN §8 report_missing), one row each: unit_code, months (how many of the
+    latest due months in a row are missing, from that month back), oldest (the first of them), latest (that
+    month), due_date (the latest month's due day)."""
+    settings = settings or current()
+    due_day = settings.duty.due_day
+    latest = last_due_period(as_of, due_day)
+    first = add_months(latest, 1 - _MISSING_LOOKBACK)
+    params = {"as_of": as_of, "due_day": due_day, "first_period": first, "last_period": latest, "last_due": latest}
+    facts = queries.frame(con, "project_facts", **params)
+    reports = unit_reports(con, facts, params).masks
+    top = _MISSING_LOOKBACK - 1
+    rows = []
+    for unit, expected, received in zip(reports.index, reports["expected"], reports["received"]):
+        missing = int(expected) & ~int(received)
+        run = 0
+        while run <= top and missing >> (top - run) & 1:
+            run += 1
+        if run:
+            rows.append({"unit_code": unit, "months": run, "oldest": add_months(latest, 1 - run), "latest": latest,
+                         "due_date": due_date(latest, due_day)})
+    return pd.DataFrame(rows, columns=["unit_code", "months", "oldest", "latest", "due_date"])
+
+
+def latest_reports(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> dict[str, dt.date]:
+    """Each unit's latest report month (first day) for which a file with an accepted row had arrived by `as_of`."""
+    found = queries.frame(con, "unit_latest_reports", as_of=as_of)
+    return {unit: pd.Timestamp(month).date() for unit, month in zip(found["unit_code"], found["latest_period"])}

@@ -71,7 +71,7 @@ def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
     gaps.append(_rate_gap("stats_rate", "开工项目纳统率", "纳统", commenced, commenced["stats_rate_hits"],
                           fig.stats_target, not_in_stats, "commenced_date"))
 
-    progress = measures.time_progress(as_of)
+    progress = measures.time_progress(as_of, settings)
     targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of).set_index("unit_code")
     row = targets.loc[unit_code] if unit_code in targets.index else None
     actual = {"signed_major": int(mine["signed"].sum()), "signed_amount_wan": float(mine["signed_amount_wan"].sum()),

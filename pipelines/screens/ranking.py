@@ -19,14 +19,21 @@ from pipelines.access import OutOfScope
 from pipelines.figures import duty, measures
 from pipelines.figures.assessment import (
     BONUS_LABEL,
-    DEDUCTION_LABEL,
+    DEDUCTIONS,
     INDICATORS,
     Assessment,
     Indicator,
     assess,
     rank_moves,
 )
-from pipelines.months import add_months, month_end, previous_month_end, previous_quarter_end, previous_year_end
+from pipelines.months import (
+    add_months,
+    due_date,
+    month_end,
+    previous_month_end,
+    previous_quarter_end,
+    previous_year_end,
+)
 from pipelines.settings import Settings, current
 from pipelines.store import queries
 from pipelines.vocabulary import MILESTONE_BY_ID, WAN_PER_YI
@@ -60,12 +67,20 @@ def comparison_day(kind: str, as_of: dt.date, first_day: dt.date | None) -> dt.d
 
 @dataclass(frozen=True)
 class Period:
-    """A month, quarter or year as the ranking shows it: its as-of day and the day it is compared with."""
+    """A month, quarter or year as the ranking shows it (DOMAIN §4): the report for its last month — period end
+    `as_of`, knowledge day `known_by` — and the period end it is compared with, known by the same day; the running
+    year is live (as of today, `known_by` None)."""
 
     kind: str  # month / quarter / year
     label: str  # '2026年10月', '2026年第三季度', '2026年', '2026年（截至11月22日）'
     as_of: dt.date
     compare_as_of: dt.date | None
+    known_by: dt.date | None = None
+
+    @property
+    def month(self) -> dt.date | None:
+        """The report month (first day) of a month's report; None for a live view."""
+        return None if self.known_by is None else self.as_of.replace(day=1)
 
     @property
     def comparison(self) -> str:
@@ -83,33 +98,37 @@ def _day_phrase(day: dt.date, as_of: dt.date) -> str:
     return f"{day.month}月底" if day.year == as_of.year else f"{day.year}年底"
 
 
-def _period(kind: str, label: str, as_of: dt.date, first_day: dt.date) -> Period:
-    return Period(kind, label, as_of, comparison_day(kind, as_of, first_day))
+def _period(kind: str, label: str, as_of: dt.date, first_day: dt.date, known_by: dt.date | None) -> Period:
+    return Period(kind, label, as_of, comparison_day(kind, as_of, first_day), known_by)
 
 
-def periods(kind: str, today: dt.date, first_day: dt.date | None) -> list[Period]:
+def periods(kind: str, today: dt.date, first_day: dt.date | None, known_by: dt.date | None = None) -> list[Period]:
     """The periods that can be shown on `today`, newest first: the months and quarters already ended, the years
-    (the running one as of today), none before `first_day` (the first receipt of data) or without data."""
+    (the running one as of today), none before `first_day` (the first receipt of data) or without data. Each
+    ended one is the report for its last month known by `known_by` (default `today`; an earlier day reproduces an
+    earlier edition), so only periods ended by then are listed."""
+    known = min(known_by or today, today)
+    today = known
     if first_day is None:
         return []
     found: list[Period] = []
     if kind == "month":
         month = add_months(today.replace(day=1), -1)
         while month_end(month) >= first_day:
-            found.append(_period(kind, f"{month.year}年{month.month}月", month_end(month), first_day))
+            found.append(_period(kind, f"{month.year}年{month.month}月", month_end(month), first_day, known))
             month = add_months(month, -1)
     elif kind == "quarter":
         end = previous_quarter_end(today)
         while end >= first_day:
             quarter = end.month // 3
-            found.append(_period(kind, f"{end.year}年第{_QUARTER_NAMES[quarter - 1]}季度", end, first_day))
+            found.append(_period(kind, f"{end.year}年第{_QUARTER_NAMES[quarter - 1]}季度", end, first_day, known))
             end = previous_quarter_end(end)
     elif kind == "year":
         for year in range(today.year, first_day.year - 1, -1):
             as_of = year_end(year, today)
             running = as_of == today
             label = f"{year}年（截至{today.month}月{today.day}日）" if running else f"{year}年"
-            found.append(_period(kind, label, as_of, first_day))
+            found.append(_period(kind, label, as_of, first_day, None if running else known))
     else:
         raise ValueError(f"unknown period kind {kind!r}")
     return found
@@ -133,7 +152,8 @@ def veto_version(con: duckdb.DuckDBPyConnection, year: int) -> tuple:
 # The ranking columns every unit user reads of every unit (DOMAIN §1: rank, score, rates); the rest only of its own.
 PUBLIC_COLUMNS = frozenset({"code", "name", "group", "rank", "rank_change", "group_rank", "group_rank_change", "score",
                             "previous_score", "score_change", "commencement_rate_value", "stats_rate_value",
-                            "excellent", "qualifies", "vetoed"})
+                            "production_rate", "excellent", "qualifies", "vetoed", "reports_expected",
+                            "reports_received", "reports_on_time", "reporting_rate", "on_time_rate"})
 
 
 @dataclass(frozen=True)
@@ -156,6 +176,10 @@ class Ranking:
     gained: pd.DataFrame
     lost: pd.DataFrame
     notes: list[str]
+    known_by: dt.date | None = None  # a month's report: the knowledge day; None: as of `as_of`
+    overall: dict | None = None  # the county's figures (报送率 and 及时率 among them)
+    not_reported: list[str] | None = None  # a month's report: units owing the month whose report had not arrived
+    due_date: dt.date | None = None  # a month's report: the day the month's reports were due
 
     @property
     def groups(self) -> list[str]:
@@ -245,12 +269,14 @@ def _merit_notes(table: pd.DataFrame, settings: Settings) -> list[str]:
 
 
 def ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, compare_as_of: dt.date | None,
-            settings: Settings | None = None, now: Assessment | None = None) -> Ranking:
-    """The ranking as of the end of `as_of`, with rank and score changes since the end of `compare_as_of`; `now`
-    may pass the assessment as of `as_of` when the caller already has it."""
+            settings: Settings | None = None, now: Assessment | None = None,
+            known_by: dt.date | None = None) -> Ranking:
+    """The ranking for the period end `as_of`, with rank and score changes since the period end `compare_as_of`,
+    both as known by the end of `known_by` (a month's report, DOMAIN §4) or each as of its own day (None); `now`
+    may pass the assessment for `as_of` when the caller already has it."""
     settings = settings or current()
-    now = assess(con, as_of, settings) if now is None else now
-    before = None if compare_as_of is None else assess(con, compare_as_of, settings)
+    now = assess(con, as_of, settings, known_by=known_by) if now is None else now
+    before = None if compare_as_of is None else assess(con, compare_as_of, settings, known_by=known_by)
     table = now.units.merge(rank_moves(now, before), on="code", how="left")
     points = {(r["unit_code"], r["item"]): r["points"] for r in now.ledger.to_dict("records")}
     table = table.assign(commencement_rate_value=table["commencement_rate"], stats_rate_value=table["stats_rate"])
@@ -264,14 +290,22 @@ def ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, compare_as_of: dt.da
         table = table.merge(score_changes(now, before), on="code", how="left")
     columns = ["code", "name", "group", "rank", "rank_change", "group_rank", "group_rank_change", "score",
                "previous_score", "score_change", *(i.id for i in INDICATORS), "indicator_points", "bonus",
-               "deduction", "overdue_updates", "excellent", "qualifies", "vetoed", "veto_note",
-               "commencement_rate_value", "stats_rate_value"]
+               "deduction", "late_reports", "forgotten_updates", "overdue_updates", "excellent", "qualifies",
+               "vetoed", "veto_note", "commencement_rate_value", "stats_rate_value", "production_rate",
+               "reports_expected", "reports_received", "reports_on_time", "reporting_rate", "on_time_rate"]
     moved = table[["code", "name", "group", "previous_score", "score", "score_change", "reasons"]]
     shown_change = pd.to_numeric(moved["score_change"]).round(2)
     gained = moved[shown_change > 0].sort_values(["score_change", "code"], ascending=[False, True])
     lost = moved[shown_change < 0].sort_values(["score_change", "code"])
+    not_reported, due = None, None
+    if known_by is not None:
+        month = as_of.replace(day=1)
+        due = due_date(month, settings.duty.due_day)
+        names = dict(zip(table["code"], table["name"]))
+        not_reported = [names.get(code, code) for code in duty.units_without_report(con, month, known_by, settings)]
     return Ranking(as_of, compare_as_of, now.year, now.time_progress, table[columns].reset_index(drop=True),
-                   gained.reset_index(drop=True), lost.reset_index(drop=True), _merit_notes(table, settings))
+                   gained.reset_index(drop=True), lost.reset_index(drop=True), _merit_notes(table, settings),
+                   known_by, now.overall, not_reported, due)
 
 
 # -------------------------------------------------------------------------------------------------- ledger
@@ -283,8 +317,9 @@ class LedgerItem:
 
     `measure`: count (个), amount (万元), rate (a fraction) or times (次); `points` None: no target, left out;
     `rule`: how the points were reached, in words; `behind`: one row per project (project_code, project_name,
-    industry, total_investment_wan, the milestone dates the item counts by, note) or, for the deduction, per
-    overdue update (project_code, project_name, period, due_date, note)."""
+    industry, total_investment_wan, the milestone dates the item counts by, note), for the late reports per month
+    (period, due_date, note), for the forgotten updates per (project, month) (project_code, project_name, period,
+    due_date, note)."""
 
     item: str
     label: str
@@ -310,7 +345,7 @@ class UnitLedger:
 
 _PROJECT_COLUMNS = ["project_code", "project_name", "industry", "total_investment_wan"]
 _MEASURES = {"signed_amount": "amount", "commencement_rate": "rate", "stats_rate": "rate", "bonus": "count",
-             "deduction": "times"}
+             "late_reports": "times", "forgotten_updates": "times"}
 
 
 def _dates_of(flag: str) -> tuple[str, ...]:
@@ -358,35 +393,54 @@ def _bonus_item(row: dict, facts: pd.DataFrame, settings: Settings) -> tuple[str
     return rule, behind
 
 
-def _deduction_item(code: str, facts: pd.DataFrame, year: int, settings: Settings) -> tuple[str, pd.DataFrame]:
-    rules = settings.assessment
-    mine = facts[facts["unit_code"] == code]
-    pairs = duty.overdue_pairs(mine, dt.date(year, 1, 1), settings.duty.due_day)
-    names = dict(zip(mine["project_code"], mine["project_name"]))
+def _late_reports_item(code: str, result: Assessment, settings: Settings) -> tuple[str, pd.DataFrame]:
+    """The late monthly reports of `code` (DOMAIN §6): one row per month with its due day and whether the
+    report came later or not at all."""
+    rules, due_day = settings.assessment, settings.duty.due_day
+    counted = result.reports.counts(code)
+    missing = set(counted["missing_months"])
     behind = pd.DataFrame({
-        "project_code": pairs["project_code"],
-        "project_name": pairs["project_code"].map(names),
-        "period": pairs["period"],
-        "due_date": pairs["due_date"],
+        "period": pd.to_datetime(pd.Series(counted["late_months"], dtype=object)),
+        "due_date": pd.to_datetime(pd.Series([due_date(m, due_day) for m in counted["late_months"]], dtype=object)),
+        "note": ["未报送" if month in missing else "逾期后补报" for month in counted["late_months"]],
+    })
+    rule = (f"应报的月度项目进展表未在次月{due_day}日（含）前报送的，每月扣{rules.deduction_per_late_report:g}分，"
+            f"不论该单元有多少项目；两项扣分合计不超过{rules.deduction_cap:g}分，逾期后补报不免扣分。")
+    return rule, behind
+
+
+def _forgotten_item(code: str, facts: pd.DataFrame, result: Assessment,
+                    settings: Settings) -> tuple[str, pd.DataFrame]:
+    """The forgotten updates of `code` (DOMAIN §6): projects left out of (or rejected from) a report that came on
+    time, one row per (project, month)."""
+    rules = settings.assessment
+    overdue = result.reports.overdue
+    pairs = overdue[(overdue["unit_code"] == code) & overdue["forgotten"]]
+    names = dict(zip(facts["project_code"], facts["project_name"])) if "project_name" in facts else {}
+    behind = pd.DataFrame({
+        "project_code": pairs["project_code"].to_numpy(),
+        "project_name": pairs["project_code"].map(names).to_numpy(),
+        "period": pairs["period"].to_numpy(),
+        "due_date": pairs["due_date"].to_numpy(),
         "note": ["已补报" if received else "仍未报送" for received in pairs["received"]],
     }).sort_values(["project_code", "period"]).reset_index(drop=True)
-    rule = (f"本年各报告期的进展未在次月{settings.duty.due_day}日（含）前报送的，每次扣{rules.deduction_per_overdue:g}分，"
-            f"合计不超过{rules.deduction_cap:g}分；逾期后补报不免扣分。")
+    rule = (f"按时报送的月度报表中漏报（或被拒收未重报）的项目，每个项目每月扣{rules.deduction_per_forgotten_update:g}分；"
+            f"两项扣分合计不超过{rules.deduction_cap:g}分，逾期后补报不免扣分。")
     return rule, behind
 
 
 def unit_ledger(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str, scope: str | None,
                 settings: Settings | None = None, result: Assessment | None = None,
-                facts: pd.DataFrame | None = None) -> UnitLedger:
-    """The score ledger of `unit_code` as of the end of `as_of`, each item with the projects or (project,
-    period) pairs behind it. `scope` is the actor's unit scope: a unit user may read only its own unit's ledger
+                facts: pd.DataFrame | None = None, known_by: dt.date | None = None) -> UnitLedger:
+    """The score ledger of `unit_code` for the period end `as_of` known by `known_by` (default: as of `as_of`),
+    each item with the projects, months or (project, period) pairs behind it. `scope` is the actor's unit scope: a unit user may read only its own unit's ledger
     (OutOfScope otherwise); LookupError for a unit that does not exist. `result` and `facts` may pass the
     assessment and measures.project_facts (with details) as of `as_of` when the caller already has them."""
     if scope is not None and unit_code != scope:
         raise OutOfScope("单元用户只能查看本单元的得分明细。")
     settings = settings or current()
-    facts = measures.project_facts(con, as_of, settings) if facts is None else facts
-    result = assess(con, as_of, settings, facts) if result is None else result
+    facts = measures.project_facts(con, as_of, settings, known_by=known_by) if facts is None else facts
+    result = assess(con, as_of, settings, facts, known_by=known_by) if result is None else result
     units = result.units.set_index("code")
     if unit_code not in units.index:
         raise LookupError(f"unknown unit {unit_code!r}")
@@ -404,13 +458,14 @@ def unit_ledger(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str, 
         items.append(LedgerItem(indicator.id, indicator.label, _MEASURES.get(indicator.id, "count"),
                                 _number(row["quantity"]), _number(row["target"]), _number(row["points"]),
                                 _indicator_rule(indicator, row, unit, result.time_progress, settings), behind))
-    bonus, deduction = rows["bonus"], rows["deduction"]
+    bonus = rows["bonus"]
     bonus_rule, bonus_behind = _bonus_item(bonus, facts, settings)
     items.append(LedgerItem("bonus", BONUS_LABEL, "count", _number(bonus["quantity"]), None,
                             _number(bonus["points"]), bonus_rule, bonus_behind))
-    deduction_rule, deduction_behind = _deduction_item(unit_code, facts, result.year, settings)
-    items.append(LedgerItem("deduction", DEDUCTION_LABEL, "times", _number(deduction["quantity"]), None,
-                            _number(deduction["points"]), deduction_rule, deduction_behind))
+    for item, (rule, behind) in (("late_reports", _late_reports_item(unit_code, result, settings)),
+                                 ("forgotten_updates", _forgotten_item(unit_code, facts, result, settings))):
+        items.append(LedgerItem(item, DEDUCTIONS[item], "times", _number(rows[item]["quantity"]), None,
+                                _number(rows[item]["points"]), rule, behind))
     return UnitLedger(unit_code, unit["name"], unit["group"], as_of, int(unit["rank"]), int(unit["group_rank"]),
                       float(unit["score"]), items)
 

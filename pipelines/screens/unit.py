@@ -55,10 +55,11 @@ class ReportStatus:
     days_left: int  # from the as-of day to the due date; negative: the due date passed that many days ago
     state: str  # on_time / late (arrived after the due date) / open (not yet, still in time) / overdue (not yet)
     received_at: dt.datetime | None  # when the first file with the unit's rows for the month arrived
-    rows: int  # the unit's rows in the latest such file (the one in force); 0 when none arrived
-    corrections: int  # later files for the month that replaced the first
+    rows: int  # the unit's rows in the month's files; 0 when none arrived
+    corrections: int  # later files for the month that amended or replaced the first
     refused_at: dt.datetime | None  # when nothing arrived: when the unit's latest file for the month was refused
     refusal: str | None  # and why
+    rejected: int = 0  # rows the month's files refused (their projects count as left out until resent)
 
     @property
     def days_late(self) -> int | None:
@@ -101,15 +102,15 @@ class UnitView:
 
 def item_maxima(items: Sequence[LedgerItem], settings: Settings | None = None) -> dict[str, float | None]:
     """The most points each ledger item can give: an indicator its weight, scaled as the assessment scales the
-    indicators the unit has targets for up to 100 (None for one left out); 加分 its cap; 扣分 the most it can
-    take, as a negative number."""
+    indicators the unit has targets for up to 100 (None for one left out); 加分 its cap; each 扣分 the most the
+    deductions can take together, as a negative number."""
     rules = (settings or current()).assessment
     weights = {i.id: getattr(rules, i.weight) for i in INDICATORS}
     counted = [item.item for item in items if item.item in weights and item.points is not None]
     total = sum(weights[item] for item in counted)
     maxima: dict[str, float | None] = {item.item: None for item in items}
     maxima.update({item: weights[item] * 100 / total for item in counted})
-    maxima.update(bonus=rules.bonus_cap, deduction=-rules.deduction_cap)
+    maxima.update(bonus=rules.bonus_cap, late_reports=-rules.deduction_cap, forgotten_updates=-rules.deduction_cap)
     return maxima
 
 
@@ -125,7 +126,8 @@ def report_status(submissions: pd.DataFrame, as_of: dt.date, settings: Settings 
         first, latest = arrived.iloc[0], arrived.iloc[-1]
         received = first["received_at"].to_pydatetime()
         return ReportStatus(period, due, days_left, ON_TIME if received.date() <= due else LATE, received,
-                            int(latest["unit_rows"]), len(arrived) - 1, None, None)
+                            int(arrived["unit_rows"].sum()), len(arrived) - 1, None, None,
+                            int(arrived["rows_rejected"].sum()))
     refused_at = refusal = None
     if len(files):  # files for the month that loaded none of the unit's rows: the newest says why
         newest = files.iloc[0]
