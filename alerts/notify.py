@@ -410,6 +410,12 @@ def deliver_digest(con: duckdb.DuckDBPyConnection, warnings: Sequence[dict], set
     return _deliver_to(con, targets, settings.notify, sleep)
 
 
+def deliver_message(con: duckdb.DuckDBPyConnection, targets: Sequence[Channel], message: Message, settings: Settings,
+                    sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Send one message (a 催报 reminder, alerts.remind) to each of `targets`; same summary as deliver()."""
+    return _deliver_to(con, [(channel, message) for channel in targets], settings.notify, sleep)
+
+
 def deliver_test(con: duckdb.DuckDBPyConnection, channel_id: int, settings: Settings,
                  now: dt.datetime | None = None, sleep: Callable[[float], None] = time.sleep) -> dict:
     """Send a short test message to one channel, enabled or not (发送测试消息 on the administration screen), logged

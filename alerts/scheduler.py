@@ -1,5 +1,7 @@
 """The background jobs of a process: the warning rules evaluated every few minutes and right after every load,
-the daily job (evaluation, the leaders' digest, the units whose report is overdue), and the inbox scan (files
+the daily job (evaluation, the leaders' digest, the units whose report is overdue), 催报 (the units whose report is
+due within [duty] remind_days_before days and has not arrived, reminded once a day from the daily hour on: the job
+runs at start and hourly, and alerts.remind skips a unit already reminded that day), and the inbox scan (files
 dropped into the shared folder are loaded).
 
 One APScheduler BackgroundScheduler per process, started by the server's lifespan (app.py) or by
@@ -23,7 +25,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts import notify
+from alerts import notify, remind
 from alerts.evaluate import change_events, evaluate, open_warnings
 from alerts.rules import RULE_BY_ID
 from pipelines.figures import duty
@@ -32,7 +34,8 @@ from pipelines.ingest.inbox import Inbox
 from pipelines.settings import Settings, current
 from pipelines.store import db
 
-EVALUATE, AFTER_LOAD, DAILY, INBOX = "evaluate", "evaluate_after_load", "daily", "inbox"
+EVALUATE, AFTER_LOAD, DAILY, INBOX, REMIND = "evaluate", "evaluate_after_load", "daily", "inbox", "remind"
+REMIND_EVERY_MINUTES = 60  # how often the 催报 job looks; each unit is still reminded once a day at most
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _scheduler: BackgroundScheduler | None = None
@@ -106,6 +109,18 @@ def daily(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings) ->
                      "digest": {k: summary[k] for k in ("sent", "failed", "logged_dry_run")}}
 
 
+def remind_units(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings,
+                 now: dt.datetime | None = None) -> dict:
+    """The 催报 job: from the daily hour on, remind the units whose report for the month being collected has not
+    arrived (alerts.remind.send: only within the reminder window, once per unit and day)."""
+    now = now or dt.datetime.now()
+    config = settings.scheduler
+    if now.time() < dt.time(config.daily_hour, config.daily_minute):
+        return {"waiting_until": f"{config.daily_hour:02d}:{config.daily_minute:02d}"}
+    found = remind.send(cur, as_of, settings, now=now)
+    return {key: len(value) if isinstance(value, list) else value for key, value in found.items()}
+
+
 def scan_inbox(cur: duckdb.DuckDBPyConnection, _as_of: dt.date, settings: Settings) -> dict:
     """The inbox job: load the settled files of the shared folder; counts of files loaded, duplicate, rejected."""
     outcomes = (_inbox or Inbox(settings.inbox)).scan(cur, config=settings)
@@ -141,6 +156,8 @@ def start(settings: Settings | None = None) -> BackgroundScheduler | None:
                           next_run_time=dt.datetime.now(), replace_existing=True)
         scheduler.add_job(_run, CronTrigger(hour=config.daily_hour, minute=config.daily_minute),
                           args=[DAILY, daily], id=DAILY, name="每日预警汇总", replace_existing=True)
+        scheduler.add_job(_run, IntervalTrigger(minutes=REMIND_EVERY_MINUTES), args=[REMIND, remind_units],
+                          id=REMIND, name="月度报表催报", next_run_time=dt.datetime.now(), replace_existing=True)
         _inbox = Inbox(settings.inbox)
         scheduler.add_job(_run, IntervalTrigger(seconds=settings.inbox.scan_seconds), args=[INBOX, scan_inbox],
                           id=INBOX, name="收件箱载入", next_run_time=dt.datetime.now(), replace_existing=True)

@@ -38,7 +38,8 @@ def _until(predicate, timeout: float = 30, every: float = 0.2):
 
 
 def _stale_project(con, code: str = "ZS000001", unit: str = "U01") -> None:
-    """A project last reported in January 2024: as of today it is stale by far more than two months (red)."""
+    """A unit whose only project was last reported in January 2024: as of today the unit's report has been missing
+    for far more than two months (report_missing, red; DOMAIN §8 raises no stale_update for its project)."""
     snapshot(con, project(con, code, unit), "2024-01", "2024-02-05", unit)
 
 
@@ -67,7 +68,7 @@ def test_scheduler_evaluates_at_start_and_on_its_interval_logging_every_run(proc
     assert finished[0]["new"] == 1 and finished[0]["open"] == 1
     assert all(c["new"] == 0 and c["open"] == 1 for c in finished[1:])
     assert process_store.execute("SELECT rule, subject, grade FROM warnings").fetchall() == [
-        ("stale_update", "ZS000001", "red")]
+        ("report_missing", "U01", "red")]
 
 
 def test_starting_again_keeps_the_one_scheduler(process_store):
@@ -75,7 +76,7 @@ def test_starting_again_keeps_the_one_scheduler(process_store):
     the log, one set of jobs."""
     first = scheduler.start(settings.load(env={}))
     assert scheduler.start(settings.load(env={}, overrides=FAST)) is first
-    assert {j.id for j in first.get_jobs()} == {scheduler.EVALUATE, scheduler.DAILY, scheduler.INBOX}
+    assert {j.id for j in first.get_jobs()} == {scheduler.EVALUATE, scheduler.DAILY, scheduler.INBOX, scheduler.REMIND}
     assert {(j.coalesce, j.max_instances, j.misfire_grace_time) for j in first.get_jobs()} == {(True, 1, 600)}
     assert str(first.get_job(scheduler.DAILY).trigger) == "cron[hour='8', minute='30']"
     assert len(_runs(process_store, "scheduler")) == 1
@@ -97,7 +98,7 @@ def test_a_load_is_followed_by_an_evaluation(process_store, tmp_path):
     runs = _until(lambda: [r for r in _runs(process_store, "evaluate_after_load") if r[0] == "ok"])
     assert json.loads(runs[0][1])["evaluations"] >= 1
     # the town report (2024-10) is long overdue for November: its projects are now stale
-    assert process_store.execute("SELECT count(*) FROM warnings WHERE rule = 'stale_update'").fetchone()[0] >= 1
+    assert process_store.execute("SELECT count(*) FROM warnings WHERE rule = 'report_missing'").fetchone()[0] >= 1
 
 
 def test_a_failing_run_is_logged_and_the_next_one_goes_ahead(process_store, monkeypatch):
@@ -132,7 +133,7 @@ def test_only_changes_are_notified(process_store):
     assert first["notifications"] == {"sent": 0, "failed": 0, "logged_dry_run": 1}
     assert second["notifications"] == {"sent": 0, "failed": 0, "logged_dry_run": 0}
     payload = process_store.execute("SELECT payload FROM notification_log").fetchone()[0]
-    assert "经济开发区" in payload and "逾期未更新" in payload
+    assert "经济开发区" in payload and "本期未报送" in payload
 
 
 def test_daily_job_sends_leaders_the_digest_with_the_units_not_reported(process_store):
@@ -151,7 +152,7 @@ def test_daily_job_sends_leaders_the_digest_with_the_units_not_reported(process_
         "SELECT payload FROM notification_log WHERE channel_id = ? AND change = 'digest'", [leaders]).fetchone()[0]
     text = json.loads(payload)["text"]
     assert f"{due.year}年{due.month}月进展已过报送截止日仍未报送的单元（1个）：经济开发区" in text
-    assert "【红】逾期未更新" in text
+    assert "【红】本期未报送" in text
 
 
 def test_the_server_runs_one_scheduler_that_fires_whatever_the_sessions(units, tmp_path, browser):
@@ -204,7 +205,8 @@ def test_headless_scheduler_runs_until_stopped_and_holds_the_database(units, tmp
         log.close()
     con = db.connect(db_file)
     outcomes = con.execute("SELECT job_id, outcome, count(*) FROM scheduler_runs GROUP BY ALL ORDER BY 1").fetchall()
-    assert [(job, outcome) for job, outcome, _ in outcomes] == [("evaluate", "ok"), ("inbox", "ok"), ("scheduler", "ok")]
+    assert [(job, outcome) for job, outcome, _ in outcomes] == [("evaluate", "ok"), ("inbox", "ok"), ("remind", "ok"),
+                                                                ("scheduler", "ok")]
     assert outcomes[0][2] >= 2
-    assert con.execute("SELECT rule FROM warnings").fetchall() == [("stale_update",)]
+    assert con.execute("SELECT rule FROM warnings").fetchall() == [("report_missing",)]
     con.close()
