@@ -341,9 +341,13 @@ def _ledger_section(result: Assessment, unit_names: dict[str, str]) -> Section:
     return Section("得分明细", "得分明细", [Table("", columns, rows), note], in_document=False)
 
 
-def _reporting_paragraph(con: duckdb.DuckDBPyConnection, result: Assessment, known: dt.date,
-                         config: Settings) -> str:
-    """How the units reported the month of the period end (DOMAIN §6): which have sent it, on time or late, and
+_REPORT_STATES = {"received_on_time": "按时报送", "received_late": "逾期报送", "not_received": "未报送",
+                  "not_owed": "无应报项目"}
+
+
+def _reporting_section(con: duckdb.DuckDBPyConnection, result: Assessment, known: dt.date,
+                       config: Settings) -> Section:
+    """How the units reported the month of the period end (DOMAIN §6): which sent it, when, on time or late, and
     which not yet — before its due day, those the bureau still chases; and the year's 报送率 and 及时率."""
     month = result.as_of.replace(day=1)
     reports = duty.month_reports(con, month, known, config)
@@ -359,7 +363,17 @@ def _reporting_paragraph(con: duckdb.DuckDBPyConnection, result: Assessment, kno
         text += (f"，尚未报送：{'、'.join(missing)}" + ("（未到截止日，报送后数据将更新）" if known <= due else "（已逾期）"))
     overall = result.overall
     rate, on_time = (f"{v:.1%}" if v is not None else NO_VALUE for v in (overall["reporting_rate"], overall["on_time_rate"]))
-    return text + f"。本年月度报表报送率{rate}，及时率{on_time}。"
+    text += f"。本年月度报表报送率{rate}，及时率{on_time}。"
+    figures = result.units.set_index("code")
+    rows = [(r["name"], _REPORT_STATES[r["state"]],
+             "" if pd.isna(r["first_received"]) else f"{pd.Timestamp(r['first_received']):%m-%d %H:%M}",
+             int(r["rows_loaded"]), int(r["rows_rejected"]),
+             _number(figures.at[r["code"], "reporting_rate"]) if r["code"] in figures.index else None,
+             _number(figures.at[r["code"], "on_time_rate"]) if r["code"] in figures.index else None)
+            for r in owing.to_dict("records")]
+    columns = (Column("单元"), Column(f"{month.month}月报表"), Column("首次报送"), Column("载入行数", "count"),
+               Column("拒收行数", "count"), Column("本年报送率", "percent"), Column("本年及时率", "percent"))
+    return Section("月度报表报送情况", "报送情况", [text, Table("", columns, rows, "本月没有应报的单元。")])
 
 
 def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None,
@@ -381,10 +395,9 @@ def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Set
     received = "" if known == as_of else f"，计入{known.year}年{known.month}月{known.day}日以前收到的报表"
     as_of_line = (f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日{received}，序时进度{result.time_progress:.1%}；"
                   f"项目数与金额均为计划总投资{minimum:g}亿元及以上项目，全年目标为各单元年度目标之和。")
-    unit_section = _unit_section(result, changes["rank_change"], vetoes, compared, config)
-    unit_section.blocks.insert(0, _reporting_paragraph(con, result, known, config))
     sections = [
-        unit_section,
+        _unit_section(result, changes["rank_change"], vetoes, compared, config),
+        _reporting_section(con, result, known, config),
         _rates_section(result, config),
         _group_section(result, changes["group_rank_change"]),
         _attention_section(result, stale, projects, unit_names, config),
