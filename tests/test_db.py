@@ -12,9 +12,9 @@ import pytest
 from pipelines.store import db
 
 TABLES = ["api_tokens", "audit_log", "notification_channels", "notification_log", "project_cover", "project_current",
-          "project_spans", "projects", "row_problems",
+          "project_spans", "projects", "reminders", "replacements", "row_problems",
           "scheduler_runs", "schema_migrations", "sessions", "settings_overrides", "snapshots", "submissions", "targets",
-          "units", "users", "veto_flags", "warning_events", "warnings"]
+          "unit_reports", "units", "users", "veto_flags", "warning_events", "warnings"]
 
 
 def _tables(con) -> list[str]:
