@@ -22,7 +22,7 @@ from tests import factories as f
 from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY
 
-D = dt.date(2024, 10, 20)  # 序时进度 10/12
+D = dt.date(2024, 10, 20)  # 序时进度 9/12: September is the last month completed (DOMAIN §5)
 
 
 @pytest.fixture
@@ -65,20 +65,25 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
 
 
 def test_headline_of_the_county_against_summed_targets(county):
-    """County flows against the sum of the units' targets: completion, what 序时进度 (10/12) asks, the gap in
-    points; 新纳统 has no target."""
+    """County flows against the sum of the units' targets: completion, what 序时进度 asks, the gap in points;
+    新纳统 has no target.
+
+    On 10-20 nine months are completed, so 序时进度 is 9/12 (not 10/12). Targets U01+U02: signed 4+2 = 6,
+    amount 100000+50000 = 150000, commenced 2+2 = 4, production 2 (U02 none). Due: signed 6 × 9/12 = 4.5.
+    On pace when actual ≥ target × 9/12: signed 4 < 4.5 no; amount 115000 ≥ 112500 yes; commenced 2 < 3 no;
+    production 1 < 1.5 no; 新纳统 no target → None."""
     view = cockpit.cockpit(county, D)
-    assert (view.scope_name, view.year, view.time_progress) == ("全县", 2024, 10 / 12)
+    assert (view.scope_name, view.year, view.time_progress) == ("全县", 2024, 9 / 12)
     headline = view.headline.set_index("item")
     assert headline["actual"].tolist() == [4, 115000, 2, 1, 1]
     assert headline["target"].tolist()[:3] == [6, 150000, 4] and headline.loc["production", "target"] == 2
     assert pd.isna(headline.loc["in_stats", "target"]) and headline.loc["in_stats", "on_pace"] is None
-    assert headline.loc["signed", "due"] == pytest.approx(5.0)
+    assert headline.loc["signed", "due"] == pytest.approx(4.5)
     assert headline.loc["signed", "completion"] == pytest.approx(4 / 6)
-    assert headline.loc["signed", "gap_points"] == pytest.approx((4 / 6 - 10 / 12) * 100)
+    assert headline.loc["signed", "gap_points"] == pytest.approx((4 / 6 - 9 / 12) * 100)
     assert headline.loc["signed_amount_wan", "completion"] == pytest.approx(115000 / 150000)
-    assert headline.loc["production", "gap_points"] == pytest.approx((1 / 2 - 10 / 12) * 100)
-    assert headline["on_pace"].tolist() == [False, False, False, None, False]
+    assert headline.loc["production", "gap_points"] == pytest.approx((1 / 2 - 9 / 12) * 100)
+    assert headline["on_pace"].tolist() == [False, True, False, None, False]
 
 
 def test_rates_with_their_targets_from_settings(county):
