@@ -5,13 +5,14 @@ history; the header counts; the scheduler's run log and the notification log in 
 run with AppTest as an admin, a leader, a unit user and nobody.
 
 The warnings are made the real way: snapshots written with tests.factories and alerts.evaluate.evaluate run on them.
-The scenario, evaluated as of 2024-07-15 08:00 (序时进度 7/12), every project reported for June (nothing stale):
+The scenario, evaluated as of 2024-07-15 08:00 (序时进度 6/12: June is the last month completed on 07-15, DOMAIN §5),
+every project reported for June (nothing stale):
 
     XM001 智能装备产业园 U01  签约 2024-01-10  6 months: 红, since 2024-04-10
     XM002 城东商贸综合体 U02  签约 2024-02-01  5 months: 黄, since 2024-05-01
     XM003 城东物流中心   U02  签约 2024-03-10  4 months: 黄, since 2024-06-10
     XM004 城西文旅小镇   U03  签约 2024-04-01  3 months: 黄, since 2024-07-01
-    U03:commenced 城西街道 target 5 新开工, none: 0% against 58.3%: 红 (落后序时进度), since the day evaluated
+    U03:commenced 城西街道 target 5 新开工, none: 0% against 50.0%, gap −50: 红 (落后序时进度), since the day evaluated
 """
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ UNITS = [("U01", "经济开发区", "园区", "园区组"), ("U02", "城东街�
          ("U03", "城西街道", "乡镇街道", "乡镇组")]  # as tests/conftest.py's `units`
 DEFAULTS = settings.load(env={})  # settings.toml alone, whatever this process's environment says
 BEHIND = "U03:commenced"
-BEHIND_DETAIL = "城西街道新开工项目数完成 0.0%，落后序时进度 58.3 个百分点"
+BEHIND_DETAIL = "城西街道新开工项目数完成 0.0%，落后序时进度 50.0 个百分点"
 
 
 def _plain(frame: pd.DataFrame, columns: list[str]) -> list[list]:
@@ -353,8 +354,9 @@ def test_scheduler_state_is_not_a_units_concern(units):
 
 def test_scheduler_state_shows_each_job_the_latest_failure_and_its_recovery(units):
     """Runs logged by the scheduler's own run wrapper: the evaluation fails (its error kept, not recovered), the
-    daily job goes well (another job: still not recovered), then the real evaluation job succeeds on a project
-    stale since January 2024 (one new 红) and the failure reads recovered. Each job shows its latest run with its
+    daily job goes well (another job: still not recovered), then the real evaluation job succeeds on U01, whose only
+    report is January 2024's (one new 红: every month due since is missing, so its unit's report_missing, not the
+    project's stale_update, DOMAIN §8) and the failure reads recovered. Each job shows its latest run with its
     summary; the runs are newest first; the start of a scheduler is the last start, not a job."""
     start = scheduler._record_start(units, "scheduler", dt.datetime.now(), None)
     scheduler._record_end(units, start, "ok", {"pid": 4242, "jobs": ["evaluate", "daily", "inbox"]}, None)
@@ -385,7 +387,7 @@ def test_scheduler_state_shows_each_job_the_latest_failure_and_its_recovery(unit
         ["scheduler", "调度器启动", "成功", None, "进程 4242"]]
     assert (state.runs["seconds"] >= 0).all()
     assert units.execute("SELECT rule, subject, grade FROM warnings").fetchall() == [
-        ("stale_update", "ZS000001", "red")]
+        ("report_missing", "U01", "red")]
     assert len(centre.scheduler_state(units, None, runs=2).runs) == 2
 
 
