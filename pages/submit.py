@@ -25,6 +25,7 @@ MONTHS_OFFERED = 36
 HISTORY_ROWS = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SEVERITY_LABELS = {"error": "拒收", "warning": "提示"}
+MODES = {"amend": "补充更正（默认）", "replace": "整表替换"}  # DOMAIN §3
 # Each group of changes shows the columns that say something about it.
 CHANGE_COLUMNS = {
     "新项目": ["unit_code", "project_code", "project_name"],
@@ -64,6 +65,29 @@ def problem_table(problems) -> None:
 deadline = due_date(due, current().duty.due_day)
 who = unit_label(scope) if scope else "招商办管理员：可为任一单元报送，或补录历史报送"
 st.caption(f"{who} · 本月应报 {month_label(due)}进展，报送截止 {deadline.month}月{deadline.day}日")
+
+# ---- the month's reports of every unit, and 催报 (admins: before the due day the bureau chases who has not sent)
+if not scope:
+    with st.container(border=True):
+        st.subheader(f"本月报送情况 · {month_label(due)}进展（截止 {deadline.month}月{deadline.day}日）")
+        reports = data.month_reports(today)
+        owing = reports[reports["owes"] | (reports["files"] > 0)]
+        waiting = owing[owing["state"] == "not_received"]
+        st.caption(f"应报 {len(owing)} 个单元：按时已报 {int((owing['state'] == 'received_on_time').sum())} 个，"
+                   f"逾期已报 {int((owing['state'] == 'received_late').sum())} 个，尚未报送 {len(waiting)} 个。"
+                   f"截止日前 {current().duty.remind_days_before} 天起，系统每天提醒尚未报送的单元一次。")
+        st.dataframe(format.month_reports_table(owing), hide_index=True, width="stretch")
+        if len(waiting):
+            chase, send_col = st.columns([3, 1], vertical_alignment="bottom")
+            chosen = chase.multiselect("催报单元", waiting["code"].tolist(), default=waiting["code"].tolist(),
+                                       format_func=unit_label, key="remind_units")
+            if send_col.button("立即催报", icon=":material/campaign:", disabled=not chosen, width="stretch",
+                               key="remind_now"):
+                sent = data.send_reminders(today, chosen, actor)
+                lacking = [unit_label(code) for code in sent["without_channel"]]
+                st.success(f"已向 {len(sent['reminded'])} 个单元发出催报。" + (
+                    f"其中 {'、'.join(lacking)} 没有通知渠道，请在“系统管理”添加或电话催报。" if lacking else ""),
+                    icon=":material/campaign:")
 
 # ---- ① the template
 with st.container(border=True):
@@ -105,13 +129,16 @@ with st.container(border=True):
                                      format_func=lambda c: unit_label(c, "以文件中的填报单位为准"))
             received_day = st.date_input("收到日期", value=today, max_value=today, format="YYYY-MM-DD",
                                          help="补录历史报送时，填写招商办当时收到文件的日期；“截至某日”的数据按此日期计算")
+        mode = st.radio("同一报告期已报送过时", list(MODES), format_func=MODES.get, horizontal=True, key="submit_mode",
+                        help="补充更正：只需上传改正或新增的行，未列出的项目保留原报送。整表替换：以本文件为准，"
+                             "未列出的项目从本月报表中移出（校验结果会列出这些项目）。")
 
     if uploaded is not None:
         upload = desk.Upload(uploaded.name, uploaded.getvalue())
         # The bytes are kept under their digest, so that confirming loads exactly the file that was checked.
         st.session_state["submit_files"] = {upload.digest: upload}
-        options = {"period": file_period, "unit_code": file_unit}
-        key = (upload.digest, file_period, file_unit, received_day, facts["data_version"])
+        options = {"period": file_period, "unit_code": file_unit, "mode": mode}
+        key = (upload.digest, file_period, file_unit, received_day, mode, facts["data_version"])
         checked = st.session_state.get("submit_preview")
         if checked is None or checked[0] != key:
             with st.spinner("正在校验文件…"):
@@ -143,8 +170,8 @@ with st.container(border=True):
             for note in report.notes:
                 st.info(format.text(note), icon=":material/info:")
             if report.rows_rejected:
-                st.error(f"{report.rows_rejected} 行未通过校验，确认后不会载入。请按原因改正，可重新上传整张表"
-                         "（同一报告期后报的文件将整体替代先报的文件）。", icon=":material/error:")
+                st.error(f"{report.rows_rejected} 行未通过校验，确认后不会载入，相应项目在改正重报前计为漏报。"
+                         "请按原因改正后重新上传（可只上传改正的行，作为补充更正）。", icon=":material/error:")
                 problem_table(desk.problems_frame(report.rejections))
             if report.warnings:
                 st.warning(f"{len(report.warnings)} 处需要核实（不影响载入）：", icon=":material/warning:")

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.access import Actor
 from pipelines.admin import users
 from pipelines.ingest import desk
-from pipelines.months import add_months
+from pipelines.months import add_months, due_date
 from pipelines.store import db
 from tests.conftest import ADMIN
 from tests.fixtures import build
@@ -273,7 +273,7 @@ def test_unit_user_sees_the_check_before_anything_is_stored_and_confirming_loads
     assert not at.exception
     assert _stored() == before
     assert "#### 可载入 3 行，拒收 1 行" in [m.value for m in at.markdown]
-    assert at.error[0].value.startswith("1 行未通过校验，确认后不会载入。")
+    assert at.error[0].value.startswith("1 行未通过校验，确认后不会载入，相应项目在改正重报前计为漏报。")
     frames = _frames(at)
     assert frames[0].values.tolist() == [["项目进展", 4, "开工日期", "第4行（丙项目）开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"]]
     # 丙's row was rejected: it is listed to fix and resend, not as left out of the report (DOMAIN §3).
@@ -358,4 +358,9 @@ def test_admin_back_fills_a_file_for_a_unit_with_its_received_date(units, tmp_pa
     with db.cursor() as cur:
         assert cur.execute("SELECT unit_code, received_at, submitted_by FROM submissions").fetchall() == [
             ("U03", dt.datetime.combine(received, dt.time()), ADMIN.name)]
-    assert _frames(at)[0].loc[0, "unit_name"] == "城西街道"
+    history = next(frame for frame in _frames(at) if "unit_name" in frame)
+    assert history.loc[0, "unit_name"] == "城西街道"
+    # the admin's table of the month being collected now shows U03's report as sent (DOMAIN §6)
+    month = _frames(at)[0].set_index("单元")
+    assert month.loc["城西街道", ["状态", "载入行数"]].tolist() == ["按时报送" if received <= due_date(
+        due, 10) else "逾期报送", 1]

@@ -12,7 +12,8 @@ import pytest
 
 from pipelines import settings
 from pipelines.access import Actor
-from pipelines.ingest import load
+from pipelines.figures import duty
+from pipelines.ingest import load, run
 from pipelines.ingest.run import ingest_file
 from pipelines.settings import ROOT
 from pipelines.store import state
@@ -567,3 +568,65 @@ def test_an_admin_row_moving_a_project_to_another_unit_loads_with_a_warning(unit
                                                                   unit="城西街道")], tmp_path))
     assert (report.rows_loaded, [p.reason for p in report.warnings]) == (1, [
         "第2行（城东文旅综合体）项目编号 'ZS000001' 是单元 U02 的项目，本行的填报单位是 U03：载入后该项目将转到 U03。如是笔误，请改正后重传"])
+
+
+# ------------------------------------------------------------------------------- amendment and replacement (§3)
+
+def _month_state(con, day: dt.date) -> dict[str, tuple[str, float]]:
+    """project name → (report month, 计划总投资) of U02's projects as of `day`."""
+    found = state.projects_as_of(con, day, "U02")
+    return {row["project_name"]: (f"{row['period']:%Y-%m}", float(row["total_investment_wan"]))
+            for _, row in found.iterrows()}
+
+
+@pytest.fixture
+def october(units, tmp_path):
+    """U02 reported 甲, 乙 for September (10-08) and 甲, 乙, 丙 for October (11-05)."""
+    september = [build.report_row(n, period="2024-09") for n in ("甲项目", "乙项目")]
+    _ingest(units, _report("9月.xlsx", september, tmp_path), received=dt.datetime(2024, 10, 8))
+    _ingest(units, _report("10月.xlsx", [build.report_row(n) for n in ("甲项目", "乙项目", "丙项目")], tmp_path))
+    return units
+
+
+def test_a_one_row_correction_amends_the_month(october, tmp_path):
+    """A 填报员 re-sends October with 甲 alone (计划总投资 corrected): by default an amendment. The preview says so
+    and lists nothing missing; once loaded 甲 takes the new row while 乙 and 丙 keep theirs from the first file."""
+    path = _report("10月更正.xlsx", [build.report_row("甲项目", total=15000)], tmp_path)
+    preview = run.preview_file(october, path, EAST_USER, received_at=dt.datetime(2024, 11, 8))
+    assert preview.report.missing == []
+    assert preview.report.notes == ["补充更正：U02 2024年10月已报送3个项目，本文件列出的项目以本文件为准，未列出的项目保留原报送。"
+                                    "如需整表替换，请选择“整表替换”。"]
+    _ingest(october, path, EAST_USER, received=dt.datetime(2024, 11, 8))
+    assert _month_state(october, D(2024, 11, 8)) == {
+        "甲项目": ("2024-10", 15000.0), "乙项目": ("2024-10", 12000.0), "丙项目": ("2024-10", 12000.0)}
+
+
+def test_a_replacement_lists_what_drops_out_before_storing(october, tmp_path):
+    """The same file sent as a replacement (整表替换): the preview names 乙 and 丙 as dropping out of October
+    before anything is stored; once loaded 乙 falls back to its September report and 丙, reported in no other
+    month, is no longer known. Its October update still arrived on time: the duty counts every arrival."""
+    path = _report("10月替换.xlsx", [build.report_row("甲项目", total=15000)], tmp_path)
+    preview = run.preview_file(october, path, EAST_USER, received_at=dt.datetime(2024, 11, 8), mode="replace")
+    assert [(m["name"], m["reason"]) for m in preview.report.missing] == [
+        ("乙项目", "整表替换后移出"), ("丙项目", "整表替换后移出")]
+    assert preview.report.notes[0].startswith("整表替换：U02 2024年10月已报送3个项目")
+    assert october.execute("SELECT count(*) FROM submissions").fetchone()[0] == 2  # nothing stored yet
+    _ingest(october, path, EAST_USER, received=dt.datetime(2024, 11, 8), mode="replace")
+    assert _month_state(october, D(2024, 11, 8)) == {"甲项目": ("2024-10", 15000.0), "乙项目": ("2024-09", 12000.0)}
+    assert _month_state(october, D(2024, 11, 7))["丙项目"] == ("2024-10", 12000.0)  # the past as it was known
+    assert duty.overdue_updates(october, D(2024, 11, 30)).empty
+
+
+def test_a_rejected_rows_project_is_reported_rejected_not_left_out(october, tmp_path):
+    """November with 乙's row broken: 乙 is listed as 被拒收，请更正后重报, not as 本期未报 like 丙."""
+    rows = [build.report_row("甲项目", period="2024-11"), build.report_row("乙项目", period="2024-11", 开工日期="2024-13-01")]
+    report = _ingest(october, _report("11月.xlsx", rows, tmp_path), EAST_USER, received=dt.datetime(2024, 12, 5))
+    assert [(m["name"], m["reason"]) for m in report.missing] == [("乙项目", "被拒收，请更正后重报"), ("丙项目", "本期未报")]
+    assert report.rejections[0].reason.startswith("第3行（乙项目）开工日期")
+
+
+def test_the_api_and_the_command_take_the_mode(october, tmp_path):
+    """`--mode` on the command accepts amend and replace only."""
+    done = subprocess.run([sys.executable, "-m", "pipelines.ingest", "x.xlsx", "--mode", "overwrite"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "--mode" in done.stderr

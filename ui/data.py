@@ -8,9 +8,9 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from alerts import centre
+from alerts import centre, remind
 from pipelines import template
-from pipelines.access import Actor
+from pipelines.access import Actor, require_admin
 from pipelines.bulletin import files
 from pipelines.figures import duty, measures
 from pipelines.ingest import desk, run
@@ -170,6 +170,20 @@ def template_file(unit_code: str | None, period: dt.date | None) -> bytes:
         return template.template_bytes()
     with db.cursor() as cur:
         return template.template_bytes(cur, unit_code, period)
+
+
+def month_reports(today: dt.date) -> pd.DataFrame:
+    """alerts.remind.status: every unit's report for the month being collected, with the reminders sent (not
+    cached: a reminder changes it without new data, and it is one small query)."""
+    with db.cursor() as cur:
+        return remind.status(cur, today)
+
+
+def send_reminders(today: dt.date, units: list[str], actor: Actor) -> dict:
+    """alerts.remind.send as an admin's 催报 of `units` now."""
+    require_admin(actor)
+    with db.cursor() as cur:
+        return remind.send(cur, today, units=units, sent_by=actor.name)
 
 
 def check_upload(upload: desk.Upload, actor: Actor, **options) -> run.Preview:

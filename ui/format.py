@@ -323,3 +323,26 @@ def submissions_table(submissions: pd.DataFrame) -> pd.DataFrame:
         "载入行数": submissions["unit_rows"], "拒收行数": submissions["rows_rejected"],
         "报送人": submissions["submitted_by"], "文件": submissions["file_name"],
     })
+
+
+MONTH_REPORT_STATES = {"received_on_time": "按时报送", "received_late": "逾期报送", "not_received": "尚未报送",
+                       "not_owed": "无应报项目"}
+
+
+def month_reports_table(reports: pd.DataFrame) -> pd.DataFrame:
+    """Each unit's report for the month being collected (alerts.remind.status) as 数据填报 shows it: unit, state,
+    first received (when, by whom), files, rows loaded and refused, projects owing, the latest reminder."""
+    def moment(value: object) -> str:
+        return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%m-%d %H:%M}"
+
+    return pd.DataFrame({
+        "单元": [str(name) for name in reports["name"]],
+        "状态": reports["state"].map(MONTH_REPORT_STATES),
+        "报送时间": reports["first_received"].map(moment),
+        "报送人": reports["first_by"].fillna(""),
+        "文件数": reports["files"].astype(int),
+        "载入行数": reports["rows_loaded"].astype(int),
+        "拒收行数": reports["rows_rejected"].astype(int),
+        "应报项目": reports["projects_owing"].astype(int),
+        "最近催报": reports["last_reminded"].map(moment),
+    })

@@ -96,6 +96,24 @@ def _rejected_projects(con: duckdb.DuckDBPyConnection, validated: Validated) -> 
     return found
 
 
+def _mode_notes(con: duckdb.DuckDBPyConnection, validated: Validated, as_of: dt.date, mode: str) -> list[str]:
+    """What the file does to each unit's month that already has a report (DOMAIN §3: the preview says whether it
+    amends or replaces it)."""
+    notes = []
+    for unit, period in sorted({(r.values["unit"], r.values["period"]) for r in validated.records}):
+        listed = queries.rows(con, "month_report_projects", unit=unit, period=period, as_of=as_of)
+        if not listed:
+            continue
+        month = f"{unit} {period.year}年{period.month}月"
+        if mode == "replace":
+            notes.append(f"整表替换：{month}已报送{len(listed)}个项目，载入后以本文件为准，本文件未列出的项目退回上一期的报送"
+                         "（见“整表替换后移出”）。")
+        else:
+            notes.append(f"补充更正：{month}已报送{len(listed)}个项目，本文件列出的项目以本文件为准，未列出的项目保留原报送。"
+                         "如需整表替换，请选择“整表替换”。")
+    return notes
+
+
 def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, targets: list, as_of: dt.date,
                       mode: str) -> list[dict]:
     """Per unit and month of the file, the projects the month will lack once it loads, each with its `reason`:
@@ -114,7 +132,7 @@ def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, targ
                  queries.rows(con, "month_report_projects", unit=unit, period=period, as_of=as_of)}
         for pid, code, name, last in queries.rows(con, "previous_report_projects", unit=unit, period=period,
                                                        as_of=as_of):
-            if pid not in ids and (mode == "replace" or pid not in month):
+            if pid not in ids and pid not in month:
                 missing.append({"unit": unit, "period": f"{period:%Y-%m}", "code": code, "name": name,
                                 "last_period": f"{last:%Y-%m}", "reason": REJECTED if pid in rejected else LEFT_OUT})
         if mode == "replace":
@@ -182,6 +200,8 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
     plan = normalise(con, validated, actor)
     month_checks(con, plan)
     missing = _missing_projects(con, validated, plan.targets, received_at.date(), mode) if kind == "projects" else []
+    if kind == "projects":
+        validated.notes.extend(_mode_notes(con, validated, received_at.date(), mode))
     return _Prepared(kind, digest, validated, plan, missing)
 
 
