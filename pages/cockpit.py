@@ -42,7 +42,7 @@ def big_screen(picked: dt.date | None) -> None:
     with middle.container(gap="xsmall"):
         st.html(cockpit.trend_chart(view.trend, MIDDLE[0]))
         st.html(cockpit.ranking_table(view.ranking, MIDDLE[1]))
-        st.html(cockpit.data_age_chart(view.data_age, MIDDLE[2]))
+        st.html(cockpit.reporting_table(view.reporting, MIDDLE[2]))
     with right.container(gap="xsmall"):
         st.html(cockpit.warnings_table(view.warnings, view.warning_counts, RIGHT[0]))
         st.html(cockpit.stuck_table(view.stuck, RIGHT[1]))

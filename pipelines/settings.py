@@ -129,7 +129,6 @@ class ScreenSettings:
     funnel_cohort: str
     warnings_shown: int
     stuck_shown: int
-    data_age_alert_days: int
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ SERIES = ("#38bdf8", "#a78bfa", "#34d399", "#fbbf24", "#f472b6", "#22d3ee")
 STATUS_COLOURS = {"达标": "#34d399", "黄": "#fbbf24", "红": "#f87171", None: MUTED}
 GRADE_COLOURS = {YELLOW: "#fbbf24", RED: "#f87171"}
 ON_PACE_COLOURS = {True: "#34d399", False: "#fbbf24", None: MUTED}
-OLD_DATA_COLOURS = {True: "#f87171", False: "#38bdf8"}
 WEEKDAYS = "一二三四五六日"
 
 # A panel's border, padding and title line take this much of its height (the CSS of .zs-panel and
@@ -336,13 +335,34 @@ def stuck_table(stuck: pd.DataFrame, height: int) -> str:
                        ["auto", "24%", "25%", "72px"], ["left", "left", "left", "right"])
 
 
-def data_age_chart(data_age: pd.DataFrame, height: int) -> str:
-    """Days since each unit's last accepted monthly file as bars, oldest on top, red when too old or never sent
-    ('未报送', no bar); room for at least eight, so that one unit's bar is not a block."""
-    days = [_value(d) or 0.0 for d in data_age["days"]]
-    bars = [(name, share, format.days_ago(d), OLD_DATA_COLOURS[bool(old)], OLD_DATA_COLOURS[True] if old else TEXT)
-            for name, share, d, old in zip(data_age["name"], _shares(days), data_age["days"], data_age["old"])]
-    return _panel("数据时效（距最近一次报送）", height, _bar_list(bars, slots=8, value_room=64))
+REPORT_STATE_COLOURS = {"received_on_time": "#34d399", "received_late": "#fbbf24", "not_received": "#f87171"}
+
+
+def reporting_table(reporting: pd.DataFrame, height: int) -> str:
+    """本期报送: which units have sent the month being collected, on time (green) or late (amber), and which not yet
+    — grey with the days left before the due day, red after it; the title counts those sent."""
+    period = reporting.attrs.get("period")
+    sent = int((reporting["state"] != "not_received").sum())
+    due = None if reporting.empty else pd.Timestamp(reporting["due_date"].iloc[0]).date()
+    title = "本期报送" if period is None else (
+        f"本期报送 · {period.month}月进展" + ("" if due is None else f"（截止{due.month}月{due.day}日）")
+        + f" <span class='zs-note'>已报 {sent}/{len(reporting)}</span>")
+    rows = []
+    for unit in reporting.itertuples(index=False):
+        if unit.state == "not_received":
+            waiting = unit.days_left >= 0
+            label = ("今天截止" if unit.days_left == 0 else f"还剩{unit.days_left}天") if waiting else \
+                f"逾期{-unit.days_left}天"
+            state = _coloured("待报" if waiting else "未报", MUTED if waiting else REPORT_STATE_COLOURS[unit.state])
+        else:
+            label = f"{pd.Timestamp(unit.first_received):%m-%d %H:%M}"
+            state = _coloured("按时" if unit.state == "received_on_time" else "逾期",
+                              REPORT_STATE_COLOURS[unit.state])
+        rows.append([html.escape(unit.name), state, label])
+    if not rows:
+        rows = [["本月没有应报的单元", "", ""]]
+    return _html_table(title, height, ["单元", "状态", "报送时间"], rows, ["auto", "64px", "120px"],
+                       ["left", "center", "right"])
 
 
 def _card(label: str, value: str, unit: str, lines: list[str], completion: float | None,

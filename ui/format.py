@@ -72,11 +72,6 @@ def rank_change(places: float | None) -> str:
     return f"▲{int(places)}" if places > 0 else f"▼{int(-places)}"
 
 
-def days_ago(days: float | None) -> str:
-    """A data age in days ('12天'); '未报送' when no file has arrived."""
-    return "未报送" if days is None or pd.isna(days) else f"{int(days)}天"
-
-
 def points(value: float | None) -> str:
     """Points with two decimals ('87.20'); '—' for an item left out (no target)."""
     return "—" if value is None or pd.isna(value) else f"{value + 0.0:.2f}"  # + 0.0: no '-0.00' for a zero deduction

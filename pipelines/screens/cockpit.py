@@ -1,7 +1,7 @@
 """The leadership big screen (领导驾驶舱) as of a day, for the whole county or one unit: the headline figures
 against their targets and 序时进度, the two rates, the funnel, the ranking by group with rank changes, the
 monthly trend, the warnings open then, the industry and size-band mix, the projects stuck longest in their
-stage and each unit's data age.
+stage and each unit's report for the month being collected (本期报送).
 
 Nothing here is a new figure: flows, rates and mixes come from pipelines.figures.measures, scores and ranks from
 pipelines.figures.assessment, stages from the as-of state (pipelines.store.state), warnings from the table
@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 
 from alerts import centre
-from pipelines.figures import assessment, measures
+from pipelines.figures import assessment, duty, measures
 from pipelines.figures.assessment import INDICATORS
 from pipelines.months import add_months, previous_month_end
 from pipelines.settings import Settings, current
@@ -59,7 +59,7 @@ class Cockpit:
     industry_mix: pd.DataFrame  # measures.mix by industry of the projects not terminated
     size_mix: pd.DataFrame  # measures.mix by size band of the same projects
     stuck: pd.DataFrame  # the projects longest in their current stage
-    data_age: pd.DataFrame  # code, name, last_received_at, days, old
+    reporting: pd.DataFrame  # 本期报送: each unit's report for the month being collected (see `reporting`)
     warnings: pd.DataFrame  # the latest open warnings, red first
     warning_counts: dict[str, int]  # open warnings per grade (yellow, red)
 
@@ -90,7 +90,7 @@ def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | 
         "trend": trend(con, as_of, scope, settings, as_of_facts=facts, facts_of=facts_of),
         "industry_mix": measures.mix(live, "industry"), "size_mix": measures.mix(live, "size_band"),
         "stuck": stuck_projects(mine, as_of, names, screen.stuck_shown),
-        "data_age": data_age(con, as_of, scope, screen.data_age_alert_days),
+        "reporting": reporting(con, as_of, scope, settings),
     }
 
 
@@ -217,12 +217,23 @@ def stuck_projects(facts: pd.DataFrame, as_of: dt.date, unit_names: dict[str, st
     return ordered[columns].reset_index(drop=True)
 
 
-def data_age(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None, alert_days: int) -> pd.DataFrame:
-    """Per unit (the scope's alone when given): when its last accepted monthly file arrived by `as_of`, how many
-    days before `as_of` that was (None: never) and whether that is more than `alert_days` (or never), oldest
-    first."""
-    ages = queries.frame(con, "unit_data_age", as_of=as_of, unit=scope)
-    received = pd.to_datetime(ages["last_received_at"])
-    ages["days"] = (pd.Timestamp(as_of) - received.dt.normalize()).dt.days.astype("Int64")
-    ages["old"] = ages["days"].isna() | (ages["days"] > alert_days)
-    return ages.sort_values(["days", "code"], ascending=[False, True], na_position="first").reset_index(drop=True)
+# The order the 本期报送 panel lists the units in: who is missing first, then who was late, then who was on time.
+_REPORT_ORDER = {"not_received": 0, "received_late": 1, "received_on_time": 2}
+
+
+def reporting(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None,
+              settings: Settings | None = None) -> pd.DataFrame:
+    """本期报送 (DOMAIN §6): each unit that owes the month being collected on `as_of` (the month before it; the
+    scope's unit alone when given) or sent it anyway, with its report's state (received_on_time / received_late /
+    not_received), when it arrived, the due date and the days left to it (negative: past); missing first. The
+    frame's attrs["period"] is the month."""
+    settings = settings or current()
+    month = add_months(as_of.replace(day=1), -1)
+    found = duty.month_reports(con, month, as_of, settings)
+    found = found[(found["owes"] | (found["files"] > 0)) & ((found["code"] == scope) if scope else True)]
+    found = found.assign(days_left=[(pd.Timestamp(due).date() - as_of).days for due in found["due_date"]],
+                         order=found["state"].map(_REPORT_ORDER))
+    found = found.sort_values(["order", "code"]).reset_index(drop=True)
+    shown = found[["code", "name", "state", "first_received", "due_date", "days_left"]].copy()
+    shown.attrs["period"] = month
+    return shown
