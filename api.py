@@ -2,7 +2,8 @@
 
 - `GET /api/health` — liveness and what the server holds (schema version, counts, open warnings, the scheduler).
   No token: it names no project, unit or person, and monitoring polls it.
-- `GET /api/report?as_of=YYYY-MM-DD` — the report of DOMAIN §9 as of that day. A unit token gets only its own
+- `GET /api/report?as_of=YYYY-MM-DD` — the report of DOMAIN §9 as of that day; `?period=YYYY-MM&known_by=YYYY-MM-DD`
+  the report for a month (period end its last day, files received by the end of known_by, default today). A unit token gets only its own
   unit under "units"; "overall" stays the county's, which the 通报 publishes to every unit anyway.
 - `POST /api/submissions` — a workbook as multipart field `file` (optional `period`, `unit`, `mode` = amend (default)
   or replace (整表替换, DOMAIN §3), and for admins `received_at`), loaded as the token's user; the answer is `{"files": [FileReport]}`, exactly what
@@ -41,7 +42,7 @@ from pipelines.access import Actor, landing_path
 from pipelines.admin import tokens, users
 from pipelines.cells import CellProblem, parse_period
 from pipelines.ingest import run
-from pipelines.months import RANGE_TEXT, in_range
+from pipelines.months import RANGE_TEXT, in_range, month_end
 from pipelines.store import db, state
 
 # Room in a request body for the multipart boundaries, part headers and the small fields around the file.
@@ -99,25 +100,52 @@ def _with_token(handler: Callable[[Request, Actor], Awaitable[JSONResponse]]) ->
     return route
 
 
-def _scoped_report(as_of: dt.date, actor: Actor) -> dict:
-    """The §9 report as of `as_of` as this user may read it: a unit user's own unit only; every unit otherwise."""
+def _scoped_report(as_of: dt.date, actor: Actor, period: dt.date | None = None,
+                   known_by: dt.date | None = None) -> dict:
+    """The §9 report as of `as_of` (or for month `period` known by `known_by`) as this user may read it: a unit
+    user's own unit only (and the units not yet reported, which every unit reads in the 通报 anyway); every unit
+    otherwise."""
     with db.cursor() as cur:
-        data = report.report(cur, as_of)
+        data = report.month_report(cur, period, known_by) if period else report.report(cur, as_of)
     if actor.unit_scope is not None:
         data["units"] = [unit for unit in data["units"] if unit["code"] == actor.unit_scope]
     return data
 
 
+def _query_day(request: Request, name: str, example: str) -> dt.date:
+    """The query's day `name` (YYYY-MM-DD within the product's range), or a 400 saying what is wrong."""
+    try:
+        day = dt.date.fromisoformat(request.query_params.get(name, ""))
+    except ValueError:
+        raise _Refused(400, f"bad_{name}", f"{name} 须为 YYYY-MM-DD 格式的日期，如 {example}") from None
+    if not in_range(day):
+        raise _Refused(400, f"bad_{name}", f"{name} 超出可用的日期范围（{RANGE_TEXT}）")
+    return day
+
+
 @_with_token
 async def report_route(request: Request, actor: Actor) -> JSONResponse:
-    """The report of DOMAIN §9 as of the query's `as_of` day."""
+    """The report of DOMAIN §9: as of the query's `as_of` day, or for the month `period` (YYYY-MM) known by
+    `known_by` (default today; not before the month's last day), DOMAIN §4."""
+    params = request.query_params
+    if "period" not in params:
+        if "known_by" in params:
+            raise _Refused(400, "bad_known_by", "known_by 须与 period 一起使用，如 /api/report?period=2024-11&known_by=2024-12-10")
+        as_of = _query_day(request, "as_of", "/api/report?as_of=2024-11-30")
+        return JSONResponse(await run_in_threadpool(_scoped_report, as_of, actor))
+    if "as_of" in params:
+        raise _Refused(400, "bad_period", "as_of 与 period 只能用其一")
     try:
-        as_of = dt.date.fromisoformat(request.query_params.get("as_of", ""))
-        if not in_range(as_of):
-            raise _Refused(400, "bad_as_of", f"as_of 超出可用的日期范围（{RANGE_TEXT}）")
-    except ValueError:
-        raise _Refused(400, "bad_as_of", "as_of 须为 YYYY-MM-DD 格式的日期，如 /api/report?as_of=2024-11-30") from None
-    return JSONResponse(await run_in_threadpool(_scoped_report, as_of, actor))
+        period = parse_period(params["period"])
+    except CellProblem as problem:
+        raise _Refused(400, "bad_period", f"period 须为 YYYY-MM 格式的月份：{problem}") from None
+    if not in_range(month_end(period)):
+        raise _Refused(400, "bad_period", f"period 超出可用的日期范围（{RANGE_TEXT}）")
+    known_by = (_query_day(request, "known_by", "/api/report?period=2024-11&known_by=2024-12-10")
+                if "known_by" in params else dt.date.today())
+    if known_by < month_end(period):
+        raise _Refused(400, "bad_known_by", f"known_by 不能早于 {period:%Y-%m} 的最后一天（{month_end(period)}）")
+    return JSONResponse(await run_in_threadpool(_scoped_report, month_end(period), actor, period, known_by))
 
 
 class _BodyTooLarge(Exception):

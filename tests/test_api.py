@@ -176,6 +176,35 @@ def test_report_needs_a_real_day(server, query):
         "error": "bad_as_of", "message": "as_of 须为 YYYY-MM-DD 格式的日期，如 /api/report?as_of=2024-11-30"})
 
 
+def test_the_report_for_a_month_known_by_a_day(server):
+    """`?period=2024-11&known_by=2024-12-10` is the month's report (DOMAIN §4): period end 11-30, files received by
+    12-10, as pipelines.report.month_report computes it from the same database; a unit token gets its own unit."""
+    from pipelines.report import month_report
+
+    status, body = _get(server, "/api/report?period=2024-11&known_by=2024-12-10", "admin")
+    con = db.connect(server.reference, read_only=True)
+    try:
+        expected = month_report(con, dt.date(2024, 11, 1), dt.date(2024, 12, 10))
+    finally:
+        con.close()
+    assert status == 200 and body == expected
+    assert (body["period_end"], body["known_by"], body["period"], body["due_date"]) == (
+        "2024-11-30", "2024-12-10", "2024-11", "2024-12-10")
+    status, mine = _get(server, "/api/report?period=2024-11&known_by=2024-12-10", "u01")
+    assert [u["code"] for u in mine["units"]] == ["U01"]
+
+
+@pytest.mark.parametrize("query, error", [
+    ("?period=2024-13", "bad_period"), ("?period=2024-11&as_of=2024-11-30", "bad_period"),
+    ("?period=2024-11&known_by=2024-11-29", "bad_known_by"), ("?known_by=2024-12-10", "bad_known_by"),
+    ("?period=2024-11&known_by=9999-12-31", "bad_known_by"),
+])
+def test_a_month_report_needs_a_month_and_a_knowledge_day_after_it(server, query, error):
+    """A malformed month, as_of beside period, a knowledge day before the month ends or out of range: 400."""
+    status, body = _get(server, f"/api/report{query}", "admin")
+    assert (status, body["error"]) == (400, error)
+
+
 # -------------------------------------------------------------------------------------------------- submissions
 
 def test_an_admin_submission_answers_exactly_like_the_cli(server, tmp_path):
