@@ -22,7 +22,7 @@ from tests.server import ROOT
 from ui import format
 from ui.auth import TEST_ACTOR_KEY
 
-D = dt.date(2024, 10, 20)  # 序时进度 10/12; the September reports were due on 10-10
+D = dt.date(2024, 10, 20)  # 序时进度 9/12 (September the last month completed); the September reports were due on 10-10
 
 
 @pytest.fixture
@@ -33,9 +33,14 @@ def county(units):
     its one file, for 2024-09 on 10-09, was refused whole. Targets for 2024: U01 4 / 10亿元 / 2 / 2, U02
     2 / 5亿元 / 2 / none.
 
-    As of D: U01 22.5 + 15 + 12 + 0 + 15·(1/3)/0.75 + 15 = 71.1667, +2 bonus (P2, P3 ≥ 3亿元) = 73.1667.
-    U02 (production left out, weights scaled by 100/90): (15 + 10.8 + 12 + 15 + 0)·100/90 = 58.6667, +1 bonus
-    (P4), −0.5 for (P4, 2024-09) = 59.1667. U03: 0. At 09-30 U02 had 64.3333, U01 and U03 0 (U01 first by code)."""
+    As of D, 序时进度 9/12 = 0.75 (DOMAIN §5). U01: 签约 3 of 4 × 0.75 = 3 → 25; 10亿 of 7.5 → 15; 开工 1 of 1.5 →
+    20·2/3 = 13.3333; 投产 0 → 0; 开工率 1/3 → 15·(1/3)/0.75 = 6.6667; 纳统率 1/1 → 15; 75, +2 bonus (P2, P3 ≥ 3亿元)
+    = 77. No deduction: its projects first reported for 2024-09 owe only September, whose report came on 10-05.
+    U02 (production left out, weights scaled by 100/90): 签约 1 of 1.5 → 16.6667; 3亿 of 3.75 → 12; 开工 1 of 1.5 →
+    13.3333; 开工率 1/1 → 15; 纳统率 0/1 → 0; 57·100/90 = 63.3333, +1 bonus (P4), −1 for its September report, due
+    10-10 and not sent (a late report, DOMAIN §6–§7; P4's overdue September is not also a forgotten update) = 63.3333.
+    U03: 0 (no project owes a report). At 09-30 (also 9/12) U02 had the same 63.3333 + 1 = 64.3333 (its August report
+    on time on 09-05, September not yet due), U01 and U03 0 (U01 first by code)."""
     con = units
     ids = {code: f.project(con, code, unit) for code, unit in (("P1", "U01"), ("P2", "U01"), ("P3", "U01"),
                                                                ("P4", "U02"))}
@@ -58,20 +63,21 @@ def test_score_and_ranks_are_the_assessments(county):
     view = unit_screen.unit_view(county, "U01", D)
     row = assessment.assess(county, D).units.set_index("code").loc["U01"]
     assert (view.score, view.rank, view.group_rank) == (row["score"], row["rank"], row["group_rank"])
-    assert view.score == pytest.approx(73.1667, abs=1e-4)
+    assert view.score == pytest.approx(77, abs=1e-4)
     assert (view.name, view.group, view.units_ranked, view.group_units) == ("经济开发区", "园区组", 3, 1)
     assert (view.rank, view.rank_change, view.group_rank, view.group_rank_change) == (1, 1, 1, 0)
-    assert view.score_change == pytest.approx(73.1667, abs=1e-4)
+    assert view.score_change == pytest.approx(77, abs=1e-4)
     assert view.comparison == "与9月底相比"
     assert (view.excellent, view.vetoed, view.veto_note) == (False, False, None)
 
 
 def test_a_unit_that_fell_behind(county):
-    """U02 dropped from first to second overall and stays first of 乡镇组; its score fell 64.3333 → 59.1667."""
+    """U02 dropped from first to second overall and stays first of 乡镇组; its score fell 64.3333 → 63.3333 (−1 for
+    its September report, not sent by 10-10)."""
     view = unit_screen.unit_view(county, "U02", D)
     assert (view.rank, view.rank_change, view.group_rank, view.group_rank_change) == (2, -1, 1, 0)
-    assert view.score == pytest.approx(59.1667, abs=1e-4)
-    assert view.score_change == pytest.approx(59.1667 - 64.3333, abs=1e-4)
+    assert view.score == pytest.approx(63.3333, abs=1e-4)
+    assert view.score_change == pytest.approx(-1, abs=1e-4)
     assert view.group_units == 2
 
 
@@ -84,23 +90,35 @@ def test_no_change_in_january(county):
 
 def test_ledger_items_with_their_maxima(county):
     """The ledger in order with the projects behind each item; each indicator's maximum is its weight scaled to
-    100 over the indicators with a target (U02 has no production target: 100/90); 加分 and 扣分 their caps."""
+    100 over the indicators with a target (U02 has no production target: 100/90); 加分 and each 扣分 their caps.
+
+    U02's 签约 is 1 of 2 × 9/12 = 1.5: 25·(2/3)·100/90 = 18.52 of 27.78 (2/3). Its September report, due 10-10, has
+    not arrived: one late report (−1, 未报送), no forgotten update (its only overdue pair is in that late report)."""
     view = unit_screen.unit_view(county, "U02", D)
     items = {item.item: item for item in view.score_items}
     assert list(items) == ["signed_major", "signed_amount", "commenced", "production", "commencement_rate",
-                           "stats_rate", "bonus", "deduction"]
-    assert items["signed_major"].points == pytest.approx(15 * 100 / 90)
+                           "stats_rate", "bonus", "late_reports", "forgotten_updates"]
+    assert items["signed_major"].points == pytest.approx(25 * (1 / 1.5) * 100 / 90)
     assert items["production"].points is None
-    assert items["deduction"].behind[["project_code", "note"]].to_dict("records") == [
-        {"project_code": "P4", "note": "仍未报送"}]
+    late = items["late_reports"]
+    assert (late.label, late.quantity, late.points) == ("扣分：迟报月度报表", 1, -1)
+    assert late.behind.to_dict("records") == [
+        {"period": pd.Timestamp("2024-09-01"), "due_date": pd.Timestamp("2024-10-10"), "note": "未报送"}]
+    forgotten = items["forgotten_updates"]
+    assert (forgotten.label, forgotten.quantity, forgotten.points) == ("扣分：按时报表中漏报项目", 0, 0)
+    assert forgotten.behind.empty
     assert view.maxima == pytest.approx({
         "signed_major": 25 / 0.9, "signed_amount": 15 / 0.9, "commenced": 20 / 0.9, "production": None,
-        "commencement_rate": 15 / 0.9, "stats_rate": 15 / 0.9, "bonus": 10, "deduction": -10})
-    assert sum(m for m in view.maxima.values() if m is not None) == pytest.approx(100)
+        "commencement_rate": 15 / 0.9, "stats_rate": 15 / 0.9, "bonus": 10, "late_reports": -10,
+        "forgotten_updates": -10})
+    indicators = ("signed_major", "signed_amount", "commenced", "production", "commencement_rate", "stats_rate")
+    assert sum(view.maxima[i] for i in indicators if view.maxima[i] is not None) == pytest.approx(100)
     table = format.score_items_table(view.score_items, view.maxima).set_index("考核项目")
-    assert table.loc["签约亿元以上项目数"].tolist() == ["1个", "2个", "16.67", "27.78", pytest.approx(0.6)]
+    assert table.loc["签约亿元以上项目数"].tolist() == ["1个", "2个", "18.52", "27.78", pytest.approx(2 / 3)]
     assert table.loc["新投产项目数"].tolist()[2:4] == ["—", "—"] and pd.isna(table.loc["新投产项目数", "得分率"])
-    assert table.loc["扣分"].tolist()[:4] == ["1次", "—", "-0.50", "-10.00"] and pd.isna(table.loc["扣分", "得分率"])
+    assert table.loc["扣分：迟报月度报表"].tolist()[:4] == ["1次", "—", "-1.00", "-10.00"]
+    assert table.loc["扣分：按时报表中漏报项目"].tolist()[:4] == ["0次", "—", "0.00", "-10.00"]
+    assert table[["得分率"]].loc[["扣分：迟报月度报表", "扣分：按时报表中漏报项目"]].isna().all().all()
     u01 = unit_screen.unit_view(county, "U01", D)
     assert [i.behind["project_code"].tolist() for i in u01.score_items[:1]] == [["P1", "P2", "P3"]]
     assert u01.maxima["signed_major"] == 25
@@ -113,21 +131,22 @@ def test_item_maxima_follow_settings(county):
     maxima = unit_screen.item_maxima(items, changed)
     assert maxima["signed_major"] == pytest.approx(40)
     assert maxima["commenced"] == pytest.approx(16)
-    assert (maxima["bonus"], maxima["deduction"]) == (6, -4)
+    assert (maxima["bonus"], maxima["late_reports"], maxima["forgotten_updates"]) == (6, -4, -4)
 
 
 def test_guidance_splits_what_is_lacking(county):
-    """开工率 1/3 needs 2 more commenced (P3 and P2, signed earliest first); 签约 3 of the 3.33 due, 开工 1 of 1.67,
-    投产 0 of 1.67 lack 1, 1 and 2; 纳统率 and 签约金额 are met."""
+    """开工率 1/3 needs 2 more commenced (P3 and P2, signed earliest first); at 序时进度 9/12 开工 1 of the 1.5 due
+    and 投产 0 of 1.5 lack 1 and 2; 纳统率, 签约 (3 of 4 × 0.75 = 3) and 签约金额 (10 of 7.5亿元) are met."""
     view = unit_screen.unit_view(county, "U01", D)
     assert [(g.item, g.needed, g.message) for g in view.lacking] == [
         ("commencement_rate", 2, "还需开工2个项目可达75%"),
-        ("signed_major", 1, "签约亿元以上项目数距序时进度还差1个"),
         ("commenced", 1, "新开工项目数距序时进度还差1个"),
         ("production", 2, "新投产项目数距序时进度还差2个"),
     ]
     assert [c["code"] for c in view.lacking[0].candidates] == ["P3", "P2"]
-    assert [g.item for g in view.on_track] == ["stats_rate", "signed_amount_wan"]
+    assert [(g.item, g.needed) for g in view.on_track] == [
+        ("stats_rate", 0), ("signed_major", 0), ("signed_amount_wan", 0)]
+    assert view.on_track[1].message == "签约亿元以上项目数已达序时进度（3/4个）"
     shown = format.candidates_table(view.lacking[0])
     assert shown.to_dict("records") == [
         {"项目编号": "P3", "项目名称": shown["项目名称"][0], "签约日期": "2024-07-01", "计划总投资(亿元)": 3.0},
@@ -152,9 +171,11 @@ def test_report_status_before_and_after_the_due_date(county, unit, as_of, state,
 
 
 def test_a_late_report_and_a_correction(county):
-    """U02's September file arrives on 10-12 (2 days late), corrected on 10-15 with two rows: first arrival
-    counts, the rows are those in force; the overdue updates stay (P4 and the new P5 for 2024-09), nothing is
-    stale any more."""
+    """U02's September file arrives on 10-12 (2 days late), corrected on 10-15 with two rows (an amendment, the
+    default: it lists P4 again and adds P5, so it amends and replaces alike): first arrival counts, 载入 counts the
+    rows the month's files loaded (1 + 2 = 3), one correction; nothing is stale any more. The overdue updates stay
+    (P4 and the new P5 for 2024-09, received after 10-10) but they sit in a late report: U02's September report is
+    one late report (−1, 逾期后补报) and no forgotten update (DOMAIN §6–§7)."""
     p4 = county.execute("SELECT id FROM projects WHERE code = 'P4'").fetchone()[0]
     f.snapshot(county, p4, "2024-09", "2024-10-12", "U02", total=30000, signed_date="2024-02-01",
                commenced_date="2024-04-01")
@@ -163,14 +184,19 @@ def test_a_late_report_and_a_correction(county):
         f.snapshot(county, project, "2024-09", "2024-10-15", "U02", total=30000, signed_date="2024-02-01")
     view = unit_screen.unit_view(county, "U02", D)
     report = view.report
-    assert (report.state, report.days_late, report.rows, report.corrections) == (unit_screen.LATE, 2, 2, 1)
+    assert (report.state, report.days_late, report.rows, report.corrections) == (unit_screen.LATE, 2, 3, 1)
     assert report.received_at == dt.datetime(2024, 10, 12)
     assert format.report_sentence(report) == (
-        "本月（2024年9月进展）报送截止 10月10日，于10月12日补报（逾期2天），载入2行，其后更正1次")
+        "本月（2024年9月进展）报送截止 10月10日，于10月12日补报（逾期2天），载入3行，其后更正1次")
     assert view.stale.empty
-    deduction = next(i for i in view.score_items if i.item == "deduction")
-    assert deduction.behind[["project_code", "note"]].to_dict("records") == [
-        {"project_code": "P4", "note": "已补报"}, {"project_code": "P5", "note": "已补报"}]
+    items = {item.item: item for item in view.score_items}
+    assert (items["late_reports"].quantity, items["late_reports"].points) == (1, -1)
+    assert items["late_reports"].behind.to_dict("records") == [
+        {"period": pd.Timestamp("2024-09-01"), "due_date": pd.Timestamp("2024-10-10"), "note": "逾期后补报"}]
+    assert (items["forgotten_updates"].quantity, items["forgotten_updates"].points) == (0, 0)
+    assert items["forgotten_updates"].behind.empty
+    u02 = assessment.assess(county, D).units.set_index("code").loc["U02"]
+    assert (u02["overdue_updates"], u02["late_reports"], u02["forgotten_updates"], u02["deduction"]) == (2, 1, 0, 1)
 
 
 def test_a_unit_that_has_not_reported(county):
@@ -204,7 +230,9 @@ def test_submissions_include_multi_unit_files_and_stop_at_the_day(county):
 
 
 def test_stale_projects_and_warnings(county):
-    """P4 is one month behind (2024-09 missing, last reported 2024-08); the warnings are the unit's open ones."""
+    """P4 is one month behind (2024-09 missing, last reported 2024-08); the warnings are the unit's open ones. U02
+    sent no report for September at all, so the warning is its report_missing (黄: only the latest due month is
+    missing, August came on 09-05), and P4, left out of no report, raises no stale_update (DOMAIN §8)."""
     evaluate(county, D, now=dt.datetime(2024, 10, 20, 9))
     view = unit_screen.unit_view(county, "U02", D)
     assert view.stale.drop(columns="project_name").to_dict("records") == [
@@ -215,11 +243,14 @@ def test_stale_projects_and_warnings(county):
     assert set(view.warnings["id"]) == set(mine["id"])
     assert view.warning_counts == {"yellow": int((mine["grade"] == "yellow").sum()),
                                    "red": int((mine["grade"] == "red").sum())}
-    assert ("stale_update", "P4", "yellow") in set(zip(view.warnings["rule"], view.warnings["subject"],
-                                                       view.warnings["grade"]))
+    raised = set(zip(view.warnings["rule"], view.warnings["subject"], view.warnings["grade"]))
+    assert ("report_missing", "U02", "yellow") in raised
+    assert "stale_update" not in set(view.warnings["rule"])
+    assert view.warnings.set_index("rule").loc["report_missing", "detail"] == (
+        "城东街道：2024年9月项目进展表未报送（9月报表截止10月10日）")
     assert view.warnings["grade"].tolist() == sorted(view.warnings["grade"], key=lambda g: g != "red")
     shown = format.unit_warnings_table(view.warnings).data
-    assert set(shown["项目编号"]) <= {"P4", "本单元"}
+    assert set(shown["项目编号"]) == {"P4", "本单元"}
 
 
 def test_unknown_unit_is_refused(county):
@@ -268,8 +299,9 @@ def _text(at: AppTest) -> str:
 
 
 def test_page_as_an_admin_picking_a_unit(county):
-    """An admin starts on the first unit of the register (乡镇组 first: U02) and picks U01: its score, ranks, the
-    ledger's eight items, the guidance and the report callout."""
+    """An admin starts on the first unit of the register (乡镇组 first: U02) and picks U01: its score (77, see the
+    fixture), ranks, the ledger's nine items (six indicators, 加分, the two 扣分), the guidance and the report
+    callout."""
     county.close()
     at = _page(Actor("管理员", "admin"))
     assert not at.exception
@@ -279,10 +311,10 @@ def test_page_as_an_admin_picking_a_unit(county):
     assert at.title[0].value == "单元看板 · 经济开发区"
     assert at.query_params["unit"] == "U01"
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
-    assert metrics["考核得分"] == ("73.17", "+73.17 分")
+    assert metrics["考核得分"] == ("77.00", "+77.00 分")
     assert metrics["全县排名"] == ("第 1 名", "+1 名")
     assert metrics["园区组排名"] == ("第 1 名", "")  # unchanged: no delta
-    assert len(at.expander) == 8
+    assert len(at.expander) == 9
     assert at.warning[0].value == "还需开工2个项目可达75%"
     assert at.success[0].value == "本月（2024年9月进展）报送截止 10月10日，已于10月5日报送，载入3行"
 
@@ -319,7 +351,7 @@ def test_page_unit_user_asking_for_another_unit_by_the_widget(county):
     assert not at.exception
     assert at.title[0].value == "单元看板 · 城东街道"
     assert "单元用户只能查看本单元的看板" in _text(at)
-    assert "经济开发区" not in at.title[0].value and at.metric[0].value == "59.17"
+    assert "经济开发区" not in at.title[0].value and at.metric[0].value == "63.33"
 
 
 def test_page_unit_user_asking_for_another_unit_by_the_address(county):
@@ -329,7 +361,7 @@ def test_page_unit_user_asking_for_another_unit_by_the_address(county):
     assert not at.exception
     assert at.title[0].value == "单元看板 · 城东街道"
     assert at.query_params["unit"] == "U02"
-    assert at.metric[0].value == "59.17"
+    assert at.metric[0].value == "63.33"
 
 
 def test_page_without_login_shows_the_login_form(county):
