@@ -58,7 +58,8 @@ cards[2].metric(f"{view.group}排名", f"第 {view.group_rank} 名", delta=forma
 warned = view.warning_counts
 cards[3].metric("在办预警", f"{warned['red'] + warned['yellow']} 条", **card,
                 delta=f"红 {warned['red']} · 黄 {warned['yellow']}", delta_color="off", delta_arrow="off")
-cards[4].metric("逾期未更新项目", f"{len(view.stale)} 个", **card, help="已过报送截止日仍未报送月度进展的项目")
+cards[4].metric("逾期未更新项目", f"{len(view.stale)} 个", **card, help="已过报送截止日仍未报送月度进展的项目",
+                delta=f"本年扣分 {format.points(view.deduction)}", delta_color="off", delta_arrow="off")
 
 # ---- the month's report
 REPORT_CALLOUT = {unit_screen.ON_TIME: st.success, unit_screen.LATE: st.warning, unit_screen.OPEN: st.info,
@@ -69,6 +70,9 @@ REPORT_ICON = {unit_screen.ON_TIME: ":material/task_alt:", unit_screen.LATE: ":m
 callout = st.warning if view.report.rejected and view.report.state == unit_screen.ON_TIME else \
     REPORT_CALLOUT[view.report.state]
 callout(format.report_sentence(view.report), icon=REPORT_ICON[view.report.state])
+deductions = format.deductions_sentence(view.score_items, current().duty.due_day)
+if deductions:
+    st.warning(deductions, icon=":material/remove_circle:")
 
 # ---- score and guidance
 ledger, guidance = st.columns([3, 2], gap="large")

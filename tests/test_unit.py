@@ -375,3 +375,22 @@ def test_page_with_an_empty_database_says_how_to_start():
     at = _page(Actor("管理员", "admin"), as_of=None)
     assert not at.exception
     assert "pipelines.demo" in at.info[0].value
+
+
+def test_the_deductions_in_words_a_unit_head_acts_on():
+    """Two late months and two forgotten updates of one project: the sentence names the months, the project, the
+    points, and what to do; nothing to say without deductions."""
+    import pandas as pd
+
+    from pipelines.screens.ranking import LedgerItem
+    from ui import format
+
+    late = LedgerItem("late_reports", "扣分：迟报月度报表", "times", 2, None, -2.0, "",
+                      pd.DataFrame({"period": pd.to_datetime(["2026-06-01", "2026-11-01"])}))
+    forgotten = LedgerItem("forgotten_updates", "扣分：按时报表中漏报项目", "times", 2, None, -1.0, "",
+                           pd.DataFrame({"project_code": ["ZS000007"] * 2, "project_name": ["智能装备产业园"] * 2}))
+    assert format.deductions_sentence([late, forgotten], 10) == (
+        "本年迟报月度报表2个月（6月、11月），扣2.00分；按时报表中漏报2项次（智能装备产业园），扣1.00分。"
+        "每月10日前报送完整的月度报表（列全所有在推进的项目，被拒收的行改正后重报）即可避免再扣分；逾期后补报不免扣分。")
+    nothing = LedgerItem("late_reports", "扣分：迟报月度报表", "times", 0, None, 0.0, "", pd.DataFrame({"period": []}))
+    assert format.deductions_sentence([nothing], 10) is None

@@ -341,3 +341,23 @@ def month_reports_table(reports: pd.DataFrame) -> pd.DataFrame:
         "应报项目": reports["projects_owing"].astype(int),
         "最近催报": reports["last_reminded"].map(moment),
     })
+
+
+def deductions_sentence(items: list[LedgerItem], due_day: int) -> str | None:
+    """The year's deductions in words a unit head acts on (DOMAIN §7): which months' reports came late or never and
+    which projects were left out of a report that came on time, what each costs, and how to avoid more; None
+    without any."""
+    found = {item.item: item for item in items if item.item in ("late_reports", "forgotten_updates")}
+    late, forgotten = found.get("late_reports"), found.get("forgotten_updates")
+    parts = []
+    if late is not None and late.quantity:
+        months = "、".join(f"{pd.Timestamp(m).month}月" for m in late.behind["period"])
+        parts.append(f"迟报月度报表{int(late.quantity)}个月（{months}），扣{points(-(late.points or 0))}分")
+    if forgotten is not None and forgotten.quantity:
+        names = list(dict.fromkeys(forgotten.behind["project_name"].fillna(forgotten.behind["project_code"])))
+        shown = "、".join(text(n) for n in names[:3]) + (f"等{len(names)}个项目" if len(names) > 3 else "")
+        parts.append(f"按时报表中漏报{int(forgotten.quantity)}项次（{shown}），扣{points(-(forgotten.points or 0))}分")
+    if not parts:
+        return None
+    return ("本年" + "；".join(parts) + f"。每月{due_day}日前报送完整的月度报表（列全所有在推进的项目，被拒收的行改正后重报）"
+            "即可避免再扣分；逾期后补报不免扣分。")

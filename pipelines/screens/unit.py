@@ -86,6 +86,7 @@ class UnitView:
     group_rank_change: int | None
     score: float
     score_change: float | None
+    deduction: float  # the year's deductions, late reports and forgotten updates together (DOMAIN §7)
     excellent: bool  # 一票评优
     vetoed: bool  # 一票否优 set for the year
     veto_note: str | None
@@ -176,7 +177,7 @@ def view_figures(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.date,
         "units_ranked": len(standing.table), "group_units": len(standing.in_group(mine["group"])),
         "rank": int(mine["rank"]), "rank_change": _whole(mine["rank_change"]),
         "group_rank": int(mine["group_rank"]), "group_rank_change": _whole(mine["group_rank_change"]),
-        "score": float(mine["score"]),
+        "score": float(mine["score"]), "deduction": float(mine["deduction"]),
         "score_change": None if pd.isna(mine["score_change"]) else float(mine["score_change"]),
         "excellent": bool(mine["excellent"]), "vetoed": bool(mine["vetoed"]),
         "veto_note": None if pd.isna(mine["veto_note"]) else mine["veto_note"],
