@@ -15,8 +15,7 @@ import sys
 import duckdb
 
 from pipelines import cli, settings
-from pipelines.figures import duty
-from pipelines.figures.assessment import assess
+from pipelines.figures.assessment import Assessment, assess
 from pipelines.months import due_date, month_end
 from pipelines.vocabulary import WAN_PER_YI
 
@@ -43,7 +42,11 @@ def report(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: settings.Sett
            known_by: dt.date | None = None) -> dict:
     """The report object of DOMAIN §9 for the period end `as_of` known by the end of `known_by` (default: as of
     `as_of`); rates are fractions or None, score unrounded."""
-    result = assess(con, as_of, config, known_by=known_by)
+    return _as_json(assess(con, as_of, config, known_by=known_by))
+
+
+def _as_json(result: Assessment) -> dict:
+    as_of = result.as_of
     return {
         "as_of": as_of.isoformat(),
         "period_end": as_of.isoformat(),
@@ -64,12 +67,13 @@ def month_report(con: duckdb.DuckDBPyConnection, period: dt.date, known_by: dt.d
     if known_by < end:
         raise ValueError(f"known_by {known_by} is before the end of {period:%Y-%m}")
     config = config or settings.current()
-    data = report(con, end, config, known_by)
+    result = assess(con, end, config, known_by=known_by)
+    data = _as_json(result)
     data["period"] = f"{period:%Y-%m}"
     data["due_date"] = due_date(period, config.duty.due_day).isoformat()
     names = {u["code"]: u["name"] for u in data["units"]}
-    data["not_reported"] = [{"code": code, "name": names.get(code, code)}
-                            for code in duty.units_without_report(con, period, known_by, config)]
+    data["not_reported"] = [{"code": code, "name": names[code]}
+                            for code in result.reports.not_received(period) if code in names]
     return data
 
 

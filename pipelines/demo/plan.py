@@ -172,6 +172,9 @@ class Project:
     issue: str = ""
     role: str = ""  # the story it tells (see _story_projects); story projects are never tuned or messed with
     omit_from: dt.date | None = None  # story: left out of every report from this period on
+    # The report month that says 终止 when the unit's report for the month of termination never came: the unit's
+    # next report (a real 填报员 reports the termination then, rather than dropping the project unannounced).
+    terminated_listed: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -355,7 +358,7 @@ def listed_in(p: Project, period: dt.date) -> bool:
     """Whether the unit lists the project in its report for `period` (DOMAIN §3)."""
     if p.dates["lead"] > month_end(period) or (p.omit_from and period >= p.omit_from):
         return False
-    if p.terminated and p.terminated < period:
+    if p.terminated and p.terminated < period and not (p.terminated_listed and period <= p.terminated_listed):
         return False
     production = p.dates.get("production")
     return not (production and production < period and not (p.listed_until and p.listed_until >= period))
@@ -646,6 +649,20 @@ def _tune_rates(plan: Plan) -> None:
             _tune_rate(plan, rng, unit, "in_stats", "commenced", unit.stats, figures.stats_target)
 
 
+def _plan_late_terminations(plan: Plan) -> None:
+    """A project terminated in a month whose report the unit never sent is reported 终止 in the unit's next
+    report, so that no project vanishes from the list unannounced (DOMAIN §6 would then charge a forgotten update
+    every month)."""
+    received = sorted({(r.unit, r.period) for r in plan.reports})
+    for p in plan.projects:
+        if not p.terminated:
+            continue
+        month = p.terminated.replace(day=1)
+        if (p.unit, month) in received:
+            continue
+        p.terminated_listed = next((period for unit, period in received if unit == p.unit and period > month), None)
+
+
 def _plan_mess(plan: Plan) -> None:
     """Forgotten projects and bad rows, each in a month followed by a clean report of the same project,
     so that none of them changes what the as-of view shows at the end."""
@@ -742,6 +759,7 @@ def plan_county(clock: Clock, config: Settings) -> Plan:
     _story_projects(plan)  # first, so the random population never takes a story project's name
     _plan_projects(plan)
     _plan_reports(plan)
+    _plan_late_terminations(plan)
     _tune_rates(plan)
     _plan_mess(plan)
     _plan_targets(plan)

@@ -136,7 +136,7 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
                 for flag in {i.subjects for i in INDICATORS}}
     majors = _codes_by_unit(unit_codes, project_codes, flagged("major_manufacturing"))
     others = _codes_by_unit(unit_codes, project_codes, flagged("bonus_other"))
-    overdue_pairs = _overdue_pairs_by_unit(overdue)
+    overdue_counts = overdue["unit_code"].value_counts().to_dict()  # only counted: no labels for 10⁵ pairs
     forgotten_pairs = _overdue_pairs_by_unit(overdue[overdue["forgotten"]])
 
     ledger: list[dict] = []
@@ -187,7 +187,7 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
             major_target = 0
         qualifies = int(unit["major_manufacturing"]) > major_target
         scored.append({"code": code, "indicator_points": indicators_total, "bonus": bonus,
-                       "deduction": deduction, "overdue_updates": len(overdue_pairs.get(code, [])),
+                       "deduction": deduction, "overdue_updates": int(overdue_counts.get(code, 0)),
                        "forgotten_updates": len(forgotten), "late_months": late_months,
                        **{key: counted[key] for key in REPORT_FIELDS},
                        "score": indicators_total + bonus - deduction,

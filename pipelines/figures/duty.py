@@ -8,6 +8,7 @@ those into (project, month) rows, stale projects and per-unit reports."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import duckdb
@@ -33,13 +34,14 @@ def duty_params(as_of: dt.date, first_period: dt.date, settings: Settings | None
     """The parameters with which project_facts.sql judges the update duty for the period end `as_of` (E) known by
     `known_by` (K, default E; DOMAIN §4): as_of (the day the query reads the state as of: K), due_day, last_due
     (the last report month already due by K) and the window of months whose duty it marks: from `first_period`
-    to the month of E or last_due, whichever is earlier, but at most WINDOW_MONTHS of them: first_period,
-    last_period (an empty window when nothing from `first_period` on is due yet)."""
+    to the month of E, but at most WINDOW_MONTHS of them: first_period, last_period. Months of the window after
+    last_due are owed but not yet due: they count in `owed_months` (who owes the month of a report, DOMAIN §4),
+    never as overdue or expected."""
     known = known_by or as_of
     due_day = (settings or current()).duty.due_day
     first = first_period.replace(day=1)
     last_due = last_due_period(known, due_day)
-    last = min(last_due, as_of.replace(day=1), add_months(first, WINDOW_MONTHS - 1))
+    last = min(as_of.replace(day=1), add_months(first, WINDOW_MONTHS - 1))
     return {"as_of": known, "due_day": due_day, "first_period": first, "last_period": last, "last_due": last_due}
 
 
@@ -130,31 +132,36 @@ def unreported_units(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: S
 @dataclass(frozen=True)
 class UnitReports:
     """Each unit's monthly reports for the duty window of a figure (DOMAIN §6), as bitmasks over the window's
-    months (bit n: the month `first_period` + n), indexed by unit code: `expected` (a project charged to the
-    unit owes an update for the month), `received` (a file of the unit with an accepted row for the month had
-    arrived by the knowledge day), `on_time` (one had arrived by the month's due day); and the overdue updates
-    with, per pair, whether its unit's report for the month was on time (`forgotten`)."""
+    months (bit n: the month `first_period` + n), indexed by unit code: `owed` (a project charged to the unit
+    owes an update for the month, due or not yet), `expected` (the same for the months already due by the
+    knowledge day), `received` (a file of the unit with an accepted row for the month had arrived by the
+    knowledge day), `on_time` (one had arrived by the month's due day); and the overdue updates with, per pair,
+    whether its unit's report for the month was on time (`forgotten`)."""
 
     first_period: dt.date
     months: int  # width of the window
-    masks: pd.DataFrame  # index unit_code; columns expected, received, on_time (int64)
+    masks: pd.DataFrame  # index unit_code; columns owed, expected, received, on_time (int64)
     overdue: pd.DataFrame  # overdue_pairs plus `forgotten`
 
-    def counts(self, unit: str) -> dict:
-        """reports_expected, _received, _on_time, reporting_rate, on_time_rate, late_reports and the late
-        months (first days) and forgotten updates of `unit`."""
-        expected, received, on_time = (int(self.masks.at[unit, c]) if unit in self.masks.index else 0
-                                       for c in ("expected", "received", "on_time"))
-        return _report_counts(expected, received, on_time, self.first_period, self.months)
+    @functools.cached_property
+    def _counts(self) -> dict[str, dict]:
+        return {unit: _report_counts(int(expected), int(received), int(on_time), self.first_period, self.months)
+                for unit, expected, received, on_time in zip(self.masks.index, self.masks["expected"],
+                                                             self.masks["received"], self.masks["on_time"])}
 
-    def overall(self) -> dict:
-        """The same summed over every unit (rates from the sums)."""
-        totals = {"reports_expected": 0, "reports_received": 0, "reports_on_time": 0, "late_reports": 0}
-        for unit in self.masks.index:
-            found = self.counts(unit)
-            for key in totals:
-                totals[key] += found[key]
-        return {**totals, **_rates(totals)}
+    def counts(self, unit: str) -> dict:
+        """reports_expected, _received, _on_time, reporting_rate, on_time_rate, late_reports and the late and
+        missing months (first days) of `unit`."""
+        return self._counts.get(unit) or _report_counts(0, 0, 0, self.first_period, self.months)
+
+    def not_received(self, month: dt.date) -> list[str]:
+        """The units that owe `month` (a month of the window, due or not) and whose report for it had not
+        arrived by the knowledge day, by code."""
+        bit = (month.year - self.first_period.year) * 12 + month.month - self.first_period.month
+        if not 0 <= bit < self.months:
+            raise ValueError(f"{month:%Y-%m} is outside the window from {self.first_period:%Y-%m}")
+        owed, received = (self.masks[c].to_numpy(dtype=np.int64) for c in ("owed", "received"))
+        return sorted(self.masks.index[((owed & ~received) >> bit & 1).astype(bool)])
 
 
 def _rates(counts: dict) -> dict:
@@ -179,13 +186,15 @@ def unit_reports(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, params: di
     """The units' monthly reports over the duty window of `params` (duty_params, with which `facts`, the
     project_facts rows, were read): expected from the facts' `owed_months` per unit of each project's latest
     snapshot, received and on time from unit_reports (unit_reports.sql)."""
-    first, last = params["first_period"], params["last_period"]
+    first, last, last_due = params["first_period"], params["last_period"], params["last_due"]
     width = max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
+    due_months = max(0, min(width, (last_due.year - first.year) * 12 + last_due.month - first.month + 1))
     owed = facts["owed_months"].to_numpy(dtype=np.int64)
     groups, units = pd.factorize(facts["unit_code"])
-    expected = np.zeros(len(units), dtype=np.int64)
-    np.bitwise_or.at(expected, groups[groups >= 0], owed[groups >= 0])
-    masks = pd.DataFrame({"expected": expected}, index=pd.Index(units, name="unit_code"))
+    owed_by_unit = np.zeros(len(units), dtype=np.int64)
+    np.bitwise_or.at(owed_by_unit, groups[groups >= 0], owed[groups >= 0])
+    masks = pd.DataFrame({"owed": owed_by_unit, "expected": owed_by_unit & ((1 << due_months) - 1)},
+                         index=pd.Index(units, name="unit_code"))
     arrived = queries.frame(con, "unit_reports", first_period=first, last_period=last, as_of=params["as_of"],
                             due_day=params["due_day"]).set_index("unit_code")
     masks = masks.join(arrived, how="outer").fillna(0).astype(np.int64)
@@ -220,13 +229,6 @@ def month_reports(con: duckdb.DuckDBPyConnection, period: dt.date, known_by: dt.
     found["state"] = np.select([found["on_time"], arrived, found["owes"]],
                                ["received_on_time", "received_late", "not_received"], "not_owed")
     return found
-
-
-def units_without_report(con: duckdb.DuckDBPyConnection, period: dt.date, known_by: dt.date,
-                         settings: Settings | None = None) -> list[str]:
-    """The codes of the units that owe month `period` and whose report for it had not arrived by `known_by`."""
-    found = month_reports(con, period, known_by, settings)
-    return found.loc[found["state"] == "not_received", "code"].tolist()
 
 
 # How many report months back from the latest one already due missing_reports looks for a run of missing ones.

@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.access import OutOfScope
-from pipelines.figures import duty, measures
+from pipelines.figures import measures
 from pipelines.figures.assessment import (
     BONUS_LABEL,
     DEDUCTIONS,
@@ -302,7 +302,7 @@ def ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, compare_as_of: dt.da
         month = as_of.replace(day=1)
         due = due_date(month, settings.duty.due_day)
         names = dict(zip(table["code"], table["name"]))
-        not_reported = [names.get(code, code) for code in duty.units_without_report(con, month, known_by, settings)]
+        not_reported = [names[code] for code in now.reports.not_received(month) if code in names]
     return Ranking(as_of, compare_as_of, now.year, now.time_progress, table[columns].reset_index(drop=True),
                    gained.reset_index(drop=True), lost.reset_index(drop=True), _merit_notes(table, settings),
                    known_by, now.overall, not_reported, due)

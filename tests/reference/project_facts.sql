@@ -96,8 +96,9 @@ SELECT
     l.first_period,
     l.last_period,
     -- the window months owed (counted from $first_period: from the earliest reported one or the window's start
-    -- to owed_until or the window's end) and not updated on time
-    month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo)
+    -- to owed_until or the window's end), already due ($last_due) and not updated on time
+    month_bits(greatest(month_number(l.first_period) - w.lo, 0),
+               least(w.hi, l.owed_until, month_number(CAST($last_due AS DATE))) - w.lo)
         & ~l.on_time_months AS overdue_months,
     -- the window months owed, updated on time or not (a unit's expected reports, DOMAIN §6)
     month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo) AS owed_months,

@@ -3,10 +3,10 @@
 -- timeline (the macro state_at: the snapshot in force, named by its file's `submission_id`, with its unit and
 -- group, industry, 计划总投资, status and milestone dates; its earliest and latest reported month; the texts are
 -- left to snapshot_details.sql) and its update duty (DOMAIN §6):
--- * `owed_months`, the months of the window the project owes an update for, and `overdue_months`, over the
---   report months $first_period … $last_period (first days of months; at most 60
---   months, the last of them already due; due day $due_day): a bitmask whose bit n says that the month n months
---   after $first_period was owed and not updated on time;
+-- * `owed_months`, the months of the window the project owes an update for (due or not yet), and
+--   `overdue_months`, over the report months $first_period … $last_period (first days of months; at most 60; due
+--   day $due_day): bitmasks whose bit n is the month n months after $first_period, owed, resp. owed, already due
+--   (not after $last_due) and not updated on time;
 -- * `reported_until`, the latest month any snapshot received by $as_of reports (superseded files count: they
 --   arrived), and `months_behind`, how many months after it up to $last_due (the latest month already due) the
 --   project owes and has not sent: it is currently stale when that is above 0, since `reported_until` + 1 month.
@@ -68,8 +68,9 @@ SELECT
     l.first_period,
     l.period AS last_period,
     -- the window months owed (counted from $first_period: from the earliest reported one or the window's start
-    -- to owed_until or the window's end) and not updated on time
-    month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo)
+    -- to owed_until or the window's end), already due ($last_due) and not updated on time
+    month_bits(greatest(month_number(l.first_period) - w.lo, 0),
+               least(w.hi, l.owed_until, month_number(CAST($last_due AS DATE))) - w.lo)
         & ~l.on_time_months AS overdue_months,
     -- the window months owed, updated on time or not (a unit's expected reports, DOMAIN §6)
     month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo) AS owed_months,
