@@ -137,27 +137,44 @@ def test_stuck_projects_are_limited_by_settings(county):
     assert cockpit.cockpit(county, D, settings=config).stuck["project_code"].tolist() == ["P4", "P1"]
 
 
-@pytest.mark.parametrize("as_of, expected", [
-    (D, [("U03", None, True), ("U01", 15, False), ("U02", 12, False)]),
-    (dt.date(2024, 10, 7), [("U03", None, True), ("U02", 32, False), ("U01", 2, False)]),
-    (dt.date(2024, 7, 31), [("U02", None, True), ("U03", None, True), ("U01", 26, False)]),
-    (dt.date(2024, 8, 15), [("U02", None, True), ("U03", None, True), ("U01", 41, True)]),
-    (dt.date(2024, 8, 14), [("U02", None, True), ("U03", None, True), ("U01", 40, False)]),
+T = pd.Timestamp
+
+
+@pytest.mark.parametrize("as_of, month, expected", [
+    # September, due 10-10: U01's file came on 10-05, U02's on 10-08; U03 has no project and owes nothing.
+    (D, "2024-09", [("U01", "received_on_time", T("2024-10-05"), -10),
+                    ("U02", "received_on_time", T("2024-10-08"), -10)]),
+    # On 10-07 U02 (P4, reported since August) still owes September: missing first, 3 days left.
+    (dt.date(2024, 10, 7), "2024-09", [("U02", "not_received", None, 3),
+                                       ("U01", "received_on_time", T("2024-10-05"), 3)]),
+    # August, due 09-10: U01 (P2, reported since June) sent nothing; U02's P4 came on 09-05.
+    (dt.date(2024, 9, 15), "2024-08", [("U01", "not_received", None, -5),
+                                       ("U02", "received_on_time", T("2024-09-05"), -5)]),
+    (dt.date(2024, 8, 10), "2024-07", [("U01", "not_received", None, 0)]),  # the due day itself
+    # June: only P2's file (07-05) was known on 07-31; U02 owed nothing yet.
+    (dt.date(2024, 7, 31), "2024-06", [("U01", "received_on_time", T("2024-07-05"), -21)]),
 ])
-def test_data_age_per_unit(county, as_of, expected):
-    """Days since each unit's last accepted file received by the day, oldest (never) first; over 40 days is old."""
-    ages = cockpit.cockpit(county, as_of).data_age
-    assert [(r["code"], r["days"], r["old"]) for r in _records(ages, ["code", "days", "old"])] == expected
+def test_reporting_per_unit(county, as_of, month, expected):
+    """本期报送 (DOMAIN §6): the month before the day, each unit that owes it with its report's state, first arrival
+    and the days left to the due day (negative: past), missing first, then late, then on time, by code."""
+    reporting = cockpit.cockpit(county, as_of).reporting
+    assert reporting.attrs["period"] == dt.date.fromisoformat(month + "-01")
+    shown = _records(reporting, ["code", "state", "first_received", "days_left"])
+    assert [tuple(r.values()) for r in shown] == expected
 
 
-def test_data_age_counts_files_of_several_units(county):
-    """A back-filled file holding several units (no unit of its own) still dates each unit named in its rows."""
+def test_reporting_counts_files_of_several_units_and_late_ones(county):
+    """A file holding several units (no unit of its own) reports September for U03 (P7) on 10-12: late, listed
+    before the units on time."""
     p = f.project(county, "P7", "U03")
-    f.snapshot(county, p, "2024-09", "2024-10-10", "U03")
+    f.snapshot(county, p, "2024-09", "2024-10-12", "U03")
     county.execute("UPDATE submissions SET unit_code = NULL WHERE id = (SELECT max(submission_id) FROM snapshots)")
     timeline.rebuild(county)  # the file edited by hand, not through pipelines.ingest.load
-    ages = {r["code"]: r["days"] for r in _records(cockpit.cockpit(county, D).data_age, ["code", "days"])}
-    assert ages["U03"] == 10
+    reporting = cockpit.cockpit(county, D).reporting
+    assert _records(reporting, ["code", "state", "first_received"]) == [
+        {"code": "U03", "state": "received_late", "first_received": T("2024-10-12")},
+        {"code": "U01", "state": "received_on_time", "first_received": T("2024-10-05")},
+        {"code": "U02", "state": "received_on_time", "first_received": T("2024-10-08")}]
 
 
 def test_the_past_is_shown_as_it_was_known(county):
@@ -173,8 +190,8 @@ def test_the_past_is_shown_as_it_was_known(county):
 
 
 def test_unit_scope(county):
-    """U01's screen: its own flows against its own targets, rates, projects, data age and warnings; the ranking
-    still lists every unit, U01 marked."""
+    """U01's screen: its own flows against its own targets, rates, projects, its report (本期报送) and warnings; the
+    ranking still lists every unit, U01 marked."""
     view = cockpit.cockpit(county, D, "U01")
     assert view.scope_name == "经济开发区"
     headline = view.headline.set_index("item")
@@ -184,7 +201,7 @@ def test_unit_scope(county):
     assert view.rates["value"].tolist() == [0.5, 1.0] and view.rates["status"].tolist() == ["红", "达标"]
     assert view.funnel["reached"].tolist() == [3, 2, 2, 2, 1, 1, 0, 0]
     assert view.stuck["project_code"].tolist() == ["P1", "P2", "P3"]
-    assert view.data_age["code"].tolist() == ["U01"]
+    assert view.reporting["code"].tolist() == ["U01"]
     assert view.ranking["code"].tolist() == ["U02", "U03", "U01"]  # 乡镇组 before 园区组
     assert view.ranking.set_index("code")["in_scope"].to_dict() == {"U01": True, "U02": False, "U03": False}
     assert pd.isna(cockpit.cockpit(county, D, "U02").headline.set_index("item").loc["production", "target"])
@@ -354,17 +371,17 @@ def _texts(markup: str) -> list[str]:
 
 
 def test_page_renders_the_whole_screen(county):
-    """The page draws the header, the five headline cards, five charts and the three tables, live as of today."""
+    """The page draws the header, the five headline cards, four charts and the four tables, live as of today."""
     county.close()
     at = _page()
     assert not at.exception
     text = _html(at)
     assert "招引智控 · 领导驾驶舱" in text and "全县" in text and "（实时）" in text
     assert text.count("class='zs-card'") == 5
-    for title in ("考核排名", "实时预警", "停滞最久的项目"):
+    for title in ("考核排名", "实时预警", "停滞最久的项目", "本期报送"):
         assert title in text
-    assert list(_panels(at)) == ["两率完成情况", f"项目漏斗（{dt.date.today().year}年登记线索）", "在库项目结构", "月度走势",
-                                 "数据时效（距最近一次报送）"]
+    assert list(_panels(at)) == ["两率完成情况", f"项目漏斗（{dt.date.today().year}年登记线索）", "在库项目结构",
+                                 "月度走势"]
     assert not at.get("plotly_chart")
     assert len(at.sidebar.date_input) == 1 and at.sidebar.date_input[0].value is None
 
@@ -383,9 +400,9 @@ def test_page_as_of_a_past_day(county):
 
 
 def test_page_charts_show_the_figures_of_the_day(county):
-    """As of D the gauges, the funnel and the data age show the county's figures: both rates 50.0% (红) against
-    their targets, each milestone's count with its conversion and median days (inside the wide bars, beside the
-    narrow ones), each unit's data age, oldest first."""
+    """As of D the gauges, the funnel and 本期报送 show the county's figures: both rates 50.0% (红) against their
+    targets, each milestone's count with its conversion and median days (inside the wide bars, beside the narrow
+    ones), September's reports of U01 (10-05) and U02 (10-08), both on time, 2 of the 2 owed."""
     county.close()
     at = _page()
     at.sidebar.date_input[0].set_value(D).run()
@@ -399,7 +416,11 @@ def test_page_charts_show_the_figures_of_the_day(county):
         "竣工", "0 · 转化 0%", "投产", "0"]
     assert re.findall(r"class='zs-fout'[^>]*>([^<]*)<", panels["项目漏斗（2024年登记线索）"]) == [
         "1 · 转化 50% · 61天", "1 · 转化 100% · 45天", "0 · 转化 0%", "0"]
-    assert _texts(panels["数据时效（距最近一次报送）"]) == ["城西街道", "未报送", "经济开发区", "15天", "城东街道", "12天"]
+    text = _html(at)
+    assert "本期报送 · 9月进展（截止10月10日） <span class='zs-note'>已报 2/2</span>" in text
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", text[text.index("本期报送 · 9月进展"):])]
+    assert [re.sub(r"<[^>]+>", "", c) for c in cells[:6]] == ["经济开发区", "按时", "10-05 00:00",
+                                                              "城东街道", "按时", "10-08 00:00"]
 
 
 def _first_card(at: AppTest) -> str:
