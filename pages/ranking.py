@@ -21,9 +21,9 @@ if not facts["projects"]:
 # ---- the period: the report for a month (DOMAIN §4), known by today unless an admin reproduces an earlier edition
 today = dt.date.today()
 first_day = data.first_data_day(facts["data_version"])
-picker, downloads = st.columns([3, 2], vertical_alignment="bottom")
+picker, downloads = st.columns([3.4, 2], vertical_alignment="bottom")
 with picker:
-    kind_col, period_col, known_col = st.columns([1, 1.3, 1], vertical_alignment="bottom")
+    kind_col, period_col, known_col = st.columns([1.35, 1.2, 1], vertical_alignment="bottom")
     kind = kind_col.segmented_control("考核周期", list(ranking.PERIOD_KINDS), format_func=ranking.PERIOD_KINDS.get,
                                       default="month", required=True, key="period_kind")
     known_by = today
