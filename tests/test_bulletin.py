@@ -290,13 +290,6 @@ def test_docx_has_unit_table_with_ranks_and_scores(county):
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "仿宋"
 
 
-# The section 月度报表报送情况 names the sheet 报送情况, which pipelines.bulletin.content.SHEETS does not list yet, so
-# render_xlsx fails with KeyError: '报送情况' (checked with the sheet added: these pass).
-SHEET_MISSING = pytest.mark.xfail(reason="content.SHEETS lacks '报送情况': render_xlsx raises KeyError", strict=True,
-                                  raises=KeyError)
-
-
-@SHEET_MISSING
 def test_xlsx_sheets_and_values(county):
     """The workbook has the eight sheets (报送情况 among them); the unit table and the ledger hold numbers as
     numbers, the ledger with both deductions (U01's late March and April); the 报送情况 sheet holds the month's
@@ -329,7 +322,6 @@ def test_xlsx_sheets_and_values(county):
     assert bulletin_content(county, AS_OF).headline in [row[0] for row in summary]
 
 
-@SHEET_MISSING
 def test_formula_like_names_are_written_as_text(county):
     """A unit or project named '=cmd|…' is written as quoted text: the workbook has no formula at all."""
     county.execute("UPDATE units SET name = ? WHERE code = 'U03'", [FORMULA])
@@ -377,7 +369,6 @@ def test_cli_writes_word_as_of_a_day_or_for_a_month_and_refuses_others(county, t
     assert not (tmp_path / "通报.pdf").exists()
 
 
-@pytest.mark.xfail(reason="content.SHEETS lacks '报送情况': the command fails with KeyError", strict=True)
 def test_cli_writes_excel(county, tmp_path):
     """--out FILE.xlsx is written (exit 0) with every sheet."""
     county.close()

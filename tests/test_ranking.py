@@ -320,8 +320,6 @@ def test_bulletin_files_for_admins_and_leaders_only(county):
     assert files.file_name(AS_OF, "xlsx") == "招商引资项目推进情况通报（截至2024-06-30）.xlsx"
 
 
-@pytest.mark.xfail(reason="pipelines.bulletin.content.SHEETS lacks '报送情况', the sheet of the section 月度报表报送情况: "
-                          "render_xlsx raises KeyError", strict=True, raises=KeyError)
 def test_bulletin_excel_file(county):
     """The 通报 downloads as Excel too."""
     assert files.bulletin_file(county, AS_OF, "xlsx", None)[:2] == b"PK"

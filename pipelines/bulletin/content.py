@@ -27,7 +27,7 @@ from pipelines.vocabulary import RED, WAN_PER_YI
 TITLE = "招商引资项目推进情况通报"
 SUMMARY_SHEET = "通报汇总"
 # The workbook's sheets, in order; each section of the content names the sheet that holds it.
-SHEETS = (SUMMARY_SHEET, "单元排名", "分组排名", "两率", "需要关注", "红色预警", "得分明细")
+SHEETS = (SUMMARY_SHEET, "单元排名", "报送情况", "分组排名", "两率", "需要关注", "红色预警", "得分明细")
 NO_VALUE = "—"
 
 # The headline's clause for each ledger indicator that has an annual target: what is counted and its unit.
