@@ -102,10 +102,15 @@ def test_investment_stalled(units, values, grade):
 
 
 def test_stale_update_grades(units):
-    """Stale one month: 黄; two or more: 红 (the same rule as the assessment's overdue updates)."""
+    """Left out of U01's reports (C keeps them coming, May included): one month behind 黄; two or more 红. Without
+    C, U01 would have sent no May report: B would raise no stale_update, U01 a report_missing (DOMAIN §8)."""
     _one(units, "A", period="2024-03", received="2024-04-05")
     _one(units, "B", period="2024-04", received="2024-05-05")
+    assert _grades(units, D(2024, 6, 15), "stale_update") == {"A": "red"}
+    assert _grades(units, D(2024, 6, 15), "report_missing") == {"U01": "yellow"}
+    _one(units, "C", period="2024-05", received="2024-06-05")
     assert _grades(units, D(2024, 6, 15), "stale_update") == {"A": "red", "B": "yellow"}
+    assert _grades(units, D(2024, 6, 15), "report_missing") == {}
 
 
 def test_rate_below_target_needs_three(units):

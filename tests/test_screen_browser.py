@@ -95,8 +95,8 @@ def _drawn(page) -> None:
         return app !== null && app.dataset.testScriptState === 'notRunning'
             && document.querySelectorAll('[data-stale="true"]').length === 0
             && document.querySelectorAll('.zs-card').length === 5
-            && document.querySelectorAll('.zs-chart').length === 5
-            && document.querySelectorAll('.zs-tabular').length === 3
+            && document.querySelectorAll('.zs-chart').length === 4
+            && document.querySelectorAll('.zs-tabular').length === 4
             && [...document.querySelectorAll('.zs-chart img')].every(i => i.complete && i.naturalWidth > 0);
     }""", timeout=30000)
 
