@@ -402,7 +402,9 @@ def test_page_as_of_a_past_day(county):
 def test_page_charts_show_the_figures_of_the_day(county):
     """As of D the gauges, the funnel and 本期报送 show the county's figures: both rates 50.0% (红) against their
     targets, each milestone's count with its conversion and median days (inside the wide bars, beside the narrow
-    ones), September's reports of U01 (10-05) and U02 (10-08), both on time, 2 of the 2 owed."""
+    ones), September's reports of U01 (10-05) and U02 (10-08), both on time, 2 of the 2 owed; the year's 报送率 and
+    及时率 4 of 6: U01 owed June–September (P2 from June, the others from September; P6 in production since July owes
+    none) and sent June and September only, on time; U02 owed and sent August and September on time."""
     county.close()
     at = _page()
     at.sidebar.date_input[0].set_value(D).run()
@@ -417,7 +419,8 @@ def test_page_charts_show_the_figures_of_the_day(county):
     assert re.findall(r"class='zs-fout'[^>]*>([^<]*)<", panels["项目漏斗（2024年登记线索）"]) == [
         "1 · 转化 50% · 61天", "1 · 转化 100% · 45天", "0 · 转化 0%", "0"]
     text = _html(at)
-    assert "本期报送 · 9月进展（截止10月10日） <span class='zs-note'>已报 2/2</span>" in text
+    assert ("本期报送 · 9月进展（截止10月10日） <span class='zs-note'>已报 2/2 · 本年报送率 66.7% · 及时率 66.7%</span>"
+            in text)
     cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", text[text.index("本期报送 · 9月进展"):])]
     assert [re.sub(r"<[^>]+>", "", c) for c in cells[:6]] == ["经济开发区", "按时", "10-05 00:00",
                                                               "城东街道", "按时", "10-08 00:00"]

@@ -90,7 +90,7 @@ def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | 
         "trend": trend(con, as_of, scope, settings, as_of_facts=facts, facts_of=facts_of),
         "industry_mix": measures.mix(live, "industry"), "size_mix": measures.mix(live, "size_band"),
         "stuck": stuck_projects(mine, as_of, names, screen.stuck_shown),
-        "reporting": reporting(con, as_of, scope, settings),
+        "reporting": reporting(con, as_of, scope, settings, now),
     }
 
 
@@ -222,11 +222,12 @@ _REPORT_ORDER = {"not_received": 0, "received_late": 1, "received_on_time": 2}
 
 
 def reporting(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None,
-              settings: Settings | None = None) -> pd.DataFrame:
+              settings: Settings | None = None, figures: dict | None = None) -> pd.DataFrame:
     """本期报送 (DOMAIN §6): each unit that owes the month being collected on `as_of` (the month before it; the
     scope's unit alone when given) or sent it anyway, with its report's state (received_on_time / received_late /
     not_received), when it arrived, the due date and the days left to it (negative: past); missing first. The
-    frame's attrs["period"] is the month."""
+    frame's attrs hold the month ("period") and, from the scope's `figures` when given, the year's
+    "reporting_rate" and "on_time_rate"."""
     settings = settings or current()
     month = add_months(as_of.replace(day=1), -1)
     found = duty.month_reports(con, month, as_of, settings)
@@ -236,4 +237,6 @@ def reporting(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None,
     found = found.sort_values(["order", "code"]).reset_index(drop=True)
     shown = found[["code", "name", "state", "first_received", "due_date", "days_left"]].copy()
     shown.attrs["period"] = month
+    for rate in ("reporting_rate", "on_time_rate"):
+        shown.attrs[rate] = None if figures is None else figures.get(rate)
     return shown
