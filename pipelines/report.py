@@ -89,18 +89,20 @@ def _print_table(data: dict) -> None:
     else:
         print(f"截至 {data['as_of']}（{data['year']}年，序时进度 {data['time_progress']:.1%}）")
     header = f"{'排名':>4} {'组内':>4} {'单元':<12} {'签约':>4} {'签约额(亿)':>10} {'开工':>4} {'纳统':>4} {'投产':>4} " \
-             f"{'开工率':>7} {'纳统率':>7} {'逾期':>4} {'得分':>7}"
+             f"{'开工率':>7} {'纳统率':>7} {'报送率':>7} {'及时率':>7} {'扣分':>5} {'得分':>7}"
     print(header)
     for unit in data["units"]:
         mark = " 优秀" if unit["excellent"] else ""
         print(f"{unit['rank']:>4} {unit['group_rank']:>4} {unit['name']:<12} {unit['signed']:>4} "
               f"{unit['signed_amount_wan'] / WAN_PER_YI:>10.2f} {unit['commenced']:>4} {unit['in_stats']:>4} "
               f"{unit['production']:>4} {_percent(unit['commencement_rate']):>7} {_percent(unit['stats_rate']):>7} "
-              f"{unit['overdue_updates']:>4} {unit['score']:>7.2f}{mark}")
+              f"{_percent(unit['reporting_rate']):>7} {_percent(unit['on_time_rate']):>7} {unit['deduction']:>5.1f} "
+              f"{unit['score']:>7.2f}{mark}")
     overall = data["overall"]
     print(f"全县：签约 {overall['signed']} 个，{overall['signed_amount_wan'] / WAN_PER_YI:.2f} 亿元；开工 {overall['commenced']}；"
           f"纳统 {overall['in_stats']}；投产 {overall['production']}；开工率 {_percent(overall['commencement_rate'])}；"
-          f"纳统率 {_percent(overall['stats_rate'])}")
+          f"纳统率 {_percent(overall['stats_rate'])}；报送率 {_percent(overall['reporting_rate'])}，"
+          f"及时率 {_percent(overall['on_time_rate'])}")
 
 
 @cli.refuses_when_busy

@@ -31,6 +31,7 @@ class IngestSettings:
     max_cell_chars: int
     reader_memory_mb: int
     reader_seconds: float
+    total_change_share: float
 
 
 @dataclass(frozen=True)

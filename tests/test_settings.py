@@ -33,7 +33,7 @@ def test_defaults_load_as_typed_values():
         store=StoreSettings(db_path="data/zhaoshang.duckdb"),
         ingest=IngestSettings(max_file_mb=50.0, max_unzipped_mb=400.0, max_compression_ratio=200.0, max_rows=200000,
                               header_search_rows=30, max_columns=256, max_cell_chars=32767, reader_memory_mb=2048,
-                              reader_seconds=60.0),
+                              reader_seconds=60.0, total_change_share=0.5),
         figures=FigureSettings(assess_min_investment_wan=10000.0, stats_min_investment_wan=500.0,
                                commencement_target=0.75, stats_target=0.8, rate_cohort="year",
                                rate_yellow_band_points=10.0, time_progress_basis="completed_months",

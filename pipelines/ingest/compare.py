@@ -10,20 +10,19 @@ from pipelines.cells import shown
 from pipelines.ingest.columns import PROJECT_COLUMNS
 from pipelines.ingest.normalise import Normalised
 from pipelines.ingest.validate import Problem, Record, Validated, problem_text
+from pipelines.settings import Settings
 from pipelines.store import queries
 from pipelines.vocabulary import MILESTONES, STATUSES
 
-# 计划总投资 changed by this share of its earlier value or more, up or down, is worth a look (DOMAIN §6).
-TOTAL_CHANGE_SHARE = 0.5
 # Cumulative amounts: lower than in an earlier report is worth a look.
 _CUMULATIVE = ("invested_to_date_wan", "funds_in_place_wan")
 _HEADERS = {c.id: c.header for c in PROJECT_COLUMNS}
 
 
-def month_checks(con: duckdb.DuckDBPyConnection, normalised: Normalised) -> None:
+def month_checks(con: duckdb.DuckDBPyConnection, normalised: Normalised, config: Settings) -> None:
     """Add to the file's problems one warning per finding, row by row: 累计完成投资 or 累计到位资金 lower than
     before, 累计到位资金 above the row's 计划总投资, a milestone date reported before now blank or changed, 计划总投资
-    changed by half or more, 项目状态 back from 终止. Each comparison names the month it compares with; a new
+    changed by [ingest] total_change_share or more, 项目状态 back from 终止. Each comparison names the month it compares with; a new
     project, or a project with no earlier report, is only checked within its row."""
     validated = normalised.validated
     if validated.kind != "projects":
@@ -32,7 +31,7 @@ def month_checks(con: duckdb.DuckDBPyConnection, normalised: Normalised) -> None
     for index, record in enumerate(validated.records):
         _funds_within_total(validated, record)
         if index in earlier:
-            _against(validated, record, earlier[index])
+            _against(validated, record, earlier[index], config.ingest.total_change_share)
 
 
 def _previous_snapshots(con: duckdb.DuckDBPyConnection, normalised: Normalised) -> dict[int, dict]:
@@ -62,7 +61,7 @@ def _funds_within_total(validated: Validated, record: Record) -> None:
         _warn(validated, record, "funds_in_place_wan", f"{_wan(funds)} 大于计划总投资 {_wan(total)}，请核实")
 
 
-def _against(validated: Validated, record: Record, before: dict) -> None:
+def _against(validated: Validated, record: Record, before: dict, total_change_share: float) -> None:
     v = record.values
     month = f"{before['period'].year}年{before['period'].month}月"
     for field_id in _CUMULATIVE:
@@ -77,9 +76,9 @@ def _against(validated: Validated, record: Record, before: dict) -> None:
               f"上期（{month}）为{old:%Y-%m-%d}，本期为空，请核实" if new is None
               else f"由{old:%Y-%m-%d}改为{new:%Y-%m-%d}（与{month}报送相比）")
     old, new = before["total_investment_wan"], v.get("total_investment_wan")
-    if new is not None and abs(new - old) / old >= TOTAL_CHANGE_SHARE:
+    if new is not None and abs(new - old) / old >= total_change_share:
         _warn(validated, record, "total_investment_wan",
-              f"由{_wan(old)}改为{_wan(new)}，变动超过{TOTAL_CHANGE_SHARE:.0%}（与{month}报送相比），请核实")
+              f"由{_wan(old)}改为{_wan(new)}，变动超过{total_change_share:.0%}（与{month}报送相比），请核实")
     if before["status"] == "terminated" and v["status"] != "terminated":
         _warn(validated, record, "status",
               f"由{STATUSES['terminated']}改为{STATUSES[v['status']]}（与{month}报送相比），请核实")

@@ -198,7 +198,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
         reason = "表头下没有任何数据行"
         return FileReport(file_name, kind, "rejected", message=reason, rejections=[Problem(None, None, None, reason)])
     plan = normalise(con, validated, actor)
-    month_checks(con, plan)
+    month_checks(con, plan, config)
     missing = _missing_projects(con, validated, plan.targets, received_at.date(), mode) if kind == "projects" else []
     if kind == "projects":
         validated.notes.extend(_mode_notes(con, validated, received_at.date(), mode))
