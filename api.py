@@ -8,6 +8,12 @@
 - `POST /api/submissions` — a workbook as multipart field `file` (optional `period`, `unit`, `mode` = amend (default)
   or replace (整表替换, DOMAIN §3), and for admins `received_at`), loaded as the token's user; the answer is `{"files": [FileReport]}`, exactly what
   `python -m pipelines.ingest --json` prints. A unit token's rows of another unit come back rejected.
+- `GET /api/tasks?as_of=YYYY-MM-DD` — the 督办事项 as known at the end of that day (DOMAIN §9, §10; a unit token gets
+  its own unit's); `POST /api/tasks` (admins) issues one from a JSON body (title, requirement, unit, project, source,
+  source_rule, source_subject, source_period, important, deadline); `POST /api/tasks/{code}/respond|return|close|
+  cancel|extend` takes an action (JSON: text, deadline for extend); an admin may add `at` (ISO time, not in the
+  future nor before the task's previous action) to back-fill the paper record. Refusals: 400/403/404/409 with the
+  reason.
 - `POST /api/login` (form fields `username`, `password`, sent by the login screen's plain HTML form) opens a
   session, sets its token as an HttpOnly, SameSite=Lax cookie and sends the browser to the landing page of its
   role (303). A refused login goes back to the login screen: `/?login=invalid|locked|disabled&user=NAME`.
@@ -39,7 +45,7 @@ from starlette.types import Message, Receive
 from alerts import scheduler
 from pipelines import report, settings
 from pipelines.access import Actor, landing_path
-from pipelines.admin import tokens, users
+from pipelines.admin import tasks, tokens, users
 from pipelines.cells import CellProblem, parse_period
 from pipelines.ingest import run
 from pipelines.months import RANGE_TEXT, in_range, month_end
@@ -146,6 +152,102 @@ async def report_route(request: Request, actor: Actor) -> JSONResponse:
     if known_by < month_end(period):
         raise _Refused(400, "bad_known_by", f"known_by 不能早于 {period:%Y-%m} 的最后一天（{month_end(period)}）")
     return JSONResponse(await run_in_threadpool(_scoped_report, month_end(period), actor, period, known_by))
+
+
+def _task_scope(actor: Actor, task_unit: str) -> None:
+    if actor.unit_scope is not None and task_unit != actor.unit_scope:
+        raise _Refused(404, "no_such_task", "没有这个督办事项")
+
+
+def _list_tasks(as_of: dt.date, actor: Actor) -> dict:
+    with db.cursor() as cur:
+        return tasks.listing(cur, as_of, actor.unit_scope)
+
+
+@_with_token
+async def tasks_route(request: Request, actor: Actor) -> JSONResponse:
+    """GET: the 督办事项 as known at the end of `as_of` (default today), a unit token's own unit's only. POST (admins):
+    issue one from the JSON body."""
+    if request.method == "GET":
+        as_of = (_query_day(request, "as_of", "/api/tasks?as_of=2024-11-30") if "as_of" in request.query_params
+                 else dt.date.today())
+        return JSONResponse(await run_in_threadpool(_list_tasks, as_of, actor))
+    body = await _json_body(request)
+    try:
+        fields = {"title": body.get("title"), "unit": body.get("unit"), "requirement": body.get("requirement") or "",
+                  "project": body.get("project") or None, "source": body.get("source") or "manual",
+                  "source_rule": body.get("source_rule"), "source_subject": body.get("source_subject"),
+                  "source_period": _body_day(body, "source_period"), "important": bool(body.get("important")),
+                  "deadline": _body_day(body, "deadline"), "at": _body_moment(body)}
+    except ValueError as bad:
+        raise _Refused(400, "bad_request", str(bad)) from None
+    return JSONResponse(await run_in_threadpool(_task_write, actor, None, "issue", fields), status_code=201)
+
+
+@_with_token
+async def task_action_route(request: Request, actor: Actor) -> JSONResponse:
+    """POST /api/tasks/{code}/{action}: respond, return, close, cancel or extend, from the JSON body (text — also
+    called answer, reason or note —, deadline for an extension, at for an admin back-filling)."""
+    code, action = request.path_params["code"], request.path_params["action"]
+    body = await _json_body(request)
+    try:
+        fields = {"text": next((body[k] for k in ("text", "answer", "reason", "note") if body.get(k)), None),
+                  "deadline": _body_day(body, "deadline"), "at": _body_moment(body)}
+    except ValueError as bad:
+        raise _Refused(400, "bad_request", str(bad)) from None
+    return JSONResponse(await run_in_threadpool(_task_write, actor, code, action, fields))
+
+
+def _task_write(actor: Actor, code: str | None, action: str, fields: dict) -> dict:
+    """Issue a task or take an action on one as `actor`: {"task": …} as it stands today, or the refusal."""
+    with db.cursor() as cur:
+        try:
+            if code is not None:
+                found = tasks.find(cur, code)
+                if found is not None:
+                    _task_scope(actor, found.unit)
+                task = tasks.act(cur, actor, code, action, **fields)
+            else:
+                task = tasks.issue(cur, actor, **fields)
+        except tasks.TaskRefused as refused:
+            raise _Refused(refused.status, "task_refused", str(refused)) from None
+    return {"task": task.as_json(dt.date.today(), settings.current().tasks.remind_days)}
+
+
+async def _json_body(request: Request) -> dict:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise _Refused(400, "bad_json", "请求体须为 JSON 对象") from None
+    if not isinstance(body, dict):
+        raise _Refused(400, "bad_json", "请求体须为 JSON 对象")
+    return body
+
+
+def _body_day(body: dict, name: str) -> dt.date | None:
+    value = body.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        day = dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ValueError(f"{name} 须为 YYYY-MM-DD 格式的日期") from None
+    if not in_range(day):
+        raise ValueError(f"{name} 超出可用的日期范围（{RANGE_TEXT}）")
+    return day
+
+
+def _body_moment(body: dict) -> dt.datetime | None:
+    value = body.get("at")
+    if value in (None, ""):
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError("at 须为 ISO 时间，如 2024-11-05T09:30") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone().replace(tzinfo=None)
+    return moment
 
 
 class _BodyTooLarge(Exception):
@@ -292,6 +394,8 @@ ROUTES = [
     Route("/api/health", health, methods=["GET"]),
     Route("/api/report", report_route, methods=["GET"]),
     Route("/api/submissions", submissions, methods=["POST"]),
+    Route("/api/tasks", tasks_route, methods=["GET", "POST"]),
+    Route("/api/tasks/{code}/{action}", task_action_route, methods=["POST"]),
     Route("/api/login", login, methods=["POST"]),
     Route("/api/logout", logout, methods=["POST"]),
 ]

@@ -67,6 +67,7 @@ class AssessmentSettings:
     bonus_cap: float
     deduction_per_late_report: float
     deduction_per_forgotten_update: float
+    deduction_per_late_task: float
     deduction_cap: float
 
 
@@ -133,6 +134,11 @@ class ScreenSettings:
 
 
 @dataclass(frozen=True)
+class TaskSettings:
+    remind_days: int
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     keep_alive_seconds: float
 
@@ -158,6 +164,7 @@ class Settings:
     warnings: WarningSettings
     notify: NotifySettings
     scheduler: SchedulerSettings
+    tasks: TaskSettings
     inbox: InboxSettings
     auth: AuthSettings
     screen: ScreenSettings
@@ -176,7 +183,7 @@ _RANGES = {("auth", "max_failed_logins"): (1, 100), ("auth", "password_min_lengt
            ("figures", "commencement_target"): (0, 1), ("figures", "stats_target"): (0, 1),
            ("notify", "max_lines"): (5, 1000), ("server", "keep_alive_seconds"): (1, 3600),
            ("duty", "due_day"): (1, 28),  # every month has a day 28
-           ("duty", "remind_days_before"): (0, 27)}
+           ("duty", "remind_days_before"): (0, 27), ("tasks", "remind_days"): (0, 60)}
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 

@@ -205,6 +205,69 @@ def test_a_month_report_needs_a_month_and_a_knowledge_day_after_it(server, query
     assert (status, body["error"]) == (400, error)
 
 
+# ------------------------------------------------------------------------------------------------------ 督办事项
+
+def _post(server: Server, path: str, who: str, body: object) -> tuple[int, dict]:
+    answer = requests.post(server.base + path, headers={"Authorization": f"Bearer {server.tokens[who]}"},
+                           json=body, timeout=60)
+    return answer.status_code, answer.json()
+
+
+def test_a_task_through_the_api_with_back_filled_dates(server):
+    """The admin back-fills a task's paper record: issued to U01 on 2024-11-02 (deadline 11-10), answered 11-09,
+    returned 11-12, extended 11-13 to 11-20, answered 11-18, closed 11-19. GET lists it as it stood each day."""
+    status, body = _post(server, "/api/tasks", "admin", {
+        "title": "推进生物医药中试基地开工", "unit": "U01", "deadline": "2024-11-10", "important": True,
+        "requirement": "月底前开工", "at": "2024-11-02T09:00:00"})
+    assert status == 201, body
+    code = body["task"]["code"]
+    for action, fields in (("respond", {"text": "已协调", "at": "2024-11-09T09:00"}),
+                           ("return", {"reason": "未写开工时间", "at": "2024-11-12T09:00"}),
+                           ("extend", {"deadline": "2024-11-20", "reason": "报批", "at": "2024-11-13T09:00"}),
+                           ("respond", {"answer": "11月25日开工", "at": "2024-11-18T09:00"}),
+                           ("close", {"note": "同意", "at": "2024-11-19T09:00"})):
+        status, body = _post(server, f"/api/tasks/{code}/{action}", "admin", fields)
+        assert status == 200, body
+    states = {}
+    for day in ("2024-11-01", "2024-11-05", "2024-11-09", "2024-11-12", "2024-11-14", "2024-11-19"):
+        found = [t for t in _get(server, f"/api/tasks?as_of={day}", "admin")[1]["tasks"] if t["code"] == code]
+        states[day] = (found[0]["state"], found[0]["deadline"], found[0]["late"]) if found else None
+    assert states == {"2024-11-01": None, "2024-11-05": ("open", "2024-11-10", False),
+                      "2024-11-09": ("responded", "2024-11-10", False), "2024-11-12": ("open", "2024-11-10", True),
+                      "2024-11-14": ("open", "2024-11-20", False), "2024-11-19": ("closed", "2024-11-20", False)}
+    assert _post(server, f"/api/tasks/{code}/return", "admin", {"reason": "x"})[0] == 409  # closed
+
+
+def test_a_unit_answers_its_own_task_only(server):
+    """U01's token answers U01's task (not dated: a unit cannot back-fill); U03's token neither sees nor answers
+    it; a leader cannot issue; an admin's date before the task's previous action is refused."""
+    status, body = _post(server, "/api/tasks", "admin", {"title": "补报10月进展", "unit": "U01",
+                                                         "deadline": (dt.date.today() + dt.timedelta(days=5)).isoformat()})
+    code = body["task"]["code"]
+    assert _post(server, "/api/tasks", "leader", {"title": "x", "unit": "U01", "deadline": "2030-01-01"})[0] == 403
+    assert _post(server, f"/api/tasks/{code}/respond", "u03", {"text": "x"})[0] == 404
+    assert _post(server, f"/api/tasks/{code}/respond", "u01", {"text": "x", "at": "2024-11-02T09:00"})[0] == 403
+    status, body = _post(server, f"/api/tasks/{code}/respond", "u01", {"text": "已补报"})
+    assert status == 200 and body["task"]["state"] == "responded"
+    status, body = _post(server, f"/api/tasks/{code}/return", "admin", {"reason": "x", "at": "2024-11-01T09:00"})
+    assert status == 400 and "早于该事项上一次操作" in body["message"]
+    today = dt.date.today().isoformat()
+    assert [t["code"] for t in _get(server, f"/api/tasks?as_of={today}", "u03")[1]["tasks"]] == []
+    assert code in [t["code"] for t in _get(server, f"/api/tasks?as_of={today}", "u01")[1]["tasks"]]
+    assert _get(server, "/api/tasks?as_of=2024-13-01", "admin")[0] == 400
+
+
+def test_task_refusals_over_http(server):
+    """Malformed JSON, a bad date, an unknown task and action: 400 or 404 with the reason."""
+    answer = requests.post(server.base + "/api/tasks", headers={"Authorization": f"Bearer {server.tokens['admin']}"},
+                           data=b"{not json", timeout=60)
+    assert (answer.status_code, answer.json()["error"]) == (400, "bad_json")
+    assert _post(server, "/api/tasks", "admin", {"title": "x", "unit": "U01", "deadline": "2024-13-01"})[0] == 400
+    assert _post(server, "/api/tasks/DB1999-001/close", "admin", {})[0] == 404
+    status, body = _post(server, "/api/tasks/DB1999-001/delete", "admin", {})
+    assert status == 400 and "不支持的操作" in body["message"]
+
+
 # -------------------------------------------------------------------------------------------------- submissions
 
 def test_an_admin_submission_answers_exactly_like_the_cli(server, tmp_path):

@@ -16,12 +16,12 @@ FLOORS = (
     ("figures, ingest, admin", ("pipelines.figures", "pipelines.ingest", "pipelines.admin", "pipelines.cli")),
     ("alerts", ("alerts",)),
     ("screens, bulletin, commands", ("pipelines.screens", "pipelines.bulletin", "pipelines.demo", "pipelines.report",
-                                     "pipelines.template", "pipelines.timeline")),
+                                     "pipelines.template", "pipelines.timeline", "pipelines.tasks")),
     ("api, ui", ("api", "ui")),
     ("pages, app", ("pages", "app")),
 )
 # The commands: `python -m <name>` for each, and the modules that are nothing but a command.
-COMMANDS = ("pipelines.report", "pipelines.template", "pipelines.timeline", "alerts.check")
+COMMANDS = ("pipelines.report", "pipelines.template", "pipelines.timeline", "pipelines.tasks", "alerts.check")
 BELOW_UI = ("pipelines", "alerts")
 
 

@@ -1,0 +1,258 @@
+"""督办事项 (DOMAIN §10): tasks an admin issues to a unit with a deadline, kept as an append-only list of dated
+actions (table task_actions) and replayed as of any day.
+
+`act` is the one writer: it checks who may take the action, the task's state, the required text and the date, and
+refuses with a reason in Chinese (TaskRefused) before anything is written; every action it writes is audit-logged
+in the same transaction. `tasks_as_of` replays the actions dated up to the end of a day into each task's state,
+deadline in force, standing answer, 临期 and 逾期."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipelines.access import Actor
+from pipelines.months import in_range
+from pipelines.settings import Settings, current
+from pipelines.store import db
+
+ACTIONS = ("issue", "respond", "return", "close", "cancel", "extend")
+STATES = ("open", "responded", "closed", "cancelled")
+SOURCES = ("warning", "issue", "manual")
+ACTION_LABELS = {"issue": "交办", "respond": "反馈办理情况", "return": "退回", "close": "办结", "cancel": "撤销",
+                 "extend": "延期"}
+STATE_LABELS = {"open": "办理中", "responded": "已反馈待审核", "closed": "已办结", "cancelled": "已撤销"}
+SOURCE_LABELS = {"warning": "预警", "issue": "存在问题", "manual": "手工交办"}
+# From which states each action may be taken, and the state it leaves (None: unchanged).
+_MOVES: dict[str, tuple[tuple[str, ...], str | None]] = {
+    "respond": (("open",), "responded"),
+    "return": (("responded",), "open"),
+    "close": (("responded",), "closed"),
+    "cancel": (("open", "responded"), "cancelled"),
+    "extend": (("open", "responded"), None),
+}
+# The text each action must carry, and what it is called in a refusal (None: optional).
+_TEXT = {"respond": "办理情况", "return": "退回理由", "cancel": "撤销理由", "extend": "延期理由", "close": None}
+
+
+class TaskRefused(ValueError):
+    """An action that may not be taken: the reason in Chinese; nothing was written. `status` says what kind of
+    refusal it is, as HTTP would: 400 bad input, 403 not this user's to take, 404 no such task, 409 wrong state."""
+
+    def __init__(self, reason: str, status: int = 400) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+@dataclass
+class Task:
+    """One 督办事项 as of a day: its issue fields, state, deadline in force, standing answer and history."""
+
+    code: str
+    title: str
+    requirement: str
+    unit: str
+    project: str | None
+    source: str
+    source_rule: str | None
+    source_subject: str | None
+    source_period: dt.date | None
+    important: bool
+    issued_at: dt.datetime
+    deadline: dt.date
+    state: str = "open"
+    answered_at: dt.datetime | None = None  # the standing answer: the latest respond not followed by a return
+    answer: str | None = None
+    last_acted_at: dt.datetime | None = None
+    history: list[dict] = field(default_factory=list)
+
+    def due_soon(self, as_of: dt.date, remind_days: int) -> bool:
+        """临期: open, and its deadline 0 … remind_days days after `as_of`."""
+        return self.state == "open" and 0 <= (self.deadline - as_of).days <= remind_days
+
+    def late(self, as_of: dt.date) -> bool:
+        """逾期: `as_of` is after the deadline, the task is not cancelled, and it has no standing answer or that was
+        made after the end of the deadline day (an answer in time that waits for the admin is not late)."""
+        if as_of <= self.deadline or self.state == "cancelled":
+            return False
+        return self.answered_at is None or self.answered_at.date() > self.deadline
+
+    def as_json(self, as_of: dt.date, remind_days: int) -> dict:
+        """The task as DOMAIN §9 lists it."""
+        return {"code": self.code, "title": self.title, "unit": self.unit, "project": self.project,
+                "source": self.source, "important": self.important, "issued_at": self.issued_at.isoformat(),
+                "deadline": self.deadline.isoformat(), "state": self.state,
+                "due_soon": self.due_soon(as_of, remind_days), "late": self.late(as_of),
+                "answered_at": None if self.answered_at is None else self.answered_at.isoformat()}
+
+
+_COLUMNS = ("id", "task_code", "action", "acted_at", "actor", "actor_role", "title", "requirement", "unit_code",
+            "project_code", "source", "source_rule", "source_subject", "source_period", "important", "deadline", "text")
+
+
+def _actions(con: duckdb.DuckDBPyConnection, until: dt.datetime | None, code: str | None = None) -> list[dict]:
+    """The actions dated before `until` (None: all), of task `code` when given, in the order they count."""
+    rows = con.execute(
+        f"SELECT {', '.join(_COLUMNS)} FROM task_actions WHERE ($until IS NULL OR acted_at < $until)"
+        " AND ($code IS NULL OR task_code = $code) ORDER BY acted_at, id", {"until": until, "code": code}).fetchall()
+    return [dict(zip(_COLUMNS, row)) for row in rows]
+
+
+def _replay(actions: list[dict]) -> dict[str, Task]:
+    """Each task as its actions (in order) make it."""
+    tasks: dict[str, Task] = {}
+    for a in actions:
+        code = a["task_code"]
+        if a["action"] == "issue":
+            tasks[code] = Task(code, a["title"], a["requirement"] or "", a["unit_code"], a["project_code"],
+                               a["source"], a["source_rule"], a["source_subject"], a["source_period"],
+                               bool(a["important"]), a["acted_at"], a["deadline"])
+        task = tasks.get(code)
+        if task is None:
+            continue
+        if a["action"] == "respond":
+            task.answered_at, task.answer = a["acted_at"], a["text"]
+        elif a["action"] == "return":
+            task.answered_at, task.answer = None, None
+        elif a["action"] == "extend":
+            task.deadline = a["deadline"]
+        moved = _MOVES.get(a["action"], ((), None))[1]
+        if moved is not None:
+            task.state = moved
+        task.last_acted_at = a["acted_at"]
+        task.history.append({"action": a["action"], "label": ACTION_LABELS[a["action"]], "at": a["acted_at"],
+                             "actor": a["actor"], "text": a["text"], "deadline": a["deadline"]})
+    return tasks
+
+
+def _end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+
+
+def tasks_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit: str | None = None) -> list[Task]:
+    """Every task as known at the end of `as_of` (one issued later does not exist yet), of `unit` when given, by
+    code."""
+    tasks = _replay(_actions(con, _end_of(as_of))).values()
+    return sorted((t for t in tasks if unit is None or t.unit == unit), key=lambda t: t.code)
+
+
+def find(con: duckdb.DuckDBPyConnection, code: str) -> Task | None:
+    """Task `code` as it stands now, with every action taken on it; None when there is none."""
+    return _replay(_actions(con, None, code)).get(code)
+
+
+def listing(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
+            settings: Settings | None = None) -> dict:
+    """`python -m pipelines.tasks --json` and GET /api/tasks: {"as_of", "tasks": [...]} in `scope` (a unit user's
+    unit; None: every unit)."""
+    remind_days = (settings or current()).tasks.remind_days
+    return {"as_of": as_of.isoformat(),
+            "tasks": [t.as_json(as_of, remind_days) for t in tasks_as_of(con, as_of, scope)]}
+
+
+def _next_code(con: duckdb.DuckDBPyConnection, year: int) -> str:
+    """督办 codes run per year: DB2026-001, DB2026-002, …"""
+    prefix = f"DB{year}-"
+    found = con.execute("SELECT count(DISTINCT task_code) FROM task_actions WHERE task_code LIKE $p",
+                        {"p": prefix + "%"}).fetchone()[0]
+    return f"{prefix}{found + 1:03d}"
+
+
+def _when(actor: Actor, at: dt.datetime | None, now: dt.datetime, previous: dt.datetime | None) -> dt.datetime:
+    """The moment the action counts: now, or for an admin a moment in the past (back-filling the paper record),
+    never later than now nor earlier than the task's previous action."""
+    if at is None:
+        at = now
+    elif actor.role != "admin":
+        raise TaskRefused("只有管理员可以补录以前日期的督办操作", 403)
+    if at > now:
+        raise TaskRefused(f"操作时间 {at:%Y-%m-%d %H:%M} 晚于现在，不能预先登记")
+    if not in_range(at):
+        raise TaskRefused(f"操作时间 {at:%Y-%m-%d} 超出可用的日期范围")
+    if previous is not None and at < previous:
+        raise TaskRefused(f"操作时间 {at:%Y-%m-%d %H:%M} 早于该事项上一次操作（{previous:%Y-%m-%d %H:%M}），请按先后顺序登记")
+    return at
+
+
+def _text(value: object) -> str:
+    return str(value or "").strip()
+
+
+def issue(con: duckdb.DuckDBPyConnection, actor: Actor, *, title: str, unit: str, deadline: dt.date,
+          requirement: str = "", project: str | None = None, source: str = "manual", source_rule: str | None = None,
+          source_subject: str | None = None, source_period: dt.date | None = None, important: bool = False,
+          at: dt.datetime | None = None, now: dt.datetime | None = None) -> Task:
+    """Issue a task (admins only) and return it as it stands after; TaskRefused, nothing written, when a field is
+    missing or wrong."""
+    now = now or dt.datetime.now()
+    if actor.role != "admin":
+        raise TaskRefused("只有管理员可以交办督办事项", 403)
+    title, requirement = _text(title), _text(requirement)
+    if not title:
+        raise TaskRefused("请填写督办事项的标题")
+    if source not in SOURCES:
+        raise TaskRefused(f"来源须为 {'、'.join(SOURCES)} 之一")
+    if source == "warning" and not (source_rule and source_subject):
+        raise TaskRefused("由预警交办的事项须注明预警规则和对象")
+    if source == "issue" and not (project and source_period):
+        raise TaskRefused("由存在问题交办的事项须注明项目和报告期")
+    if con.execute("SELECT count(*) FROM units WHERE code = $u", {"u": unit}).fetchone()[0] == 0:
+        raise TaskRefused(f"责任单位“{unit}”不在单元名录中")
+    if project and con.execute("SELECT count(*) FROM projects WHERE code = $p", {"p": project}).fetchone()[0] == 0:
+        raise TaskRefused(f"项目“{project}”不存在")
+    if not isinstance(deadline, dt.date) or not in_range(deadline):
+        raise TaskRefused("请填写有效的办理期限（截止日期）")
+    when = _when(actor, at, now, None)
+    if deadline < when.date():
+        raise TaskRefused(f"办理期限 {deadline:%Y-%m-%d} 早于交办日期 {when:%Y-%m-%d}")
+    with db.transaction(con):
+        code = _next_code(con, when.year)
+        _write(con, actor, code, "issue", when, now, title=title, requirement=requirement, unit_code=unit,
+               project_code=project or None, source=source, source_rule=source_rule, source_subject=source_subject,
+               source_period=source_period, important=bool(important), deadline=deadline)
+    return find(con, code)
+
+
+def act(con: duckdb.DuckDBPyConnection, actor: Actor, code: str, action: str, *, text: str | None = None,
+        deadline: dt.date | None = None, at: dt.datetime | None = None, now: dt.datetime | None = None) -> Task:
+    """Take `action` (respond, return, close, cancel, extend) on task `code` as `actor` and return the task as it
+    stands after. Refused (TaskRefused, nothing written) for an unknown task or action, the wrong role or unit, the
+    wrong state, a missing text or deadline, or a date in the future or before the task's previous action."""
+    now = now or dt.datetime.now()
+    if action not in _MOVES:
+        raise TaskRefused(f"不支持的操作“{action}”：可以是 {'、'.join(f'{a}（{ACTION_LABELS[a]}）' for a in _MOVES)}")
+    task = find(con, code)
+    if task is None:
+        raise TaskRefused(f"督办事项 {code} 不存在", 404)
+    if action == "respond":
+        if actor.role == "leader" or (actor.role == "unit" and actor.unit_code != task.unit):
+            raise TaskRefused("只有责任单位的用户或管理员可以反馈办理情况", 403)
+    elif actor.role != "admin":
+        raise TaskRefused(f"只有管理员可以{ACTION_LABELS[action]}督办事项", 403)
+    allowed, _ = _MOVES[action]
+    if task.state not in allowed:
+        raise TaskRefused(f"督办事项 {code} 当前为“{STATE_LABELS[task.state]}”，不能{ACTION_LABELS[action]}", 409)
+    text = _text(text)
+    if _TEXT[action] and not text:
+        raise TaskRefused(f"请填写{_TEXT[action]}")
+    if action == "extend":
+        if not isinstance(deadline, dt.date) or not in_range(deadline):
+            raise TaskRefused("延期须填写新的办理期限（截止日期）")
+        if deadline <= task.deadline:
+            raise TaskRefused(f"新的办理期限须晚于当前期限 {task.deadline:%Y-%m-%d}")
+    when = _when(actor, at, now, task.last_acted_at)
+    with db.transaction(con):
+        _write(con, actor, code, action, when, now, text=text or None,
+               deadline=deadline if action == "extend" else None)
+    return find(con, code)
+
+
+def _write(con: duckdb.DuckDBPyConnection, actor: Actor, code: str, action: str, when: dt.datetime,
+           now: dt.datetime, **fields: object) -> None:
+    values = {"task_code": code, "action": action, "acted_at": when, "recorded_at": now, "actor": actor.name,
+              "actor_role": actor.role, **fields}
+    names = ", ".join(values)  # column names from this module's own keywords
+    con.execute(f"INSERT INTO task_actions ({names}) VALUES ({', '.join('$' + n for n in values)})", values)
+    db.audit(con, actor.name, f"task.{action}", code,
+             {k: v for k, v in values.items() if v is not None and k not in ("task_code", "actor", "recorded_at")})
