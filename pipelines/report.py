@@ -24,7 +24,7 @@ FIGURE_FIELDS = ("signed", "signed_amount_wan", "commenced", "in_stats", "comple
                  "reports_received", "reports_on_time", "reporting_rate", "on_time_rate", "late_reports",
                  "forgotten_updates")
 UNIT_FIELDS = ("code", "name", "group", *FIGURE_FIELDS, "bonus", "deduction", "score", "rank", "group_rank",
-               "excellent")
+               "excellent", "late_tasks", "veto_proposed")
 
 
 def _plain(value: object) -> object:

@@ -151,3 +151,22 @@ def test_the_command_prints_the_tasks_of_a_day(story, tmp_path):
                               "source": "manual", "important": True, "issued_at": "2026-03-02T10:00:00",
                               "deadline": "2026-03-10", "state": "responded", "due_soon": False, "late": True,
                               "answered_at": "2026-03-12T10:00:00"}]
+
+
+def test_late_tasks_in_the_report_and_the_deduction_when_set(story):
+    """As of 2026-03-12 U01's important task is late: late_tasks 1 and veto_proposed; no points lost by default;
+    with deduction_per_late_task = 2 the ledger shows the task and the points; by 03-19 (closed in time after the
+    extension) it is no longer late."""
+    from pipelines import settings
+    from pipelines.figures.assessment import assess
+    from pipelines.report import report
+
+    con, code = story
+    u01 = next(u for u in report(con, D(2026, 3, 12))["units"] if u["code"] == "U01")
+    assert (u01["late_tasks"], u01["veto_proposed"], u01["deduction"]) == (1, True, 0.0)
+    config = settings.load(env={}, overrides={"assessment": {"deduction_per_late_task": 2}})
+    ledger = assess(con, D(2026, 3, 12), config).ledger.set_index(["unit_code", "item"])
+    assert (ledger.loc[("U01", "late_tasks"), "subjects"], ledger.loc[("U01", "late_tasks"), "points"]) == ([code], -2.0)
+    assert "late_tasks" not in set(assess(con, D(2026, 3, 12)).ledger["item"])
+    later = next(u for u in report(con, D(2026, 3, 19))["units"] if u["code"] == "U01")
+    assert (later["late_tasks"], later["veto_proposed"]) == (0, False)

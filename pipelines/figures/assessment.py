@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.admin import tasks
 from pipelines.figures import duty, measures
 from pipelines.months import previous_month_end
 from pipelines.settings import Settings, current
@@ -37,7 +38,8 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 BONUS_LABEL, DEDUCTION_LABEL = "加分", "扣分"
 # The two deductions of DOMAIN §7, each a ledger item: the late months, and the forgotten (project, month) pairs.
-DEDUCTIONS = {"late_reports": "扣分：迟报月度报表", "forgotten_updates": "扣分：按时报表中漏报项目"}
+DEDUCTIONS = {"late_reports": "扣分：迟报月度报表", "forgotten_updates": "扣分：按时报表中漏报项目",
+              "late_tasks": "扣分：督办事项逾期"}
 TARGET_COLUMNS = ("signed_major", "signed_amount_wan", "commenced", "production", "major_manufacturing")
 
 
@@ -137,6 +139,7 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     majors = _codes_by_unit(unit_codes, project_codes, flagged("major_manufacturing"))
     others = _codes_by_unit(unit_codes, project_codes, flagged("bonus_other"))
     overdue_counts = overdue["unit_code"].value_counts().to_dict()  # only counted: no labels for 10⁵ pairs
+    late_tasks = _late_tasks(con, as_of, year)
     forgotten_pairs = _overdue_pairs_by_unit(overdue[overdue["forgotten"]])
 
     ledger: list[dict] = []
@@ -168,16 +171,22 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
         bonus = min(bonus_earned, rules.bonus_cap)
         ledger.append({"unit_code": code, "item": "bonus", "label": BONUS_LABEL, "quantity": len(major) + len(other),
                        "target": None, "points": bonus, "subjects": sorted(major + other)})
-        # DOMAIN §7: −1 per late report, −0.5 per forgotten update, together at most the cap (the late reports
-        # are charged first).
+        # DOMAIN §7: −1 per late report, −0.5 per forgotten update, deduction_per_late_task per late 督办事项,
+        # together at most the cap (charged in that order).
         counted = reports.counts(code)
         late_months = [f"{month:%Y-%m}" for month in counted["late_months"]]
         forgotten = forgotten_pairs.get(code, [])
         late_points = min(len(late_months) * rules.deduction_per_late_report, rules.deduction_cap)
         forgotten_points = min(len(forgotten) * rules.deduction_per_forgotten_update, rules.deduction_cap - late_points)
-        deduction = late_points + forgotten_points
-        for item, quantity, points, behind in (("late_reports", len(late_months), late_points, late_months),
-                                               ("forgotten_updates", len(forgotten), forgotten_points, forgotten)):
+        overdue_tasks = late_tasks.get(code, [])
+        task_points = min(len(overdue_tasks) * rules.deduction_per_late_task,
+                          rules.deduction_cap - late_points - forgotten_points)
+        deduction = late_points + forgotten_points + task_points
+        items = [("late_reports", len(late_months), late_points, late_months),
+                 ("forgotten_updates", len(forgotten), forgotten_points, forgotten)]
+        if rules.deduction_per_late_task:  # in the ledger only when late tasks cost points (DOMAIN §7, §10)
+            items.append(("late_tasks", len(overdue_tasks), task_points, [t.code for t in overdue_tasks]))
+        for item, quantity, points, behind in items:
             ledger.append({"unit_code": code, "item": item, "label": DEDUCTIONS[item], "quantity": quantity,
                            "target": None, "points": -points, "subjects": behind})
         indicators_total = sum(raw.values()) * scale
@@ -189,12 +198,15 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
         scored.append({"code": code, "indicator_points": indicators_total, "bonus": bonus,
                        "deduction": deduction, "overdue_updates": int(overdue_counts.get(code, 0)),
                        "forgotten_updates": len(forgotten), "late_months": late_months,
+                       "late_tasks": len(overdue_tasks),
+                       "veto_proposed": any(t.important for t in overdue_tasks),
                        **{key: counted[key] for key in REPORT_FIELDS},
                        "score": indicators_total + bonus - deduction,
                        "vetoed": code in vetoed, "qualifies": bool(qualifies),
                        "excellent": bool(qualifies and code not in vetoed)})
     columns = ["code", "indicator_points", "bonus", "deduction", "overdue_updates", "forgotten_updates",
-               "late_months", *REPORT_FIELDS, "score", "vetoed", "qualifies", "excellent"]
+               "late_months", "late_tasks", "veto_proposed", *REPORT_FIELDS, "score", "vetoed", "qualifies",
+               "excellent"]
     units = units.merge(pd.DataFrame(scored, columns=columns), on="code")
     units["rank"] = _rank(units)
     units["group_rank"] = pd.concat([_rank(g) for _, g in units.groupby("group")]) if len(units) else []
@@ -202,8 +214,18 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     overall = measures.overall_figures(units, settings)
     overall["overdue_updates"] = int(units["overdue_updates"].sum()) if len(units) else 0
     overall["forgotten_updates"] = int(units["forgotten_updates"].sum()) if len(units) else 0
+    overall["late_tasks"] = int(units["late_tasks"].sum()) if len(units) else 0
     overall.update(_summed_reports(units))
     return Assessment(as_of, year, progress, units, pd.DataFrame(ledger), overall, known_by, reports)
+
+
+def _late_tasks(con: duckdb.DuckDBPyConnection, as_of: dt.date, year: int) -> dict[str, list[tasks.Task]]:
+    """unit → its 督办事项 late at the end of `as_of` whose deadline falls in `year` (DOMAIN §10), by code."""
+    found: dict[str, list[tasks.Task]] = {}
+    for task in tasks.tasks_as_of(con, as_of):
+        if task.deadline.year == year and task.late(as_of):
+            found.setdefault(task.unit, []).append(task)
+    return found
 
 
 # The report counts of DOMAIN §6 each unit and the county carry (pipelines.figures.duty.UnitReports.counts).

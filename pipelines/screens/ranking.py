@@ -345,7 +345,7 @@ class UnitLedger:
 
 _PROJECT_COLUMNS = ["project_code", "project_name", "industry", "total_investment_wan"]
 _MEASURES = {"signed_amount": "amount", "commencement_rate": "rate", "stats_rate": "rate", "bonus": "count",
-             "late_reports": "times", "forgotten_updates": "times"}
+             "late_reports": "times", "forgotten_updates": "times", "late_tasks": "times"}
 
 
 def _dates_of(flag: str) -> tuple[str, ...]:
@@ -466,6 +466,12 @@ def unit_ledger(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str, 
                                  ("forgotten_updates", _forgotten_item(unit_code, facts, result, settings))):
         items.append(LedgerItem(item, DEDUCTIONS[item], "times", _number(rows[item]["quantity"]), None,
                                 _number(rows[item]["points"]), rule, behind))
+    if "late_tasks" in rows:  # only when late 督办事项 cost points
+        row = rows["late_tasks"]
+        rule = (f"截止日在本年的督办事项逾期未办（或逾期后才反馈）的，每项扣{settings.assessment.deduction_per_late_task:g}分；"
+                f"各项扣分合计不超过{settings.assessment.deduction_cap:g}分。")
+        items.append(LedgerItem("late_tasks", DEDUCTIONS["late_tasks"], "times", _number(row["quantity"]), None,
+                                _number(row["points"]), rule, pd.DataFrame({"task_code": row["subjects"]})))
     return UnitLedger(unit_code, unit["name"], unit["group"], as_of, int(unit["rank"]), int(unit["group_rank"]),
                       float(unit["score"]), items)
 
