@@ -170,3 +170,23 @@ def test_late_tasks_in_the_report_and_the_deduction_when_set(story):
     assert "late_tasks" not in set(assess(con, D(2026, 3, 12)).ledger["item"])
     later = next(u for u in report(con, D(2026, 3, 19))["units"] if u["code"] == "U01")
     assert (later["late_tasks"], later["veto_proposed"]) == (0, False)
+
+
+def test_task_due_warnings(story):
+    """On 03-07 the open task is due in 3 days: 黄 since 03-07; on 03-11 it is late: 红 since 03-11; on 03-12 it has
+    been answered (responded): no task_due warning, though it stays late for the ledger."""
+    from alerts.rules import conditions
+
+    con, code = story
+
+    def due(day: str) -> list[tuple]:
+        found = conditions(con, D.fromisoformat(day))
+        return [(w["subject"], w["unit_code"], w["grade"], f"{w['since']}", w["detail"])
+                for _, w in found[found["rule"] == "task_due"].iterrows()]
+
+    assert due("2026-03-06") == []
+    assert due("2026-03-07") == [(code, "U01", "yellow", "2026-03-07",
+                                  "经济开发区督办事项“推进A项目开工”：办理期限3月10日，还剩3天")]
+    assert due("2026-03-11") == [(code, "U01", "red", "2026-03-11",
+                                  "经济开发区督办事项“推进A项目开工”：办理期限3月10日，已逾期1天")]
+    assert due("2026-03-12") == []
