@@ -65,6 +65,7 @@ PAGES = (
     ("pages/projects.py", "项目库", ":material/folder_open:", "projects", "工作台", _ALL, True),
     ("pages/project.py", "项目详情", ":material/description:", project_screen.PAGE, "工作台", _ALL, False),
     ("pages/warnings.py", "预警中心", ":material/notifications_active:", "warnings", "工作台", _ALL, True),
+    ("pages/tasks.py", "督办中心", ":material/assignment_late:", "tasks", "工作台", _ALL, True),
     ("pages/admin.py", "系统管理", ":material/settings:", "admin", "管理", frozenset({"admin"}), True),
 )
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from alerts import centre
 from alerts.evaluate import evaluate
 from pipelines.access import Actor
-from pipelines.admin import register
+from pipelines.admin import register, tasks
 from pipelines.ingest.run import ingest_file
 from pipelines.store import state
 from tests.conftest import ADMIN
@@ -46,6 +46,9 @@ def hostile(units, tmp_path):
     warning_id = int(centre.open_warnings(units, None)["id"].iloc[0])
     centre.acknowledge_as(units, ADMIN, warning_id, HOSTILE)
     code = state.projects_as_of(units, AS_OF)["project_code"].item()
+    task = tasks.issue(units, ADMIN, title=HOSTILE, requirement=HOSTILE, unit="U01", project=code,
+                       deadline=dt.date.today() + dt.timedelta(days=2))
+    tasks.act(units, ADMIN, task.code, "respond", text=HOSTILE)
     units.close()
     return code
 
@@ -79,10 +82,14 @@ def test_the_helper_escapes_every_mark_and_keeps_line_breaks():
     (ADMIN, "project.py", "code"), (UNIT_USER, "project.py", "code"), (ADMIN, "unit.py", None),
     (UNIT_USER, "unit.py", None), (ADMIN, "ranking.py", None), (ADMIN, "warnings.py", None),
     (ADMIN, "projects.py", None), (ADMIN, "submit.py", None), (ADMIN, "cockpit.py", None),
+    (ADMIN, "tasks.py", "view"), (UNIT_USER, "tasks.py", "view"),
 ])
 def test_no_page_renders_what_users_wrote_as_markdown(hostile, actor, script, query):
     """The page runs without error and shows the hostile texts (where it shows them) only escaped."""
-    at = _run(actor, script, **({"code": hostile} if query else {}), **({"unit": "U01"} if script == "unit.py" else {}))
+    at = _run(actor, script, **({"code": hostile} if query == "code" else {}),
+              **({"unit": "U01"} if script == "unit.py" else {}))
+    if query == "view":  # the task, answered, waits for review
+        at.segmented_control[0].set_value("待审核").run()
     assert not at.exception, at.exception
     leaks = [text for text in _shown(at) if any(raw in text for raw in RAW)]
     assert leaks == []

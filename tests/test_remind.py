@@ -43,7 +43,7 @@ def test_reminded_once_a_day_within_the_window(units):
     never; after 12-10 the scheduler stops."""
     _county(units)
     config = settings.load(env={})
-    at = lambda day, hour=9: dt.datetime.combine(day, dt.time(hour))  # noqa: E731
+    at = lambda day, hour=9: dt.datetime.combine(day, dt.time(hour))
     assert remind.send(units, D(2026, 12, 6), config, now=at(D(2026, 12, 6)))["reminded"] == []
     first = remind.send(units, D(2026, 12, 7), config, now=at(D(2026, 12, 7)))
     assert (first["reminded"], first["logged_dry_run"]) == (["U01"], 1)

@@ -11,6 +11,7 @@ import streamlit as st
 from alerts import centre, remind
 from pipelines import template
 from pipelines.access import Actor, require_admin
+from pipelines.admin import tasks
 from pipelines.bulletin import files
 from pipelines.figures import duty, measures
 from pipelines.ingest import desk, run
@@ -170,6 +171,28 @@ def template_file(unit_code: str | None, period: dt.date | None) -> bytes:
         return template.template_bytes()
     with db.cursor() as cur:
         return template.template_bytes(cur, unit_code, period)
+
+
+def task_list(as_of: dt.date, scope: str | None) -> list[tasks.Task]:
+    """pipelines.admin.tasks.tasks_as_of in the actor's scope (not cached: an action changes it without new data,
+    and the tasks are few)."""
+    with db.cursor() as cur:
+        return tasks.tasks_as_of(cur, as_of, scope)
+
+
+def task_issue(actor: Actor, **fields) -> tasks.Task:
+    """pipelines.admin.tasks.issue as `actor` (TaskRefused says why not)."""
+    with db.cursor() as cur:
+        return tasks.issue(cur, actor, **fields)
+
+
+def task_act(actor: Actor, code: str, action: str, **fields) -> tasks.Task:
+    """pipelines.admin.tasks.act as `actor`, on a task of the actor's scope only (TaskRefused says why not)."""
+    with db.cursor() as cur:
+        found = tasks.find(cur, code)
+        if found is None or (actor.unit_scope is not None and found.unit != actor.unit_scope):
+            raise tasks.TaskRefused(f"督办事项 {code} 不存在", 404)
+        return tasks.act(cur, actor, code, action, **fields)
 
 
 def month_reports(today: dt.date) -> pd.DataFrame:

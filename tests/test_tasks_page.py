@@ -1,0 +1,73 @@
+"""督办中心 (pages/tasks.py): an admin issues a task by hand, the unit's user sees only its own unit's tasks and
+answers one, the admin closes it; every refusal is shown, nothing written."""
+from __future__ import annotations
+
+import datetime as dt
+
+from streamlit.testing.v1 import AppTest
+
+from pipelines.access import Actor
+from pipelines.admin import tasks
+from pipelines.store import db
+from tests.server import ROOT
+from ui.auth import TEST_ACTOR_KEY
+
+ADMIN = Actor("管理员", "admin")
+U01_USER = Actor("开发区填报员", "unit", "U01")
+U02_USER = Actor("城东填报员", "unit", "U02")
+
+
+def _page(actor: Actor) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "tasks.py"), default_timeout=60)
+    at.session_state[TEST_ACTOR_KEY] = actor
+    return at.run()
+
+
+def _listed(at: AppTest) -> list[str]:
+    return at.dataframe[0].value["编号"].tolist() if len(at.dataframe) else []
+
+
+def test_issue_answer_and_close_through_the_page(units):
+    units.close()
+    at = _page(ADMIN)
+    assert not at.exception
+    deadline = dt.date.today() + dt.timedelta(days=2)
+    form_inputs = [w for w in at.text_input if w.label == "事项标题（必填）"]
+    form_inputs[0].set_value("推进A项目开工")
+    at.selectbox[-1].set_value("U01")
+    next(d for d in at.date_input if d.label == "办理期限").set_value(deadline)
+    next(c for c in at.checkbox if c.label == "影响重大").check()
+    next(b for b in at.button if b.label == "交办").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("已交办：DB")
+    code = _listed(at)[0]
+    assert at.dataframe[0].value.loc[0, "剩余"] == "还剩2天"
+
+    assert _listed(_page(U02_USER)) == []  # another unit sees none of it
+    unit_page = _page(U01_USER)
+    assert _listed(unit_page) == [code]
+    next(b for b in unit_page.button if b.label == "提交办理情况").click().run()  # without text: refused
+    assert "请填写办理情况" in unit_page.error[0].value
+    unit_page.text_area[0].set_value("已协调用地")
+    next(b for b in unit_page.button if b.label == "提交办理情况").click().run()
+    assert not unit_page.exception
+    with db.cursor() as cur:
+        assert tasks.find(cur, code).state == "responded"
+
+    admin = _page(ADMIN)
+    admin.segmented_control[0].set_value("待审核").run()
+    assert _listed(admin) == [code]
+    next(b for b in admin.button if b.label == "办结").click().run()
+    assert not admin.exception
+    with db.cursor() as cur:
+        task = tasks.find(cur, code)
+    assert task.state == "closed" and [h["label"] for h in task.history] == ["交办", "反馈办理情况", "办结"]
+
+
+def test_leaders_read_and_cannot_act(units):
+    tasks.issue(units, ADMIN, title="甲", unit="U02", deadline=dt.date.today() + dt.timedelta(days=10))
+    units.close()
+    at = _page(Actor("领导", "leader"))
+    assert not at.exception
+    assert len(_listed(at)) == 1
+    assert not [b for b in at.button if b.label in ("提交办理情况", "办结", "交办", "延期", "撤销")]
