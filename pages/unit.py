@@ -6,6 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
+from pipelines.admin.tasks import TaskRefused
 from pipelines.screens import unit as unit_screen
 from pipelines.settings import current
 from pipelines.vocabulary import WAN_PER_YI
@@ -73,6 +74,29 @@ callout(format.report_sentence(view.report), icon=REPORT_ICON[view.report.state]
 deductions = format.deductions_sentence(view.score_items, current().duty.due_day)
 if deductions:
     st.warning(deductions, icon=":material/remove_circle:")
+
+# ---- the unit's 督办事项 still to answer (DOMAIN §10), answered here
+open_tasks = [t for t in data.task_list(today, unit) if t.state == "open"] if as_of == today else []
+if open_tasks:
+    st.subheader(f"待办督办事项（{len(open_tasks)} 项）")
+    for task in open_tasks:
+        days = (task.deadline - today).days
+        left = f"已逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"还剩{days}天")
+        with st.expander(f"{task.code} · {format.text(task.title)}　办理期限 {task.deadline:%m月%d日}（{left}）"
+                         + ("　· 影响重大" if task.important else ""), expanded=days <= current().tasks.remind_days,
+                         icon=":material/assignment_late:" if days < 0 else ":material/assignment:"):
+            if task.requirement:
+                st.markdown("办理要求：" + format.text(task.requirement))
+            if actor.role == "admin" or actor.unit_code == task.unit:
+                with st.form(f"unit_respond_{task.code}", clear_on_submit=True):
+                    answer = st.text_area("办理情况", help="写明已做的工作、结果和后续安排（必填），提交后由招商办审核办结")
+                    if st.form_submit_button("提交办理情况", type="primary"):
+                        try:
+                            data.task_act(actor, task.code, "respond", text=answer)
+                        except TaskRefused as refused:
+                            st.error(format.text(refused))
+                        else:
+                            st.rerun()
 
 # ---- score and guidance
 ledger, guidance = st.columns([3, 2], gap="large")

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from pipelines.access import Actor
 from pipelines.admin import tasks
 from pipelines.store import db
+from tests.factories import project, snapshot
 from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY
 
@@ -71,3 +72,30 @@ def test_leaders_read_and_cannot_act(units):
     assert not at.exception
     assert len(_listed(at)) == 1
     assert not [b for b in at.button if b.label in ("提交办理情况", "办结", "交办", "延期", "撤销")]
+
+
+def test_the_unit_answers_on_its_own_page(units):
+    """单元看板 lists U01's open task with the days left and takes its answer; U02's page does not show it."""
+    made = tasks.issue(units, ADMIN, title="补充用地材料", requirement="本周内提交", unit="U01",
+                       deadline=dt.date.today() + dt.timedelta(days=1))
+    last_month = (dt.date.today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    for unit in ("U01", "U02"):  # the page needs data to show
+        snapshot(units, project(units, f"P{unit}", unit), last_month, dt.date.today().isoformat(), unit)
+    units.close()
+
+    def unit_page(actor: Actor) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "pages" / "unit.py"), default_timeout=60)
+        at.session_state[TEST_ACTOR_KEY] = actor
+        return at.run()
+
+    other = unit_page(U02_USER)
+    assert not other.exception and not [e for e in other.expander if made.code in e.label]
+    at = unit_page(U01_USER)
+    assert not at.exception
+    assert [e.label for e in at.expander if made.code in e.label] == [
+        f"{made.code} · 补充用地材料　办理期限 {made.deadline:%m月%d日}（还剩1天）"]
+    next(t for t in at.text_area if t.label == "办理情况").set_value("已提交")
+    next(b for b in at.button if b.label == "提交办理情况").click().run()
+    assert not at.exception
+    with db.cursor() as cur:
+        assert tasks.find(cur, made.code).state == "responded"
