@@ -44,7 +44,7 @@ def big_screen(picked: dt.date | None) -> None:
         st.html(cockpit.ranking_table(view.ranking, MIDDLE[1]))
         st.html(cockpit.reporting_table(view.reporting, MIDDLE[2]))
     with right.container(gap="xsmall"):
-        st.html(cockpit.warnings_table(view.warnings, view.warning_counts, RIGHT[0]))
+        st.html(cockpit.warnings_table(view.warnings, view.warning_counts, RIGHT[0], view.task_counts))
         st.html(cockpit.stuck_table(view.stuck, RIGHT[1]))
 
 

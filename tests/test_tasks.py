@@ -190,3 +190,13 @@ def test_task_due_warnings(story):
     assert due("2026-03-11") == [(code, "U01", "red", "2026-03-11",
                                   "经济开发区督办事项“推进A项目开工”：办理期限3月10日，已逾期1天")]
     assert due("2026-03-12") == []
+
+
+def test_the_big_screen_counts_open_late_and_closed_tasks(story):
+    """On 03-12 the task is unfinished and late; on 03-19 it is closed this year; U02's screen has none."""
+    from pipelines.screens import cockpit
+
+    con, _ = story
+    assert cockpit.task_counts(con, D(2026, 3, 12)) == {"open": 1, "late": 1, "closed": 0}
+    assert cockpit.task_counts(con, D(2026, 3, 19)) == {"open": 0, "late": 0, "closed": 1}
+    assert cockpit.task_counts(con, D(2026, 3, 12), "U02") == {"open": 0, "late": 0, "closed": 0}

@@ -311,10 +311,15 @@ def ranking_table(ranking: pd.DataFrame, height: int) -> str:
                        ["zs-mine" if mine else "" for mine in ranking["in_scope"]])
 
 
-def warnings_table(warnings: pd.DataFrame, counts: dict[str, int], height: int) -> str:
-    """The latest open warnings, red first: grade, rule and unit, what holds; the title counts them by grade."""
+def warnings_table(warnings: pd.DataFrame, counts: dict[str, int], height: int,
+                   tasks: dict[str, int] | None = None) -> str:
+    """The latest open warnings, red first: grade, rule and unit, what holds; the title counts them by grade and
+    the 督办事项 open, late and closed this year."""
     title = (f"实时预警 {_coloured(f'● 红 {counts.get(RED, 0)}', GRADE_COLOURS[RED])} "
              f"{_coloured(f'● 黄 {counts.get(YELLOW, 0)}', GRADE_COLOURS[YELLOW])}")
+    if tasks:
+        late = _coloured(f"逾期 {tasks['late']}", GRADE_COLOURS[RED])
+        title += f" <span class='zs-note'>督办 办理中 {tasks['open']} · {late} · 本年办结 {tasks['closed']}</span>"
     if not len(warnings):
         return _html_table(title, height, ["等级", "规则 · 单元", "情况"], [["", "没有未解除的预警", ""]],
                            ["60px", "36%", "auto"], ["left", "left", "left"])

@@ -83,7 +83,9 @@ def screen(as_of: dt.date, scope: str | None) -> cockpit.Cockpit:
     """The big screen as of `as_of` for `scope`: figures recomputed when data arrives or a 一票否优 flag changes,
     warnings when an evaluation or acknowledgement changes them."""
     figures = screen_figures(as_of, scope, facts()["data_version"], veto_version(as_of.year))
-    return cockpit.Cockpit(**figures, **screen_warnings(as_of, scope, warnings_version()))
+    with db.cursor() as cur:
+        counts = cockpit.task_counts(cur, as_of, scope)  # few tasks, changed without new data: not cached
+    return cockpit.Cockpit(**figures, **screen_warnings(as_of, scope, warnings_version()), task_counts=counts)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
 from alerts import centre
+from pipelines.admin import tasks
 from pipelines.figures import assessment, duty, measures
 from pipelines.figures.assessment import INDICATORS
 from pipelines.months import add_months, previous_month_end
@@ -62,6 +63,7 @@ class Cockpit:
     reporting: pd.DataFrame  # 本期报送: each unit's report for the month being collected (see `reporting`)
     warnings: pd.DataFrame  # the latest open warnings, red first
     warning_counts: dict[str, int]  # open warnings per grade (yellow, red)
+    task_counts: dict[str, int] = field(default_factory=dict)  # 督办: open, late, closed this year (task_counts)
 
 
 def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
@@ -105,10 +107,20 @@ def screen_warnings(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str |
             "warning_counts": counts}
 
 
+def task_counts(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None) -> dict[str, int]:
+    """督办事项 at the end of `as_of` in `scope` (DOMAIN §10): `open` (not yet closed or cancelled), `late` (of
+    those), `closed` (closed in the year of `as_of`). Tasks change without new data: callers do not cache this."""
+    found = tasks.tasks_as_of(con, as_of, scope)
+    unfinished = [t for t in found if t.state in ("open", "responded")]
+    return {"open": len(unfinished), "late": sum(t.late(as_of) for t in unfinished),
+            "closed": sum(t.state == "closed" and t.last_acted_at.year == as_of.year for t in found)}
+
+
 def cockpit(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
             settings: Settings | None = None) -> Cockpit:
     """Everything the big screen shows as of the end of `as_of` for `scope` (None: the county, else a unit)."""
-    return Cockpit(**screen_figures(con, as_of, scope, settings), **screen_warnings(con, as_of, scope, settings))
+    return Cockpit(**screen_figures(con, as_of, scope, settings), **screen_warnings(con, as_of, scope, settings),
+                   task_counts=task_counts(con, as_of, scope))
 
 
 def _scoped_figures(units: pd.DataFrame, overall: dict, scope: str | None) -> dict:
