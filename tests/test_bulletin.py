@@ -280,9 +280,9 @@ def test_docx_has_unit_table_with_ranks_and_scores(county):
         (unit, rule, subject, "—" if since is None else f"{since:%Y-%m-%d}", detail)
         for unit, rule, subject, since, detail in RED_WARNINGS_JUNE]
     headings = [p.text for p in document.paragraphs]
-    assert "二、月度报表报送情况" in headings and "六、红色预警" in headings
-    # Title page, the unit table (wide), 报送情况, the rates (wide), group ranking and attention, red warnings,
-    # score changes.
+    assert "二、月度报表报送情况" in headings and "六、督办事项" in headings and "七、红色预警" in headings
+    # Title page, the unit table (wide), 报送情况, the rates (wide), group ranking, attention and 督办事项, red
+    # warnings, score changes.
     assert [s.orientation for s in document.sections] == [
         WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT,
         WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
@@ -295,7 +295,7 @@ def test_xlsx_sheets_and_values(county):
     numbers, the ledger with both deductions (U01's late March and April); the 报送情况 sheet holds the month's
     reports; the red warnings sheet lists the same lines as the document."""
     book = CalamineWorkbook.from_filelike(io.BytesIO(bulletin_xlsx(county, AS_OF)))
-    assert book.sheet_names == list(SHEETS) and len(SHEETS) == 8 and "报送情况" in SHEETS
+    assert book.sheet_names == list(SHEETS) and len(SHEETS) == 9 and {"报送情况", "督办事项"} <= set(SHEETS)
     ranking = book.get_sheet_by_name("单元排名").to_python()
     header = next(i for i, row in enumerate(ranking) if row[0] == "排名")
     u01 = ranking[header + 1]

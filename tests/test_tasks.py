@@ -200,3 +200,16 @@ def test_the_big_screen_counts_open_late_and_closed_tasks(story):
     assert cockpit.task_counts(con, D(2026, 3, 12)) == {"open": 1, "late": 1, "closed": 0}
     assert cockpit.task_counts(con, D(2026, 3, 19)) == {"open": 0, "late": 0, "closed": 1}
     assert cockpit.task_counts(con, D(2026, 3, 12), "U02") == {"open": 0, "late": 0, "closed": 0}
+
+
+def test_the_bulletin_names_late_important_tasks(story):
+    """The 通报 as of 03-12: U01 was given 1 task, none closed, 1 unfinished and late; being important, it is named
+    (批评通报). By 03-19 it is closed: nothing is named."""
+    from pipelines.bulletin.content import bulletin_content
+
+    con, _ = story
+    section = next(s for s in bulletin_content(con, D(2026, 3, 12)).sections if s.heading == "督办事项")
+    assert section.blocks[0].rows == [("经济开发区", 1, 0, 1, 1)]
+    assert section.blocks[1] == "以下影响重大的督办事项逾期未办，予以通报批评：经济开发区“推进A项目开工”（办理期限3月10日）。"
+    later = next(s for s in bulletin_content(con, D(2026, 3, 19)).sections if s.heading == "督办事项")
+    assert later.blocks[0].rows == [("经济开发区", 1, 1, 0, 0)] and later.blocks[1] == "本年影响重大的督办事项均未逾期。"

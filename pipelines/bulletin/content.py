@@ -17,6 +17,7 @@ import duckdb
 import pandas as pd
 
 from alerts.rules import RULE_BY_ID, RULES, conditions
+from pipelines.admin import tasks
 from pipelines.figures import duty
 from pipelines.figures.assessment import INDICATORS, Assessment, assess, rank_changes
 from pipelines.months import due_date, is_month_end, previous_month_end
@@ -27,7 +28,7 @@ from pipelines.vocabulary import RED, WAN_PER_YI
 TITLE = "招商引资项目推进情况通报"
 SUMMARY_SHEET = "通报汇总"
 # The workbook's sheets, in order; each section of the content names the sheet that holds it.
-SHEETS = (SUMMARY_SHEET, "单元排名", "报送情况", "分组排名", "两率", "需要关注", "红色预警", "得分明细")
+SHEETS = (SUMMARY_SHEET, "单元排名", "报送情况", "分组排名", "两率", "需要关注", "督办事项", "红色预警", "得分明细")
 NO_VALUE = "—"
 
 # The headline's clause for each ledger indicator that has an annual target: what is counted and its unit.
@@ -341,6 +342,31 @@ def _ledger_section(result: Assessment, unit_names: dict[str, str]) -> Section:
     return Section("得分明细", "得分明细", [Table("", columns, rows), note], in_document=False)
 
 
+def _tasks_section(con: duckdb.DuckDBPyConnection, result: Assessment, known: dt.date,
+                   unit_names: dict[str, str]) -> Section:
+    """督办事项 (DOMAIN §10): per unit the tasks of the year (deadline in it) issued, closed and late at the end of
+    the knowledge day, and every late important task by name (the 批评通报)."""
+    year = result.as_of.year
+    found = [t for t in tasks.tasks_as_of(con, known) if t.deadline.year == year]
+    rows = []
+    for code, name in unit_names.items():
+        mine = [t for t in found if t.unit == code]
+        if mine:
+            rows.append((name, len(mine), sum(t.state == "closed" for t in mine),
+                         sum(t.state in ("open", "responded") for t in mine), sum(t.late(known) for t in mine)))
+    late_important = [t for t in found if t.important and t.late(known)]
+    columns = (Column("单元"), Column("交办(项)", "count"), Column("已办结", "count"), Column("办理中", "count"),
+               Column("逾期", "count"))
+    blocks: list = [Table("", columns, rows, "本年没有截止的督办事项。")]
+    if late_important:
+        blocks.append("以下影响重大的督办事项逾期未办，予以通报批评：" + "；".join(
+            f"{unit_names.get(t.unit, t.unit)}“{t.title}”（办理期限{t.deadline.month}月{t.deadline.day}日）"
+            for t in late_important) + "。")
+    else:
+        blocks.append("本年影响重大的督办事项均未逾期。")
+    return Section("督办事项", "督办事项", blocks)
+
+
 _REPORT_STATES = {"received_on_time": "按时报送", "received_late": "逾期报送", "not_received": "未报送",
                   "not_owed": "无应报项目"}
 
@@ -401,6 +427,7 @@ def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Set
         _rates_section(result, config),
         _group_section(result, changes["group_rank_change"]),
         _attention_section(result, stale, projects, unit_names, config),
+        _tasks_section(con, result, known, unit_names),
         _warnings_section(conditions(con, known, config), projects, unit_names, known),
     ]
     if compared:
