@@ -48,6 +48,29 @@ for card, (label, test), hint in zip(cards, list(VIEWS.items())[:4] + [("已办�
 st.caption(("本单元的督办事项：请在办理期限前填写办理情况。" if scope else "全县各单元的督办事项。")
            + f"临期：办理期限前{remind_days}天内尚未反馈；逾期：过了期限仍未反馈，或反馈晚于期限（延期后按新期限计算）。")
 
+# ---- 一票否优 proposals: a unit with an important task late (admins decide; nothing is vetoed by itself)
+if actor.role == "admin":
+    for proposal in data.veto_proposals(today):
+        unit_name = names.get(proposal["unit"], proposal["unit"])
+        listed = "；".join(f"{t.code}“{format.text(t.title)}”（期限{t.deadline:%m月%d日}）" for t in proposal["tasks"])
+        with st.container(border=True):
+            st.warning(f"一票否优建议：{format.text(unit_name)}有影响重大的督办事项逾期——{listed}", icon=":material/gavel:")
+            with st.form(f"veto_{proposal['unit']}", clear_on_submit=True):
+                reason = st.text_input("说明（驳回时必填）")
+                confirm_col, dismiss_col, _ = st.columns([1, 1, 4])
+                confirmed = confirm_col.form_submit_button("确认一票否优", type="primary")
+                dismissed = dismiss_col.form_submit_button("驳回")
+                if confirmed or dismissed:
+                    try:
+                        data.decide_veto(actor, proposal["unit"], "confirmed" if confirmed else "dismissed", today,
+                                         reason)
+                    except TaskRefused as refused:
+                        st.session_state["task_message"] = ("error", str(refused))
+                    else:
+                        st.session_state["task_message"] = ("success", f"已{'确认' if confirmed else '驳回'}"
+                                                                       f"{unit_name}的一票否优建议")
+                    st.rerun()
+
 # ---- the list
 view_col, unit_col, source_col, important_col = st.columns([2, 1.5, 1.2, 1], vertical_alignment="bottom")
 view = view_col.segmented_control("查看", list(VIEWS), default="办理中", required=True, key="task_view")

@@ -15,7 +15,7 @@ TABLES = ["api_tokens", "audit_log", "notification_channels", "notification_log"
           "project_spans", "projects", "reminders", "replacements", "row_problems",
           "scheduler_runs", "schema_migrations", "sessions", "settings_overrides", "snapshots", "submissions", "targets",
           "task_actions",
-          "unit_reports", "units", "users", "veto_flags", "warning_events", "warnings"]
+          "unit_reports", "units", "users", "veto_decisions", "veto_flags", "warning_events", "warnings"]
 
 
 def _tables(con) -> list[str]:

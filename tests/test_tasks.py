@@ -213,3 +213,34 @@ def test_the_bulletin_names_late_important_tasks(story):
     assert section.blocks[1] == "以下影响重大的督办事项逾期未办，予以通报批评：经济开发区“推进A项目开工”（办理期限3月10日）。"
     later = next(s for s in bulletin_content(con, D(2026, 3, 19)).sections if s.heading == "督办事项")
     assert later.blocks[0].rows == [("经济开发区", 1, 1, 0, 0)] and later.blocks[1] == "本年影响重大的督办事项均未逾期。"
+
+
+def test_a_veto_proposal_confirmed_or_dismissed(story):
+    """On 03-12 U01's important task is late: U01 is proposed for 一票否优 of 2026. Dismissing needs a reason and
+    ends the proposal; confirming instead makes it the veto, its reason the task; a unit user may do neither."""
+    from pipelines.figures.assessment import assess
+
+    con, code = story
+    day = D(2026, 3, 12)
+    assert [(p["unit"], [t.code for t in p["tasks"]]) for p in tasks.veto_proposals(con, day)] == [("U01", [code])]
+    with pytest.raises(TaskRefused, match="只有管理员"):
+        tasks.decide_veto(con, U01_USER, "U01", "confirmed", day)
+    with pytest.raises(TaskRefused, match="须写明理由"):
+        tasks.decide_veto(con, ADMIN, "U01", "dismissed", day)
+    tasks.decide_veto(con, ADMIN, "U01", "confirmed", day, now=NOW)
+    assert tasks.veto_proposals(con, day) == []
+    u01 = assess(con, day).units.set_index("code").loc["U01"]
+    assert (bool(u01["vetoed"]), bool(u01["veto_proposed"])) == (True, False)
+    note = con.execute("SELECT note FROM veto_flags WHERE year = 2026 AND unit_code = 'U01'").fetchone()[0]
+    assert note == f"督办事项逾期：{code}“推进A项目开工”（期限2026-03-10）"
+
+
+def test_a_dismissed_proposal_stays_dismissed_until_another_task_is_late(story):
+    con, code = story
+    day = D(2026, 3, 12)
+    tasks.decide_veto(con, ADMIN, "U01", "dismissed", day, reason="已协调解决", now=NOW)
+    assert tasks.veto_proposals(con, day) == []
+    assert con.execute("SELECT count(*) FROM veto_flags").fetchone()[0] == 0
+    other = tasks.issue(con, ADMIN, title="乙", unit="U01", important=True, deadline=D(2026, 3, 20),
+                        at=_at("2026-03-12"), now=NOW)
+    assert [[t.code for t in p["tasks"]] for p in tasks.veto_proposals(con, D(2026, 3, 25))] == [[other.code]]

@@ -99,3 +99,17 @@ def test_the_unit_answers_on_its_own_page(units):
     assert not at.exception
     with db.cursor() as cur:
         assert tasks.find(cur, made.code).state == "responded"
+
+
+def test_an_admin_confirms_a_veto_proposal_on_the_page(units):
+    """An important task of U01 two days late: the page proposes 一票否优 for U01; confirming flags the unit."""
+    now = dt.datetime.now()
+    tasks.issue(units, ADMIN, title="重大项目落地", unit="U01", important=True,
+                deadline=dt.date.today() - dt.timedelta(days=2), at=now - dt.timedelta(days=5), now=now)
+    units.close()
+    at = _page(ADMIN)
+    assert at.warning[0].value.startswith("一票否优建议：经济开发区有影响重大的督办事项逾期")
+    next(b for b in at.button if b.label == "确认一票否优").click().run()
+    assert not at.exception
+    with db.cursor() as cur:
+        assert cur.execute("SELECT unit_code FROM veto_flags").fetchall() == [("U01",)]

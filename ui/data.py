@@ -197,6 +197,18 @@ def task_act(actor: Actor, code: str, action: str, **fields) -> tasks.Task:
         return tasks.act(cur, actor, code, action, **fields)
 
 
+def veto_proposals(as_of: dt.date) -> list[dict]:
+    """pipelines.admin.tasks.veto_proposals (not cached: a decision changes them without new data)."""
+    with db.cursor() as cur:
+        return tasks.veto_proposals(cur, as_of)
+
+
+def decide_veto(actor: Actor, unit: str, decision: str, as_of: dt.date, reason: str) -> None:
+    """pipelines.admin.tasks.decide_veto as `actor` (TaskRefused says why not)."""
+    with db.cursor() as cur:
+        tasks.decide_veto(cur, actor, unit, decision, as_of, reason=reason)
+
+
 def month_reports(today: dt.date) -> pd.DataFrame:
     """alerts.remind.status: every unit's report for the month being collected, with the reminders sent (not
     cached: a reminder changes it without new data, and it is one small query)."""

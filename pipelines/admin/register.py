@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 
 from pipelines.access import Actor, require_admin
-from pipelines.admin import users
+from pipelines.admin import users, vetoes
 from pipelines.cells import CellProblem, parse_count, parse_non_negative, parse_year
 from pipelines.figures.assessment import TARGET_COLUMNS
 from pipelines.ingest.desk import Upload, ingest_upload, preview_upload
@@ -167,12 +167,7 @@ def set_veto(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_code:
     if not con.execute("SELECT count(*) FROM units WHERE code = $code", {"code": unit_code}).fetchone()[0]:
         raise ValueError(f"单元 {unit_code} 不在单元名录中")
     with db.transaction(con):
-        before = con.execute("SELECT note FROM veto_flags WHERE year = $year AND unit_code = $unit",
-                             {"year": year, "unit": unit_code}).fetchone()
-        con.execute("INSERT OR REPLACE INTO veto_flags VALUES ($year, $unit, $note, $by, $at)",
-                    {"year": year, "unit": unit_code, "note": reason, "by": actor.name, "at": now or dt.datetime.now()})
-        db.audit(con, actor.name, "veto.set", unit_code,
-                 {"year": year, "before": before[0] if before else None, "after": reason})
+        vetoes.write_veto(con, actor, year, unit_code, reason, now or dt.datetime.now())
 
 
 def clear_veto(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_code: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines.access import Actor
+from pipelines.admin import vetoes
 from pipelines.months import in_range
 from pipelines.settings import Settings, current
 from pipelines.store import db
@@ -256,3 +257,56 @@ def _write(con: duckdb.DuckDBPyConnection, actor: Actor, code: str, action: str,
     con.execute(f"INSERT INTO task_actions ({names}) VALUES ({', '.join('$' + n for n in values)})", values)
     db.audit(con, actor.name, f"task.{action}", code,
              {k: v for k, v in values.items() if v is not None and k not in ("task_code", "actor", "recorded_at")})
+
+
+# ---- 一票否优 proposals (DOMAIN §10) ----------------------------------------------------------------------------
+
+def _decided(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, set[str]]:
+    """unit → the task codes the admins' decisions on its proposals of `year` covered."""
+    covered: dict[str, set[str]] = {}
+    for unit, codes in con.execute("SELECT unit_code, task_codes FROM veto_decisions WHERE year = $y",
+                                   {"y": year}).fetchall():
+        covered.setdefault(unit, set()).update(codes)
+    return covered
+
+
+def veto_proposals(con: duckdb.DuckDBPyConnection, as_of: dt.date, year: int | None = None) -> list[dict]:
+    """The units proposed for 一票否优 of `year` (default the year of `as_of`) at the end of `as_of`: an important task
+    with its deadline in the year is late and no admin has yet decided on it. Each {"unit", "tasks": [Task]}."""
+    year = year or as_of.year
+    covered = _decided(con, year)
+    found: dict[str, list[Task]] = {}
+    for task in tasks_as_of(con, as_of):
+        if task.important and task.deadline.year == year and task.late(as_of) \
+                and task.code not in covered.get(task.unit, set()):
+            found.setdefault(task.unit, []).append(task)
+    return [{"unit": unit, "tasks": listed} for unit, listed in sorted(found.items())]
+
+
+def decide_veto(con: duckdb.DuckDBPyConnection, actor: Actor, unit: str, decision: str, as_of: dt.date, *,
+                reason: str = "", year: int | None = None, now: dt.datetime | None = None) -> None:
+    """Confirm (it becomes the unit's 一票否优 of the year, its reason the tasks) or dismiss (with a reason) the
+    proposal for `unit` as it stands at the end of `as_of`; audited. TaskRefused when there is none, for a
+    non-admin, or a dismissal without a reason."""
+    if actor.role != "admin":
+        raise TaskRefused("只有管理员可以确认或驳回一票否优建议", 403)
+    year = year or as_of.year
+    proposal = next((p for p in veto_proposals(con, as_of, year) if p["unit"] == unit), None)
+    if proposal is None:
+        raise TaskRefused(f"单元 {unit} 在 {year} 年没有待处理的一票否优建议", 404)
+    if decision not in ("confirmed", "dismissed"):
+        raise TaskRefused("只能确认或驳回一票否优建议")
+    reason = _text(reason)
+    if decision == "dismissed" and not reason:
+        raise TaskRefused("驳回一票否优建议须写明理由")
+    listed = "；".join(f"{t.code}“{t.title}”（期限{t.deadline:%Y-%m-%d}）" for t in proposal["tasks"])
+    because = f"督办事项逾期：{listed}" + (f"。{reason}" if reason else "")
+    now = now or dt.datetime.now()
+    with db.transaction(con):
+        con.execute("INSERT INTO veto_decisions VALUES ($y, $u, $d, $r, $codes, $by, $at)",
+                    {"y": year, "u": unit, "d": decision, "r": because if decision == "confirmed" else reason,
+                     "codes": [t.code for t in proposal["tasks"]], "by": actor.name, "at": now})
+        db.audit(con, actor.name, f"veto.{decision}", unit, {"year": year, "tasks": [t.code for t in proposal["tasks"]],
+                                                               "reason": reason})
+        if decision == "confirmed":
+            vetoes.write_veto(con, actor, year, unit, because, now)

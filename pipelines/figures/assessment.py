@@ -140,6 +140,7 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     others = _codes_by_unit(unit_codes, project_codes, flagged("bonus_other"))
     overdue_counts = overdue["unit_code"].value_counts().to_dict()  # only counted: no labels for 10⁵ pairs
     late_tasks = _late_tasks(con, as_of, year)
+    proposed = {p["unit"] for p in tasks.veto_proposals(con, as_of, year)}
     forgotten_pairs = _overdue_pairs_by_unit(overdue[overdue["forgotten"]])
 
     ledger: list[dict] = []
@@ -199,7 +200,7 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
                        "deduction": deduction, "overdue_updates": int(overdue_counts.get(code, 0)),
                        "forgotten_updates": len(forgotten), "late_months": late_months,
                        "late_tasks": len(overdue_tasks),
-                       "veto_proposed": any(t.important for t in overdue_tasks),
+                       "veto_proposed": code in proposed,
                        **{key: counted[key] for key in REPORT_FIELDS},
                        "score": indicators_total + bonus - deduction,
                        "vetoed": code in vetoed, "qualifies": bool(qualifies),
