@@ -72,8 +72,8 @@ if actor.role == "admin":
                     st.rerun()
 
 # ---- the list
-view_col, unit_col, source_col, important_col = st.columns([2, 1.5, 1.2, 1], vertical_alignment="bottom")
-view = view_col.segmented_control("查看", list(VIEWS), default="办理中", required=True, key="task_view")
+view = st.segmented_control("查看", list(VIEWS), default="办理中", required=True, key="task_view")
+unit_col, source_col, important_col, _ = st.columns([1.5, 1.2, 1, 1.3], vertical_alignment="bottom")
 unit = None if scope else unit_col.selectbox("责任单位", [None, *names], key="task_unit",
                                               format_func=lambda c: "全部单元" if c is None else names.get(c, c))
 source = source_col.selectbox("来源", [None, *SOURCE_LABELS], format_func=lambda s: "全部来源" if s is None
