@@ -305,6 +305,11 @@ with tabs["一票否优"]:
         notice()
         year = st.columns(4)[0].selectbox("年度", years, index=years.index(today.year), format_func=lambda y: f"{y}年",
                                           key="veto_year")
+        proposals = data.veto_proposals(today) if year == today.year else []
+        for proposal in proposals:  # decided on 督办中心 (pages/tasks.py), where the tasks are
+            listed = "；".join(f"{t.code}“{format.text(t.title)}”" for t in proposal["tasks"])
+            st.warning(f"一票否优建议待处理：{format.text(unit_label(proposal['unit']))}——影响重大的督办事项逾期：{listed}。"
+                       "请到“督办中心”确认或驳回。", icon=":material/gavel:")
         flags = data.read(register.veto_table, actor, year)
         if flags.empty:
             st.info(f"{year} 年没有单元被一票否优。")
