@@ -10,6 +10,7 @@ from alerts import centre
 from alerts.rules import RULE_BY_ID, RULES
 from pipelines import settings
 from pipelines.access import OutOfScope
+from pipelines.admin.tasks import TaskRefused
 from pipelines.screens import project as project_screen
 from pipelines.vocabulary import GRADE_LABELS, RED, YELLOW
 from ui import auth, data, format
@@ -120,6 +121,31 @@ def _details(warning: pd.Series) -> None:
                 else:
                     st.toast("已确认该预警", icon=":material/task_alt:")
                     st.rerun()
+        if actor.role == "admin":
+            _to_task(warning)
+
+
+def _to_task(warning: pd.Series) -> None:
+    """An admin turns the warning into a 督办事项 (DOMAIN §10): title, unit, project and detail prefilled."""
+    with st.form(f"to_task_{warning['id']}", clear_on_submit=True, border=True):
+        st.markdown("**转为督办事项**")
+        title = st.text_input("事项标题", value=f"{warning['rule_name']}：{warning['subject_label']}")
+        requirement = st.text_area("办理要求", value=str(warning["detail"] or ""), height=90)
+        left, right = st.columns(2, vertical_alignment="bottom")
+        deadline = left.date_input("办理期限", value=today + dt.timedelta(days=14), min_value=today,
+                                   format="YYYY-MM-DD")
+        important = right.checkbox("影响重大", help="影响重大产业项目招引或落地推进：逾期将建议一票否优")
+        if st.form_submit_button("交办", icon=":material/assignment_add:"):
+            project = warning["project_code"] if isinstance(warning["project_code"], str) else None
+            try:
+                made = data.task_issue(actor, title=title, requirement=requirement, unit=warning["unit_code"],
+                                       project=project, source="warning", source_rule=warning["rule"],
+                                       source_subject=warning["subject"], deadline=deadline, important=important)
+            except TaskRefused as refused:
+                st.error(format.text(refused))
+            else:
+                st.success(f"已交办 {made.code}：{format.text(made.title)}，可在“督办中心”跟踪。",
+                           icon=":material/assignment_turned_in:")
 
 
 with tabs[labels[0]]:

@@ -666,3 +666,22 @@ def test_page_lists_the_worst_thousand_of_a_provinces_open_warnings(units):
     table = at.dataframe[0].value
     assert len(table) == 1000 and table["对象"].tolist()[:6] == [f"ZS{i:06d}" for i in (1, 2, 3, 4, 5, 6)]
     assert table["等级"].tolist()[:6] == ["红"] * 5 + ["黄"]
+
+
+def test_an_admin_turns_a_warning_into_a_task(page_world):
+    """The first open warning (红 XM001), selected: the form is prefilled with its rule, object, unit and detail;
+    交办 issues a task from it (source warning, its rule and subject) that 督办中心 lists; a unit user gets no form."""
+    from pipelines.admin import tasks
+
+    at = _page(ADMIN, selected_row=0)
+    assert not at.exception
+    title = next(t for t in at.text_input if t.label == "事项标题")
+    assert title.value.startswith(at.dataframe[0].value.loc[0, "预警规则"])
+    next(b for b in at.button if b.label == "交办").click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith("已交办 DB")
+    with db.cursor() as cur:
+        made = tasks.tasks_as_of(cur, dt.date.today())
+    assert len(made) == 1 and made[0].source == "warning" and made[0].source_rule and made[0].source_subject
+    unit_view = _page(U02_USER, selected_row=0)
+    assert not unit_view.exception and not [b for b in unit_view.button if b.label == "交办"]
