@@ -154,11 +154,6 @@ async def report_route(request: Request, actor: Actor) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(_scoped_report, month_end(period), actor, period, known_by))
 
 
-def _task_scope(actor: Actor, task_unit: str) -> None:
-    if actor.unit_scope is not None and task_unit != actor.unit_scope:
-        raise _Refused(404, "no_such_task", "没有这个督办事项")
-
-
 def _list_tasks(as_of: dt.date, actor: Actor) -> dict:
     with db.cursor() as cur:
         return tasks.listing(cur, as_of, actor.unit_scope)
@@ -203,9 +198,8 @@ def _task_write(actor: Actor, code: str | None, action: str, fields: dict) -> di
     with db.cursor() as cur:
         try:
             if code is not None:
-                found = tasks.find(cur, code)
-                if found is not None:
-                    _task_scope(actor, found.unit)
+                if actor.unit_scope is not None and tasks.find(cur, code, actor.unit_scope) is None:
+                    raise _Refused(404, "no_such_task", "没有这个督办事项")
                 task = tasks.act(cur, actor, code, action, **fields)
             else:
                 task = tasks.issue(cur, actor, **fields)

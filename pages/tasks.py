@@ -84,10 +84,7 @@ shown = [t for t in found if VIEWS[view](t) and (unit is None or t.unit == unit)
 
 
 def _left(task) -> str:
-    if task.state in ("closed", "cancelled"):
-        return ""
-    days = (task.deadline - today).days
-    return f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"还剩{days}天")
+    return "" if task.state in ("closed", "cancelled") else format.days_left(task.deadline, today)
 
 
 if not shown:

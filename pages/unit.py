@@ -81,8 +81,8 @@ if open_tasks:
     st.subheader(f"待办督办事项（{len(open_tasks)} 项）")
     for task in open_tasks:
         days = (task.deadline - today).days
-        left = f"已逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"还剩{days}天")
-        with st.expander(f"{task.code} · {format.text(task.title)}　办理期限 {task.deadline:%m月%d日}（{left}）"
+        with st.expander(f"{task.code} · {format.text(task.title)}　办理期限 {task.deadline:%m月%d日}"
+                         f"（{format.days_left(task.deadline, today)}）"
                          + ("　· 影响重大" if task.important else ""), expanded=days <= current().tasks.remind_days,
                          icon=":material/assignment_late:" if days < 0 else ":material/assignment:"):
             if task.requirement:

@@ -191,8 +191,7 @@ def task_issue(actor: Actor, **fields) -> tasks.Task:
 def task_act(actor: Actor, code: str, action: str, **fields) -> tasks.Task:
     """pipelines.admin.tasks.act as `actor`, on a task of the actor's scope only (TaskRefused says why not)."""
     with db.cursor() as cur:
-        found = tasks.find(cur, code)
-        if found is None or (actor.unit_scope is not None and found.unit != actor.unit_scope):
+        if tasks.find(cur, code, actor.unit_scope) is None:
             raise tasks.TaskRefused(f"督办事项 {code} 不存在", 404)
         return tasks.act(cur, actor, code, action, **fields)
 

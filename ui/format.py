@@ -1,6 +1,7 @@
 """Display formatting: Chinese column names, money in 亿元, dates as YYYY-MM-DD."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pandas as pd
@@ -361,3 +362,9 @@ def deductions_sentence(items: list[LedgerItem], due_day: int) -> str | None:
         return None
     return ("本年" + "；".join(parts) + f"。每月{due_day}日前报送完整的月度报表（列全所有在推进的项目，被拒收的行改正后重报）"
             "即可避免再扣分；逾期后补报不免扣分。")
+
+
+def days_left(deadline: dt.date, today: dt.date) -> str:
+    """The time left to a 督办事项's deadline: '还剩3天', '今天到期', '逾期2天'."""
+    days = (deadline - today).days
+    return f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"还剩{days}天")

@@ -138,9 +138,11 @@ def tasks_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit: str | None
     return sorted((t for t in tasks if unit is None or t.unit == unit), key=lambda t: t.code)
 
 
-def find(con: duckdb.DuckDBPyConnection, code: str) -> Task | None:
-    """Task `code` as it stands now, with every action taken on it; None when there is none."""
-    return _replay(_actions(con, None, code)).get(code)
+def find(con: duckdb.DuckDBPyConnection, code: str, scope: str | None = None) -> Task | None:
+    """Task `code` as it stands now, with every action taken on it; None when there is none, or when it is not of
+    `scope` (a unit user's unit: another unit's task is not shown to exist)."""
+    task = _replay(_actions(con, None, code)).get(code)
+    return None if task is None or (scope is not None and task.unit != scope) else task
 
 
 def listing(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
@@ -270,13 +272,15 @@ def _decided(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, set[str]]:
     return covered
 
 
-def veto_proposals(con: duckdb.DuckDBPyConnection, as_of: dt.date, year: int | None = None) -> list[dict]:
+def veto_proposals(con: duckdb.DuckDBPyConnection, as_of: dt.date, year: int | None = None,
+                   known: list[Task] | None = None) -> list[dict]:
     """The units proposed for 一票否优 of `year` (default the year of `as_of`) at the end of `as_of`: an important task
-    with its deadline in the year is late and no admin has yet decided on it. Each {"unit", "tasks": [Task]}."""
+    with its deadline in the year is late and no admin has yet decided on it. Each {"unit", "tasks": [Task]}.
+    `known` may pass tasks_as_of(con, as_of) when the caller has it."""
     year = year or as_of.year
     covered = _decided(con, year)
     found: dict[str, list[Task]] = {}
-    for task in tasks_as_of(con, as_of):
+    for task in tasks_as_of(con, as_of) if known is None else known:
         if task.important and task.deadline.year == year and task.late(as_of) \
                 and task.code not in covered.get(task.unit, set()):
             found.setdefault(task.unit, []).append(task)

@@ -139,8 +139,9 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     majors = _codes_by_unit(unit_codes, project_codes, flagged("major_manufacturing"))
     others = _codes_by_unit(unit_codes, project_codes, flagged("bonus_other"))
     overdue_counts = overdue["unit_code"].value_counts().to_dict()  # only counted: no labels for 10⁵ pairs
-    late_tasks = _late_tasks(con, as_of, year)
-    proposed = {p["unit"] for p in tasks.veto_proposals(con, as_of, year)}
+    known_tasks = tasks.tasks_as_of(con, as_of)
+    late_tasks = _late_tasks(known_tasks, as_of, year)
+    proposed = {p["unit"] for p in tasks.veto_proposals(con, as_of, year, known_tasks)}
     forgotten_pairs = _overdue_pairs_by_unit(overdue[overdue["forgotten"]])
 
     ledger: list[dict] = []
@@ -220,10 +221,11 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     return Assessment(as_of, year, progress, units, pd.DataFrame(ledger), overall, known_by, reports)
 
 
-def _late_tasks(con: duckdb.DuckDBPyConnection, as_of: dt.date, year: int) -> dict[str, list[tasks.Task]]:
-    """unit → its 督办事项 late at the end of `as_of` whose deadline falls in `year` (DOMAIN §10), by code."""
+def _late_tasks(known: list[tasks.Task], as_of: dt.date, year: int) -> dict[str, list[tasks.Task]]:
+    """unit → its 督办事项 (of `known`, as of the end of `as_of`) late then whose deadline falls in `year` (DOMAIN
+    §10), by code."""
     found: dict[str, list[tasks.Task]] = {}
-    for task in tasks.tasks_as_of(con, as_of):
+    for task in known:
         if task.deadline.year == year and task.late(as_of):
             found.setdefault(task.unit, []).append(task)
     return found
@@ -238,9 +240,7 @@ def _summed_reports(units: pd.DataFrame) -> dict:
     """The registered units' report counts summed, the rates from the sums (null when nothing is expected)."""
     sums = {key: int(units[key].sum()) if len(units) else 0
             for key in ("reports_expected", "reports_received", "reports_on_time", "late_reports")}
-    expected = sums["reports_expected"]
-    return {**sums, "reporting_rate": sums["reports_received"] / expected if expected else None,
-            "on_time_rate": sums["reports_on_time"] / expected if expected else None}
+    return {**sums, **duty.report_rates(sums)}
 
 
 def previous_month(con: duckdb.DuckDBPyConnection, assessment: Assessment,

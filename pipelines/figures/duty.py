@@ -164,7 +164,9 @@ class UnitReports:
         return sorted(self.masks.index[((owed & ~received) >> bit & 1).astype(bool)])
 
 
-def _rates(counts: dict) -> dict:
+def report_rates(counts: dict) -> dict:
+    """报送率 and 及时率 (DOMAIN §6) from counts of expected, received and on-time reports; None when nothing is
+    expected."""
     expected = counts["reports_expected"]
     return {"reporting_rate": counts["reports_received"] / expected if expected else None,
             "on_time_rate": counts["reports_on_time"] / expected if expected else None}
@@ -178,7 +180,7 @@ def _report_counts(expected: int, received: int, on_time: int, first_period: dt.
     late = expected & ~on_time
     counts = {"reports_expected": expected.bit_count(), "reports_received": (expected & received).bit_count(),
               "reports_on_time": (expected & on_time).bit_count(), "late_reports": late.bit_count()}
-    return {**counts, **_rates(counts), "late_months": _months_of(late, first_period, width),
+    return {**counts, **report_rates(counts), "late_months": _months_of(late, first_period, width),
             "missing_months": _months_of(expected & ~received, first_period, width)}
 
 

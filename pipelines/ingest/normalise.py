@@ -26,6 +26,7 @@ class Normalised:
     validated: Validated
     targets: list[int | NewProject] = field(default_factory=list)  # parallel to validated.records
     new_projects: list[NewProject] = field(default_factory=list)
+    rejected_projects: set[int] = field(default_factory=set)  # known projects whose row the file rejected
 
 
 def _label(record: Record) -> str | None:
@@ -94,4 +95,14 @@ def normalise(con: duckdb.DuckDBPyConnection, validated: Validated, actor: Actor
         result.targets.append(target)
     validated.records = kept
     result.new_projects = list(new.values())
+    # The known projects of the rejected rows (matched as accepted rows are), so the preview can say "fix and
+    # resend" rather than "left out" (DOMAIN §3).
+    for record in validated.rejected:
+        v = record.values
+        code, name = v.get("project_code"), v.get("project_name")
+        pid = by_code.get(str(code), (None,))[0] if code else None
+        if pid is None and name:
+            pid = by_name.get((v.get("unit"), name_key(name)))
+        if pid is not None:
+            result.rejected_projects.add(pid)
     return result

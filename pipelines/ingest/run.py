@@ -17,7 +17,7 @@ from pipelines.ingest.compare import month_checks
 from pipelines.ingest.layout import find_layouts
 from pipelines.ingest.load import Submission, load
 from pipelines.ingest.normalise import Normalised, normalise
-from pipelines.ingest.validate import Context, Problem, UnitDirectory, Validated, name_key, validate
+from pipelines.ingest.validate import Context, Problem, UnitDirectory, Validated, validate
 from pipelines.ingest.workbook import FileRejected, read_sheets
 from pipelines.store import queries
 from pipelines.store.state import projects_as_of as state_as_of
@@ -76,26 +76,6 @@ def _missing_columns(layouts, ctx: Context) -> list[str]:
 LEFT_OUT, DROPPED, REJECTED = "本期未报", "整表替换后移出", "被拒收，请更正后重报"
 
 
-def _rejected_projects(con: duckdb.DuckDBPyConnection, validated: Validated) -> set[int]:
-    """The known projects whose row in this file was rejected, matched by 项目编号 or by unit + name."""
-    if not validated.rejected:
-        return set()
-    by_code, by_name = {}, {}
-    for pid, code, unit, key in queries.rows(con, "project_identities"):
-        by_code[code] = pid
-        by_name.setdefault((unit, key), pid)
-    found = set()
-    for record in validated.rejected:
-        v = record.values
-        code, name = v.get("project_code"), v.get("project_name")
-        pid = by_code.get(str(code)) if code else None
-        if pid is None and name:
-            pid = by_name.get((v.get("unit"), name_key(name)))
-        if pid is not None:
-            found.add(pid)
-    return found
-
-
 def _mode_notes(con: duckdb.DuckDBPyConnection, validated: Validated, as_of: dt.date, mode: str) -> list[str]:
     """What the file does to each unit's month that already has a report (DOMAIN §3: the preview says whether it
     amends or replaces it)."""
@@ -114,18 +94,18 @@ def _mode_notes(con: duckdb.DuckDBPyConnection, validated: Validated, as_of: dt.
     return notes
 
 
-def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, targets: list, as_of: dt.date,
+def _missing_projects(con: duckdb.DuckDBPyConnection, validated: Validated, plan: Normalised, as_of: dt.date,
                       mode: str) -> list[dict]:
     """Per unit and month of the file, the projects the month will lack once it loads, each with its `reason`:
     LEFT_OUT, in the unit's previous report and in no file of the month (an amendment keeps the rows of the
     earlier files of the month); DROPPED, listed by the month's files in force and left out by a replacement;
     REJECTED, a project whose row this file rejected (fix and resend), whichever of the two it would be."""
     reported: dict[tuple, set[int]] = {}
-    for record, target in zip(validated.records, targets):
+    for record, target in zip(validated.records, plan.targets):
         ids = reported.setdefault((record.values["unit"], record.values["period"]), set())
         if isinstance(target, int):
             ids.add(target)
-    rejected = _rejected_projects(con, validated)
+    rejected = plan.rejected_projects
     missing = []
     for (unit, period), ids in sorted(reported.items()):
         month = {pid: (code, name) for pid, code, name in
@@ -199,7 +179,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
         return FileReport(file_name, kind, "rejected", message=reason, rejections=[Problem(None, None, None, reason)])
     plan = normalise(con, validated, actor)
     month_checks(con, plan, config)
-    missing = _missing_projects(con, validated, plan.targets, received_at.date(), mode) if kind == "projects" else []
+    missing = _missing_projects(con, validated, plan, received_at.date(), mode) if kind == "projects" else []
     if kind == "projects":
         validated.notes.extend(_mode_notes(con, validated, received_at.date(), mode))
     return _Prepared(kind, digest, validated, plan, missing)
