@@ -419,9 +419,9 @@ def test_page_charts_show_the_figures_of_the_day(county):
     assert re.findall(r"class='zs-fout'[^>]*>([^<]*)<", panels["项目漏斗（2024年登记线索）"]) == [
         "1 · 转化 50% · 61天", "1 · 转化 100% · 45天", "0 · 转化 0%", "0"]
     text = _html(at)
-    assert ("本期报送 · 9月进展（截止10月10日） <span class='zs-note'>已报 2/2 · 本年报送率 66.7% · 及时率 66.7%</span>"
+    assert ("本期报送 · 9月（截止10月10日） <span class='zs-note'>已报 2/2 · 报送率 66.7% · 及时率 66.7%</span>"
             in text)
-    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", text[text.index("本期报送 · 9月进展"):])]
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", text[text.index("本期报送 · 9月"):])]
     assert [re.sub(r"<[^>]+>", "", c) for c in cells[:6]] == ["经济开发区", "按时", "10-05 00:00",
                                                               "城东街道", "按时", "10-08 00:00"]
 

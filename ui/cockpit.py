@@ -346,13 +346,13 @@ REPORT_STATE_COLOURS = {"received_on_time": "#34d399", "received_late": "#fbbf24
 def reporting_table(reporting: pd.DataFrame, height: int) -> str:
     """本期报送: which units have sent the month being collected, on time (green) or late (amber), and which not yet
     — grey with the days left before the due day, red after it; the title counts those sent and gives the year's
-    报送率 and 及时率 of the scope."""
+    报送率 and 及时率 of the scope (short enough for the 1920-pixel panel's one line)."""
     period = reporting.attrs.get("period")
     sent = int((reporting["state"] != "not_received").sum())
     due = None if reporting.empty else pd.Timestamp(reporting["due_date"].iloc[0]).date()
     title = "本期报送" if period is None else (
-        f"本期报送 · {period.month}月进展" + ("" if due is None else f"（截止{due.month}月{due.day}日）")
-        + f" <span class='zs-note'>已报 {sent}/{len(reporting)} · 本年报送率 "
+        f"本期报送 · {period.month}月" + ("" if due is None else f"（截止{due.month}月{due.day}日）")
+        + f" <span class='zs-note'>已报 {sent}/{len(reporting)} · 报送率 "
         f"{format.percent(reporting.attrs.get('reporting_rate'))} · 及时率 {format.percent(reporting.attrs.get('on_time_rate'))}</span>")
     rows = []
     for unit in reporting.itertuples(index=False):
