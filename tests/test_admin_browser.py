@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import xlsxwriter
+from playwright.sync_api import expect
 
 from pipelines.admin import users
 from pipelines.ingest.run import ingest_file
@@ -95,6 +96,8 @@ def test_admin_lowers_the_red_threshold_and_the_warning_turns_red(units, tmp_pat
         page.get_by_role("option", name=SETTING, exact=True).click()
         form = page.locator("[data-testid='stForm']").filter(has_text="设置文件值：6；当前值：6")
         form.wait_for(timeout=30000)
+        # the previous setting's form may linger for a moment while the page reruns: wait for the one field
+        expect(form.get_by_label("新值")).to_have_count(1, timeout=30000)
         form.get_by_label("新值").fill("3")
         form.get_by_role("button", name="保存", exact=True).click()
         page.get_by_text("已将“签约未开工：红色（签约后月数）”改为 3").wait_for(timeout=30000)
