@@ -118,7 +118,7 @@ def test_refuses_a_database_that_has_submissions(demo_run: DemoRun, tmp_path: Pa
     with contextlib.redirect_stdout(printed):
         code = demo_main(["--until", UNTIL, "--db", str(copy), "--out", str(tmp_path / "files")])
     assert code == 0
-    assert len(printed.getvalue().strip().splitlines()) == 1 and "已有" in printed.getvalue()
+    assert len(printed.getvalue().strip().splitlines()) == 1 and f"数据库 {copy} 已有" in printed.getvalue()
     assert copy.read_bytes() == before
     assert not (tmp_path / "files").exists()
 

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None, now: dt.datetime | None = None) -> int:
     try:
         existing = _submission_count(db_file)
         if existing:
-            print(f"数据库 {db} 已有 {existing} 份报送记录，演示数据只载入空数据库，未做任何改动。")
+            print(f"数据库 {db_file} 已有 {existing} 份报送记录，演示数据只载入空数据库，未做任何改动。")
             return 0
         con = db.connect(db_file)
     except db.StoreBusy as exc:
