@@ -84,7 +84,7 @@ def set_channel_enabled(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id
 
 def send_test_message(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: int, *,
                       config: Settings | None = None) -> dict:
-    """Send the test message to one channel (in dry-run it is only logged) and audit the outcome; returns the one
+    """Send the test message to one channel (even in dry-run) and audit the outcome; returns the one
     delivery: outcome (sent / failed / dry_run), attempts, error."""
     require_admin(actor)
     delivery = notify.deliver_test(con, channel_id, config or current())["deliveries"][0]

@@ -380,7 +380,7 @@ with tabs["通知渠道"]:
                 if buttons[1].button("停用" if enabled[channel] else "启用", key="channel_toggle", width="stretch"):
                     if attempt(channels.set_channel_enabled, actor, int(channel), not enabled[channel])[0]:
                         done(f"已{'停用' if enabled[channel] else '启用'}渠道 {names[channel]}")
-            st.caption("停用的渠道不再收到任何通知；测试消息不论启用与否都会发送。")
+            st.caption("停用的渠道不再收到任何通知；测试消息不论渠道启用与否、系统是否处于试运行，都会真实发送。")
         with add.container(border=True):
             st.markdown("**添加渠道**")
             with st.form("channel_add", border=False, clear_on_submit=True):

@@ -380,3 +380,14 @@ def test_dry_run_redelivers_nothing(con, http):
     notify.deliver(con, [RED_NEW], _settings(dry_run=True), NOW)
     assert notify.redeliver_failed(con, _settings(dry_run=True)) == {"sent": 0, "failed": 0}
     assert http.requests == []
+
+
+def test_a_test_message_is_really_sent_while_the_system_is_in_dry_run(con, http):
+    """发送测试消息 checks one robot while every other message is only logged: under the default (dry-run) settings
+    the test message reaches the server and is logged 'sent'; an ordinary event stays dry_run."""
+    channel = notify.add_channel(con, "招商群", "dingtalk", f"{http.url}/robot", "all", enabled=False)
+    summary = notify.deliver_test(con, channel, settings.load(env={}), NOW)
+    assert (summary["sent"], summary["logged_dry_run"]) == (1, 0)
+    [(path, _, body)] = http.requests
+    assert path == "/robot" and "招商群" in body["markdown"]["text"]
+    assert con.execute("SELECT rule, outcome FROM notification_log").fetchall() == [("test", "sent")]
