@@ -26,6 +26,7 @@ from email.utils import parseaddr
 
 import duckdb
 
+from alerts.rules import RULE_BY_ID
 from pipelines.settings import NotifySettings, Settings
 from pipelines.store import queries
 from pipelines.vocabulary import GRADE_LABELS
@@ -93,19 +94,51 @@ def as_text(value: object) -> str:
     return str(value).translate(_AS_TEXT)
 
 
-def _line(item: dict) -> str:
-    """One warning as a line: grade and change, rule, where, what, since when."""
+# A date as a detail writes it (2026-07-04 or 2026-07): a line whose detail has one does not repeat "since".
+_DATED = re.compile(r"\d{4}-\d{2}")
+# The page that shows a warning's subject, by the rule's kind of subject (alerts.rules RULES).
+_PAGE_OF = {"project": ("project", "code"), "unit": ("unit", "unit"), "task": ("tasks", "code")}
+
+
+def link(base: str, page: str, **query: str) -> str | None:
+    """The address of a page of the product under `base` ([server] public_url), with its query; None without a base
+    (or one that is not an http(s) address), so that messages then carry no links."""
+    base = (base or "").strip().rstrip("/")
+    if urllib.parse.urlsplit(base).scheme not in ("http", "https"):
+        return None
+    return f"{base}/{page}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
+
+
+def item_link(item: dict, base: str) -> str | None:
+    """The page that shows the warning: 项目详情 for a project's, 单元看板 for a unit's, 督办中心 for a task's."""
+    rule = RULE_BY_ID.get(str(item.get("rule")))
+    if rule is None or not item.get("subject"):
+        return None
+    page, key = _PAGE_OF[rule.subject_kind]
+    value = item.get("unit") if rule.subject_kind == "unit" else item.get("subject")
+    return link(base, page, **{key: str(value)}) if value else None
+
+
+def _line(item: dict, base: str = "") -> str:
+    """One warning as a line: grade and change, rule, unit (by name), what (the detail names the project, unit or
+    task), since when unless the detail already says, and the link to the page that shows it. A subject is shown
+    by its name when the item carries one, by its key only when there is no detail to name it."""
     label = GRADE_LABELS.get(item.get("grade"), str(item.get("grade")))
     if item.get("change"):
         label += "·" + CHANGES.get(item["change"], item["change"])
+    rule = RULE_BY_ID.get(str(item.get("rule")))
     unit = item.get("unit_name") or item.get("unit")
-    subject = item.get("subject_name") or item.get("subject")
+    subject = item.get("subject_name") or (None if item.get("detail") else item.get("subject"))
     where = " · ".join(dict.fromkeys(as_text(part) for part in (unit, subject) if part))
-    line = f"- **【{label}】{item.get('rule_name') or item['rule']}**　{where}"
+    name = item.get("rule_name") or (rule.name if rule else item["rule"])
+    line = f"- **【{label}】{name}**　{where}"
     if item.get("detail"):
         line += f"：{as_text(item['detail'])}"
-    if item.get("since"):
+    if item.get("since") and not _DATED.search(str(item.get("detail") or "")):
         line += f"（自 {_day(item['since'])} 起）"
+    address = item_link(item, base)
+    if address:
+        line += f" [查看]({address})"
     return line
 
 
@@ -118,7 +151,7 @@ def _grade_order(item: dict) -> tuple:
     return (item.get("grade") != "red", str(item.get("unit") or ""), str(item["rule"]), str(item["subject"]))
 
 
-def _listed(items: tuple[dict, ...], max_lines: int) -> tuple[tuple[str, ...], str]:
+def _listed(items: tuple[dict, ...], max_lines: int, base: str = "") -> tuple[tuple[str, ...], str]:
     """The lines of the first `max_lines` items (sorted worst first) and the line counting the rest ('' if none):
     nobody reads hundreds of lines in a chat robot, and robots limit how many messages they take a minute."""
     shown, rest = items[:max_lines], items[max_lines:]
@@ -127,25 +160,30 @@ def _listed(items: tuple[dict, ...], max_lines: int) -> tuple[tuple[str, ...], s
         reds = sum(item.get("grade") == "red" for item in rest)
         more = (f"- ……另有 {len(rest)} 条" + (f"（其中红色 {reds} 条）" if reds else "")
                 + "，请登录招引智控“预警中心”查看全部。")
-    return tuple(_line(item) for item in shown), more
+        centre = link(base, "warnings")
+        if centre:
+            more += f" [打开预警中心]({centre})"
+    return tuple(_line(item, base) for item in shown), more
 
 
-def events_message(events: Sequence[dict], now: dt.datetime | None = None, max_lines: int = 50) -> Message:
+def events_message(events: Sequence[dict], now: dt.datetime | None = None, max_lines: int = 50,
+                   base: str = "") -> Message:
     """The message announcing these warning changes (新增/升级/已解除), worst first: every change counted in the
-    summary and carried in the keys, the first `max_lines` listed one per line, the rest counted in `more`."""
+    summary and carried in the keys, the first `max_lines` listed one per line, the rest counted in `more`; each
+    line links to its page under `base` ([server] public_url) when there is one."""
     now = now or dt.datetime.now()
     items = tuple(sorted(events, key=_grade_order))
     counts = collections.Counter(e["change"] for e in items)
     parts = [f"{CHANGES[c]} {counts[c]} 条" for c in CHANGES if counts[c]]
     reds = sum(e.get("grade") == "red" for e in items)
     summary = "、".join(parts) + (f"，其中红色 {reds} 条" if reds else "") + f"。{now:%Y-%m-%d %H:%M} 招引智控"
-    lines, more = _listed(items, max_lines)
+    lines, more = _listed(items, max_lines, base)
     return Message("events", f"招引智控预警通知（{len(items)}条）", summary, lines, items,
                    tuple(_event_key(e) for e in items), more)
 
 
 def digest(warnings: Sequence[dict], now: dt.datetime | None = None, unreported: Sequence[str] = (),
-           period: dt.date | None = None, max_lines: int = 50) -> Message:
+           period: dt.date | None = None, max_lines: int = 50, base: str = "") -> Message:
     """The leaders' daily digest: how many warnings are open, red and yellow, and the first `max_lines` of them, red
     first (the rest counted in `more`); then the units (names) whose report for `period`, already due, has not
     arrived. Takes open warnings as alerts.check prints them (names optional) or change events."""
@@ -160,7 +198,7 @@ def digest(warnings: Sequence[dict], now: dt.datetime | None = None, unreported:
         summary = "当前没有未解除的预警。"
     if unreported and period:
         summary += f"{period.year}年{period.month}月进展已过报送截止日仍未报送的单元（{len(unreported)}个）：{'、'.join(unreported)}。"
-    lines, more = _listed(items, max_lines)
+    lines, more = _listed(items, max_lines, base)
     return Message("digest", f"招引智控每日预警汇总（{now:%Y-%m-%d}）", summary, lines, items,
                    (("digest", now.date().isoformat(), "digest"),), more)
 
@@ -225,6 +263,8 @@ def reaches(channel: Channel, event: dict) -> bool:
 
 
 def _plain(text: str) -> str:
+    """The markdown of a message as plain text for e-mail: no heading or bold marks; a link as its words and address."""
+    text = re.sub(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)", r"\1：\2", text)
     return re.sub(r"^#+ ", "", text.replace("**", ""), flags=re.MULTILINE)
 
 
@@ -369,7 +409,7 @@ def deliver(con: duckdb.DuckDBPyConnection, events: Sequence[dict], settings: Se
     for channel in channels(con):
         heard = [e for e in events if reaches(channel, e)]
         if heard:
-            targets.append((channel, events_message(heard, now, settings.notify.max_lines)))
+            targets.append((channel, events_message(heard, now, settings.notify.max_lines, settings.server.public_url)))
     return _deliver_to(con, targets, settings.notify, sleep)
 
 
@@ -405,7 +445,7 @@ def deliver_digest(con: duckdb.DuckDBPyConnection, warnings: Sequence[dict], set
                    unreported: Sequence[str] = (), period: dt.date | None = None) -> dict:
     """Send the daily digest of these open warnings (and the units not yet reported for `period`) to every enabled
     'leaders' channel; same summary as deliver()."""
-    message = digest(warnings, now, unreported, period, settings.notify.max_lines)
+    message = digest(warnings, now, unreported, period, settings.notify.max_lines, settings.server.public_url)
     targets = [(channel, message) for channel in channels(con) if channel.audience == "leaders"]
     return _deliver_to(con, targets, settings.notify, sleep)
 

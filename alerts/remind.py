@@ -42,8 +42,13 @@ def reminder_text(period: dt.date, due: dt.date, today: dt.date) -> str:
     return f"请于{due.month}月{due.day}日前报送{period.month}月项目进展表，{when}"
 
 
-def reminder_message(unit_name: str, period: dt.date, due: dt.date, today: dt.date, unit_code: str) -> notify.Message:
+def reminder_message(unit_name: str, period: dt.date, due: dt.date, today: dt.date, unit_code: str,
+                     base: str = "") -> notify.Message:
+    """The 催报 message; with [server] public_url (`base`) it links to 数据填报."""
     text = reminder_text(period, due, today)
+    address = notify.link(base, "submit")
+    if address:
+        text += f" [去填报]({address})"
     return notify.Message("reminder", f"招引智控催报：{notify.as_text(unit_name)}", text, (), (),
                           (("reminder", f"{unit_code}:{period:%Y-%m}", today.isoformat()),))
 
@@ -96,11 +101,12 @@ def send(con: duckdb.DuckDBPyConnection, today: dt.date, settings: Settings | No
                                      "AND automatic", [unit["code"], period, today]).fetchone()[0]:
             result["skipped"].append(unit["code"])
             continue
-        message = reminder_message(unit["name"], period, due, today, unit["code"])
+        message = reminder_message(unit["name"], period, due, today, unit["code"], settings.server.public_url)
         targets = _unit_channels(con, unit["code"])
         con.execute("INSERT INTO reminders (unit_code, period, day, sent_at, automatic, sent_by, channels, text) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [unit["code"], period, today, now, automatic, sent_by, len(targets), message.summary])
+                    [unit["code"], period, today, now, automatic, sent_by, len(targets),
+                     reminder_text(period, due, today)])
         result["reminded"].append(unit["code"])
         if not targets:
             result["without_channel"].append(unit["code"])

@@ -192,6 +192,7 @@ def _key(text: object) -> str:
 
 def duplicate_project(con, as_of, facts, settings) -> pd.DataFrame:
     names = facts["project_name"].map(_key)
+    unit_names = dict(con.execute("SELECT code, name FROM units").fetchall())
     flagged: dict[int, set[str]] = {}
     for investor in (facts["investor_uscc"].fillna(""), facts["investor"].map(_key)):
         keyed = pd.DataFrame({"i": facts.index, "name": names, "investor": investor, "unit": facts["unit_code"],
@@ -202,7 +203,8 @@ def duplicate_project(con, as_of, facts, settings) -> pd.DataFrame:
         for _, group in keyed[spread > 1].groupby(["name", "investor"]):
             for i, unit in zip(group["i"], group["unit"]):
                 others = group[group["unit"] != unit]
-                flagged.setdefault(i, set()).update(f"{c}（{u}）" for c, u in zip(others["code"], others["unit"]))
+                flagged.setdefault(i, set()).update(f"{unit_names.get(u, u)}的 {c}" for c, u in zip(others["code"],
+                                                                                                 others["unit"]))
     rows = facts.loc[sorted(flagged)]
     detail = pd.Series([f"{n}：与 {'、'.join(sorted(flagged[i]))} 同名且同投资方" for i, n in
                         zip(rows.index, rows["project_name"])], index=rows.index, dtype=object)

@@ -141,6 +141,7 @@ class TaskSettings:
 @dataclass(frozen=True)
 class ServerSettings:
     keep_alive_seconds: float
+    public_url: str
 
 
 @dataclass(frozen=True)

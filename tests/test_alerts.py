@@ -167,6 +167,10 @@ def test_duplicate_project_across_units(units):
     _one(units, "D2", unit="U02", project_name="年产5万吨新材料项目。", investor="青岚新材料有限公司")
     _one(units, "D3", unit="U03", project_name="年产5万吨新材料项目", investor="别的公司")
     assert _grades(units, D(2024, 6, 30), "duplicate_project") == {"D1": "yellow", "D2": "yellow"}
+    found = conditions(units, D(2024, 6, 30))
+    detail = dict(zip(found["subject"], found["detail"]))["D1"]
+    names = dict(units.execute("SELECT code, name FROM units").fetchall())
+    assert detail.endswith(f"与 {names['U02']}的 D2 同名且同投资方"), detail  # the other unit by its name
 
 
 def test_terminated_projects_stay_quiet(units):

@@ -149,7 +149,8 @@ def test_events_message_puts_red_first_and_counts_changes():
 
 
 def test_digest_of_open_warnings_as_alerts_check_prints_them():
-    """The digest takes check's open warnings (no names), counts red/yellow and units, lists red first."""
+    """The digest takes check's open warnings (no names: the rule's own name, the detail naming the project),
+    counts red/yellow and units, lists red first."""
     warnings = [{"rule": "stale_update", "subject": "P0002", "unit": "U02", "grade": "yellow", "since": "2024-09-11",
                  "detail": "落后1个月未更新"},
                 {"rule": "signed_not_commenced", "subject": "P0001", "unit": "U01", "grade": "red",
@@ -158,8 +159,8 @@ def test_digest_of_open_warnings_as_alerts_check_prints_them():
     assert message.title == "招引智控每日预警汇总（2024-10-11）"
     assert message.text == (
         "### 招引智控每日预警汇总（2024-10-11）\n\n当前未解除预警 2 条：红色 1 条，黄色 1 条，涉及 2 个招商单元。\n\n"
-        "- **【红】signed_not_commenced**　U01 · P0001：签约已满6个月仍未开工（自 2024-03-31 起）\n"
-        "- **【黄】stale_update**　U02 · P0002：落后1个月未更新（自 2024-09-11 起）")
+        "- **【红】签约未开工**　U01：签约已满6个月仍未开工（自 2024-03-31 起）\n"
+        "- **【黄】逾期未更新**　U02：落后1个月未更新（自 2024-09-11 起）")
     assert notify.digest([], NOW).summary == "当前没有未解除的预警。"
 
 
@@ -391,3 +392,46 @@ def test_a_test_message_is_really_sent_while_the_system_is_in_dry_run(con, http)
     [(path, _, body)] = http.requests
     assert path == "/robot" and "招商群" in body["markdown"]["text"]
     assert con.execute("SELECT rule, outcome FROM notification_log").fetchall() == [("test", "sent")]
+
+
+PROJECT_RED = {"rule": "commenced_not_in_stats", "subject": "ZS000149", "unit": "U05", "unit_name": "云溪镇",
+               "grade": "red", "change": "new", "since": dt.date(2025, 7, 27),
+               "detail": "锦锐冷链食品扩能技改项目：开工于 2025-06-27，已 17 个月"}
+UNIT_RED = {"rule": "rate_below_target", "subject": "U04:stats_rate", "unit": "U04", "unit_name": "城关街道",
+            "grade": "red", "change": "new", "since": dt.date(2026, 12, 7),
+            "detail": "城关街道开工项目纳统率 50.0%（5/10），目标 80%"}
+TASK_YELLOW = {"rule": "task_due", "subject": "DB2026-003", "unit": "U02", "unit_name": "城东街道", "grade": "yellow",
+               "change": "new", "since": dt.date(2026, 12, 6), "detail": "城东街道督办事项“解决用地指标”：办理期限12月9日，还剩2天"}
+
+
+@pytest.mark.parametrize("event, line", [
+    (PROJECT_RED, ("- **【红·新增】开工未纳统**　云溪镇：锦锐冷链食品扩能技改项目：开工于 2025-06-27，已 17 个月"
+                  " [查看](https://zs.example.gov.cn/project?code=ZS000149)")),
+    (UNIT_RED, ("- **【红·新增】开工率/纳统率未达标**　城关街道：城关街道开工项目纳统率 50.0%（5/10），目标 80%（自 2026-12-07 起）"
+               " [查看](https://zs.example.gov.cn/unit?unit=U04)")),
+    (TASK_YELLOW, ("- **【黄·新增】督办临期/逾期**　城东街道：城东街道督办事项“解决用地指标”：办理期限12月9日，还剩2天（自 2026-12-06 起）"
+                  " [查看](https://zs.example.gov.cn/tasks?code=DB2026-003)")),
+])
+def test_a_line_names_names_shows_each_date_once_and_links_to_its_page(event, line):
+    """With [server] public_url set, each line links to the page showing it (项目详情, 单元看板, 督办中心); no
+    internal key (project code, U04:stats_rate) is shown where the detail names the subject; a detail that has a
+    date is not followed by a second one."""
+    message = notify.events_message([event], NOW, base="https://zs.example.gov.cn/")
+    assert message.lines == (line,)
+    assert "U04:" not in message.text and "ZS000149：" not in message.text
+
+
+def test_without_a_public_url_no_links_and_the_flood_line_links_the_centre():
+    """No public_url (the default), or one that is not an http(s) address: no link at all. With one, the line
+    counting what was not listed opens the 预警中心."""
+    assert "](" not in notify.events_message([PROJECT_RED, UNIT_RED], NOW).text
+    assert "](" not in notify.events_message([PROJECT_RED], NOW, base="zs.example.gov.cn").text
+    flood = [dict(PROJECT_RED, subject=f"ZS{i:06d}") for i in range(8)]
+    message = notify.events_message(flood, NOW, max_lines=5, base="https://zs.example.gov.cn")
+    assert message.more.endswith("[打开预警中心](https://zs.example.gov.cn/warnings)")
+
+
+def test_an_email_shows_a_link_as_words_and_address():
+    """E-mail gets the message without markdown: a link reads '查看：https://…'."""
+    text = notify._plain(notify.events_message([PROJECT_RED], NOW, base="https://zs.example.gov.cn").text)
+    assert "查看：https://zs.example.gov.cn/project?code=ZS000149" in text and "](" not in text

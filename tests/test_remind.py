@@ -79,3 +79,13 @@ def test_an_admin_reminds_now_and_a_unit_without_channel_is_said_so(units):
     row = units.execute("SELECT sent_by, automatic, channels, text FROM reminders").fetchone()
     assert row == ("admin", False, 0, "请于12月10日前报送11月项目进展表，距截止还有4天")
     assert remind.status(units, D(2026, 12, 6)).set_index("code").loc["U01", "reminded_today"]
+
+
+def test_a_reminder_links_to_the_submission_page_when_the_public_address_is_set(units):
+    """With [server] public_url the 催报 message opens 数据填报; the reminder as recorded stays plain text."""
+    _county(units)
+    config = settings.load(env={}, overrides={"server": {"public_url": "https://zs.example.gov.cn"}})
+    remind.send(units, D(2026, 12, 7), config, now=dt.datetime(2026, 12, 7, 9))
+    [text] = _logged(units)
+    assert "距截止还有3天 [去填报](https://zs.example.gov.cn/submit)" in text, text
+    assert units.execute("SELECT text FROM reminders").fetchone()[0] == "请于12月10日前报送11月项目进展表，距截止还有3天"
