@@ -1,16 +1,24 @@
 """Notification channels as the admins keep them (系统管理): the list with addresses masked, adding, enabling and
 disabling a channel, a test message; and the one table of how channel kinds, audiences and delivery outcomes are
-read out, used by 系统管理 and the 预警中心 alike. Every function refuses an actor who is not an admin
-(PermissionError) before it reads or writes, and every change is audit-logged. Delivery itself is alerts.notify."""
+read out, used by 系统管理 and the 预警中心 alike; what a channel was sent lately and what it would be sent now, as
+its readers see it. Every function refuses an actor who is not an admin (PermissionError) before it reads or writes,
+and every change is audit-logged. Delivery itself is alerts.notify."""
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 import urllib.parse
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
 
 from alerts import notify
+from alerts.evaluate import open_warnings
+from alerts.rules import RULE_BY_ID
 from pipelines.access import Actor, require_admin
+from pipelines.figures import duty
 from pipelines.settings import Settings, current
 from pipelines.store import db
 
@@ -92,3 +100,112 @@ def send_test_message(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: 
         db.audit(con, actor.name, "channel.tested", delivery["channel"],
                  {"channel_id": channel_id, "outcome": delivery["outcome"], "error": delivery["error"]})
     return delivery
+
+
+# ---- what a channel receives ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ShownMessage:
+    """One message as its channel receives it."""
+
+    title: str | None  # DingTalk's title (the chat list shows it), the webhook's, the e-mail's subject; None for WeCom
+    text: str          # exactly what the readers get: the robot's Markdown, the webhook's text, the e-mail's body
+    markdown: bool     # whether the channel renders `text` as Markdown (the DingTalk and WeCom robots)
+
+
+@dataclass(frozen=True)
+class LoggedMessage:
+    """One message as the notification log holds it: all its attempts (retries, later redeliveries) together."""
+
+    first_attempted_at: dt.datetime
+    last_attempted_at: dt.datetime
+    attempts: int       # the tries made so far
+    outcome: str        # sent (by any try), failed (every try failed), dry_run (only logged, 试运行)
+    error: str | None   # why the latest try failed, for a message not delivered
+    shown: ShownMessage
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+
+def _shown(kind: str, payload: dict) -> ShownMessage:
+    """The text a channel of `kind` receives out of the payload notify sends it (alerts.notify._payload)."""
+    if kind == "dingtalk":
+        return ShownMessage(payload["markdown"]["title"], payload["markdown"]["text"], True)
+    if kind == "wecom":
+        return ShownMessage(None, payload["markdown"]["content"], True)
+    if kind == "webhook":
+        return ShownMessage(payload.get("title"), payload["text"], False)
+    return ShownMessage(payload["subject"], payload["body"], False)
+
+
+def _channel(con: duckdb.DuckDBPyConnection, channel_id: int) -> notify.Channel:
+    row = con.execute("SELECT id, name, kind, target, secret, audience, unit_code FROM notification_channels "
+                      "WHERE id = $id", {"id": channel_id}).fetchone()
+    if row is None:
+        raise ValueError(f"通知渠道 {channel_id} 不存在")
+    return notify.Channel(*row)
+
+
+def latest_messages(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: int, limit: int = 5) -> list[LoggedMessage]:
+    """The latest `limit` messages logged for the channel, newest first, each once however many tries and keys it
+    was logged with (one message: the same payload): when it was first and last tried, how many tries, its outcome
+    (sent if any try was; failed with the latest error; dry_run), and the text the channel received or, in 试运行,
+    would have. ValueError for an unknown channel."""
+    require_admin(actor)
+    channel = _channel(con, channel_id)
+    rows = con.execute(
+        "SELECT payload, min(attempted_at), max(attempted_at), max(attempt), "
+        "CASE WHEN bool_or(outcome = 'sent') THEN 'sent' WHEN bool_or(outcome = 'failed') THEN 'failed' "
+        "ELSE 'dry_run' END AS outcome, arg_max(error, id) FILTER (WHERE outcome = 'failed') "
+        "FROM notification_log WHERE channel_id = $id AND payload IS NOT NULL "
+        "GROUP BY payload ORDER BY max(id) DESC LIMIT $limit", {"id": channel_id, "limit": limit}).fetchall()
+    return [LoggedMessage(first, last, attempts, outcome, error if outcome == "failed" else None,
+                          _shown(channel.kind, json.loads(payload)))
+            for payload, first, last, attempts, outcome, error in rows]
+
+
+def _open_items(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The open warnings as notify's messages take them (as the daily job builds them, alerts.scheduler.daily)."""
+    return [{"rule": w.rule, "rule_name": RULE_BY_ID[w.rule].name, "subject": w.subject, "unit": w.unit_code,
+             "unit_name": w.unit_name, "grade": w.grade,
+             "since": None if pd.isna(w.since) else pd.Timestamp(w.since).date(), "detail": w.detail}
+            for w in open_warnings(con).itertuples(index=False)]
+
+
+def preview_message(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: int, as_of: dt.date,
+                    now: dt.datetime | None = None, *, config: Settings | None = None) -> list[ShownMessage]:
+    """The message the channel would receive now, enabled or not, split into the parts its robot's size limit
+    demands: a 'leaders' channel the daily digest as of `as_of` (open warnings, units whose report is overdue);
+    any other channel every open warning it hears of announced as new. [] when it would hear of none. Nothing is
+    sent or kept. ValueError for an unknown channel."""
+    require_admin(actor)
+    config = config or current()
+    now = now or dt.datetime.now()
+    channel = _channel(con, channel_id)
+    items = _open_items(con)
+    if channel.audience == "leaders":
+        unreported = duty.unreported_units(con, as_of, config)
+        message = notify.digest(items, now, list(unreported["name"]), unreported.attrs["period"],
+                                config.notify.max_lines)
+    else:
+        heard = [item | {"change": "new"} for item in items if notify.reaches(channel, item)]
+        if not heard:
+            return []
+        message = notify.events_message(heard, now, config.notify.max_lines)
+    # The exact payloads (parts, e-mail body) are notify's to build: deliver the message in 试运行 — which logs and
+    # never sends — and read back what it logged, then roll it back. Only the listed items reach the text; the rest
+    # would each be logged (row by row) for nothing, so they are left out of the delivery.
+    listed = max(1, len(message.lines))
+    message = dataclasses.replace(message, items=message.items[:len(message.lines)], keys=message.keys[:listed])
+    logging_only = dataclasses.replace(config, notify=dataclasses.replace(config.notify, dry_run=True))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        since = con.execute("SELECT coalesce(max(id), 0) FROM notification_log").fetchone()[0]
+        notify.deliver_message(con, [channel], message, logging_only)
+        payloads = con.execute("SELECT payload FROM notification_log WHERE id > $since AND channel_id = $id "
+                               "GROUP BY payload ORDER BY min(id)", {"since": since, "id": channel_id}).fetchall()
+    finally:
+        con.execute("ROLLBACK")
+    return [_shown(channel.kind, json.loads(payload)) for (payload,) in payloads]
