@@ -188,12 +188,12 @@ def preview_message(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: in
     if channel.audience == "leaders":
         unreported = duty.unreported_units(con, as_of, config)
         message = notify.digest(items, now, list(unreported["name"]), unreported.attrs["period"],
-                                config.notify.max_lines)
+                                config.notify.max_lines, config.server.public_url)
     else:
         heard = [item | {"change": "new"} for item in items if notify.reaches(channel, item)]
         if not heard:
             return []
-        message = notify.events_message(heard, now, config.notify.max_lines)
+        message = notify.events_message(heard, now, config.notify.max_lines, config.server.public_url)
     # The exact payloads (parts, e-mail body) are notify's to build: deliver the message in 试运行 — which logs and
     # never sends — and read back what it logged, then roll it back. Only the listed items reach the text; the rest
     # would each be logged (row by row) for nothing, so they are left out of the delivery.

@@ -158,7 +158,8 @@ def _open(con, *events: dict) -> None:
 
 def test_a_unit_channel_previews_only_its_units_warnings(units):
     """The U01 channel would get U01's open warning announced as new, exactly as notify words it; the 'all'
-    channel both; a U03 channel nothing; nothing is sent or left in the log."""
+    channel both; a U03 channel nothing; with [server] public_url each line links to its page, as sent; nothing is
+    sent or left in the log."""
     _open(units, RED_U01, YELLOW_U02)
     u01 = channels.add_channel(units, ADMIN, "开发区群", "dingtalk", UNREACHABLE, "unit", "U01")
     everyone = channels.add_channel(units, ADMIN, "数据平台", "webhook", UNREACHABLE, "all")
@@ -170,6 +171,10 @@ def test_a_unit_channel_previews_only_its_units_warnings(units):
     assert both.text == notify.events_message([RED_U01, YELLOW_U02], NOW).text
     assert channels.preview_message(units, ADMIN, u03, AS_OF, NOW) == []
     assert _log_rows(units) == 0
+    linked = settings.load(env={}, overrides={"server": {"public_url": "https://zs.example.cn"}})
+    [with_link] = channels.preview_message(units, ADMIN, u01, AS_OF, NOW, config=linked)
+    assert with_link.text == notify.events_message([RED_U01], NOW, base="https://zs.example.cn").text
+    assert "](https://zs.example.cn/project?code=P0001)" in with_link.text
 
 
 def test_a_leaders_channel_previews_the_daily_digest(units):
