@@ -44,7 +44,7 @@ from starlette.types import Message, Receive
 
 from alerts import scheduler
 from pipelines import report, settings
-from pipelines.access import Actor, landing_path
+from pipelines.access import Actor, landing_path, safe_next
 from pipelines.admin import tasks, tokens, users
 from pipelines.cells import CellProblem, parse_period
 from pipelines.ingest import run
@@ -360,14 +360,16 @@ async def login(request: Request) -> PlainTextResponse | RedirectResponse:
         return PlainTextResponse("拒绝来自其他站点的登录请求", status_code=403)
     form = await request.form()
     username, password = str(form.get("username", "")), str(form.get("password", ""))
+    asked = str(form.get("next", ""))
+    asked = asked if safe_next(asked) else ""
     try:
         # Hashing takes tens of milliseconds: off the event loop.
         token, account = await run_in_threadpool(_open_session, username, password, _client(request))
     except users.LoginRefused as refused:
-        return RedirectResponse("/?" + urlencode({"login": refused.reason, "user": username.strip()[:64]}),
-                                status_code=303)
+        return RedirectResponse("/?" + urlencode({"login": refused.reason, "user": username.strip()[:64]}
+                                                 | ({"next": asked} if asked else {})), status_code=303)
     auth = settings.current().auth
-    response = RedirectResponse(landing_path(account.actor), status_code=303)
+    response = RedirectResponse(landing_path(account.actor, asked), status_code=303)
     response.set_cookie(users.SESSION_COOKIE, token, max_age=round(auth.session_absolute_hours * 3600), path="/",
                         secure=auth.cookie_secure, httponly=True, samesite="lax")
     return response

@@ -95,7 +95,9 @@ def _navigation() -> None:
     if actor is not None:
         auth.account_box(actor)
     home_page = st.Page(home, title="首页", url_path="home", default=True, visibility="hidden")
-    st.navigation({"": [home_page], **sections}, position="sidebar" if actor else "hidden").run()
+    current = st.navigation({"": [home_page], **sections}, position="sidebar" if actor else "hidden")
+    st.session_state[auth.PAGE_KEY] = current.url_path  # the login screen sends the user back here
+    current.run()
 
 
 def _keep_connections_alive() -> None:

@@ -38,10 +38,18 @@ class OutOfScope(PermissionError):
     """The actor may not read what was asked for (a unit user asking for another unit's ledger)."""
 
 
-def landing_path(actor: Actor) -> str:
-    """The page a user is sent to after logging in: the big screen for admins and leaders, the unit page for
-    unit users."""
-    return LANDING[actor.role]
+def landing_path(actor: Actor, asked: str | None = None) -> str:
+    """The page a user is sent to after logging in: the page asked for (a link from a notification) when it is
+    a safe address of this site, else the big screen for admins and leaders, the unit page for unit users. A page
+    the role may not open falls back to its landing page there (app.py registers only the role's pages)."""
+    return asked if asked and safe_next(asked) else LANDING[actor.role]
+
+
+def safe_next(asked: str) -> bool:
+    """Whether `asked` is a path of this site to return to after logging in: '/page' with an optional query, never
+    another host ('//host', 'https://…', a backslash), an API route, or anything over 500 characters."""
+    return (len(asked) <= 500 and asked.startswith("/") and not asked.startswith("//") and "\\" not in asked
+            and not asked.startswith("/api/") and all(c.isprintable() and not c.isspace() for c in asked))
 
 
 def require_admin(actor: Actor, refusal: str = "仅系统管理员可用") -> None:

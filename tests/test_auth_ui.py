@@ -115,6 +115,16 @@ def test_landing_page_by_role(actor, path):
     assert landing_path(actor) == path
 
 
+@pytest.mark.parametrize("asked, path", [
+    ("/tasks?code=DB2026-003", "/tasks?code=DB2026-003"), ("/project?code=ZS000149", "/project?code=ZS000149"),
+    ("//evil.example/x", "/unit"), ("https://evil.example", "/unit"), ("/\\evil.example", "/unit"),
+    ("/api/logout", "/unit"), ("/unit?x=a b", "/unit"), ("", "/unit"), ("/" + "x" * 600, "/unit")])
+def test_a_login_returns_to_the_page_asked_for_when_it_is_this_sites(asked, path):
+    """A link from a notification opens the login screen, which returns to it: only a path of this site (no other
+    host, no API route, nothing odd); otherwise the landing page."""
+    assert landing_path(U02_USER, asked) == path
+
+
 def test_account_box_names_the_user_and_offers_logout(units):
     """The sidebar names the logged-in user (display name, role, unit) with a logout form posting to /api/logout."""
     users.create_demo_accounts(units, Actor("演示数据", "admin"))
@@ -180,6 +190,10 @@ def test_login_and_logout_over_http_set_and_delete_the_session_cookie(units, tmp
         assert forged.status == 403
         right = _post(f"{base}/api/login", {"username": "u02", "password": "demo"}, {"Origin": base})
         assert (right.status, right.headers["location"]) == (303, "/unit")
+        back = _post(f"{base}/api/login", {"username": "u02", "password": "demo", "next": "/tasks?code=DB2026-001"})
+        assert (back.status, back.headers["location"]) == (303, "/tasks?code=DB2026-001")
+        again = _post(f"{base}/api/login", {"username": "u02", "password": "nope", "next": "/tasks?code=DB2026-001"})
+        assert again.headers["location"] == "/?login=invalid&user=u02&next=%2Ftasks%3Fcode%3DDB2026-001"
         cookie = right.headers["set-cookie"]
         token = cookie.split(";")[0].removeprefix(f"{users.SESSION_COOKIE}=")
         assert len(token) == 43
@@ -189,9 +203,9 @@ def test_login_and_logout_over_http_set_and_delete_the_session_cookie(units, tmp
         assert (out.status, out.headers["location"]) == (303, "/")
         assert out.headers["set-cookie"].startswith(f'{users.SESSION_COOKIE}=""; expires=')
     con = duckdb.connect(str(db_file), read_only=True)
-    assert con.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1  # the second login's, not logged out
     assert con.execute("SELECT action FROM audit_log WHERE actor = 'u02' ORDER BY id").fetchall() == [
-        ("auth.login_failed",), ("auth.login",), ("auth.logout",)]
+        ("auth.login_failed",), ("auth.login",), ("auth.login",), ("auth.login_failed",), ("auth.logout",)]
     con.close()
 
 

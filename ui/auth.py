@@ -11,15 +11,17 @@ a browser could send only text or numbers, never the Actor object this module re
 from __future__ import annotations
 
 import html
+from urllib.parse import urlencode
 
 import streamlit as st
 
-from pipelines import settings
+from pipelines import access, settings
 from pipelines.access import Actor
 from pipelines.admin import users
 from pipelines.store import db
 
 TEST_ACTOR_KEY = "_zs_test_actor"
+PAGE_KEY = "_zs_page"  # the url path of the page this run shows (set by app.py's navigation)
 ROLE_LABELS = {"admin": "管理员", "leader": "领导", "unit": "单元用户"}
 
 
@@ -98,6 +100,19 @@ _STYLE = """<style>
 </style>"""
 
 
+def _back_here() -> str:
+    """The address (path and query) of the page being asked for, where a successful login returns: a link from a
+    notification opens the login screen and then the page it pointed to. '' on the bare home page."""
+    asked = st.query_params.get("next")
+    if asked:  # a refused try keeps it in the address
+        return asked if access.safe_next(asked) else ""
+    page = st.session_state.get(PAGE_KEY) or ""
+    if not page or page == "home":
+        return ""
+    query = {k: v for k, v in st.query_params.to_dict().items() if k not in ("login", "user", "next")}
+    return f"/{page}" + (f"?{urlencode(query)}" if query else "")
+
+
 def login_screen() -> None:
     """The login form (a plain HTML form posting to /api/login, so the password never passes through the
     page's session), the reason a previous try was refused, and in a demo database the demo accounts."""
@@ -105,11 +120,13 @@ def login_screen() -> None:
         demo = users.demo_accounts(cur)
     refusal = _refusal_message()
     user = html.escape(st.query_params.get("user", ""), quote=True)
+    back = html.escape(_back_here(), quote=True)
     st.html(
         f"""{_STYLE}<div class="zs-login">
 <h1>招引智控</h1><p class="zs-sub">项目招引智控系统 · 请登录</p>
 {f'<p class="zs-error" role="alert">{refusal}</p>' if refusal else ''}
 <form method="post" action="/api/login">
+<input type="hidden" name="next" value="{back}">
 <label for="zs-username">用户名</label>
 <input id="zs-username" name="username" value="{user}" autocomplete="username" required autofocus>
 <label for="zs-password">密码</label>
