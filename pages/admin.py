@@ -3,6 +3,7 @@ notification channels, the audit log and the backup — for the bureau's admins 
 pipelines.admin.register, pipelines.admin.overrides, pipelines.admin.users and pipelines.admin.tokens, which refuse
 anyone else."""
 import datetime as dt
+from pathlib import Path
 
 import streamlit as st
 
@@ -26,6 +27,7 @@ TABS = ["单元", "用户", "令牌", "目标任务", "规则与权重", "一票
 YEARS_OFFERED = 4  # targets and flags can be set for the next year and the three before the current one
 NOTICE = "admin_notice"
 TARGET_LABELS = {c.id: c.header for c in COLUMNS_BY_KIND["targets"]}
+ROBOT_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "robot_setup.md"  # 如何添加群机器人, a document to edit
 today = dt.date.today()
 
 
@@ -71,6 +73,47 @@ def upload_box(kind: str, label: str, key: str) -> None:
                              hide_index=True, width="stretch", placeholder="")
             else:
                 st.error(format.text(report.message) if report.message else "文件未载入")
+
+
+def shown_message(shown: channels.ShownMessage) -> None:
+    """A message as its channel shows it: drawn as the robot draws it next to its exact text (e-mail and the
+    webhook: the text only, as they do not render Markdown)."""
+    if shown.title is not None:
+        st.caption(f"标题：{format.text(shown.title)}")
+    if shown.markdown:
+        drawn, raw = st.columns(2, gap="medium")
+        with drawn.container(border=True):
+            st.markdown(shown.text)
+        raw.code(shown.text, language=None, wrap_lines=True)
+    else:
+        st.code(shown.text, language=None, wrap_lines=True)
+
+
+def message_preview(channel_id: int, name: str) -> None:
+    """消息预览: the channel's latest messages as logged, each with when and how it went, and the message it would
+    get now for the open warnings."""
+    with st.container(border=True):
+        st.markdown(f"**消息预览 · {format.text(name)}**")
+        logged = data.read(channels.latest_messages, actor, channel_id)
+        if not logged:
+            st.caption("这个渠道还没有发送记录。")
+        for i, message in enumerate(logged):
+            label = f"{message.first_attempted_at:%Y-%m-%d %H:%M} · {message.outcome_label}"
+            with st.expander(label + (f" · {message.shown.title}" if message.shown.title else ""), expanded=i == 0):
+                if message.attempts > 1:
+                    st.caption(f"共尝试 {message.attempts} 次，最近一次 {message.last_attempted_at:%Y-%m-%d %H:%M}")
+                if message.error:
+                    st.error(f"发送失败：{format.text(message.error)}", icon=":material/error:")
+                shown_message(message.shown)
+        sample = data.read(channels.preview_message, actor, channel_id, today, dt.datetime.now())
+        with st.expander("按当前预警生成的示例", expanded=not logged):
+            if not sample:
+                st.write("当前没有这个渠道会收到的在办预警：有新的预警时才会给它发消息。")
+            for n, part in enumerate(sample, 1):
+                if len(sample) > 1:
+                    st.markdown(f"**第 {n}/{len(sample)} 条**")
+                shown_message(part)
+            st.caption("领导渠道为每日预警汇总；其他渠道为它会收到的全部在办预警（按新增）。示例不会发送，也不记入发送日志。")
 
 
 units = data.read(state.unit_register)
@@ -342,8 +385,10 @@ with tabs["通知渠道"]:
     if tabs["通知渠道"].open:
         notice()
         if current().notify.dry_run:
-            st.info("当前为通知演练模式：预警通知和测试消息只记入发送日志，不会真正发出。"
-                    "可在“规则与权重 · 通知”中关闭。", icon=":material/science:")
+            st.info("当前处于试运行（通知演练模式）：预警通知和每日汇总只记入发送日志，不会真正发出；“发送测试消息”总是真实发送。"
+                    "可在“规则与权重 · 通知”中关闭试运行。", icon=":material/science:")
+        else:
+            st.caption("通知正式发送中：预警变化和每日汇总会真实发往各个启用的渠道。")
         channel_list = data.read(channels.channel_table, actor)
         if channel_list.empty:
             st.info("还没有通知渠道：预警只在系统内显示，不会发往钉钉、企业微信或邮箱。")
@@ -397,6 +442,10 @@ with tabs["通知渠道"]:
                 if st.form_submit_button("添加", type="primary"):
                     if attempt(channels.add_channel, actor, name, kind, target, audience, unit, secret)[0]:
                         done(f"已添加渠道 {name.strip()}，可用“发送测试消息”检查")
+        if names:
+            message_preview(int(channel), names[channel])
+        with st.expander("如何添加群机器人（钉钉、企业微信、浙政钉）", icon=":material/help:"):
+            st.markdown(ROBOT_GUIDE.read_text(encoding="utf-8"))
 
 # ---- 审计日志
 with tabs["审计日志"]:

@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import tests.factories as f
+from alerts import channels, notify
 from alerts.evaluate import evaluate, open_warnings
 from pipelines import settings
 from pipelines.access import Actor
@@ -250,3 +251,30 @@ def test_the_server_applies_the_admins_overrides_after_a_restart(overridden):
         with urllib.request.urlopen(request, timeout=30) as response:
             answer = json.loads(response.read())
     assert {u["code"]: u["deduction"] for u in answer["units"]}["U02"] == 2.0
+
+
+def test_channels_tab_shows_a_logged_message_and_the_one_due_now(units):
+    """通知渠道 says the system is in 试运行; for the channel picked, 消息预览 shows its latest logged message (when, the
+    outcome, its exact text and the robot's rendering of it) and the message U01's open warning would make now, and
+    the tab carries the guide to adding a group robot."""
+    logged = {"rule": "stale_update", "subject": "XM001", "unit": "U01", "unit_name": "经济开发区", "grade": "yellow",
+              "change": "new", "detail": "青岚轴承项目：已 2 个月未更新"}
+    robot = channels.add_channel(units, ADMIN, "开发区招商群", "dingtalk", "http://127.0.0.1:9/robot", "unit", "U01")
+    notify.deliver(units, [logged], settings.load(env={}), dt.datetime(2024, 7, 1, 9, 0))
+    units.execute("INSERT INTO warnings (id, rule, subject, unit_code, grade, since, detail, first_seen, last_seen) "
+                  "VALUES (1, 'signed_not_commenced', 'XM002', 'U01', 'red', DATE '2024-01-31', '临港项目：签约已满6个月仍未开工', "
+                  "now(), now())")
+    units.close()
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)
+    at.session_state[TEST_ACTOR_KEY] = ADMIN
+    at.session_state["admin_tab"] = "通知渠道"
+    at.run()
+    assert not at.exception
+    assert at.info[0].value.startswith("当前处于试运行") and "“发送测试消息”总是真实发送" in at.info[0].value
+    text = notify.events_message([logged], dt.datetime(2024, 7, 1, 9, 0)).text
+    assert at.expander[0].label.endswith(" · 演练（未发送） · 招引智控预警通知（1条）")
+    assert at.code[0].value == text and text in [m.value for m in at.markdown]
+    assert at.expander[1].label == "按当前预警生成的示例"
+    assert "【红·新增】签约未开工" in at.code[1].value and "临港项目：签约已满6个月仍未开工" in at.code[1].value
+    assert at.selectbox(key="channel_pick").value == robot and at.expander[-1].label.startswith("如何添加群机器人")
+    assert "加签" in at.expander[-1].markdown[0].value and "浙政钉" in at.expander[-1].markdown[0].value
