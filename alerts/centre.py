@@ -30,15 +30,15 @@ from pipelines.vocabulary import GRADE_LABELS, RED
 # The longest acknowledgement note kept (characters).
 NOTE_MAX_CHARS = 500
 EVENT_LABELS = {"new": "新增", "escalated": "升级为红", "deescalated": "降为黄", "resolved": "已解除",
-                "acknowledged": "已确认"}
+                "acknowledged": "已确认", "exempted": "已豁免"}
 # How a scheduler job's run ended (scheduler_runs.outcome).
 RUN_OUTCOME_LABELS = {"ok": "成功", "failed": "失败", "running": "运行中"}
 DIGEST = "digest"  # the rule, subject kind and change notify.digest logs for the daily digest
 JOB_LABELS = {scheduler.EVALUATE: "定时评估预警", scheduler.AFTER_LOAD: "载入后评估预警", scheduler.DAILY: "每日预警汇总",
               scheduler.INBOX: "收件箱载入", "scheduler": "调度器启动"}
 # The counts a run records (alerts.scheduler), as they are read out; nested ones are the deliveries' outcomes.
-_COUNT_LABELS = {"new": "新增", "escalated": "升级", "deescalated": "降级", "resolved": "解除", "open": "在办",
-                 "unreported_units": "未报送单元", "loaded": "载入", "duplicate": "重复", "rejected": "退回",
+_COUNT_LABELS = {"new": "新增", "escalated": "升级", "deescalated": "降级", "resolved": "解除", "exempted": "豁免",
+                 "open": "在办", "unreported_units": "未报送单元", "loaded": "载入", "duplicate": "重复", "rejected": "退回",
                  "pid": "进程", "notifications": "通知", "digest": "汇总", "sent": "发送", "failed": "失败",
                  "logged_dry_run": "演练", "redelivered": "补发"}
 _ALWAYS_SHOWN = {"open", "pid"}  # shown even when 0

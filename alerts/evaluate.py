@@ -3,7 +3,12 @@
 One open warning per (rule, subject): a new condition opens one, a change of grade escalates or de-escalates
 it, a condition that has cleared resolves it. Evaluating twice on the same data opens, escalates and resolves
 nothing (it refreshes grade, detail and last_seen). The changes are returned so that notification (a separate
-step) sees only what changed."""
+step) sees only what changed.
+
+An exempt (rule, subject) (alerts.exemptions, DOMAIN §8) holds no open warning: its condition is dropped before the
+table is brought in line, so a new warning never opens and an open one resolves as "exempted" — a change that
+notification does not tell of. Once the exemption has expired or been revoked, the next evaluation opens the
+warning again as new."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -32,7 +38,7 @@ class Change:
     subject: str
     unit_code: str | None
     grade: str
-    change: str  # new / escalated / deescalated / resolved
+    change: str  # new / escalated / deescalated / resolved / exempted
     since: dt.date | None
     detail: str
 
@@ -70,13 +76,28 @@ def _record(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame, change: str | No
                 rows["grade"].tolist(), events["event"].tolist(), since.tolist(), rows["detail"].tolist())]
 
 
+def _exempt_keys(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.MultiIndex:
+    """The (rule, subject) pairs exempt at the end of `as_of` (few: an index to test whole frames against)."""
+    return pd.MultiIndex.from_tuples(queries.rows(con, "exemptions_active", as_of=as_of), names=["rule", "subject"])
+
+
+def _exempt(rows: pd.DataFrame, keys: pd.MultiIndex) -> np.ndarray:
+    """Which of the rows (conditions or warnings) are about an exempt (rule, subject)."""
+    if not len(keys) or not len(rows):
+        return np.zeros(len(rows), dtype=bool)
+    return pd.MultiIndex.from_frame(rows[["rule", "subject"]]).isin(keys)
+
+
 def evaluate(con: duckdb.DuckDBPyConnection, as_of: dt.date, now: dt.datetime | None = None,
              settings: Settings | None = None) -> list[Change]:
     """Evaluate every rule as of the end of `as_of` and bring the warnings table in line, in one transaction
-    of a few set-based statements; return what opened, changed grade or resolved."""
+    of a few set-based statements; return what opened, changed grade or resolved (as "exempted" when its (rule,
+    subject) is exempt as of `as_of`)."""
     settings = settings or current()
     now = now or dt.datetime.now()
     found = conditions(con, as_of, settings)
+    exempt = _exempt_keys(con, as_of)
+    found = found[~_exempt(found, exempt)]
     incoming = pa.Table.from_pandas(found.astype({"since": "datetime64[s]"}), preserve_index=False)
     changes: list[Change] = []
     with _evaluation_lock, db.transaction(con):
@@ -88,10 +109,22 @@ def evaluate(con: duckdb.DuckDBPyConnection, as_of: dt.date, now: dt.datetime | 
             resolved = queries.frame(con, "warnings_resolve", now=now)
         finally:
             con.unregister("incoming_conditions")
+        resolved["change"] = np.where(_exempt(resolved, exempt), "exempted", "resolved")
         changes += _record(con, opened, "new", now)
         changes += _record(con, regraded, None, now)
-        changes += _record(con, resolved, "resolved", now)
+        changes += _record(con, resolved, None, now)
     return changes
+
+
+def exempt(con: duckdb.DuckDBPyConnection, rule: str, subject: str, now: dt.datetime | None = None) -> list[Change]:
+    """Resolve at once, as "exempted", the open warning of (rule, subject) when that pair is exempt as of today
+    (`now`'s day), rather than at the next evaluation; return the change (none when nothing was open)."""
+    now = now or dt.datetime.now()
+    if not _exempt(pd.DataFrame({"rule": [rule], "subject": [subject]}), _exempt_keys(con, now.date()))[0]:
+        return []
+    with _evaluation_lock, db.transaction(con):
+        resolved = queries.frame(con, "warnings_exempt", rule=rule, subject=subject, now=now)
+        return _record(con, resolved, "exempted", now)
 
 
 def acknowledge(con: duckdb.DuckDBPyConnection, warning_id: int, who: str, note: str,

@@ -74,8 +74,8 @@ def _run(job_id: str, work: Callable[[duckdb.DuckDBPyConnection, dt.date, Settin
 def evaluate_and_notify(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings) -> dict:
     """Evaluate every rule as of `as_of` and tell the channels of what changed; again if a load came in meanwhile.
     Messages earlier runs could not deliver are sent again first (notify.redeliver_failed). Returns the counts of the
-    run: new / escalated / deescalated / resolved, open, the notifications and the redeliveries."""
-    counts = {"new": 0, "escalated": 0, "deescalated": 0, "resolved": 0, "evaluations": 0}
+    run: new / escalated / deescalated / resolved / exempted, open, the notifications and the redeliveries."""
+    counts = {"new": 0, "escalated": 0, "deescalated": 0, "resolved": 0, "exempted": 0, "evaluations": 0}
     sent = {"sent": 0, "failed": 0, "logged_dry_run": 0}
     # First what earlier runs could not deliver (a channel that was down); this run's failures wait for the next.
     redelivered = notify.redeliver_failed(cur, settings)
