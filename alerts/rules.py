@@ -258,16 +258,14 @@ def task_due(con, as_of, open_tasks, settings) -> pd.DataFrame:
     for task in open_tasks:
         if task.state != "open":
             continue
-        days = (task.deadline - as_of).days
         unit = names.get(task.unit, task.unit)
         if task.late(as_of):
             grade, since = RED, task.deadline + dt.timedelta(days=1)
-            when = f"已逾期{-days}天"
         elif task.due_soon(as_of, remind_days):
             grade, since = YELLOW, task.deadline - dt.timedelta(days=remind_days)
-            when = "今天到期" if days == 0 else f"还剩{days}天"
         else:
             continue
+        when = tasks.time_left(task.deadline, as_of)
         records.append({"rule": "task_due", "subject": task.code, "unit_code": task.unit, "grade": grade,
                         "since": max(since, task.issued_at.date()),
                         "detail": f"{unit}督办事项“{task.title}”：办理期限{task.deadline.month}月{task.deadline.day}日，{when}"})

@@ -25,9 +25,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from alerts import notify, remind
+from alerts import notify, remind, supervision
 from alerts.evaluate import change_events, evaluate, open_warnings
 from alerts.rules import RULE_BY_ID
+from pipelines.admin import tasks
 from pipelines.figures import duty
 from pipelines.ingest import load
 from pipelines.ingest.inbox import Inbox
@@ -35,12 +36,13 @@ from pipelines.settings import Settings, current
 from pipelines.store import db
 
 EVALUATE, AFTER_LOAD, DAILY, INBOX, REMIND = "evaluate", "evaluate_after_load", "daily", "inbox", "remind"
+AFTER_TASK = "evaluate_after_task"
 REMIND_EVERY_MINUTES = 60  # how often the 催报 job looks; each unit is still reminded once a day at most
 _log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _scheduler: BackgroundScheduler | None = None
 _scheduler_id: str | None = None
-_stop_listening: Callable[[], None] | None = None
+_stop_listening: list[Callable[[], None]] = []
 _inbox: Inbox | None = None
 _loads = 0  # submissions loaded in this process, so an evaluation knows whether a load came in while it ran
 
@@ -90,8 +92,9 @@ def evaluate_and_notify(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings
             sent[key] += summary[key]
         if _loads == loads_before:
             break
+    announced = supervision.announce_new(cur, settings)  # a new task to its unit (DOMAIN §10)
     counts["open"] = cur.execute("SELECT count(*) FROM warnings WHERE resolved_at IS NULL").fetchone()[0]
-    return counts | {"notifications": sent, "redelivered": redelivered}
+    return counts | {"notifications": sent, "redelivered": redelivered, "tasks_announced": len(announced["announced"])}
 
 
 def daily(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings) -> dict:
@@ -105,7 +108,8 @@ def daily(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings) ->
     unreported = duty.unreported_units(cur, as_of, settings)
     summary = notify.deliver_digest(cur, items, settings, unreported=list(unreported["name"]),
                                     period=unreported.attrs["period"])
-    return counts | {"unreported_units": len(unreported),
+    due_soon = supervision.remind_due_soon(cur, as_of, settings)  # each unit's tasks due soon, once a day
+    return counts | {"unreported_units": len(unreported), "tasks_due_soon_units": len(due_soon["reminded"]),
                      "digest": {k: summary[k] for k in ("sent", "failed", "logged_dry_run")}}
 
 
@@ -137,6 +141,15 @@ def _after_load(_submission_id: int) -> None:
                                name="载入后评估预警", replace_existing=True)
 
 
+def _after_task(_code: str, _action: str) -> None:
+    """A task was issued or acted on in this process: evaluate now (its task_due warning follows, a new task is
+    announced), in the scheduler's thread."""
+    with _lock:
+        if _scheduler is not None and _scheduler.running:
+            _scheduler.add_job(_run, "date", args=[AFTER_TASK, evaluate_and_notify], id=AFTER_TASK,
+                               name="督办变动后评估预警", replace_existing=True)
+
+
 def start(settings: Settings | None = None) -> BackgroundScheduler | None:
     """Start this process's scheduler once (later calls return the running one); None when the settings turn the
     jobs off. Records the start in scheduler_runs (job 'scheduler')."""
@@ -166,7 +179,7 @@ def start(settings: Settings | None = None) -> BackgroundScheduler | None:
             _record_end(cur, run_id, "ok", {"pid": os.getpid(), "jobs": [j.id for j in scheduler.get_jobs()]}, None)
         scheduler.start()
         _scheduler = scheduler
-        _stop_listening = load.on_loaded(_after_load)
+        _stop_listening = [load.on_loaded(_after_load), tasks.on_acted(_after_task)]
         _log.info("scheduler %s started: %s", _scheduler_id, ", ".join(j.id for j in scheduler.get_jobs()))
         return scheduler
 
@@ -175,9 +188,9 @@ def shutdown() -> None:
     """Stop the scheduler, waiting for a running job to finish (the caller then checkpoints the database)."""
     global _scheduler, _scheduler_id, _stop_listening, _inbox
     with _lock:
-        if _stop_listening is not None:
-            _stop_listening()
-        scheduler, _scheduler, _stop_listening, _inbox = _scheduler, None, None, None
+        for stop in _stop_listening:
+            stop()
+        scheduler, _scheduler, _stop_listening, _inbox = _scheduler, None, [], None
     if scheduler is not None:
         scheduler.shutdown(wait=True)
     _scheduler_id = None

@@ -8,6 +8,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from alerts.rules import RULE_BY_ID
+from pipelines.admin import tasks
 from pipelines.figures.assessment import INDICATORS
 from pipelines.figures.guidance import Gap
 from pipelines.screens import project as project_screen
@@ -365,6 +366,5 @@ def deductions_sentence(items: list[LedgerItem], due_day: int) -> str | None:
 
 
 def days_left(deadline: dt.date, today: dt.date) -> str:
-    """The time left to a 督办事项's deadline: '还剩3天', '今天到期', '逾期2天'."""
-    days = (deadline - today).days
-    return f"逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"还剩{days}天")
+    """The time left to a 督办事项's deadline: '还剩3天', '今天到期', '已逾期2天' (the tasks' own wording)."""
+    return tasks.time_left(deadline, today)

@@ -8,6 +8,8 @@ deadline in force, standing answer, 临期 and 逾期."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -35,6 +37,8 @@ _MOVES: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 # The text each action must carry, and what it is called in a refusal (None: optional).
 _TEXT = {"respond": "办理情况", "return": "退回理由", "cancel": "撤销理由", "extend": "延期理由", "close": None}
+_listeners: list[Callable[[str, str], None]] = []
+_log = logging.getLogger(__name__)
 
 
 class TaskRefused(ValueError):
@@ -67,6 +71,7 @@ class Task:
     answer: str | None = None
     last_acted_at: dt.datetime | None = None
     history: list[dict] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # the (rule, subject) of each source warning
 
     def due_soon(self, as_of: dt.date, remind_days: int) -> bool:
         """临期: open, and its deadline 0 … remind_days days after `as_of`."""
@@ -127,21 +132,41 @@ def _replay(actions: list[dict]) -> dict[str, Task]:
     return tasks
 
 
+def time_left(deadline: dt.date, today: dt.date) -> str:
+    """The time left to a task's deadline in words: '还剩3天', '今天到期', '已逾期2天'."""
+    days = (deadline - today).days
+    return f"已逾期{-days}天" if days < 0 else ("今天到期" if days == 0 else f"还剩{days}天")
+
+
 def _end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+
+
+def _with_warnings(con: duckdb.DuckDBPyConnection, tasks: dict[str, Task], code: str | None = None) -> dict[str, Task]:
+    """The tasks with the source warnings each names (task_warnings; a task issued from one warning before that
+    table existed names its source_rule/source_subject)."""
+    for task_code, rule, subject in con.execute(
+            "SELECT task_code, rule, subject FROM task_warnings WHERE $code IS NULL OR task_code = $code "
+            "ORDER BY task_code, rule, subject", {"code": code}).fetchall():
+        if task_code in tasks:
+            tasks[task_code].warnings.append((rule, subject))
+    for task in tasks.values():
+        if task.source == "warning" and not task.warnings and task.source_rule:
+            task.warnings.append((task.source_rule, task.source_subject))
+    return tasks
 
 
 def tasks_as_of(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit: str | None = None) -> list[Task]:
     """Every task as known at the end of `as_of` (one issued later does not exist yet), of `unit` when given, by
     code."""
-    tasks = _replay(_actions(con, _end_of(as_of))).values()
+    tasks = _with_warnings(con, _replay(_actions(con, _end_of(as_of)))).values()
     return sorted((t for t in tasks if unit is None or t.unit == unit), key=lambda t: t.code)
 
 
 def find(con: duckdb.DuckDBPyConnection, code: str, scope: str | None = None) -> Task | None:
     """Task `code` as it stands now, with every action taken on it; None when there is none, or when it is not of
     `scope` (a unit user's unit: another unit's task is not shown to exist)."""
-    task = _replay(_actions(con, None, code)).get(code)
+    task = _with_warnings(con, _replay(_actions(con, None, code)), code).get(code)
     return None if task is None or (scope is not None and task.unit != scope) else task
 
 
@@ -185,9 +210,11 @@ def _text(value: object) -> str:
 def issue(con: duckdb.DuckDBPyConnection, actor: Actor, *, title: str, unit: str, deadline: dt.date,
           requirement: str = "", project: str | None = None, source: str = "manual", source_rule: str | None = None,
           source_subject: str | None = None, source_period: dt.date | None = None, important: bool = False,
-          at: dt.datetime | None = None, now: dt.datetime | None = None) -> Task:
+          warnings: list[tuple[str, str]] | None = None, at: dt.datetime | None = None,
+          now: dt.datetime | None = None) -> Task:
     """Issue a task (admins only) and return it as it stands after; TaskRefused, nothing written, when a field is
-    missing or wrong."""
+    missing or wrong. A task from several warnings names them all in `warnings` ((rule, subject) pairs; the first
+    is its source_rule/source_subject unless those are given)."""
     now = now or dt.datetime.now()
     if actor.role != "admin":
         raise TaskRefused("只有管理员可以交办督办事项", 403)
@@ -196,8 +223,15 @@ def issue(con: duckdb.DuckDBPyConnection, actor: Actor, *, title: str, unit: str
         raise TaskRefused("请填写督办事项的标题")
     if source not in SOURCES:
         raise TaskRefused(f"来源须为 {'、'.join(SOURCES)} 之一")
+    sources = list(dict.fromkeys((str(r), str(s)) for r, s in (warnings or []) if r and s))
+    if source == "warning" and not (source_rule and source_subject) and sources:
+        source_rule, source_subject = sources[0]
     if source == "warning" and not (source_rule and source_subject):
         raise TaskRefused("由预警交办的事项须注明预警规则和对象")
+    if sources and source != "warning":
+        raise TaskRefused("只有来源为预警的事项才能关联预警")
+    if source == "warning":
+        sources = list(dict.fromkeys([(source_rule, source_subject), *sources]))
     if source == "issue" and not (project and source_period):
         raise TaskRefused("由存在问题交办的事项须注明项目和报告期")
     if con.execute("SELECT count(*) FROM units WHERE code = $u", {"u": unit}).fetchone()[0] == 0:
@@ -214,6 +248,9 @@ def issue(con: duckdb.DuckDBPyConnection, actor: Actor, *, title: str, unit: str
         _write(con, actor, code, "issue", when, now, title=title, requirement=requirement, unit_code=unit,
                project_code=project or None, source=source, source_rule=source_rule, source_subject=source_subject,
                source_period=source_period, important=bool(important), deadline=deadline)
+        if sources:
+            con.executemany("INSERT INTO task_warnings VALUES (?, ?, ?)", [[code, r, s] for r, s in sources])
+    _tell(code, "issue")
     return find(con, code)
 
 
@@ -248,7 +285,23 @@ def act(con: duckdb.DuckDBPyConnection, actor: Actor, code: str, action: str, *,
     with db.transaction(con):
         _write(con, actor, code, action, when, now, text=text or None,
                deadline=deadline if action == "extend" else None)
+    _tell(code, action)
     return find(con, code)
+
+
+def on_acted(listener: Callable[[str, str], None]) -> Callable[[], None]:
+    """Call listener(code, action) after every action written in this process (the scheduler then evaluates the
+    warnings and announces a new task at once); return the function that stops it."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener) if listener in _listeners else None
+
+
+def _tell(code: str, action: str) -> None:
+    for listener in list(_listeners):
+        try:
+            listener(code, action)
+        except Exception:  # a listener's trouble must not make a written action look failed
+            _log.exception("listener %r failed after %s of %s", listener, action, code)
 
 
 def _write(con: duckdb.DuckDBPyConnection, actor: Actor, code: str, action: str, when: dt.datetime,
