@@ -1,12 +1,13 @@
 """预警中心: the open warnings by grade, rule and unit — pick one for its details, its history and the
-acknowledgement form — the resolved ones, the scheduler's state and the notification log. A unit user sees its own
-unit's warnings and channels and may acknowledge its warnings; leaders read everything and acknowledge nothing."""
+acknowledgement form (for an admin also 转为督办事项 and 豁免) — the resolved ones, the exemptions (豁免清单, revoked by
+an admin), the scheduler's state and the notification log. A unit user sees its own unit's warnings, exemptions and
+channels and may acknowledge its warnings; leaders read everything and acknowledge nothing."""
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
-from alerts import centre
+from alerts import centre, exemptions
 from alerts.rules import RULE_BY_ID, RULES
 from pipelines import settings
 from pipelines.access import OutOfScope
@@ -27,6 +28,8 @@ PROJECT_LINK = st.column_config.LinkColumn("项目页", display_text="打开", w
 WIDE = st.column_config.TextColumn(width="large")
 SHOWN_MAX = 1000  # open warnings listed at once (each row is styled; a province has tens of thousands)
 RESOLVED_MAX = 500  # resolved warnings listed, the latest first
+EXEMPT_DAYS = 90  # the 豁免至 day the form offers first: this many days from today
+ENDED_ROW = "color: #6b7280"  # an exemption no longer in force
 
 
 def _day(value, fmt: str = DAY) -> str:
@@ -71,7 +74,7 @@ units = by_unit.multiselect("招商单元", [scope] if scope else list(unit_name
 chosen = (tuple(grades), tuple(rules), tuple(units))
 
 open_now = data.open_warnings(scope, *chosen, today, version)
-labels = [f"在办预警（{len(open_now)}）", "已解除", *(["调度任务"] if scope is None else []), "通知记录"]
+labels = [f"在办预警（{len(open_now)}）", "已解除", "豁免清单", *(["调度任务"] if scope is None else []), "通知记录"]
 tabs = dict(zip(labels, st.tabs(labels)))
 
 
@@ -123,6 +126,7 @@ def _details(warning: pd.Series) -> None:
                     st.rerun()
         if actor.role == "admin":
             _to_task(warning)
+            _exempt(warning)
 
 
 def _to_task(warning: pd.Series) -> None:
@@ -146,6 +150,60 @@ def _to_task(warning: pd.Series) -> None:
             else:
                 st.success(f"已交办 {made.code}：{format.text(made.title)}，可在“督办中心”跟踪。",
                            icon=":material/assignment_turned_in:")
+
+
+def _exempt(warning: pd.Series) -> None:
+    """An admin exempts the warning's rule and object through a day, with a reason (DOMAIN §8)."""
+    with st.form(f"exempt_{warning['id']}", clear_on_submit=True, border=True):
+        st.markdown("**豁免**")
+        st.caption("豁免期内该对象不再产生此项预警、不发通知；到期或撤销后如条件仍成立，将重新预警。")
+        until = st.date_input("豁免至（含当日）", value=today + dt.timedelta(days=EXEMPT_DAYS), min_value=today,
+                              max_value=today + dt.timedelta(days=exemptions.LONGEST_DAYS), format="YYYY-MM-DD")
+        reason = st.text_area("豁免理由（必填）", max_chars=exemptions.REASON_MAX_CHARS, height=90,
+                              placeholder="如：项目因合同纠纷诉讼暂停，待法院判决后恢复推进。")
+        if st.form_submit_button("豁免", icon=":material/notifications_paused:"):
+            try:
+                data.grant_exemption(actor, warning["rule"], warning["subject"], until, reason)
+            except exemptions.ExemptionRefused as refused:
+                st.error(format.text(refused))
+            else:
+                st.toast(f"已豁免至 {until:%Y-%m-%d}，该预警已解除", icon=":material/notifications_paused:")
+                st.rerun()
+
+
+def _exemptions() -> None:
+    """The exemptions in force, then those ended lately; an admin picks one in force to revoke it."""
+    listed = data.exemption_list(today, scope)
+    if listed.empty:
+        st.info(f"没有生效中或近 {exemptions.RECENT_DAYS} 天内结束的豁免。管理员可在“在办预警”中选中一条预警设置豁免。")
+        return
+    shown = pd.DataFrame({
+        "规则": listed["rule_name"], "单元": listed["unit_name"], "对象": listed["subject_label"],
+        "豁免至": listed["until"].map(_day), "理由": listed["reason"], "设置人": listed["created_by_name"],
+        "设置时间": listed["created_at"].map(lambda t: _day(t, MINUTE)), "状态": listed["state_label"],
+        "撤销": [f"{name} {_day(at, MINUTE)}" if isinstance(name, str) else ""
+                 for name, at in zip(listed["revoked_by_name"], listed["revoked_at"])],
+    })
+    admin = actor.role == "admin"
+    picked = st.dataframe(_coloured(shown, ["" if state == "active" else ENDED_ROW for state in listed["state"]]),
+                          hide_index=True, width="stretch", key="exemption_table",
+                          on_select="rerun" if admin else "ignore", selection_mode="single-row",
+                          column_config={"理由": WIDE})
+    in_force = int((listed["state"] == "active").sum())
+    st.caption(f"生效中 {in_force} 条；另列出近 {exemptions.RECENT_DAYS} 天内到期或撤销的豁免。"
+               + ("选中一条生效中的豁免可以撤销。" if admin else "豁免由招商办设置和撤销。"))
+    rows = picked.selection.rows if admin else []
+    if not rows or listed.iloc[rows[0]]["state"] != "active":
+        return
+    chosen = listed.iloc[rows[0]]
+    if st.button(f"撤销豁免：{chosen['rule_name']} · {format.text(chosen['subject_label'])}", icon=":material/undo:"):
+        try:
+            data.revoke_exemption(actor, int(chosen["id"]))
+        except exemptions.ExemptionRefused as refused:
+            st.error(format.text(refused))
+        else:
+            st.toast("已撤销豁免；下次评估时如条件仍成立将重新预警", icon=":material/undo:")
+            st.rerun()
 
 
 with tabs[labels[0]]:
@@ -196,6 +254,9 @@ with tabs["已解除"]:
                    + "；最高等级为存续期间达到过的等级。选中一行查看处理记录。")
         if picked.selection.rows:
             _history(int(resolved.iloc[picked.selection.rows[0]]["id"]))
+
+with tabs["豁免清单"]:
+    _exemptions()
 
 if "调度任务" in tabs:
     with tabs["调度任务"]:

@@ -552,7 +552,7 @@ def test_page_for_an_admin_shows_every_units_warnings_and_the_scheduler(page_wor
     at = _page(ADMIN)
     assert not at.exception
     assert _metrics(at) == {"红色预警": "4 条", "黄色预警": "2 条", "今日新增": "2 条", "本周解除": "1 条", "待确认": "5 条"}
-    assert [t.label for t in at.tabs] == ["在办预警（6）", "已解除", "调度任务", "通知记录"]
+    assert [t.label for t in at.tabs] == ["在办预警（6）", "已解除", "豁免清单", "调度任务", "通知记录"]
     assert at.caption[0].value.endswith("　·　全县各单元")
     units_filter = [m for m in at.multiselect if m.label == "招商单元"][0]
     assert (units_filter.disabled, units_filter.options, units_filter.value) == (
@@ -586,7 +586,7 @@ def test_page_for_a_leader_reads_everything_and_acknowledges_nothing(page_world)
     at = _page(LEADER, selected_row=0)
     assert not at.exception
     assert _metrics(at) == {"红色预警": "4 条", "黄色预警": "2 条", "今日新增": "2 条", "本周解除": "1 条", "待确认": "5 条"}
-    assert [t.label for t in at.tabs] == ["在办预警（6）", "已解除", "调度任务", "通知记录"]
+    assert [t.label for t in at.tabs] == ["在办预警（6）", "已解除", "豁免清单", "调度任务", "通知记录"]
     assert at.subheader[0].value == "红色预警 · 签约未开工"
     assert "领导为只读身份，可以查看预警，不能确认。" in [c.value for c in at.caption]
     assert len(at.text_area) == 0 and len(at.button) == 0
@@ -598,7 +598,7 @@ def test_page_for_a_unit_user_holds_everything_to_its_own_unit(page_world):
     at = _page(U02_USER)
     assert not at.exception
     assert _metrics(at) == {"红色预警": "2 条", "黄色预警": "1 条", "今日新增": "2 条", "本周解除": "1 条", "待确认": "2 条"}
-    assert [t.label for t in at.tabs] == ["在办预警（3）", "已解除", "通知记录"]
+    assert [t.label for t in at.tabs] == ["在办预警（3）", "已解除", "豁免清单", "通知记录"]
     assert at.caption[0].value.endswith("　·　本单元的预警与通知")
     units_filter = [m for m in at.multiselect if m.label == "招商单元"][0]
     assert (units_filter.disabled, units_filter.options, units_filter.value) == (True, ["城东街道"], ["U02"])

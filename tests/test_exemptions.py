@@ -11,6 +11,7 @@ import datetime as dt
 import json
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from alerts import exemptions, notify, scheduler
 from alerts.evaluate import change_events, evaluate, open_warnings
@@ -18,8 +19,11 @@ from alerts.exemptions import ExemptionRefused
 from pipelines import settings
 from pipelines.access import Actor
 from pipelines.admin import tasks
+from pipelines.store import db
 from tests.conftest import ADMIN
 from tests.factories import project, snapshot
+from tests.server import ROOT
+from ui.auth import TEST_ACTOR_KEY
 
 D = dt.date
 RULE = "signed_not_commenced"
@@ -164,7 +168,8 @@ def test_evaluation_resolves_an_open_warning_of_an_exempt_pair_as_exempted_and_t
     resolution had not happened): the next evaluation resolves it as exempted — an 'exempted' event, a change the
     robots never hear of, counted apart by the scheduler — and E's warning is untouched."""
     world.execute("INSERT INTO exemptions (rule, subject, unit_code, until, reason, created_by, created_at) "
-                  "VALUES ($r, 'W', 'U01', $u, $why, 'admin', $at)", {"r": RULE, "u": UNTIL, "why": REASON, "at": GRANTED})
+                  "VALUES ($r, 'W', 'U01', $u, $why, 'admin', $at)",
+                  {"r": RULE, "u": UNTIL, "why": REASON, "at": GRANTED})
     notify.add_channel(world, "全县招商群", "webhook", "http://127.0.0.1:9/all", "all")
     counts = scheduler.evaluate_and_notify(world, D(2024, 6, 16), DEFAULTS)
     assert (counts["exempted"], counts["resolved"], counts["new"]) == (1, 0, 0)
@@ -262,3 +267,94 @@ def test_listing_shows_expired_exemptions_for_a_while(world):
               for day in (D(2024, 6, 14), UNTIL, D(2024, 8, 1), D(2024, 10, 29), D(2024, 10, 31))}
     assert states == {D(2024, 6, 14): [], UNTIL: ["有效"], D(2024, 8, 1): ["已到期"], D(2024, 10, 29): ["已到期"],
                       D(2024, 10, 31): []}
+
+
+# ---------------------------------------------------------------------------------------------- the 预警中心 page
+
+def _page_world(con) -> None:
+    """W (U01) and E (U02) as in the scenario, evaluated as of today (the page's day). Open, red first then the
+    longest-standing: E (since 2024-05-01), W, then U01's and U02's 本期未报送. The test closes the database for the
+    page to open."""
+    for code, unit, signed, name in (("W", "U01", "2024-03-10", "智能装备产业园"),
+                                     ("E", "U02", "2024-02-01", "城东商贸综合体")):
+        snapshot(con, project(con, code, unit), "2024-05", "2024-06-05", unit, project_name=name,
+                 signed_date=signed, investor="恒远实业")
+    evaluate(con, dt.date.today(), settings=DEFAULTS)
+
+
+def _page(actor: Actor, **selected: int) -> AppTest:
+    """pages/warnings.py run once as `actor`, with the given tables' rows selected (key=row)."""
+    at = AppTest.from_file(str(ROOT / "pages" / "warnings.py"), default_timeout=60)
+    at.session_state[TEST_ACTOR_KEY] = actor
+    for key, row in selected.items():
+        at.session_state[key] = {"selection": {"rows": [row], "columns": []}}
+    return at.run()
+
+
+def _listed(at: AppTest) -> list[list[str]]:
+    """The 豁免清单 table's rows: 规则, 单元, 对象, 理由, 状态 (none when it shows no table)."""
+    tables = [d.value for d in at.dataframe if "豁免至" in d.value.columns]
+    return tables[0][["规则", "单元", "对象", "理由", "状态"]].values.tolist() if tables else []
+
+
+def test_page_an_admin_exempts_the_selected_warning(units):
+    """The admin selects E (the first open warning): 豁免 without a reason is refused and writes nothing; with a
+    reason E leaves the open table and the 豁免清单 lists it in words, 有效."""
+    _page_world(units)
+    units.close()
+    at = _page(ADMIN, open_table=0)
+    assert not at.exception
+    assert at.dataframe[0].value["对象"].tolist()[:2] == ["E", "W"]  # then the units' 本期未报送
+    assert next(d for d in at.date_input if d.label == "豁免至（含当日）").value == dt.date.today() + dt.timedelta(
+        days=90)
+    next(b for b in at.button if b.label == "豁免").click().run()
+    assert [e.value for e in at.error] == ["请填写豁免理由"]
+    with db.cursor() as cur:
+        assert cur.execute("SELECT count(*) FROM exemptions").fetchone()[0] == 0
+    next(t for t in at.text_area if t.label == "豁免理由（必填）").input(REASON)
+    next(b for b in at.button if b.label == "豁免").click().run()
+    assert not at.exception
+    assert at.dataframe[0].value["对象"].tolist()[:1] == ["W"] and "E" not in at.dataframe[0].value["对象"].tolist()
+    assert _listed(at) == [["签约未开工", "城东街道", "城东商贸综合体", REASON, "有效"]]
+    with db.cursor() as cur:
+        assert cur.execute("SELECT rule, subject, unit_code, created_by FROM exemptions").fetchall() == [
+            (RULE, "E", "U02", ADMIN.name)]
+
+
+def test_page_an_admin_revokes_an_exemption_in_force(units):
+    """An exemption of W selected in the 豁免清单: 撤销豁免 revokes it (the audit log says who) and the list shows it
+    已撤销; an ended exemption offers no button."""
+    _page_world(units)
+    exemptions.grant(units, ADMIN, RULE, "W", dt.date.today() + dt.timedelta(days=30), REASON)
+    units.close()
+    at = _page(ADMIN, exemption_table=0)
+    assert not at.exception
+    revoke = [b for b in at.button if b.label.startswith("撤销豁免")]
+    assert [b.label for b in revoke] == ["撤销豁免：签约未开工 · 智能装备产业园"]
+    revoke[0].click().run()
+    assert not at.exception
+    assert _listed(at) == [["签约未开工", "经济开发区", "智能装备产业园", REASON, "已撤销"]]
+    assert not [b for b in at.button if b.label.startswith("撤销豁免")]
+    with db.cursor() as cur:
+        assert cur.execute("SELECT revoked_by FROM exemptions").fetchall() == [(ADMIN.name,)]
+        assert cur.execute("SELECT actor FROM audit_log WHERE action = 'exemption.revoke'").fetchall() == [
+            (ADMIN.name,)]
+
+
+def test_page_leaders_read_the_list_and_unit_users_only_their_own(units):
+    """W (U01) and E (U02) exempted: a leader sees both and no button or form; U02's user sees E's only, and no
+    撤销 even with a row selected."""
+    _page_world(units)
+    until = dt.date.today() + dt.timedelta(days=30)
+    exemptions.grant(units, ADMIN, RULE, "W", until, "法院查封")
+    exemptions.grant(units, ADMIN, RULE, "E", until, REASON)
+    units.close()
+    leader = _page(LEADER)
+    assert not leader.exception
+    assert sorted(_listed(leader)) == [["签约未开工", "城东街道", "城东商贸综合体", REASON, "有效"],
+                                       ["签约未开工", "经济开发区", "智能装备产业园", "法院查封", "有效"]]
+    assert len(leader.button) == 0 and len(leader.text_area) == 0
+    unit = _page(U02_USER, exemption_table=0)
+    assert not unit.exception
+    assert _listed(unit) == [["签约未开工", "城东街道", "城东商贸综合体", REASON, "有效"]]
+    assert not [b for b in unit.button if b.label.startswith("撤销豁免")]

@@ -8,7 +8,7 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from alerts import centre, remind
+from alerts import centre, exemptions, remind
 from pipelines import template
 from pipelines.access import Actor, require_admin
 from pipelines.admin import tasks
@@ -305,6 +305,27 @@ def acknowledge_warning(actor: Actor, warning_id: int, note: str) -> None:
     adds a warning event, so the warnings version, which keys every cached warning, shows it at the next run."""
     with db.cursor() as cur:
         centre.acknowledge_as(cur, actor, warning_id, note)
+
+
+def exemption_list(as_of: dt.date, scope: str | None) -> pd.DataFrame:
+    """alerts.exemptions.listing in the actor's scope (not cached: a revocation changes it without touching the
+    warnings, and the exemptions are few)."""
+    with db.cursor() as cur:
+        return exemptions.listing(cur, as_of, scope)
+
+
+def grant_exemption(actor: Actor, rule: str, subject: str, until: dt.date, reason: str) -> int:
+    """alerts.exemptions.grant as `actor` (ExemptionRefused says why not). Like acknowledge_warning it keeps the
+    caches: the warning it resolves adds an event, which changes the warnings version."""
+    with db.cursor() as cur:
+        return exemptions.grant(cur, actor, rule, subject, until, reason)
+
+
+def revoke_exemption(actor: Actor, exemption_id: int) -> None:
+    """alerts.exemptions.revoke as `actor` (ExemptionRefused says why not); the warning opens again at the next
+    evaluation."""
+    with db.cursor() as cur:
+        exemptions.revoke(cur, actor, exemption_id)
 
 
 # ---- 项目库 and 项目详情 (pipelines.screens.project)
