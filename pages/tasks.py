@@ -26,6 +26,11 @@ facts = data.facts()
 register = data.unit_register(facts["data_version"])
 names = dict(zip(register["code"], register["name"]))
 found = data.task_list(today, scope)
+# A link from a notification (?code=DB2026-003) opens that task: every view, no filter, the task picked.
+linked = st.query_params.get("code")
+if linked and any(t.code == linked for t in found) and st.session_state.get("task_linked") != linked:
+    st.session_state.update(task_linked=linked, task_view="全部", task_unit=None, task_source=None,
+                            task_important=False, task_pick=linked)
 
 # The views of the list: what a reader looks for first.
 VIEWS = {
@@ -111,7 +116,12 @@ else:
         if task.requirement:
             st.markdown("办理要求：" + format.text(task.requirement))
         if task.source == "warning":
-            st.caption(f"来源：预警 {format.text(task.source_rule)} · {format.text(task.source_subject)}")
+            sources = data.task_sources(task)
+            st.caption("来源预警：" + "；".join(
+                f"{format.text(w['rule_name'])} · {format.text(w['detail'] or w['subject'])}——"
+                + (f"**仍未解除**（{w['grade_label']}）" if w["open"] else
+                   f"已解除（{pd.Timestamp(w['resolved_at']):%Y-%m-%d}）" if w["resolved_at"] is not None else "已解除")
+                for w in sources))
         elif task.source == "issue":
             st.caption(f"来源：{format.text(task.project)} {task.source_period:%Y年%m月}报送的存在问题")
         history = pd.DataFrame([{"时间": f"{h['at']:%Y-%m-%d %H:%M}", "操作": h["label"], "操作人": h["actor"],

@@ -82,7 +82,7 @@ def test_the_helper_escapes_every_mark_and_keeps_line_breaks():
     (ADMIN, "project.py", "code"), (UNIT_USER, "project.py", "code"), (ADMIN, "unit.py", None),
     (UNIT_USER, "unit.py", None), (ADMIN, "ranking.py", None), (ADMIN, "warnings.py", None),
     (ADMIN, "projects.py", None), (ADMIN, "submit.py", None), (ADMIN, "cockpit.py", None),
-    (ADMIN, "tasks.py", "view"), (UNIT_USER, "tasks.py", "view"),
+    (ADMIN, "tasks.py", "view"), (UNIT_USER, "tasks.py", "view"), (ADMIN, "problems.py", "all"),
 ])
 def test_no_page_renders_what_users_wrote_as_markdown(hostile, actor, script, query):
     """The page runs without error and shows the hostile texts (where it shows them) only escaped."""
@@ -90,6 +90,9 @@ def test_no_page_renders_what_users_wrote_as_markdown(hostile, actor, script, qu
               **({"unit": "U01"} if script == "unit.py" else {}))
     if query == "view":  # the task, answered, waits for review
         at.segmented_control[0].set_value("待审核").run()
+    if query == "all":  # the project's problem is covered by the task: listed under 全部
+        at.segmented_control[0].set_value("全部").run()
+        assert len(at.dataframe[0].value) == 1
     assert not at.exception, at.exception
     leaks = [text for text in _shown(at) if any(raw in text for raw in RAW)]
     assert leaks == []

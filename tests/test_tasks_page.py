@@ -113,3 +113,29 @@ def test_an_admin_confirms_a_veto_proposal_on_the_page(units):
     assert not at.exception
     with db.cursor() as cur:
         assert cur.execute("SELECT unit_code FROM veto_flags").fetchall() == [("U01",)]
+
+
+def test_a_link_opens_its_task_and_shows_which_source_warning_is_still_open(units):
+    """?code= (a notification's link) opens that task whatever the view; a task from two warnings names both, one
+    still open (with its grade), the other resolved on its day."""
+    now = dt.datetime.now()
+    units.execute("INSERT INTO warnings (id, rule, subject, unit_code, grade, since, detail, first_seen, last_seen, "
+                  "resolved_at) VALUES (1, 'signed_not_commenced', 'A', 'U01', 'red', ?, 'A项目：签约已满6个月', ?, ?, NULL), "
+                  "(2, 'signed_not_commenced', 'B', 'U01', 'yellow', ?, 'B项目：签约已满3个月', ?, ?, ?)",
+                  [now.date(), now, now, now.date(), now, now, dt.datetime(2026, 11, 30, 8)])
+    closed = tasks.issue(units, ADMIN, title="先办结的事项", unit="U01", deadline=dt.date.today() + dt.timedelta(days=9))
+    tasks.act(units, ADMIN, closed.code, "respond", text="已办")
+    tasks.act(units, ADMIN, closed.code, "close")
+    tasks.issue(units, ADMIN, title="推进A、B项目开工", unit="U01", source="warning",
+                warnings=[("signed_not_commenced", "A"), ("signed_not_commenced", "B")],
+                deadline=dt.date.today() + dt.timedelta(days=9))
+    units.close()
+    at = AppTest.from_file(str(ROOT / "pages" / "tasks.py"), default_timeout=60)
+    at.session_state[TEST_ACTOR_KEY] = ADMIN
+    at.query_params["code"] = closed.code
+    at.run()
+    assert not at.exception
+    assert at.segmented_control[0].value == "全部" and at.selectbox(key="task_pick").value == closed.code
+    at.selectbox(key="task_pick").set_value(f"DB{dt.date.today().year}-002").run()
+    sources = next(c.value for c in at.caption if c.value.startswith("来源预警："))
+    assert "A项目：签约已满6个月——**仍未解除**（红）" in sources and "B项目：签约已满3个月——已解除（2026-11-30）" in sources

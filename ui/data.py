@@ -8,10 +8,10 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
-from alerts import centre, exemptions, remind
+from alerts import centre, exemptions, remind, supervision
 from pipelines import template
 from pipelines.access import Actor, require_admin
-from pipelines.admin import tasks
+from pipelines.admin import problems, tasks
 from pipelines.bulletin import files
 from pipelines.figures import duty, measures
 from pipelines.ingest import desk, run
@@ -194,6 +194,25 @@ def task_act(actor: Actor, code: str, action: str, **fields) -> tasks.Task:
         if tasks.find(cur, code, actor.unit_scope) is None:
             raise tasks.TaskRefused(f"督办事项 {code} 不存在", 404)
         return tasks.act(cur, actor, code, action, **fields)
+
+
+def task_sources(task: tasks.Task) -> list[dict]:
+    """alerts.supervision.source_warnings: whether each warning the task came from is still open (not cached)."""
+    with db.cursor() as cur:
+        return supervision.source_warnings(cur, task)
+
+
+def problem_list(as_of: dt.date, scope: str | None) -> pd.DataFrame:
+    """pipelines.admin.problems.problem_list in the actor's scope (not cached: a mark or a task changes it, and it
+    is one query)."""
+    with db.cursor() as cur:
+        return problems.problem_list(cur, as_of, scope)
+
+
+def acknowledge_problem(actor: Actor, project_code: str, period: dt.date, note: str) -> None:
+    """pipelines.admin.problems.acknowledge as `actor` (TaskRefused says why not)."""
+    with db.cursor() as cur:
+        problems.acknowledge(cur, actor, project_code, period, note)
 
 
 def veto_proposals(as_of: dt.date) -> list[dict]:

@@ -368,3 +368,9 @@ def deductions_sentence(items: list[LedgerItem], due_day: int) -> str | None:
 def days_left(deadline: dt.date, today: dt.date) -> str:
     """The time left to a 督办事项's deadline: '还剩3天', '今天到期', '已逾期2天' (the tasks' own wording)."""
     return tasks.time_left(deadline, today)
+
+
+def clip(value: object, length: int) -> str:
+    """A long text cut to `length` characters with '…' (option labels of a select box)."""
+    value = str(value or "")
+    return value if len(value) <= length else value[: length - 1] + "…"
