@@ -173,10 +173,28 @@ async def tasks_route(request: Request, actor: Actor) -> JSONResponse:
                   "project": body.get("project") or None, "source": body.get("source") or "manual",
                   "source_rule": body.get("source_rule"), "source_subject": body.get("source_subject"),
                   "source_period": _body_day(body, "source_period"), "important": bool(body.get("important")),
-                  "deadline": _body_day(body, "deadline"), "at": _body_moment(body)}
+                  "deadline": _body_day(body, "deadline"), "at": _body_moment(body),
+                  "warnings": _body_warnings(body)}
     except ValueError as bad:
         raise _Refused(400, "bad_request", str(bad)) from None
     return JSONResponse(await run_in_threadpool(_task_write, actor, None, "issue", fields), status_code=201)
+
+
+def _body_warnings(body: dict) -> list[tuple[str, str]] | None:
+    """A task from several warnings: "warnings": [{"rule": …, "subject": …}, …] (or [rule, subject] pairs)."""
+    given = body.get("warnings")
+    if given is None:
+        return None
+    if not isinstance(given, list) or len(given) > 200:
+        raise ValueError("warnings 须为预警列表：[{\"rule\": …, \"subject\": …}]，最多 200 条")
+    pairs = []
+    for item in given:
+        rule, subject = (item.get("rule"), item.get("subject")) if isinstance(item, dict) else \
+            (item if isinstance(item, list) and len(item) == 2 else (None, None))
+        if not isinstance(rule, str) or not isinstance(subject, str) or not rule or not subject:
+            raise ValueError("warnings 中每条预警须有 rule 和 subject")
+        pairs.append((rule, subject))
+    return pairs
 
 
 @_with_token

@@ -266,6 +266,21 @@ def test_task_refusals_over_http(server):
     assert _post(server, "/api/tasks/DB1999-001/close", "admin", {})[0] == 404
     status, body = _post(server, "/api/tasks/DB1999-001/delete", "admin", {})
     assert status == 400 and "不支持的操作" in body["message"]
+    status, body = _post(server, "/api/tasks", "admin", {"title": "x", "unit": "U01", "deadline": "2030-01-01",
+                                                         "source": "warning", "warnings": [{"rule": "task_due"}]})
+    assert status == 400 and "rule 和 subject" in body["message"]
+
+
+def test_a_task_from_several_warnings_over_http(server):
+    """POST /api/tasks with "warnings" (objects or [rule, subject] pairs) issues one task naming each."""
+    status, body = _post(server, "/api/tasks", "admin", {
+        "title": "推进两个签约项目开工", "unit": "U01", "deadline": "2030-01-01", "source": "warning",
+        "warnings": [{"rule": "signed_not_commenced", "subject": "P1"}, ["signed_not_commenced", "P2"]]})
+    assert status == 201, body
+    assert api._body_warnings({"warnings": [{"rule": "a", "subject": "1"}, ["b", "2"]]}) == [("a", "1"), ("b", "2")]
+    assert api._body_warnings({}) is None
+    with pytest.raises(ValueError, match="最多 200 条"):
+        api._body_warnings({"warnings": "signed_not_commenced"})
 
 
 # -------------------------------------------------------------------------------------------------- submissions
