@@ -23,6 +23,7 @@ from pipelines.store import db
 from tests.conftest import ADMIN
 from tests.factories import project, snapshot
 from tests.server import ROOT
+from ui import format
 from ui.auth import TEST_ACTOR_KEY
 
 D = dt.date
@@ -358,3 +359,17 @@ def test_page_leaders_read_the_list_and_unit_users_only_their_own(units):
     assert not unit.exception
     assert _listed(unit) == [["签约未开工", "城东街道", "城东商贸综合体", REASON, "有效"]]
     assert not [b for b in unit.button if b.label.startswith("撤销豁免")]
+
+
+def test_page_shows_a_hostile_project_name_as_text(units):
+    """A project named with Markdown: the 豁免清单 shows it as written and the 撤销 button's label escapes it."""
+    hostile = "**粗体**[点我](http://evil.example)"
+    snapshot(units, project(units, "H", "U01"), "2024-05", "2024-06-05", "U01", project_name=hostile,
+             signed_date="2024-03-10", investor="恒远实业")
+    exemptions.grant(units, ADMIN, RULE, "H", dt.date.today() + dt.timedelta(days=30), REASON)
+    units.close()
+    at = _page(ADMIN, exemption_table=0)
+    assert not at.exception
+    assert _listed(at)[0][2] == hostile
+    assert [b.label for b in at.button if b.label.startswith("撤销豁免")] == [
+        f"撤销豁免：签约未开工 · {format.text(hostile)}"]
