@@ -70,6 +70,7 @@ def server(tmp_path_factory) -> Server:
     ])
     users.create_user(con, ADMIN, "leader", "县领导", "leader", PASSWORD)
     users.create_user(con, ADMIN, "admin", "管理员", "admin", PASSWORD)
+    users.create_user(con, ADMIN, "u01", "开发区填报员", "unit", PASSWORD, "U01")
     token = tokens.create_token(con, ADMIN, "admin", "大屏测试")
     period = _last_month()
     rows = [
@@ -169,3 +170,76 @@ def test_a_warning_raised_after_a_load_shows_on_the_open_screen(server, browser)
     assert navigations == []  # the fragment's refresh, not a reload
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()
+
+
+def _ready(page) -> None:
+    """Wait until the page's script run is over and nothing on it is stale."""
+    page.wait_for_function("""() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        return app !== null && app.dataset.testScriptState === 'notRunning'
+            && document.querySelectorAll('[data-stale="true"]').length === 0;
+    }""", timeout=30000)
+
+
+def test_a_warning_becomes_a_task_the_unit_answers_and_the_admin_closes_while_the_screen_follows(server, browser):
+    """The loop of DOMAIN §10 in Chromium: the admin picks U01's open warning in the 预警中心 and turns it into a
+    督办事项; U01's user finds it on 单元看板 and answers it; the admin opens the task from its link (logged out:
+    the login screen, then the task) and closes it. The leader's open big screen counts the task as open, then
+    closed this year, without a reload."""
+    screen = _leader_screen(browser, server)
+    title = _warnings_panel(screen).locator(".zs-panel-title")
+    before = title.inner_text()
+    navigations = []
+    screen.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == screen.main_frame else None)
+
+    admin = browser.new_page(viewport={"width": 1600, "height": 1000})
+    log_in(admin, server.base, "admin", PASSWORD)
+    admin.goto(f"{server.base}/warnings")
+    admin.get_by_role("heading", name="预警中心").wait_for(timeout=30000)
+    grid = admin.locator("[data-testid='stDataFrame']").first
+    grid.filter(has_text="经济开发区").wait_for(timeout=30000)
+    _ready(admin)
+    # The grid is a canvas: its accessible rows say which row is U01's 开工未纳统 (城南智造产业园); click its box.
+    row = grid.locator("[role='row']").filter(has_text="城南智造产业园").first
+    row.wait_for(state="attached", timeout=30000)
+    index = int(row.get_attribute("aria-rowindex")) - 1  # 1 is the header row
+    box = grid.bounding_box()
+    admin.mouse.click(box["x"] + 16, box["y"] + 35 * index + 17)
+    form = admin.locator("[data-testid='stForm']").filter(has_text="转为督办事项")
+    form.wait_for(timeout=30000)
+    form.get_by_label("事项标题").fill("督办：城南智造产业园尽快纳统")
+    form.get_by_role("button", name="交办", exact=True).click()
+    done = admin.get_by_text("已交办 DB")
+    done.wait_for(timeout=30000)
+    code = done.inner_text().split("已交办 ")[1].split("：")[0]
+    admin.close()
+
+    unit = browser.new_page(viewport={"width": 1366, "height": 900})
+    log_in(unit, server.base, "u01", PASSWORD)
+    unit.get_by_text("待办督办事项（1 项）").wait_for(timeout=30000)
+    unit.get_by_text(f"{code} · 督办：城南智造产业园尽快纳统").click()
+    unit.get_by_role("textbox", name="办理情况").fill("已督促企业提交纳统材料，预计下月入库")
+    unit.get_by_role("button", name="提交办理情况", exact=True).click()
+    unit.get_by_text("待办督办事项").wait_for(state="detached", timeout=30000)
+    unit.close()
+    title.filter(has_text="办理中 1").wait_for(timeout=30000)  # answered and waiting: still unfinished
+
+    closer = browser.new_page(viewport={"width": 1600, "height": 1000})
+    closer.goto(f"{server.base}/tasks?code={code}")  # the notification's link, logged out
+    closer.locator("input[name=username]").fill("admin", timeout=30000)
+    closer.locator("input[name=password]").fill(PASSWORD)
+    with closer.expect_navigation():
+        closer.locator("form[action='/api/login'] button").click()
+    closer.get_by_role("heading", name="督办中心").wait_for(timeout=30000)
+    assert f"/tasks?code={code}" in closer.url
+    # the task opened by the link: its history (in a canvas grid, whose cells are in the page but not "visible")
+    closer.get_by_text("已督促企业提交纳统材料").first.wait_for(state="attached", timeout=30000)
+    closer.get_by_role("button", name="办结", exact=True).click()
+    closer.get_by_text(f"已办结：{code}").wait_for(timeout=30000)
+    closer.close()
+
+    title.filter(has_text="本年办结 1").wait_for(timeout=30000)
+    assert "督办 办理中 0 · 逾期 0 · 本年办结 0" in before, before
+    assert navigations == []
+    assert screen.locator("[data-testid='stException']").count() == 0
+    screen.close()
