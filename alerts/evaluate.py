@@ -83,9 +83,11 @@ def _exempt_keys(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> pd.MultiInde
 
 def _exempt(rows: pd.DataFrame, keys: pd.MultiIndex) -> np.ndarray:
     """Which of the rows (conditions or warnings) are about an exempt (rule, subject)."""
-    if not len(keys) or not len(rows):
-        return np.zeros(len(rows), dtype=bool)
-    return pd.MultiIndex.from_frame(rows[["rule", "subject"]]).isin(keys)
+    # The subject alone first: a province's 60,000 conditions are 20 ms as (rule, subject) pairs, 3 ms this way.
+    near = rows["subject"].isin(keys.get_level_values("subject")).to_numpy().copy()
+    if near.any():
+        near[near] = pd.MultiIndex.from_frame(rows.loc[near, ["rule", "subject"]]).isin(keys)
+    return near
 
 
 def evaluate(con: duckdb.DuckDBPyConnection, as_of: dt.date, now: dt.datetime | None = None,
