@@ -7,6 +7,7 @@ settings.toml."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import NamedTuple
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.admin import tasks
 from pipelines.figures import duty, measures
@@ -170,8 +172,13 @@ def lead_not_evaluated(con, as_of, facts, settings) -> pd.DataFrame:
 def investment_stalled(con, as_of, facts, settings) -> pd.DataFrame:
     w = settings.warnings
     short, long = w.investment_stalled_yellow_reports + 1, w.investment_stalled_red_reports + 1
-    recent = queries.frame(con, "recent_investment", as_of=as_of, short=short, long=long)
     building = facts[_reached(facts, "commenced_date", as_of) & ~_reached(facts, "completed_date", as_of)]
+    watched = pa.table({"project_id": pa.array(building["project_id"].astype("int64"), pa.int64())})
+    con.register("watched_projects", watched)
+    try:
+        recent = queries.frame(con, "recent_investment", as_of=as_of, short=short, long=long)
+    finally:
+        con.unregister("watched_projects")
     rows = building.merge(recent[recent["flat_short"]], on="project_id")
     grade = pd.Series(np.where(rows["flat_long"], RED, YELLOW))
     start = pd.to_datetime(np.where(rows["flat_long"], rows["long_start"], rows["short_start"]))
@@ -185,16 +192,27 @@ def investment_stalled(con, as_of, facts, settings) -> pd.DataFrame:
 _NAME_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
-def _key(text: object) -> str:
-    """NFKC, without whitespace or punctuation: what makes two names 'the same' for duplicate detection."""
-    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", str(text or ""))) if text == text else ""
+@functools.lru_cache(maxsize=500_000)
+def _text_key(text: str) -> str:
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def _keys(values: pd.Series) -> pd.Series:
+    """Each value NFKC, without whitespace or punctuation: what makes two names 'the same' for duplicate
+    detection ('' for a blank). Remembered per text, so an evaluation every few minutes over the same 100,000
+    names costs a dictionary lookup each."""
+    return pd.Series([_text_key(v) if isinstance(v, str) else "" for v in values.tolist()], index=values.index,
+                     dtype=object)
 
 
 def duplicate_project(con, as_of, facts, settings) -> pd.DataFrame:
-    names = facts["project_name"].map(_key)
+    names = _keys(facts["project_name"])
+    # Only a name that occurs more than once can be a duplicate: the rest (nearly all) leave at once.
+    shared = names.duplicated(keep=False) & (names != "")
+    facts, names = facts[shared], names[shared]
     unit_names = dict(con.execute("SELECT code, name FROM units").fetchall())
     flagged: dict[int, set[str]] = {}
-    for investor in (facts["investor_uscc"].fillna(""), facts["investor"].map(_key)):
+    for investor in (facts["investor_uscc"].fillna(""), _keys(facts["investor"])):
         keyed = pd.DataFrame({"i": facts.index, "name": names, "investor": investor, "unit": facts["unit_code"],
                               "code": facts["project_code"]})
         keyed = keyed[(keyed["name"] != "") & (keyed["investor"] != "")]

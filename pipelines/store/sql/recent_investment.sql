@@ -1,6 +1,8 @@
--- 累计完成投资 in each project's latest reports known at the end of $as_of (superseded files left out): one value
--- per report period (the latest received), and for the newest $short and $long periods whether there are that
--- many reports, all filled and all equal; `short_start` and `long_start` are the oldest period of each.
+-- 累计完成投资 in the latest reports known at the end of $as_of (superseded files left out) of each project listed
+-- in the registered table `watched_projects` (project_id; the caller's projects under construction): one value per
+-- report period (the latest received), and for the newest $short and $long periods whether there are that many
+-- reports, all filled and all equal; `short_start` and `long_start` are the oldest period of each. Reading only the
+-- watched projects' snapshots makes it about four times faster at province scale (a fifth of the projects build).
 --
 -- Why it is written this way: grouping millions of snapshots by (project, period) and ranking them costs
 -- seconds at province scale. Nearly every project reports every month, so its newest $long reports are one per
@@ -20,6 +22,7 @@ reports AS NOT MATERIALIZED (  -- read twice, but each time only in part: not wo
            month_number(r.period) * 4294967296 + f.receipt_order AS place
     FROM received_by($as_of) r
     JOIN files f ON f.submission_id = r.submission_id
+    SEMI JOIN watched_projects w ON w.project_id = r.project_id
 ),
 newest AS (
     SELECT project_id,
@@ -36,7 +39,7 @@ settled AS (
 per_period AS (
     SELECT project_id, period, arg_max_null(invested, place) AS invested
     FROM reports
-    WHERE project_id IN (SELECT id FROM projects EXCEPT SELECT project_id FROM settled)
+    WHERE project_id IN (SELECT project_id FROM watched_projects EXCEPT SELECT project_id FROM settled)
     GROUP BY project_id, period
 ),
 ranked AS (

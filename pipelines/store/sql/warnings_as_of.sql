@@ -1,6 +1,6 @@
 -- The warnings open at the end of $as_of (first seen by then, not resolved by then), only $unit's when given,
 -- each with the grade it had then (its latest new/escalated/deescalated event by that time) and when that
--- event happened. The text is the warning's current one if its last evaluation was by then, else the event's.
+-- event happened. The text is the warning's current one if it last changed by then, else the event's.
 WITH graded AS (
     SELECT warning_id,
            arg_max(grade, happened_at) AS grade,
