@@ -67,7 +67,7 @@ def test_defaults_load_as_typed_values():
                             scan_seconds=60.0, settle_seconds=10.0),
         screen=ScreenSettings(title="招引智控 · 领导驾驶舱", refresh_seconds=60.0, trend_months=12, funnel_cohort="year",
                               warnings_shown=10, stuck_shown=8),
-        server=ServerSettings(keep_alive_seconds=75.0),
+        server=ServerSettings(keep_alive_seconds=75.0, public_url=""),
     )
     assert isinstance(settings.load(env={}).ingest.max_rows, int)
 
