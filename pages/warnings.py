@@ -125,26 +125,39 @@ def _details(warning: pd.Series) -> None:
                     st.toast("已确认该预警", icon=":material/task_alt:")
                     st.rerun()
         if actor.role == "admin":
-            _to_task(warning)
+            _to_task(warning.to_frame().T)
             _exempt(warning)
 
 
-def _to_task(warning: pd.Series) -> None:
-    """An admin turns the warning into a 督办事项 (DOMAIN §10): title, unit, project and detail prefilled."""
-    with st.form(f"to_task_{warning['id']}", clear_on_submit=True, border=True):
-        st.markdown("**转为督办事项**")
-        title = st.text_input("事项标题", value=f"{warning['rule_name']}：{warning['subject_label']}")
-        requirement = st.text_area("办理要求", value=str(warning["detail"] or ""), height=90)
+def _to_task(chosen: pd.DataFrame) -> None:
+    """An admin turns one or more open warnings of one unit into a 督办事项 (DOMAIN §10): title, unit, project and
+    details prefilled; the task names every warning, so 督办中心 shows whether each is still open."""
+    units_of = chosen["unit_code"].dropna().unique().tolist()
+    if len(units_of) != 1:
+        st.warning("所选预警属于不同单元：督办事项只交办给一个责任单位，请按单元分别选择后交办。",
+                   icon=":material/call_split:")
+        return
+    warning = chosen.iloc[0]
+    several = len(chosen) > 1
+    projects = chosen["project_code"].dropna().unique().tolist()
+    with st.form(f"to_task_{'_'.join(str(i) for i in chosen['id'])}", clear_on_submit=True, border=True):
+        st.markdown(f"**将所选 {len(chosen)} 条预警合并为一项督办事项**" if several else "**转为督办事项**")
+        title = st.text_input("事项标题", value=(f"{warning['unit_name'] or units_of[0]}{len(chosen)}条预警整改" if several
+                                               else f"{warning['rule_name']}：{warning['subject_label']}"))
+        requirement = st.text_area("办理要求", height=90 if not several else 150, value="\n".join(
+            (f"{n}. " if several else "") + f"{w['rule_name']}：{w['detail'] or w['subject_label']}"
+            for n, (_, w) in enumerate(chosen.iterrows(), 1)))
         left, right = st.columns(2, vertical_alignment="bottom")
         deadline = left.date_input("办理期限", value=today + dt.timedelta(days=14), min_value=today,
                                    format="YYYY-MM-DD")
         important = right.checkbox("影响重大", help="影响重大产业项目招引或落地推进：逾期将建议一票否优")
         if st.form_submit_button("交办", icon=":material/assignment_add:"):
-            project = warning["project_code"] if isinstance(warning["project_code"], str) else None
+            project = projects[0] if len(projects) == 1 else None
             try:
-                made = data.task_issue(actor, title=title, requirement=requirement, unit=warning["unit_code"],
+                made = data.task_issue(actor, title=title, requirement=requirement, unit=units_of[0],
                                        project=project, source="warning", source_rule=warning["rule"],
-                                       source_subject=warning["subject"], deadline=deadline, important=important)
+                                       source_subject=warning["subject"], deadline=deadline, important=important,
+                                       warnings=list(zip(chosen["rule"], chosen["subject"])))
             except TaskRefused as refused:
                 st.error(format.text(refused))
             else:
@@ -223,13 +236,21 @@ with tabs[labels[0]]:
         })
         picked = st.dataframe(_coloured(shown, open_now["grade"].map(GRADE_ROWS).tolist()), hide_index=True,
                               width="stretch", height=min(38 + 35 * len(shown), 460), key="open_table",
-                              on_select="rerun", selection_mode="single-row",
+                              on_select="rerun", selection_mode="multi-row",
                               column_config={"详情": WIDE, "项目页": PROJECT_LINK})
         rows = picked.selection.rows
-        if rows:
+        if len(rows) == 1:
             _details(open_now.iloc[rows[0]])
+        elif rows:
+            selected = open_now.iloc[rows]
+            st.markdown(f"**已选 {len(rows)} 条预警**：" + "；".join(
+                f"{format.text(w['rule_name'])} · {format.text(w['subject_label'])}" for _, w in selected.iterrows()))
+            if actor.role == "admin":
+                _to_task(selected)
+            else:
+                st.caption("选中一条预警查看详情、处理记录并确认。")
         else:
-            st.caption("点选表格左侧的方框选中一条预警，查看详情、处理记录并确认。")
+            st.caption("点选表格左侧的方框选中一条预警，查看详情、处理记录并确认；管理员可选中同一单元的多条预警，合并交办为一项督办事项。")
 
 with tabs["已解除"]:
     start = st.date_input("解除日期自", value=today - dt.timedelta(days=90), max_value=today, format="YYYY-MM-DD")

@@ -685,3 +685,30 @@ def test_an_admin_turns_a_warning_into_a_task(page_world):
     assert len(made) == 1 and made[0].source == "warning" and made[0].source_rule and made[0].source_subject
     unit_view = _page(U02_USER, selected_row=0)
     assert not unit_view.exception and not [b for b in unit_view.button if b.label == "交办"]
+
+
+def test_an_admin_turns_several_warnings_of_one_unit_into_one_task(page_world):
+    """Two open warnings of U02 (its 红 XM005 and its 开工率) selected together: one form, prefilled with both
+    details, issues one task naming both; warnings of two units selected together get no form but the reason."""
+    from pipelines.admin import tasks
+
+    at = _page(ADMIN)
+    table = at.dataframe[0].value
+    u02 = [i for i, unit in enumerate(table["招商单元"]) if unit == "城东街道" and table.loc[i, "等级"] == "红"]
+    assert len(u02) == 2
+    at.session_state["open_table"] = {"selection": {"rows": u02, "columns": []}}
+    at.run()
+    assert not at.exception
+    requirement = next(t for t in at.text_area if t.label == "办理要求").value
+    assert requirement.startswith("1. ") and "\n2. " in requirement
+    next(b for b in at.button if b.label == "交办").click().run()
+    assert not at.exception and at.success[0].value.startswith("已交办 DB")
+    with db.cursor() as cur:
+        [task] = tasks.tasks_as_of(cur, dt.date.today())
+    assert task.unit == "U02" and len(task.warnings) == 2
+    mixed = _page(ADMIN)
+    mixed.session_state["open_table"] = {"selection": {"rows": [0, u02[0]] if table.loc[0, "招商单元"] != "城东街道"
+                                                       else [u02[0], len(table) - 1], "columns": []}}
+    mixed.run()
+    assert not [b for b in mixed.button if b.label == "交办"]
+    assert any("所选预警属于不同单元" in w.value for w in mixed.warning)
