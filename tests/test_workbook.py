@@ -9,7 +9,8 @@ import tracemalloc
 import pytest
 
 from pipelines import settings
-from pipelines.ingest.workbook import FileRejected, read_sheets
+from pipelines.cells import CellError
+from pipelines.ingest.workbook import FileRejected, Sheet, _shared, read_sheets
 from tests.fixtures import build
 
 LIMITS = settings.load(env={}).ingest
@@ -169,7 +170,7 @@ def test_zip_bomb_under_the_total_limit_is_refused_by_its_compression_ratio(tmp_
 def test_zip_bomb_that_lies_about_its_size_is_refused_by_what_it_expands_to(tmp_path):
     """A package declaring its 1GB sheet as 40KB (with a matching CRC) is counted as it really expands and
     refused at the limit, quickly and with peak memory far below the limit."""
-    path, expanded = build.lying_zip_bomb(tmp_path, expanded_mib=1024, declared_size=40_000)
+    path, _ = build.lying_zip_bomb(tmp_path, expanded_mib=1024, declared_size=40_000)
     reason, elapsed, peak = _refused_quickly_in_bounded_memory(path)
     assert reason == "工作簿解压后超过上限 400.0MB，疑似异常文件，已拒收"
     assert elapsed < 3.0
@@ -227,6 +228,18 @@ def test_formulas_without_results_are_refused_saying_how_to_fix(tmp_path):
     assert read_sheets(saved, LIMITS)[0].rows[1][5] == 10000
     assert _rejection(build.without_cached_values(saved)) == (
         "工作表“项目进展”的单元格 F2 是公式，但公式没有计算结果，请在 Excel 中打开并保存后重传")
+
+
+def test_repeated_cells_cross_from_the_reader_as_one_object_each(tmp_path):
+    """What the child sends equals what the file holds, each repeated text once; an error value stays marked even
+    beside a text that reads the same."""
+    path = build.error_cells_report(tmp_path)
+    [sheet] = read_sheets(path, LIMITS)
+    assert sheet.rows == read_sheets(path, LIMITS, isolated=False)[0].rows
+    assert sheet.rows[1][3] is sheet.rows[4][3] == "青岚实业有限公司"
+    assert isinstance(sheet.rows[2][5], CellError)
+    [mixed] = _shared([Sheet("表", [["#N/A", "2024-10"], [CellError("#N/A"), "2024-10"]])])
+    assert [type(c) for c in mixed.rows[1]] == [CellError, str]
 
 
 def test_a_reader_that_aborts_costs_one_refusal_not_the_process(tmp_path):
