@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -30,6 +31,7 @@ _MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _COMPACT_MONTH = re.compile(r"^(\d{4})(\d{2})$")
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = {c: i for i, c in enumerate(_USCC_CHARS)}  # looked up, not searched: 900,000 of them at 50,000 rows
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
@@ -201,7 +203,7 @@ def parse_unit_kind(value: object) -> str:
 
 def uscc_check_char(first17: str) -> str:
     """The GB 32100-2015 check character for the first 17 characters of a 统一社会信用代码."""
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS))
+    total = sum(map(operator.mul, map(_USCC_VALUES.__getitem__, first17[:17]), _USCC_WEIGHTS))
     return _USCC_CHARS[(31 - total % 31) % 31]
 
 
@@ -209,9 +211,9 @@ def parse_uscc(value: object) -> str:
     code = _text(value).upper()
     if len(code) != 18:
         raise CellProblem(f"'{shown(value)}' 应为18位统一社会信用代码（现为{len(code)}位）")
-    bad = [c for c in code if c not in _USCC_CHARS]
-    if bad:
-        raise CellProblem(f"'{shown(value)}' 含有统一社会信用代码中不允许的字符 '{bad[0]}'")
+    if not _USCC_VALUES.keys() >= set(code):
+        bad = next(c for c in code if c not in _USCC_VALUES)
+        raise CellProblem(f"'{shown(value)}' 含有统一社会信用代码中不允许的字符 '{bad}'")
     if uscc_check_char(code[:17]) != code[17]:
         raise CellProblem(f"'{shown(value)}' 校验位不正确，请核对统一社会信用代码")
     return code

@@ -8,6 +8,7 @@ import pytest
 
 from pipelines import settings
 from pipelines.access import Actor
+from pipelines.cells import CellError
 from pipelines.ingest.layout import find_layouts
 from pipelines.ingest.validate import Context, UnitDirectory, Validated, validate
 from pipelines.ingest.workbook import FileRejected, Sheet
@@ -99,9 +100,20 @@ def test_each_blocking_rule_rejects_the_row_and_keeps_the_others(cells, header, 
 
 def test_every_problem_of_a_row_is_reported_at_once():
     """A row with three bad cells gets three problems, in column order, not just the first."""
-    table = build.project_table([_project(**{"统一社会信用代码": "91440300708461136A", "产业类别": "化工",
-                                             "签约日期": "2024.13.1"})])
+    table = build.project_table([_project(统一社会信用代码="91440300708461136A", 产业类别="化工", 签约日期="2024.13.1")])
     assert [p.column for p in _check(table).errors] == ["产业类别", "签约日期", "统一社会信用代码"]
+
+
+def test_a_repeated_cell_is_judged_on_every_row_it_is_on():
+    """Each distinct text or date is parsed once per column, yet every row holding a bad one is refused for it and
+    every row holding a good one gets its value; an error value that reads like a text is still refused."""
+    rows = [_project(f"项目{i}", 签约日期=("2024-13-01", dt.date(2024, 3, 8), CellError("#N/A"))[i % 3]) for i in range(6)]
+    result = _check(build.project_table(rows))
+    bad_date = "'2024-13-01' 不是有效日期，请填写如 2024-03-08"
+    error = "是 Excel 错误值 #N/A（公式出错或引用失效），请改正后重传"
+    assert _errors(result) == [(row, "签约日期", f"第{row}行（项目{row - 2}）签约日期 {bad_date if row % 3 == 2 else error}")
+                               for row in (2, 4, 5, 7)]
+    assert [(r.row, r.values["signed_date"]) for r in result.records] == [(3, dt.date(2024, 3, 8)), (6, dt.date(2024, 3, 8))]
 
 
 def test_rejected_row_keeps_what_the_unit_sent():
