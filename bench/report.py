@@ -214,7 +214,8 @@ FROM range(2020, 2020 + CAST(ceil($months / 12) AS INTEGER)) a(y), range(0, 2) b
 """
 
 _TARGET_ROWS = """
-INSERT INTO targets
+INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, signed_amount_wan, commenced,
+                     production, major_manufacturing)
 WITH years AS (SELECT y FROM range(2020, 2020 + CAST(ceil($months / 12) AS INTEGER)) t(y)),
 actual AS (
     SELECT u.i AS unit_no, y.y,

@@ -44,6 +44,8 @@ class FigureSettings:
     rate_yellow_band_points: float
     time_progress_basis: str
     production_target: float
+    funds_target: float
+    completion_decimals: int
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,11 @@ class AssessmentSettings:
     weight_production: float
     weight_commencement_rate: float
     weight_stats_rate: float
+    weight_in_stats: float
+    weight_signed_50yi: float
+    weight_signed_10_50yi: float
+    weight_signed_5_10yi: float
+    weight_invested_year: float
     major_manufacturing_min_wan: float
     bonus_major_manufacturing: float
     bonus_other_min_wan: float
@@ -182,6 +189,8 @@ _RANGES = {("auth", "max_failed_logins"): (1, 100), ("auth", "password_min_lengt
            ("scheduler", "evaluate_interval_minutes"): (0.01, 1440),
            ("screen", "refresh_seconds"): (5, 3600), ("screen", "trend_months"): (2, 60),
            ("figures", "commencement_target"): (0, 1), ("figures", "stats_target"): (0, 1),
+           ("figures", "production_target"): (0, 1), ("figures", "funds_target"): (0, 1),
+           ("figures", "completion_decimals"): (0, 3),
            ("notify", "max_lines"): (5, 1000), ("server", "keep_alive_seconds"): (1, 3600),
            ("duty", "due_day"): (1, 28),  # every month has a day 28
            ("duty", "remind_days_before"): (0, 27), ("tasks", "remind_days"): (0, 60)}

@@ -60,6 +60,37 @@ SIZE_BANDS: tuple[SizeBand, ...] = (
 )
 
 
+class Target(NamedTuple):
+    """One kind of annual target a unit may be given (DOMAIN §7, §9): its id in the report's `targets`,
+    `completion` and `schedule_gap_points`, its column in the targets table (and the targets workbook's id), its
+    name, the unit of the target as the bureau writes it, and the unit_figures column it is measured by."""
+
+    id: str
+    column: str
+    label: str
+    unit: str  # 个 or 亿元 (money is stored in 万元)
+    actual: str
+
+
+TARGETS: tuple[Target, ...] = (
+    Target("signed", "signed_major", "签约亿元以上项目数", "个", "signed"),
+    Target("signed_amount", "signed_amount_wan", "签约金额", "亿元", "signed_amount_wan"),
+    Target("commenced", "commenced", "新开工项目数", "个", "commenced"),
+    Target("production", "production", "新投产项目数", "个", "production"),
+    Target("major_manufacturing", "major_manufacturing", "7亿元以上制造业项目数", "个", "major_manufacturing"),
+    Target("in_stats", "in_stats", "新纳统项目数", "个", "in_stats"),
+    Target("signed_50yi", "signed_50yi", "签约50亿元以上项目数", "个", "signed_50yi"),
+    Target("signed_10_50yi", "signed_10_50yi", "签约10亿至50亿元项目数", "个", "signed_10_50yi"),
+    Target("signed_5_10yi", "signed_5_10yi", "签约5亿至10亿元项目数", "个", "signed_5_10yi"),
+    Target("invested_year", "invested_year_wan", "本年完成投资", "亿元", "invested_year_wan"),
+)
+TARGET_BY_ID = {t.id: t for t in TARGETS}
+TARGET_FIELDS = tuple(t.column for t in TARGETS)  # the targets table's target columns
+# The size bands of 签约 targets (天门): the target column and [lower, upper) bounds of 计划总投资 in 万元.
+SIGNED_BANDS: tuple[tuple[str, float, float], ...] = (
+    ("signed_50yi", 500000, float("inf")), ("signed_10_50yi", 100000, 500000), ("signed_5_10yi", 50000, 100000))
+
+
 def size_band(total_investment_wan: float | None) -> str | None:
     """The 规模档次 label of a project of this 计划总投资 (万元)."""
     if total_investment_wan is None:

@@ -155,7 +155,8 @@ def test_rule_descriptions_follow_the_thresholds_in_force():
 def test_behind_schedule(units, target, grade):
     """One 新开工 by 06-30 (序时进度 0.5): target 2 is on schedule; 3 is 33% done (−16.7 points, 黄);
     5 is 20% done (−30 points, 红)."""
-    units.execute("INSERT INTO targets VALUES (1, '2024-01-10', 2024, 'U01', NULL, NULL, ?, NULL, NULL)", [target])
+    units.execute("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
+                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-10', 2024, 'U01', NULL, NULL, ?, NULL, NULL)", [target])
     _one(units, "N", total=20000, signed_date="2024-02-01", investor="甲", commenced_date="2024-04-01")
     assert _grades(units, D(2024, 6, 30), "behind_schedule").get("U01:commenced") == grade
 

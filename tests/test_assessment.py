@@ -15,7 +15,8 @@ AS_OF = dt.date(2024, 6, 30)  # 序时进度 6/12 = 0.5
 
 def _target(con, unit, signed_major=None, amount_wan=None, commenced=None, production=None, major=None,
             received="2024-01-15", year=2024):
-    con.execute("INSERT INTO targets VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
+                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [dt.datetime.fromisoformat(received), year, unit, signed_major, amount_wan, commenced, production,
                  major])
 

@@ -25,7 +25,8 @@ FORMULA = "=cmd|' /C calc'!A0"
 
 
 def _target(con, unit, signed_major=None, amount_wan=None, commenced=None, production=None, major=None):
-    con.execute("INSERT INTO targets VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
+                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, ?)",
                 [unit, signed_major, amount_wan, commenced, production, major])
 
 

@@ -82,7 +82,8 @@ def _scenario(con, now: dt.datetime = FIRST_RUN) -> SimpleNamespace:
         pids[code] = project(con, code, unit)
         snapshot(con, pids[code], "2024-06", "2024-07-05", unit, project_name=name, signed_date=signed,
                  investor="恒远实业")
-    con.execute("INSERT INTO targets VALUES (1, '2024-01-10', 2024, 'U03', NULL, NULL, 5, NULL, NULL)")
+    con.execute("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
+                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-10', 2024, 'U03', NULL, NULL, 5, NULL, NULL)")
     changes = evaluate(con, AS_OF, now=now, settings=DEFAULTS)
     ids = dict(con.execute("SELECT subject, id FROM warnings").fetchall())
     return SimpleNamespace(con=con, pids=pids, ids=ids, changes=changes)

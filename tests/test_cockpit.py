@@ -55,7 +55,8 @@ def county(units):
                    commenced_date="2024-04-01")
     f.snapshot(con, ids["P5"], "2024-09", "2024-10-08", "U02", total=15000, industry="文旅", status="terminated",
                signed_date="2024-06-01")
-    con.executemany("INSERT INTO targets VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, 0)",
+    con.executemany("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
+                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, 0)",
                     [("U01", 4, 100000, 2, 2), ("U02", 2, 50000, 2, None)])
     return con
 

@@ -58,7 +58,8 @@ def test_stats_gap_exactly_at_target(units, commenced, in_stats, needed):
 
 def test_gap_against_time_progress(units):
     """Target 6 新开工 with 序时进度 0.5: 3 due, 1 commenced, 2 lacking; 签约金额 target 10亿: 5亿 due."""
-    units.execute("INSERT INTO targets VALUES (1, '2024-01-10', 2024, 'U01', NULL, 100000, 6, NULL, NULL)")
+    units.execute("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
+                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-10', 2024, 'U01', NULL, 100000, 6, NULL, NULL)")
     _signed(units, "S1", "2024-01-05", commenced="2024-03-01", total=30000)
     gaps = _gaps(units)
     assert (gaps["commenced"].needed, gaps["commenced"].message) == (2, "新开工项目数距序时进度还差2个")

@@ -53,7 +53,8 @@ def county(units):
                commenced_date="2024-04-01")
     con.execute("INSERT INTO submissions VALUES (1, 'projects', 'U03.xlsx', 'bad', 'U03', '2024-09-01', "
                 "'2024-10-09 16:00:00', '城西填报员', 0, 0, 'rejected', '未找到表头行', '2024-10-09 16:00:00')")
-    con.executemany("INSERT INTO targets VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, 0)",
+    con.executemany("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
+                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, 0)",
                     [("U01", 4, 100000, 2, 2), ("U02", 2, 50000, 2, None)])
     return con
 

@@ -83,6 +83,16 @@ TARGET_COLUMNS: tuple[Column, ...] = (
     Column("commenced", "新开工项目数", "count", False, ("开工项目数",)),
     Column("production", "新投产项目数", "count", False, ("投产项目数",)),
     Column("major_manufacturing", "7亿元以上制造业项目数", "count", False, ("7亿以上制造业项目数",)),
+    # The further targets (DOMAIN §7): blank means none.
+    Column("in_stats", "新纳统项目数", "count", False, ("纳统项目数", "新增纳统项目数", "亿元以上入库项目数", "入库项目数",
+                                                    "新入库项目数")),
+    Column("signed_50yi", "签约50亿元以上项目数", "count", False, ("50亿元以上项目数", "签约50亿以上项目数")),
+    Column("signed_10_50yi", "签约10亿至50亿元项目数", "count", False,
+           ("10亿至50亿元项目数", "签约10亿至50亿项目数", "签约10-50亿元项目数", "10-50亿元项目数")),
+    Column("signed_5_10yi", "签约5亿至10亿元项目数", "count", False,
+           ("5亿至10亿元项目数", "签约5亿至10亿项目数", "签约5-10亿元项目数", "5-10亿元项目数")),
+    Column("invested_year_wan", "本年完成投资(亿元)", "money", False, ("本年完成投资", "年度完成投资", "完成投资"), "",
+           "亿元"),
 )
 
 COLUMNS_BY_KIND: dict[str, tuple[Column, ...]] = {

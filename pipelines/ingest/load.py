@@ -14,6 +14,7 @@ from pipelines.access import Actor
 from pipelines.ingest.normalise import NewProject, Normalised
 from pipelines.ingest.validate import raw_json
 from pipelines.store import db, timeline
+from pipelines.vocabulary import TARGET_FIELDS
 
 # One writer at a time within the process (uploads, the inbox job and the CLI may overlap).
 _write_lock = threading.Lock()
@@ -156,13 +157,12 @@ def _upsert_units(con: duckdb.DuckDBPyConnection, plan: Normalised, actor: Actor
 def _insert_targets(con: duckdb.DuckDBPyConnection, plan: Normalised, sid: int, received_at: dt.datetime) -> None:
     for record in plan.validated.records:
         v = record.values
+        # Column names from TARGET_FIELDS (the targets table's own), values by name: blank means no target.
         con.execute(
-            "INSERT INTO targets VALUES ($sid, $received, $year, $unit, $signed_major, $signed_amount, $commenced,"
-            " $production, $major_manufacturing)",
+            f"INSERT INTO targets (submission_id, received_at, year, unit_code, {', '.join(TARGET_FIELDS)}) "
+            f"VALUES ($sid, $received, $year, $unit, {', '.join('$' + f for f in TARGET_FIELDS)})",
             {"sid": sid, "received": received_at, "year": v["year"], "unit": v["unit"],
-             "signed_major": v.get("signed_major"), "signed_amount": v.get("signed_amount_wan"),
-             "commenced": v.get("commenced"), "production": v.get("production"),
-             "major_manufacturing": v.get("major_manufacturing")},
+             **{field: v.get(field) for field in TARGET_FIELDS}},
         )
 
 

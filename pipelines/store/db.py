@@ -16,6 +16,9 @@ from pipelines.vocabulary import MILESTONES
 SCHEMA_DIR = Path(__file__).parent / "sql" / "schema"
 # The migration that creates the timeline tables: a database that had snapshots before it gets them built.
 TIMELINE_MIGRATION = 9
+# The migrations after which the stored timeline is rebuilt: it gained columns (16: the money and the baseline of
+# 本年完成投资).
+TIMELINE_REBUILDS = frozenset({TIMELINE_MIGRATION, 16})
 MACROS_FILE = Path(__file__).parent / "sql" / "macros.sql"
 
 
@@ -59,7 +62,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         applied.append(version)
     con.execute(_stage_macro())
     con.execute(MACROS_FILE.read_text(encoding="utf-8"))
-    if TIMELINE_MIGRATION in applied:  # after the macros: the timeline is computed with them
+    if TIMELINE_REBUILDS & set(applied):  # after the macros: the timeline is computed with them
         with transaction(con):
             timeline.rebuild(con)
     return con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0]

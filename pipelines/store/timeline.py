@@ -28,7 +28,8 @@ _BEGINNING = dt.date(1, 1, 1)
 _STATE_COLUMNS = ("project_id, valid_from, submission_id, first_period, reported_until, terminated_period, "
                   "unit_code, period, industry, total_investment_wan, status, lead_date, evaluated_date, "
                   "approved_date, signed_date, commenced_date, in_stats_date, completed_date, production_date, "
-                  "project_name, investor, investor_uscc, planned_start_date")
+                  "project_name, investor, investor_uscc, planned_start_date, annual_plan_wan, invested_to_date_wan, "
+                  "funds_in_place_wan, invested_before_year")
 # The projects of submission $sid and, when it is a replacement (DOMAIN §3), of every file of the same unit and
 # report month: the ones it supersedes. An amendment changes only the projects it lists.
 _FILE_PROJECTS = """

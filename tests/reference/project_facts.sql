@@ -80,6 +80,15 @@ latest AS (
     LEFT JOIN earlier e ON e.project_id = h.project_id
     JOIN snapshots l ON l.rowid = coalesce(n.latest_row, e.latest_row)
     LEFT JOIN terminations t ON t.project_id = h.project_id
+),
+before_year AS (
+    -- the baseline of 本年完成投资: the snapshot in force among those of the years before the latest one's year
+    SELECT l.project_id, arg_max(r.row_id, month_number(r.period) * 4294967296 + f.state_order) AS baseline_row
+    FROM latest l
+    JOIN received_by($as_of) r ON r.project_id = l.project_id AND r.period < date_trunc('year', l.period)
+    JOIN files f ON f.submission_id = r.submission_id
+    WHERE f.state_order IS NOT NULL
+    GROUP BY l.project_id
 )
 SELECT
     l.project_id,
@@ -104,8 +113,11 @@ SELECT
     month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo) AS owed_months,
     l.reported_until,
     greatest(least(month_number(CAST($last_due AS DATE)), l.owed_until) - month_number(l.reported_until), 0)
-        AS months_behind
+        AS months_behind,
+    l.annual_plan_wan, l.invested_to_date_wan, l.funds_in_place_wan, b.invested_to_date_wan AS invested_before_year
 FROM latest l
+LEFT JOIN before_year y ON y.project_id = l.project_id
+LEFT JOIN snapshots b ON b.rowid = y.baseline_row
 JOIN projects p ON p.id = l.project_id
 LEFT JOIN units u ON u.code = l.unit_code
 CROSS JOIN span w

@@ -7,6 +7,7 @@
 --   `overdue_months`, over the report months $first_period … $last_period (first days of months; at most 60; due
 --   day $due_day): bitmasks whose bit n is the month n months after $first_period, owed, resp. owed, already due
 --   (not after $last_due) and not updated on time;
+-- * the money of the snapshot in force (年度计划投资, 累计完成投资, 累计到位资金) and `invested_before_year`;
 -- * `reported_until`, the latest month any snapshot received by $as_of reports (superseded files count: they
 --   arrived), and `months_behind`, how many months after it up to $last_due (the latest month already due) the
 --   project owes and has not sent: it is currently stale when that is above 0, since `reported_until` + 1 month.
@@ -76,7 +77,10 @@ SELECT
     month_bits(greatest(month_number(l.first_period) - w.lo, 0), least(w.hi, l.owed_until) - w.lo) AS owed_months,
     l.reported_until,
     greatest(least(month_number(CAST($last_due AS DATE)), l.owed_until) - month_number(l.reported_until), 0)
-        AS months_behind
+        AS months_behind,
+    -- the money of the snapshot in force, and the baseline of 本年完成投资 (DOMAIN §5) as the timeline keeps it:
+    -- the 累计完成投资 in force among the report months before the year of the state's own month
+    l.annual_plan_wan, l.invested_to_date_wan, l.funds_in_place_wan, l.invested_before_year
 FROM latest l
 JOIN projects p ON p.id = l.project_id
 LEFT JOIN units u ON u.code = l.unit_code

@@ -8,6 +8,9 @@
 -- snapshot in force, NULL on a day when none is (the project's only file was superseded by one that left it
 -- out). Row ids serve only within this query: rows written in the caller's open transaction get theirs on commit.
 --
+-- `invested_before_year` is the 累计完成投资 of the snapshot that would be in force if only the report months before
+-- the year of the state's own month counted (the baseline of 本年完成投资, DOMAIN §5; NULL when none or blank).
+--
 -- Each day is joined to every earlier snapshot of its project: for one file's projects that is a few rows per
 -- snapshot; a rebuild of all projects (pipelines.store.timeline.rebuild) takes them in batches.
 WITH snaps AS (
@@ -38,11 +41,26 @@ states AS (
     FROM days d
     JOIN snaps s ON s.project_id = d.project_id AND s.received_day <= d.day
     GROUP BY d.project_id, d.day
+),
+in_force AS (
+    SELECT t.*, l.period AS state_period FROM states t LEFT JOIN snapshots l ON l.rowid = t.snapshot_row
+),
+before_year AS (
+    -- the baseline: among the snapshots in force on the day, the arg_max of precedence over the earlier years
+    SELECT t.project_id, t.valid_from, arg_max(s.row_id, s.precedence) AS baseline_row
+    FROM in_force t
+    JOIN snaps s ON s.project_id = t.project_id AND s.received_day <= t.valid_from
+                AND (s.superseded_day IS NULL OR s.superseded_day > t.valid_from)
+                AND s.period < date_trunc('year', t.state_period)
+    GROUP BY t.project_id, t.valid_from
 )
 SELECT t.project_id, t.valid_from, t.valid_until, l.submission_id, t.first_period, t.reported_until,
        t.terminated_period, l.unit_code, l.period, l.industry, l.total_investment_wan, l.status,
        l.lead_date, l.evaluated_date, l.approved_date, l.signed_date,
        l.commenced_date, l.in_stats_date, l.completed_date, l.production_date,
-       l.project_name, l.investor, l.investor_uscc, l.planned_start_date
-FROM states t
+       l.project_name, l.investor, l.investor_uscc, l.planned_start_date,
+       l.annual_plan_wan, l.invested_to_date_wan, l.funds_in_place_wan, b.invested_to_date_wan AS invested_before_year
+FROM in_force t
 LEFT JOIN snapshots l ON l.rowid = t.snapshot_row
+LEFT JOIN before_year y ON y.project_id = t.project_id AND y.valid_from = t.valid_from
+LEFT JOIN snapshots b ON b.rowid = y.baseline_row
