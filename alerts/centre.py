@@ -23,7 +23,7 @@ from alerts import channels, scheduler
 from alerts.evaluate import acknowledge
 from alerts.rules import RULE_BY_ID
 from pipelines.access import Actor, OutOfScope
-from pipelines.figures.assessment import INDICATORS
+from pipelines.figures.assessment import ITEM_LABELS
 from pipelines.store import db, queries
 from pipelines.vocabulary import GRADE_LABELS, RED
 
@@ -42,7 +42,7 @@ _COUNT_LABELS = {"new": "新增", "escalated": "升级", "deescalated": "降级"
                  "pid": "进程", "notifications": "通知", "digest": "汇总", "sent": "发送", "failed": "失败",
                  "logged_dry_run": "演练", "redelivered": "补发"}
 _ALWAYS_SHOWN = {"open", "pid"}  # shown even when 0
-_ITEM_LABELS = {indicator.id: indicator.label for indicator in INDICATORS}
+_ITEM_LABELS = ITEM_LABELS
 
 
 def _chosen(values: Iterable[str] | None) -> list[str] | None:

@@ -17,7 +17,7 @@ from alerts import evaluate
 from alerts.rules import RULE_BY_ID
 from pipelines.access import Actor
 from pipelines.admin import tasks
-from pipelines.figures.assessment import INDICATORS
+from pipelines.figures.assessment import ITEM_LABELS
 from pipelines.store import db, queries
 
 # The furthest an exemption may reach: its last day at most this many days after the day it is granted. An
@@ -27,7 +27,7 @@ REASON_MAX_CHARS = 500
 # How far back listing() shows exemptions that have ended (expired or revoked), in days.
 RECENT_DAYS = 90
 STATE_LABELS = {"active": "有效", "expired": "已到期", "revoked": "已撤销"}
-_ITEM_LABELS = {indicator.id: indicator.label for indicator in INDICATORS}
+_ITEM_LABELS = ITEM_LABELS
 
 
 class ExemptionRefused(ValueError):

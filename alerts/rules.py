@@ -20,11 +20,11 @@ import pyarrow as pa
 
 from pipelines.admin import tasks
 from pipelines.figures import duty, measures
-from pipelines.figures.assessment import INDICATORS
+from pipelines.figures.assessment import completion
 from pipelines.months import add_months_clamped, due_date, months_between
 from pipelines.settings import Settings, current
 from pipelines.store import queries
-from pipelines.vocabulary import RED, YELLOW
+from pipelines.vocabulary import RED, TARGETS, YELLOW
 
 CONDITION_COLUMNS = ["rule", "subject", "unit_code", "grade", "since", "detail"]
 
@@ -291,27 +291,35 @@ def task_due(con, as_of, open_tasks, settings) -> pd.DataFrame:
 
 
 def behind_schedule(con, as_of, units, settings) -> pd.DataFrame:
+    """落后序时进度 (DOMAIN §8) for every target a unit has (DOMAIN §7, §9: the counts, 签约金额, the size bands, 新纳统,
+    本年完成投资 and 7亿元以上制造业): completion less 序时进度 in points at or below the thresholds. The subject is
+    'unit:item', the item named as the assessment names its indicators."""
     w = settings.warnings
-    # Plain dicts: 200 units × 4 targets cost ~0.1 s through iterrows and .loc.
+    # Plain dicts: 200 units × 10 targets cost ~0.1 s through iterrows and .loc.
     by_code = units.set_index("code").to_dict("index")
     targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of).to_dict("records")
     progress = measures.time_progress(as_of, settings)
     records = []
-    for indicator in (i for i in INDICATORS if i.target is not None):
-        for row in targets:
-            target, unit = row[indicator.target], by_code.get(row["unit_code"])
-            if unit is None or pd.isna(target) or target <= 0:
+    for row in targets:
+        unit = by_code.get(row["unit_code"])
+        if unit is None:
+            continue
+        found = completion(unit, row, progress)
+        for target in TARGETS:
+            done, gap = found["completion"][target.id], found["schedule_gap_points"][target.id]
+            if gap is None or round(gap, 9) > w.behind_schedule_yellow_points:
                 continue
-            completion = float(unit[indicator.actual]) / target
-            gap = round((completion - progress) * 100, 9)
-            if gap > w.behind_schedule_yellow_points:
-                continue
-            records.append({"rule": "behind_schedule", "subject": f"{row['unit_code']}:{indicator.id}",
+            gap = round(gap, 9)
+            records.append({"rule": "behind_schedule", "subject": f"{row['unit_code']}:{_ITEM.get(target.id, target.id)}",
                             "unit_code": row["unit_code"],
                             "grade": RED if gap <= w.behind_schedule_red_points else YELLOW, "since": None,
-                            "detail": f"{unit['name']}{indicator.label}完成 {completion:.1%}，"
+                            "detail": f"{unit['name']}{target.label}完成 {done:.1%}，"
                                       f"落后序时进度 {-gap:.1f} 个百分点"})
     return _unit_frame(records)
+
+
+# The item of a behind_schedule subject: the assessment's indicator id where it differs from the target's.
+_ITEM = {"signed": "signed_major"}
 
 
 CONDITIONS: dict[str, Callable[..., pd.DataFrame]] = {

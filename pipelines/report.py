@@ -15,12 +15,13 @@ import sys
 import duckdb
 
 from pipelines import cli, settings
-from pipelines.figures.assessment import Assessment, assess
+from pipelines.figures.assessment import Assessment, assess, completion, county_targets
 from pipelines.months import due_date, month_end
 from pipelines.vocabulary import WAN_PER_YI
 
 FIGURE_FIELDS = ("signed", "signed_amount_wan", "commenced", "in_stats", "completed", "production",
-                 "commencement_rate", "stats_rate", "production_rate", "overdue_updates", "reports_expected",
+                 "commencement_rate", "stats_rate", "production_rate", "funds_rate", "invested_year_wan",
+                 "investment_completion_rate", "overdue_updates", "reports_expected",
                  "reports_received", "reports_on_time", "reporting_rate", "on_time_rate", "late_reports",
                  "forgotten_updates")
 UNIT_FIELDS = ("code", "name", "group", *FIGURE_FIELDS, "bonus", "deduction", "score", "rank", "group_rank",
@@ -46,15 +47,20 @@ def report(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: settings.Sett
 
 
 def _as_json(result: Assessment) -> dict:
-    as_of = result.as_of
+    as_of, progress = result.as_of, result.time_progress
+    targets = result.targets.to_dict("index") if result.targets is not None else {}
+    county = county_targets(result.targets) if result.targets is not None else None
     return {
         "as_of": as_of.isoformat(),
         "period_end": as_of.isoformat(),
         "known_by": result.known.isoformat(),
         "year": result.year,
-        "time_progress": result.time_progress,
-        "overall": {name: _plain(result.overall[name]) for name in FIGURE_FIELDS},
-        "units": [{name: _plain(row[name]) for name in UNIT_FIELDS} for row in result.units.to_dict("records")],
+        "time_progress": progress,
+        "overall": {**{name: _plain(result.overall[name]) for name in FIGURE_FIELDS},
+                    **completion(result.overall, county, progress)},
+        "units": [{**{name: _plain(row[name]) for name in UNIT_FIELDS},
+                   **completion(row, targets.get(row["code"]), progress)}
+                  for row in result.units.to_dict("records")],
     }
 
 

@@ -206,7 +206,9 @@ def test_report_json_shape_and_values(county, tmp_path):
                         "completed", "production", "commencement_rate", "stats_rate", "overdue_updates", "bonus",
                         "deduction", "score", "rank", "group_rank", "excellent", "production_rate",
                         "reports_expected", "reports_received", "reports_on_time", "reporting_rate", "on_time_rate",
-                        "late_reports", "forgotten_updates", "late_tasks", "veto_proposed"}
+                        "late_reports", "forgotten_updates", "late_tasks", "veto_proposed", "funds_rate",
+                        "invested_year_wan", "investment_completion_rate", "targets", "completion",
+                        "schedule_gap_points"}
     assert (data["period_end"], data["known_by"]) == ("2024-06-30", "2024-06-30")
     assert (u01["code"], u01["signed"], u01["rank"], u01["group_rank"], u01["excellent"]) == ("U01", 3, 1, 1, True)
     assert u01["score"] == pytest.approx(88.041667, abs=1e-6)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pipelines import settings
 from pipelines.access import Actor, OutOfScope
 from pipelines.bulletin import files
 from pipelines.figures.assessment import INDICATORS, assess
@@ -18,6 +19,9 @@ from tests.server import ROOT
 from ui.auth import TEST_ACTOR_KEY
 
 D = dt.date
+
+# The indicators weighted by default: the further targets weigh 0 and, with no target set, are not shown.
+SCORED = [i for i in INDICATORS if getattr(settings.current().assessment, i.weight)]
 
 
 # ------------------------------------------------------------------------------------------- period helpers
@@ -139,9 +143,9 @@ def test_ranking_is_the_assessment(county):
     for column in ("rank", "group_rank", "score", "bonus", "deduction", "excellent", "vetoed"):
         assert _column(result.table, column) == _column(expected.units, column)
     ledger = expected.ledger.set_index(["unit_code", "item"])["points"]
-    for indicator in INDICATORS:
+    for indicator in INDICATORS:  # an indicator not in a unit's ledger (not weighted, no target) has no points
         assert _column(result.table, indicator.id) == {
-            code: (None if pd.isna(ledger[(code, indicator.id)]) else ledger[(code, indicator.id)])
+            code: (None if pd.isna(ledger.get((code, indicator.id))) else ledger[(code, indicator.id)])
             for code in ("U01", "U02", "U03")}
 
 
@@ -256,7 +260,7 @@ def test_ledger_opens_each_item_to_its_projects(county):
     ledger = ranking.unit_ledger(county, AS_OF, "U01", None)
     assert (ledger.name, ledger.rank, ledger.group_rank, ledger.score) == ("经济开发区", 1, 1, pytest.approx(53.0))
     items = _items(ledger)
-    assert [i.item for i in ledger.items] == [*(i.id for i in INDICATORS), "bonus", "late_reports",
+    assert [i.item for i in ledger.items] == [*(i.id for i in SCORED), "bonus", "late_reports",
                                               "forgotten_updates"]
     assert items["signed_major"].behind["project_code"].tolist() == ["A"]
     assert items["signed_major"].points is None  # no target: left out
@@ -365,7 +369,7 @@ def test_page_monthly_ranking(county):
     text = _markdown(at)
     assert "**城东街道**　49.00 → 99.00（**+50.00**）" in text and "开工项目纳统率 +50.00" in text
     assert "**经济开发区**　53.00 → 52.00（**−1.00**）" in text and "扣分：迟报月度报表 −1.00" in text
-    assert len(at.expander) == len(INDICATORS) + 3  # 加分 and the two 扣分
+    assert len(at.expander) == len(SCORED) + 3  # 加分 and the two 扣分 (the further targets: none set, none weighted)
     buttons = at.get("download_button")
     assert [b.label for b in buttons] == ["下载通报（Word）", "下载通报（Excel）"]
     assert all(b.proto.deferred_file_id for b in buttons)  # made when clicked, not on every run

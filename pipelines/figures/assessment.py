@@ -16,6 +16,7 @@ from pipelines.figures import duty, measures
 from pipelines.months import previous_month_end
 from pipelines.settings import Settings, current
 from pipelines.store import queries
+from pipelines.vocabulary import TARGET_FIELDS, TARGETS
 
 
 class Indicator(NamedTuple):
@@ -35,12 +36,24 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("commencement_rate", "签约项目开工率", "weight_commencement_rate", "commencement_rate", None,
               "commencement_rate_base"),
     Indicator("stats_rate", "开工项目纳统率", "weight_stats_rate", "stats_rate", None, "stats_rate_base"),
+    # The further targets (DOMAIN §7): weight 0 by default — shown with completion, scored once an admin weights them.
+    Indicator("in_stats", "新纳统项目数", "weight_in_stats", "in_stats", "in_stats", "in_stats"),
+    Indicator("signed_50yi", "签约50亿元以上项目数", "weight_signed_50yi", "signed_50yi", "signed_50yi", "signed_50yi"),
+    Indicator("signed_10_50yi", "签约10亿至50亿元项目数", "weight_signed_10_50yi", "signed_10_50yi", "signed_10_50yi",
+              "signed_10_50yi"),
+    Indicator("signed_5_10yi", "签约5亿至10亿元项目数", "weight_signed_5_10yi", "signed_5_10yi", "signed_5_10yi",
+              "signed_5_10yi"),
+    Indicator("invested_year", "本年完成投资", "weight_invested_year", "invested_year_wan", "invested_year_wan",
+              "invested_this_year"),
 )
+# What each item of a unit warning's subject ('U03:commenced') is called: the indicators, and the targets that
+# are not one (7亿元以上制造业项目数).
+ITEM_LABELS = {**{t.id: t.label for t in TARGETS}, **{i.id: i.label for i in INDICATORS}}
 BONUS_LABEL, DEDUCTION_LABEL = "加分", "扣分"
 # The two deductions of DOMAIN §7, each a ledger item: the late months, and the forgotten (project, month) pairs.
 DEDUCTIONS = {"late_reports": "扣分：迟报月度报表", "forgotten_updates": "扣分：按时报表中漏报项目",
               "late_tasks": "扣分：督办事项逾期"}
-TARGET_COLUMNS = ("signed_major", "signed_amount_wan", "commenced", "production", "major_manufacturing")
+TARGET_COLUMNS = TARGET_FIELDS  # the targets table's target columns (pipelines.vocabulary.TARGETS)
 
 
 @dataclass
@@ -55,6 +68,7 @@ class Assessment:
     overall: dict
     known_by: dt.date | None = None  # the knowledge day K of a month's report; None: as of `as_of`
     reports: duty.UnitReports | None = None
+    targets: pd.DataFrame | None = None  # targets_as_of by unit code (blank: not set)
 
     @property
     def known(self) -> dt.date:
@@ -68,8 +82,11 @@ def _rate_target(indicator: Indicator, settings: Settings) -> float:
 
 def _indicator_points(unit: Mapping, indicator: Indicator, target: float | None, progress: float,
                       settings: Settings) -> float | None:
-    """Unscaled points of one indicator, or None when the unit has no target for it (left out)."""
+    """Unscaled points of one indicator, or None when the unit has no target for it, or it weighs nothing (a
+    further target an admin has not weighted: shown, not scored): left out of the score and the rescaling."""
     weight = getattr(settings.assessment, indicator.weight)
+    if not weight:
+        return None
     actual = unit[indicator.actual]
     if indicator.target is None:
         rate_target = _rate_target(indicator, settings)
@@ -161,6 +178,8 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
         scale = 100 / present_weight if present_weight else 0.0
         for indicator in INDICATORS:
             target = None if unit_targets is None or indicator.target is None else unit_targets[indicator.target]
+            if not getattr(rules, indicator.weight) and (target is None or pd.isna(target)):
+                continue  # a further target neither weighted nor set for the unit: not in its ledger
             ledger.append({
                 "unit_code": code, "item": indicator.id, "label": indicator.label,
                 "quantity": unit[indicator.actual],
@@ -218,7 +237,7 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     overall["forgotten_updates"] = int(units["forgotten_updates"].sum()) if len(units) else 0
     overall["late_tasks"] = int(units["late_tasks"].sum()) if len(units) else 0
     overall.update(_summed_reports(units))
-    return Assessment(as_of, year, progress, units, pd.DataFrame(ledger), overall, known_by, reports)
+    return Assessment(as_of, year, progress, units, pd.DataFrame(ledger), overall, known_by, reports, targets)
 
 
 def _late_tasks(known: list[tasks.Task], as_of: dt.date, year: int) -> dict[str, list[tasks.Task]]:
@@ -272,3 +291,29 @@ def rank_moves(assessment: Assessment, previous: Assessment | None) -> pd.DataFr
     now["rank_change"] = now["previous_rank"] - now["rank"]
     now["group_rank_change"] = now["previous_group_rank"] - now["group_rank"]
     return now[["code", "previous_rank", "rank_change", "previous_group_rank", "group_rank_change"]]
+
+
+def completion(actuals: Mapping, targets: Mapping | None, progress: float) -> dict[str, dict]:
+    """Every target of DOMAIN §9 for one unit (or the county) with its figures: {"targets", "completion",
+    "schedule_gap_points"}, each keyed by target id (pipelines.vocabulary.TARGETS): the annual target (money in
+    万元, as every money figure), actual / target, and (actual / target − 序时进度) × 100; null where no target is
+    set (blank or 0). `actuals` holds unit_figures' columns; `targets` the targets_as_of row (None: none)."""
+    found: dict[str, dict] = {"targets": {}, "completion": {}, "schedule_gap_points": {}}
+    for target in TARGETS:
+        value = None if targets is None else targets.get(target.column)
+        value = None if value is None or pd.isna(value) or float(value) <= 0 else float(value)
+        done = None if value is None else float(actuals[target.actual]) / value
+        found["targets"][target.id] = value
+        found["completion"][target.id] = done
+        found["schedule_gap_points"][target.id] = None if done is None else (done - progress) * 100
+    return found
+
+
+def county_targets(targets: pd.DataFrame) -> dict[str, float | None]:
+    """The county's targets: the sum of the units' targets of each kind (None where no unit has one)."""
+    sums = {}
+    for target in TARGETS:
+        values = targets[target.column].dropna() if len(targets) else pd.Series(dtype=float)
+        values = values[values > 0]
+        sums[target.column] = float(values.sum()) if len(values) else None
+    return sums

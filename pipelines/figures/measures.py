@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.figures import duty
 from pipelines.months import is_month_end
 from pipelines.settings import Settings, current
 from pipelines.store import queries
-from pipelines.vocabulary import MANUFACTURING, MILESTONES, SIZE_BANDS
+from pipelines.vocabulary import MANUFACTURING, MILESTONES, SIGNED_BANDS, SIZE_BANDS
 
 # The 新增 flow of each milestone is the count of projects whose date falls in [1 Jan Y, D].
 FLOWS: tuple[str, ...] = tuple(m.id for m in MILESTONES)
@@ -111,10 +112,55 @@ def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Sett
         total >= rules.major_manufacturing_min_wan)
     flags["bonus_other"] = signed & ~flags["major_manufacturing"] & (total >= rules.bonus_other_min_wan)
     flags["size_band"] = _size_bands(total).set_axis(facts.index)
+    for column, low, high in SIGNED_BANDS:  # 天门's size bands of 签约 (DOMAIN §7)
+        flags[column] = signed & (total >= low) & (total < high)
+    flags.update(_investment(con, facts, window, flags["commencement_rate_base"]))
     # One concat instead of a column insert per flag (each insert copies the frame's block layout).
     facts = pd.concat([facts, pd.DataFrame(flags, index=facts.index)], axis=1)
     facts.attrs["duty"] = params
     return facts
+
+
+def _baselines(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, window: Window) -> np.ndarray:
+    """Each project's baseline of 本年完成投资 (DOMAIN §5): the 累计完成投资 of its latest snapshot with a month before
+    the year, among the files known by K (0 when none or blank). The timeline keeps it for a state of the year
+    (`invested_before_year`); a state still of an earlier year is its own baseline; a state already of a later
+    year (a report for an earlier month produced long after) is looked up for those few projects."""
+    year = window.year
+    months = facts["period"].to_numpy(dtype="datetime64[M]")
+    years = months.astype("datetime64[Y]").astype(int) + 1970
+    invested = facts["invested_to_date_wan"].to_numpy(dtype=float)
+    baseline = np.where(years < year, invested,
+                        np.where(years == year, facts["invested_before_year"].to_numpy(dtype=float), np.nan))
+    later = np.flatnonzero(years > year)
+    if len(later):
+        ids = pa.table({"project_id": pa.array(facts["project_id"].to_numpy()[later].astype("int64"))})
+        con.register("baseline_projects", ids)
+        try:
+            found = queries.frame(con, "investment_baseline", known_by=window.known_by, year_start=window.year_start)
+        finally:
+            con.unregister("baseline_projects")
+        by_id = dict(zip(found["project_id"].tolist(), found["baseline"].tolist()))
+        baseline[later] = [by_id.get(i, np.nan) for i in facts["project_id"].to_numpy()[later].tolist()]
+    return np.nan_to_num(baseline, nan=0.0)
+
+
+def _investment(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, window: Window,
+                signed_cohort: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-project parts of 资金到位率, 本年完成投资 and 年度投资完成率 (DOMAIN §5): the signed cohort's 累计到位资金
+    (blank: 0) and 计划总投资; 本年完成投资 (累计完成投资 less its baseline; 0 when 累计完成投资 is blank); and, for
+    the projects with a 年度计划投资 above 0, that plan and their 本年完成投资."""
+    total = facts["total_investment_wan"].to_numpy(dtype=float)
+    funds = np.nan_to_num(facts["funds_in_place_wan"].to_numpy(dtype=float), nan=0.0)
+    invested = facts["invested_to_date_wan"].to_numpy(dtype=float)
+    this_year = np.where(np.isnan(invested), 0.0, invested - _baselines(con, facts, window))
+    plan = np.nan_to_num(facts["annual_plan_wan"].to_numpy(dtype=float), nan=0.0)
+    planned = plan > 0
+    return {"funds_cohort_wan": np.where(signed_cohort, funds, 0.0),
+            "funds_cohort_total_wan": np.where(signed_cohort, total, 0.0),
+            "invested_year_wan": this_year, "invested_this_year": this_year != 0,
+            "plan_year_wan": np.where(planned, plan, 0.0),
+            "plan_invested_year_wan": np.where(planned, this_year, 0.0)}
 
 
 def _with_details(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, as_of: dt.date,
@@ -149,9 +195,18 @@ def select(facts: pd.DataFrame, population: str = "assessed", industry: str | No
     return facts[_population(facts, population, industry)]
 
 
-_COUNTED = [*FLOWS, "signed_amount_wan", "major_manufacturing",
-            *(f"{rate}_{part}" for rate in RATES for part in ("base", "hits"))]
-_COUNTS = [c for c in _COUNTED if c != "signed_amount_wan"]  # whole numbers of projects
+_BANDS = [column for column, _, _ in SIGNED_BANDS]
+# Sums of money (万元): 签约金额, and the parts of 资金到位率, 本年完成投资 and 年度投资完成率.
+_MONEY = ["signed_amount_wan", "funds_cohort_wan", "funds_cohort_total_wan", "invested_year_wan", "plan_year_wan",
+          "plan_invested_year_wan"]
+_COUNTED = [*FLOWS, "major_manufacturing", *_BANDS, *(f"{rate}_{part}" for rate in RATES for part in ("base", "hits")),
+            *_MONEY]
+_COUNTS = [c for c in _COUNTED if c not in _MONEY]  # whole numbers of projects
+# The rates of sums of money (DOMAIN §5): numerator and denominator columns.
+MONEY_RATES: dict[str, tuple[str, str]] = {
+    "funds_rate": ("funds_cohort_wan", "funds_cohort_total_wan"),
+    "investment_completion_rate": ("plan_invested_year_wan", "plan_year_wan"),
+}
 
 
 def rate_status(rate: float | None, target: float, yellow_band_points: float) -> str | None:
@@ -177,6 +232,12 @@ def _with_rates(tally: pd.DataFrame, settings: Settings) -> pd.DataFrame:
         base, hits = tally[f"{rate}_base"], tally[f"{rate}_hits"]
         tally[rate] = (hits / base.where(base > 0)).astype(object).where(base > 0, None)
         tally[f"{rate}_status"] = [None if target is None else rate_status(r, target, band) for r in tally[rate]]
+    for rate, (part, whole) in MONEY_RATES.items():  # null on an empty denominator (DOMAIN §5)
+        base = tally[whole]
+        tally[rate] = (tally[part] / base.where(base > 0)).astype(object).where(base > 0, None)
+    funds_target = settings.figures.funds_target or None
+    tally["funds_rate_status"] = [None if funds_target is None else rate_status(r, funds_target, band)
+                                  for r in tally["funds_rate"]]
     return tally
 
 

@@ -344,14 +344,19 @@ class UnitLedger:
 
 
 _PROJECT_COLUMNS = ["project_code", "project_name", "industry", "total_investment_wan"]
-_MEASURES = {"signed_amount": "amount", "commencement_rate": "rate", "stats_rate": "rate", "bonus": "count",
-             "late_reports": "times", "forgotten_updates": "times", "late_tasks": "times"}
+_MEASURES = {"signed_amount": "amount", "invested_year": "amount", "commencement_rate": "rate", "stats_rate": "rate",
+             "bonus": "count", "late_reports": "times", "forgotten_updates": "times", "late_tasks": "times"}
+# The dates behind the flags that are neither a flow nor a rate: the size bands of 签约, 本年完成投资.
+_FLAG_DATES = {"signed_50yi": ("signed_date",), "signed_10_50yi": ("signed_date",), "signed_5_10yi": ("signed_date",),
+               "invested_this_year": ("commenced_date",)}
 
 
 def _dates_of(flag: str) -> tuple[str, ...]:
     """The milestone dates behind a project_facts flag: a flow's own date, or a rate's opening and hit dates."""
     if flag in MILESTONE_BY_ID:
         return (MILESTONE_BY_ID[flag].date_field,)
+    if flag in _FLAG_DATES:
+        return _FLAG_DATES[flag]
     return measures.RATES[flag.removesuffix("_base")]
 
 
@@ -372,10 +377,14 @@ def _indicator_rule(indicator: Indicator, row: dict, unit: dict, progress: float
         if base == 0:
             return f"目标{target:.0%}；没有统计基数，无比率，此项记0分。"
         return f"目标{target:.0%}；{hits}/{base} = {quantity:.1%}，达到目标得满分，未达到按比例得分。"
-    if row["points"] is None or pd.isna(row["points"]):
+    if target is None or pd.isna(target):
         return "未下达年度目标，此项不计分；其余指标的权重按比例折算为100分。"
+    if row["points"] is None or pd.isna(row["points"]):
+        return (f"全年目标{_amount(target) if indicator.id == 'invested_year' else f'{target:g}个'}，完成"
+                f"{_amount(quantity) if indicator.id == 'invested_year' else f'{quantity:g}个'}；"
+                "此项权重为0，只显示完成进度，不计分。")
     due = target * progress
-    if indicator.id == "signed_amount":
+    if indicator.id in ("signed_amount", "invested_year"):
         shown = f"全年目标{_amount(target)}，序时目标{_amount(due)}，完成{_amount(quantity)}"
     else:
         shown = f"全年目标{target:g}个，序时目标{due:.2f}个，完成{quantity:g}个"
@@ -448,7 +457,9 @@ def unit_ledger(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str, 
     rows = {r["item"]: r for r in result.ledger[result.ledger["unit_code"] == unit_code].to_dict("records")}
     items = []
     for indicator in INDICATORS:
-        row = rows[indicator.id]
+        row = rows.get(indicator.id)
+        if row is None:  # a further target neither weighted nor set for this unit (not in the ledger)
+            continue
         behind = _projects(facts, row["subjects"], _dates_of(indicator.subjects))
         if indicator.target is None:
             hit = measures.RATES[indicator.id][1]
