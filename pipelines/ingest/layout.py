@@ -1,6 +1,7 @@
 """Finding the header row of a sheet, what kind of workbook it is, and which column holds which field."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipelines.cells import is_blank, shown
@@ -40,7 +41,7 @@ class Layout:
         return next((f for f in self.fields if f.column.id == column_id), None)
 
 
-def _match(row: list[object], kind: str) -> dict[int, Column]:
+def _match(row: Sequence[object], kind: str) -> dict[int, Column]:
     lookup = HEADER_LOOKUP[kind]
     found: dict[int, Column] = {}
     for index, cell in enumerate(row):

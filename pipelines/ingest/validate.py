@@ -9,7 +9,7 @@ import itertools
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pipelines.access import Actor
@@ -47,7 +47,7 @@ class Record:
     sheet: str
     row: int
     values: dict[str, object]
-    cells: list[object] = field(repr=False, compare=False)  # the sheet row as read
+    cells: Sequence[object] = field(repr=False, compare=False)  # the sheet row as read
     fields: list[Field] = field(repr=False, compare=False)  # the sheet's recognised columns
     headers: dict[str, str] = field(default_factory=dict)  # column id → header as the sheet shows it
 
@@ -125,7 +125,7 @@ def name_key(text: object) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(text or "")))
 
 
-def _is_total_or_signature(cells: list[object], keys: dict[str, str]) -> bool:
+def _is_total_or_signature(cells: Sequence[object], keys: dict[str, str]) -> bool:
     """Whether the row is a 合计 line or a signature line (填表人：…). Only the first three filled cells decide, and
     only texts among them (a number or a date never reads as either); `keys` holds each text normalised, once per
     sheet (normalising every cell of every row cost about 2 s at 50,000 rows)."""
@@ -143,7 +143,7 @@ def _is_total_or_signature(cells: list[object], keys: dict[str, str]) -> bool:
 class _Row:
     """One sheet row being validated: parsed values plus the problems found so far."""
 
-    def __init__(self, layout: Layout, number: int, cells: list[object], problems: list[Problem]):
+    def __init__(self, layout: Layout, number: int, cells: Sequence[object], problems: list[Problem]):
         self.layout = layout
         self.number = number
         self.cells = cells
