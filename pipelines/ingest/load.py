@@ -104,8 +104,9 @@ def _insert_snapshots(con: duckdb.DuckDBPyConnection, plan: Normalised, sid: int
         "period": pa.array([r.values["period"] for r in records], _DATE),
         "received_at": pa.array([received_at] * len(records), pa.timestamp("us")),
     }
+    values = [r.values for r in records]
     for name, kind in SNAPSHOT_FIELDS:
-        columns[name] = pa.array([r.values.get(name) for r in records], kind)
+        columns[name] = pa.array([v.get(name) for v in values], kind)
     con.register("incoming_snapshots", pa.table(columns))
     names = ", ".join(_SNAPSHOT_COLUMNS)
     con.execute(f"INSERT INTO snapshots ({names}) SELECT {names} FROM incoming_snapshots")

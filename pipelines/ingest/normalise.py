@@ -10,7 +10,7 @@ from pipelines.ingest.validate import Problem, Record, Validated, name_key, prob
 from pipelines.store import queries
 
 
-@dataclass
+@dataclass(slots=True)  # one per new project: 50,000 in a first large file
 class NewProject:
     key: tuple  # ("code", code) or ("name", unit, name_key): rows of one new project share it
     code: str | None  # given in the file by an admin, else assigned at load
