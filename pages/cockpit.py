@@ -1,5 +1,6 @@
-"""领导驾驶舱: the big screen for leaders, laid out for 1920×1080 without scrolling. It refreshes itself every
-[screen] refresh_seconds and shows new data and new warnings without a reload. `?kiosk=1` hides Streamlit's
+"""领导驾驶舱: the big screen for leaders, laid out for 1920×1080 without scrolling (a smaller window shows it scaled
+down whole, ui.cockpit.FIT_SCRIPT). It refreshes itself every [screen] refresh_seconds and shows new data and new
+warnings without a reload. `?kiosk=1` hides Streamlit's
 header, toolbar and sidebar and the as-of picker, for a wall screen."""
 import datetime as dt
 
@@ -16,7 +17,7 @@ st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
 st.html(cockpit.page_style(kiosk))
 
 # Heights in pixels: three columns that together fill a 1080-pixel screen below the header and the cards.
-LEFT = (240, 285, 274)
+LEFT = (320, 245, 234)
 MIDDLE = (255, 330, 214)
 RIGHT = (460, 339)
 
@@ -32,7 +33,7 @@ def big_screen(picked: dt.date | None) -> None:
         return
     view = data.screen(picked or dt.date.today(), scope)
     st.html(cockpit.header(screen.title, view.scope_name, view.as_of, picked is None, view.time_progress,
-                           dt.datetime.now()) + cockpit.CLOCK_SCRIPT, unsafe_allow_javascript=True)
+                           dt.datetime.now()) + cockpit.CLOCK_SCRIPT + cockpit.FIT_SCRIPT, unsafe_allow_javascript=True)
     st.html(cockpit.headline_cards(view.headline, view.time_progress))
     left, middle, right = st.columns([1, 1.25, 1.2], gap="small")
     with left.container(gap="xsmall"):

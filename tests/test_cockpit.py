@@ -34,7 +34,9 @@ def county(units):
          P3 5000 农业 (not assessed), paused, lead 09-01; P6 12000 制造业 signed 2023, 投产 2024-07-01.
     U02: P4 30000 制造业 signed 02-01, commenced 04-01, reported for 2024-08 (received 09-05) and 2024-09;
          P5 15000 文旅 signed 06-01, terminated.
-    Files of 2024-09 arrive on 10-05 (U01) and 10-08 (U02)."""
+    Files of 2024-09 arrive on 10-05 (U01) and 10-08 (U02). Investment (万元, no report of an earlier year, so
+    baselines 0): P1 年度计划 8000, 累计完成 6000, 累计到位 12000; P4 5000, 3000, 9000 (in both its reports).
+    Targets: U01 新纳统 2 and 本年完成投资 10000 (1亿元); U02 neither."""
     con = units
     ids = {code: f.project(con, code, unit) for code, unit in
            (("P1", "U01"), ("P2", "U01"), ("P3", "U01"), ("P6", "U01"), ("P4", "U02"), ("P5", "U02"))}
@@ -42,7 +44,7 @@ def county(units):
     f.snapshot(con, ids["P2"], "2024-06", "2024-07-05", total=50000, industry="服务业", **early)
     f.snapshot(con, ids["P1"], "2024-09", "2024-10-05", lead_date="2024-01-10", evaluated_date="2024-02-01",
                approved_date="2024-02-20", signed_date="2024-03-01", commenced_date="2024-05-01",
-               in_stats_date="2024-06-15")
+               in_stats_date="2024-06-15", annual_plan_wan=8000, invested_to_date_wan=6000, funds_in_place_wan=12000)
     f.snapshot(con, ids["P2"], "2024-09", "2024-10-05", total=50000, industry="服务业", signed_date="2024-08-01",
                **early)
     f.snapshot(con, ids["P3"], "2024-09", "2024-10-05", total=5000, industry="农业", status="paused",
@@ -52,12 +54,14 @@ def county(units):
     for received in ("2024-09-05", "2024-10-08"):
         period = "2024-08" if received < "2024-10" else "2024-09"
         f.snapshot(con, ids["P4"], period, received, "U02", total=30000, signed_date="2024-02-01",
-                   commenced_date="2024-04-01")
+                   commenced_date="2024-04-01", annual_plan_wan=5000, invested_to_date_wan=3000,
+                   funds_in_place_wan=9000)
     f.snapshot(con, ids["P5"], "2024-09", "2024-10-08", "U02", total=15000, industry="文旅", status="terminated",
                signed_date="2024-06-01")
     con.executemany("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
-                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, 0)",
-                    [("U01", 4, 100000, 2, 2), ("U02", 2, 50000, 2, None)])
+                    "signed_amount_wan, commenced, production, major_manufacturing, in_stats, invested_year_wan) "
+                    "VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, 0, ?, ?)",
+                    [("U01", 4, 100000, 2, 2, 2, 10000), ("U02", 2, 50000, 2, None, None, None)])
     return con
 
 
@@ -66,33 +70,56 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
 
 
 def test_headline_of_the_county_against_summed_targets(county):
-    """County flows against the sum of the units' targets: completion, what 序时进度 asks, the gap in points;
-    新纳统 has no target.
+    """County figures against the sum of the units' targets: completion, what 序时进度 asks, the gap in points.
 
     On 10-20 nine months are completed, so 序时进度 is 9/12 (not 10/12). Targets U01+U02: signed 4+2 = 6,
-    amount 100000+50000 = 150000, commenced 2+2 = 4, production 2 (U02 none). Due: signed 6 × 9/12 = 4.5.
-    On pace when actual ≥ target × 9/12: signed 4 < 4.5 no; amount 115000 ≥ 112500 yes; commenced 2 < 3 no;
-    production 1 < 1.5 no; 新纳统 no target → None."""
+    amount 100000+50000 = 150000, commenced 2+2 = 4, 新纳统 2 (U01 only), production 2 (U02 none), 本年完成投资
+    10000 (U01 only). Due: signed 6 × 9/12 = 4.5. On pace when actual ≥ target × 9/12: signed 4 < 4.5 no; amount
+    115000 ≥ 112500 yes; commenced 2 < 3 no; 新纳统 1 < 1.5 no; production 1 < 1.5 no; 本年完成投资 6000 + 3000 =
+    9000 ≥ 7500 yes, completion 0.9, gap (0.9 − 0.75) × 100 = +15 points."""
     view = cockpit.cockpit(county, D)
     assert (view.scope_name, view.year, view.time_progress) == ("全县", 2024, 9 / 12)
     headline = view.headline.set_index("item")
-    assert headline["actual"].tolist() == [4, 115000, 2, 1, 1]
-    assert headline["target"].tolist()[:3] == [6, 150000, 4] and headline.loc["production", "target"] == 2
-    assert pd.isna(headline.loc["in_stats", "target"]) and headline.loc["in_stats", "on_pace"] is None
+    assert list(headline.index) == ["signed", "signed_amount", "commenced", "in_stats", "production", "invested_year"]
+    assert headline["actual"].tolist() == [4, 115000, 2, 1, 1, 9000]
+    assert headline["target"].tolist() == [6, 150000, 4, 2, 2, 10000]
+    assert headline["unit"].tolist() == ["个", "亿元", "个", "个", "个", "亿元"]
     assert headline.loc["signed", "due"] == pytest.approx(4.5)
     assert headline.loc["signed", "completion"] == pytest.approx(4 / 6)
     assert headline.loc["signed", "gap_points"] == pytest.approx((4 / 6 - 9 / 12) * 100)
-    assert headline.loc["signed_amount_wan", "completion"] == pytest.approx(115000 / 150000)
+    assert headline.loc["signed_amount", "completion"] == pytest.approx(115000 / 150000)
+    assert headline.loc["in_stats", "gap_points"] == pytest.approx((1 / 2 - 9 / 12) * 100)
     assert headline.loc["production", "gap_points"] == pytest.approx((1 / 2 - 9 / 12) * 100)
-    assert headline["on_pace"].tolist() == [False, True, False, None, False]
+    assert (headline.loc["invested_year", "completion"], headline.loc["invested_year", "gap_points"]) == (
+        pytest.approx(0.9), pytest.approx(15))
+    assert headline.loc["invested_year", "plan_rate"] == pytest.approx(9000 / 13000)
+    assert headline["on_pace"].tolist() == [False, True, False, False, False, True]
+
+
+def test_headline_without_a_target_shows_the_figure_alone(county):
+    """U02 has no 本年完成投资 target: the card shows its 3000万元 (0.30亿元) with 年度投资完成率 3000 / 5000 = 60.0%
+    and no target, completion or status."""
+    headline = cockpit.cockpit(county, D, "U02").headline
+    row = _records(headline[headline["item"] == "invested_year"],
+                   ["actual", "target", "completion", "gap_points", "on_pace", "plan_rate"])[0]
+    assert row == {"actual": 3000, "target": None, "completion": None, "gap_points": None, "on_pace": None,
+                   "plan_rate": pytest.approx(0.6)}
 
 
 def test_rates_with_their_targets_from_settings(county):
-    """开工率 2/4 (P5, terminated, stays in the cohort) and 纳统率 1/2, both 红 against 75% and 80%."""
+    """开工率 2/4 (P5, terminated, stays in the cohort) and 纳统率 1/2, both 红 against 75% and 80%; 资金到位率 over
+    the signed cohort (P1, P2, P4, P5): (12000 + 9000) / (20000 + 50000 + 30000 + 15000) = 21000 / 115000, and
+    开工项目投产率 0/2 (P1, P4 commenced this year; P6's 投产 is of a project commenced in 2023), neither with a
+    target by default: no status."""
     rates = cockpit.cockpit(county, D).rates
-    assert _records(rates, ["rate", "value", "target", "status", "hits", "base"]) == [
-        {"rate": "commencement_rate", "value": 0.5, "target": 0.75, "status": "红", "hits": 2, "base": 4},
-        {"rate": "stats_rate", "value": 0.5, "target": 0.80, "status": "红", "hits": 1, "base": 2},
+    assert _records(rates, ["rate", "value", "target", "status", "hits", "base", "measure"]) == [
+        {"rate": "commencement_rate", "value": 0.5, "target": 0.75, "status": "红", "hits": 2, "base": 4,
+         "measure": "count"},
+        {"rate": "stats_rate", "value": 0.5, "target": 0.80, "status": "红", "hits": 1, "base": 2, "measure": "count"},
+        {"rate": "funds_rate", "value": pytest.approx(21000 / 115000), "target": None, "status": None,
+         "hits": 21000, "base": 115000, "measure": "amount"},
+        {"rate": "production_rate", "value": 0.0, "target": None, "status": None, "hits": 0, "base": 2,
+         "measure": "count"},
     ]
 
 
@@ -101,6 +128,11 @@ def test_rate_targets_follow_settings(county):
     config = settings.load(overrides={"figures": {"commencement_target": 0.5}})
     rates = cockpit.cockpit(county, D, settings=config).rates.set_index("rate")
     assert (rates.loc["commencement_rate", "target"], rates.loc["commencement_rate", "status"]) == (0.5, "达标")
+    targeted = settings.load(overrides={"figures": {"funds_target": 0.2, "production_target": 0.5}})
+    rates = cockpit.cockpit(county, D, settings=targeted).rates.set_index("rate")
+    # 0.1826 is 1.7 points under 20%: 黄; 0% is 50 points under 50%: 红.
+    assert rates.loc[["funds_rate", "production_rate"], ["target", "status"]].values.tolist() == [
+        [0.2, "黄"], [0.5, "红"]]
 
 
 def test_funnel_and_mix(county):
@@ -182,8 +214,8 @@ def test_the_past_is_shown_as_it_was_known(county):
     """As of 2024-07-31 only P2's June report had arrived: nothing signed, P2 stuck at 审批 since 04-01, the rates
     without a cohort, and the funnel of what was known."""
     view = cockpit.cockpit(county, dt.date(2024, 7, 31))
-    assert view.headline["actual"].tolist() == [0, 0, 0, 0, 0]
-    assert view.rates["value"].tolist() == [None, None] and view.rates["status"].tolist() == [None, None]
+    assert view.headline["actual"].tolist() == [0, 0, 0, 0, 0, 0]
+    assert view.rates["value"].tolist() == [None] * 4 and view.rates["status"].tolist() == [None] * 4
     assert _records(view.stuck, ["project_code", "stage", "days"]) == [
         {"project_code": "P2", "stage": "approved", "days": 121}]
     assert view.funnel["reached"].tolist() == [1, 1, 1, 0, 0, 0, 0, 0]
@@ -196,10 +228,11 @@ def test_unit_scope(county):
     view = cockpit.cockpit(county, D, "U01")
     assert view.scope_name == "经济开发区"
     headline = view.headline.set_index("item")
-    assert headline["actual"].tolist() == [2, 70000, 1, 1, 1]
-    assert headline["target"].tolist()[:3] == [4, 100000, 2] and headline.loc["production", "target"] == 2
+    assert headline["actual"].tolist() == [2, 70000, 1, 1, 1, 6000]
+    assert headline["target"].tolist() == [4, 100000, 2, 2, 2, 10000]
     assert headline.loc["signed", "completion"] == 0.5
-    assert view.rates["value"].tolist() == [0.5, 1.0] and view.rates["status"].tolist() == ["红", "达标"]
+    assert (headline.loc["invested_year", "completion"], headline.loc["invested_year", "on_pace"]) == (0.6, False)
+    assert view.rates["value"].tolist()[:2] == [0.5, 1.0] and view.rates["status"].tolist()[:2] == ["红", "达标"]
     assert view.funnel["reached"].tolist() == [3, 2, 2, 2, 1, 1, 0, 0]
     assert view.stuck["project_code"].tolist() == ["P1", "P2", "P3"]
     assert view.reporting["code"].tolist() == ["U01"]
@@ -259,7 +292,7 @@ def test_trend_shows_each_month_end_as_known_then(county):
          "commencement_rate": 0.5, "stats_rate": 0.5},
     ]
     assert view.trend["day"].tolist() == [dt.date(2024, 8, 31), dt.date(2024, 9, 30), D]
-    assert view.trend["signed_amount_wan"].iloc[-1] == view.headline.set_index("item").loc["signed_amount_wan",
+    assert view.trend["signed_amount_wan"].iloc[-1] == view.headline.set_index("item").loc["signed_amount",
                                                                                            "actual"]
 
 
@@ -339,7 +372,10 @@ def test_screen_lists_the_warnings_the_evaluation_left_open(county):
 
 # --- the page ---------------------------------------------------------------------------------------------------
 
-def _page(actor: Actor | None = Actor("领导", "leader"), kiosk: bool = False) -> AppTest:
+LEADER = Actor("领导", "leader")
+
+
+def _page(actor: Actor | None = LEADER, kiosk: bool = False) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / "cockpit.py"), default_timeout=60)
     if actor is not None:
         at.session_state[TEST_ACTOR_KEY] = actor
@@ -372,16 +408,16 @@ def _texts(markup: str) -> list[str]:
 
 
 def test_page_renders_the_whole_screen(county):
-    """The page draws the header, the five headline cards, four charts and the four tables, live as of today."""
+    """The page draws the header, the six headline cards, four charts and the four tables, live as of today."""
     county.close()
     at = _page()
     assert not at.exception
     text = _html(at)
     assert "招引智控 · 领导驾驶舱" in text and "全县" in text and "（实时）" in text
-    assert text.count("class='zs-card'") == 5
+    assert text.count("class='zs-card'") == 6
     for title in ("考核排名", "实时预警", "停滞最久的项目", "本期报送"):
         assert title in text
-    assert list(_panels(at)) == ["两率完成情况", f"项目漏斗（{dt.date.today().year}年登记线索）", "在库项目结构",
+    assert list(_panels(at)) == ["四率完成情况", f"项目漏斗（{dt.date.today().year}年登记线索）", "在库项目结构",
                                  "月度走势"]
     assert not at.get("plotly_chart")
     assert len(at.sidebar.date_input) == 1 and at.sidebar.date_input[0].value is None
@@ -396,8 +432,9 @@ def test_page_as_of_a_past_day(county):
     assert not at.exception
     text = _html(at)
     assert "数据截至 2024-07-31（回看）" in text and "2024年序时进度 58.3%" in text
-    assert _texts(_panels(at)["两率完成情况"]) == ["签约项目开工率", "目标 75% · 0/0", "—", "无基数",
-                                                "开工项目纳统率", "目标 80% · 0/0", "—", "无基数"]
+    assert _texts(_panels(at)["四率完成情况"]) == [
+        "签约项目开工率", "目标 75% · 0/0", "—", "无基数", "开工项目纳统率", "目标 80% · 0/0", "—", "无基数",
+        "资金到位率", "未设目标 · 0.00/0.00亿元", "—", "无基数", "开工项目投产率", "未设目标 · 0/0", "—", "无基数"]
 
 
 def test_page_charts_show_the_figures_of_the_day(county):
@@ -411,8 +448,9 @@ def test_page_charts_show_the_figures_of_the_day(county):
     at.sidebar.date_input[0].set_value(D).run()
     assert not at.exception
     panels = _panels(at)
-    assert _texts(panels["两率完成情况"]) == ["签约项目开工率", "目标 75% · 2/4", "50.0%", "红",
-                                           "开工项目纳统率", "目标 80% · 1/2", "50.0%", "红"]
+    assert _texts(panels["四率完成情况"]) == [
+        "签约项目开工率", "目标 75% · 2/4", "50.0%", "红", "开工项目纳统率", "目标 80% · 1/2", "50.0%", "红",
+        "资金到位率", "未设目标 · 2.10/11.50亿元", "18.3%", "开工项目投产率", "未设目标 · 0/2", "0.0%"]
     assert _texts(panels["项目漏斗（2024年登记线索）"]) == [
         "线索登记", "3", "研判通过", "2 · 转化 67% · 26天", "审批通过", "2 · 转化 100% · 25天",
         "签约", "2 · 转化 100% · 66天", "开工", "1 · 转化 50% · 61天", "纳统", "1 · 转化 100% · 45天",

@@ -75,23 +75,36 @@ def _arc(cx: float, cy: float, r: float, share: float) -> str:
             f"{cy - r * math.sin(angle):.1f}")
 
 
+def _cohort(rate) -> str:
+    """The gauge's cohort: hits over base, in projects ('49/69') or in 亿元 ('18.20/499.20亿元')."""
+    if rate.measure == "amount":
+        return f"{format.yi(rate.hits)}/{format.yi(rate.base)}亿元"
+    return f"{int(rate.hits)}/{int(rate.base)}"
+
+
+GAUGE_COLUMNS = 2  # gauges per row: four rates fill two rows of the left column
+
+
 def rate_gauges(rates: pd.DataFrame, height: int) -> str:
-    """The two rates as half-circle gauges side by side: the arc coloured by its status (达标/黄/红), a mark at
-    its target, the value in the middle, the target and hits over the cohort under the name; '—' and 无基数
-    without a cohort."""
+    """The rates as half-circle gauges, two a row: the arc coloured by its status (达标/黄/红), a mark at its
+    target, the value in the middle, the target and the cohort (hits over base) under the name; a rate without a
+    target is drawn in the accent colour without a mark or status (未设目标); '—' and 无基数 without a cohort."""
     inner = height - PANEL_CHROME
-    cell = LEFT_WIDTH / max(len(rates), 1)
-    thickness = 22
-    cy = inner - 34
-    r = min(cy - 58 - thickness / 2, cell / 2 - 16 - thickness / 2)
+    columns = min(max(len(rates), 1), GAUGE_COLUMNS)
+    rows = -(-max(len(rates), 1) // columns)
+    cell_w, cell_h = LEFT_WIDTH / columns, inner / rows
+    thickness = 14
     parts = []
     for i, rate in enumerate(rates.itertuples(index=False)):
         value, target = _value(rate.value), _value(rate.target)
         status = None if pd.isna(rate.status) else rate.status
-        colour = STATUS_COLOURS.get(status, MUTED)
-        cx = cell * (i + 0.5)
-        parts.append(_text(cx, 20, rate.label, 20, TEXT, bold=True))
-        parts.append(_text(cx, 44, f"目标 {format.percent(target, 0)} · {rate.hits}/{rate.base}", 16, MUTED))
+        colour = STATUS_COLOURS.get(status, MUTED) if target is not None else ACCENT
+        top = cell_h * (i // columns)
+        cx, cy = cell_w * (i % columns + 0.5), top + cell_h - 12  # the arc's baseline, clear of the row below
+        r = min(cy - top - 46 - thickness / 2, cell_w / 2 - 40)
+        parts.append(_text(cx, top + 18, rate.label, 18, TEXT, bold=True))
+        goal = "未设目标" if target is None else f"目标 {format.percent(target, 0)}"
+        parts.append(_text(cx, top + 38, f"{goal} · {_cohort(rate)}", 14, MUTED))
         parts.append(f"<path d='{_arc(cx, cy, r, 1)}' fill='none' stroke='{GRID}' stroke-width='{thickness}'/>")
         if value is not None and value > 0:
             parts.append(f"<path d='{_arc(cx, cy, r, min(value, 1))}' fill='none' stroke='{colour}' "
@@ -99,15 +112,18 @@ def rate_gauges(rates: pd.DataFrame, height: int) -> str:
         if target is not None:
             angle = math.pi * (1 - target)
             ends = [(cx + d * math.cos(angle), cy - d * math.sin(angle))
-                    for d in (r - thickness / 2 - 5, r + thickness / 2 + 5)]
+                    for d in (r - thickness / 2 - 4, r + thickness / 2 + 4)]
             parts.append(f"<line x1='{ends[0][0]:.1f}' y1='{ends[0][1]:.1f}' x2='{ends[1][0]:.1f}' "
-                         f"y2='{ends[1][1]:.1f}' stroke='{TEXT}' stroke-width='4'/>")
-        shown = "—" if value is None else format.percent(value)
-        parts.append(_text(cx, cy - 6, shown, 32 if value is not None else 44, TEXT if value is not None else MUTED,
-                           bold=value is not None))
-        parts.append(_text(cx, inner - 6, status or "无基数", 18, colour, bold=True))
+                         f"y2='{ends[1][1]:.1f}' stroke='{TEXT}' stroke-width='3'/>")
+        # The value and its status inside the arc.
+        if value is None:
+            parts.append(_text(cx, cy - 18, "—", 34, MUTED))
+        else:
+            parts.append(_text(cx, cy - 18, format.percent(value), 26, TEXT, bold=True))
+        said = status or ("无基数" if value is None else "")
+        parts.append(_text(cx, cy - 1, said, 15, colour if status else MUTED, bold=status is not None))
     alt = "；".join(f"{r.label} {format.percent(r.value)}" for r in rates.itertuples(index=False))
-    return _panel("两率完成情况", height, _svg(LEFT_WIDTH, inner, "".join(parts), alt))
+    return _panel("四率完成情况", height, _svg(LEFT_WIDTH, inner, "".join(parts), alt))
 
 
 def _step_text(step) -> str:
@@ -386,23 +402,25 @@ def _card(label: str, value: str, unit: str, lines: list[str], completion: float
 
 
 def headline_cards(headline: pd.DataFrame, time_progress: float) -> str:
-    """The headline strip as HTML: each flow with its target, completion and gap to 序时进度; a bar filled to
-    the completion with a mark at 序时进度; coloured green on pace, amber behind."""
+    """The headline strip as HTML: each figure with its target, completion and gap to 序时进度; a bar filled to
+    the completion with a mark at 序时进度; coloured green on pace, amber behind. A figure without a target shows
+    alone (本年完成投资 with its 年度投资完成率)."""
     cards = []
     for item in headline.itertuples(index=False):
-        money = item.item == "signed_amount_wan"
+        money = item.unit == "亿元"
         value = format.yi(item.actual) if money else f"{int(item.actual)}"
-        unit = "亿元" if money else "个"
-        if item.target is None or pd.isna(item.target):
-            lines = ["未下达年度目标", "&nbsp;"]
+        if _value(item.target) is None:
+            plan = _value(item.plan_rate)
+            lines = ["未下达年度目标", "&nbsp;" if plan is None else f"年度投资完成率 {format.percent(plan)}"]
             completion, colour = None, ACCENT
         else:
             target = format.yi(item.target) if money else f"{int(item.target)}"
-            lines = [f"目标 {target}{unit} · 完成 {format.percent(item.completion)}",
+            lines = [f"目标 {target}{item.unit} · 完成 {format.percent(item.completion)}",
                      f"较序时进度 {format.gap_points(item.gap_points)} 个百分点"]
             completion, colour = item.completion, ON_PACE_COLOURS[bool(item.on_pace)]
-        cards.append(_card(item.label, value, unit, lines, completion, time_progress, colour))
-    return f"<div class='zs-cards'>{''.join(cards)}</div>"
+        cards.append(_card(item.label, value, item.unit, lines, completion, time_progress, colour))
+    columns = f"grid-template-columns:repeat({max(len(cards), 1)}, minmax(0, 1fr))"
+    return f"<div class='zs-cards' style='{columns}'>{''.join(cards)}</div>"
 
 
 def header(title: str, scope_name: str, as_of: dt.date, live: bool, time_progress: float,
@@ -430,18 +448,31 @@ if (!window.zsClock) {
 </script>"""
 
 
+# The screen is laid out for 1920×1080; a smaller window (a 1366×768 wall screen, a browser's own bars) shows it
+# scaled down whole, as a drawing, rather than reflowed: columns squeezed by the browser cut the unit names and the
+# fixed-height panels would scroll. Zoom (not transform) so that the layout itself fits and nothing scrolls.
+FIT_SCRIPT = """<script>
+if (!window.zsFit) {
+  window.zsFit = () => document.documentElement.style.setProperty("--zs-zoom",
+    String(Math.min(1, window.innerWidth / 1920, window.innerHeight / 1080)));
+  window.addEventListener("resize", window.zsFit);
+}
+window.zsFit();
+</script>"""
+
+
 def page_style(kiosk: bool) -> str:
     """The dark page; in kiosk mode also without Streamlit's header, toolbar and sidebar, edge to edge."""
     style = f"""
     .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {{ background: {BACKGROUND}; color: {TEXT}; }}
-    [data-testid="stMainBlockContainer"] {{ padding: 10px 16px 0 16px; max-width: 100%; }}
+    [data-testid="stMainBlockContainer"] {{ padding: 10px 16px 0 16px; max-width: 100%; zoom: var(--zs-zoom, 1); }}
     [data-testid="stHeader"] {{ background: transparent; }}
     .zs-header {{ display: flex; align-items: baseline; gap: 28px; font-family: {FONT}; color: {TEXT};
                   border-bottom: 2px solid {BORDER}; padding: 2px 4px 6px 4px; }}
     .zs-title {{ font-size: 32px; font-weight: 700; letter-spacing: 2px; color: #f8fbff; }}
     .zs-meta {{ font-size: 19px; color: {MUTED}; flex: 1; }}
     .zs-clock {{ font-size: 22px; color: {ACCENT}; font-variant-numeric: tabular-nums; }}
-    .zs-cards {{ display: grid; grid-template-columns: repeat(5, 1fr); gap: 12px; font-family: {FONT}; }}
+    .zs-cards {{ display: grid; gap: 12px; font-family: {FONT}; }}
     .zs-card {{ background: {PANEL}; border: 1px solid {BORDER}; border-radius: 6px; padding: 8px 16px; }}
     .zs-label {{ font-size: 18px; color: {MUTED}; }}
     .zs-value {{ font-size: 42px; font-weight: 700; line-height: 1.15; font-variant-numeric: tabular-nums; }}

@@ -19,25 +19,26 @@ import pandas as pd
 from alerts import centre
 from pipelines.admin import tasks
 from pipelines.figures import assessment, duty, measures
-from pipelines.figures.assessment import INDICATORS
 from pipelines.months import add_months, previous_month_end
 from pipelines.settings import Settings, current
-from pipelines.store import queries, state
-from pipelines.vocabulary import MILESTONE_BY_ID, RED, STATUSES, YELLOW
+from pipelines.store import state
+from pipelines.vocabulary import MILESTONE_BY_ID, RED, STATUSES, TARGET_BY_ID, YELLOW
 
 FactsOf = Callable[[dt.date], pd.DataFrame]  # a day -> measures.project_facts of that day
 
 COUNTY = "全县"  # the scope name when the screen shows every unit
-# The headline strip, in order: the flow (column of the figures) and its annual target (column of targets_as_of).
-_TARGET_OF = {i.actual: i for i in INDICATORS if i.target is not None}
-HEADLINE: tuple[tuple[str, str, str | None], ...] = (
-    ("signed", _TARGET_OF["signed"].label, "signed_major"),
-    ("signed_amount_wan", _TARGET_OF["signed_amount_wan"].label, "signed_amount_wan"),
-    ("commenced", _TARGET_OF["commenced"].label, "commenced"),
-    ("in_stats", "新纳统项目数", None),  # DOMAIN §3: the annual targets set no 纳统 count
-    ("production", _TARGET_OF["production"].label, "production"),
+# The headline strip, in order: targets (pipelines.vocabulary.TARGETS) by id; each card shows the year's actual
+# against the scope's target, or the figure alone where none is set.
+HEADLINE: tuple[str, ...] = ("signed", "signed_amount", "commenced", "in_stats", "production", "invested_year")
+# The gauges, in order: the rate (a column of the figures), its name, and its cohort's hits and base (columns of
+# the figures) with what they measure: projects (count) or 万元 (amount). Targets: measures.rate_targets and
+# [figures] funds_target; a rate without one is drawn without a status.
+GAUGES: tuple[tuple[str, str, str, str, str], ...] = (
+    ("commencement_rate", "签约项目开工率", "commencement_rate_hits", "commencement_rate_base", "count"),
+    ("stats_rate", "开工项目纳统率", "stats_rate_hits", "stats_rate_base", "count"),
+    ("funds_rate", "资金到位率", "funds_cohort_wan", "funds_cohort_total_wan", "amount"),
+    ("production_rate", "开工项目投产率", "production_rate_hits", "production_rate_base", "count"),
 )
-RATE_LABELS = {i.id: i.label for i in INDICATORS if i.target is None}
 TREND_COLUMNS = ("signed", "signed_amount_wan", "commenced", "in_stats", "production",
                  "commencement_rate", "stats_rate")
 
@@ -51,8 +52,8 @@ class Cockpit:
     time_progress: float
     scope: str | None
     scope_name: str
-    headline: pd.DataFrame  # item, label, actual, target, due, completion, gap_points, on_pace
-    rates: pd.DataFrame  # rate, label, value, target, status, hits, base
+    headline: pd.DataFrame  # item, label, unit, actual, target, due, completion, gap_points, on_pace, plan_rate
+    rates: pd.DataFrame  # rate, label, value, target, status, hits, base, measure
     funnel: pd.DataFrame  # measures.funnel
     funnel_cohort: str  # year / all
     ranking: pd.DataFrame  # every unit, by group and group rank, with rank changes; in_scope marks the scope's
@@ -85,7 +86,7 @@ def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | 
     return {
         "as_of": as_of, "year": result.year, "time_progress": result.time_progress, "scope": scope,
         "scope_name": COUNTY if scope is None else names[scope],
-        "headline": headline(con, now, as_of, scope),
+        "headline": headline(now, _scope_targets(result, scope), result.time_progress),
         "rates": rates(now, settings),
         "funnel": measures.funnel(mine, as_of, screen.funnel_cohort), "funnel_cohort": screen.funnel_cohort,
         "ranking": ranking(con, result, scope, settings),
@@ -132,42 +133,46 @@ def _in_scope(facts: pd.DataFrame, scope: str | None) -> pd.DataFrame:
     return facts if scope is None else facts[facts["unit_code"] == scope]
 
 
-def _targets(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None) -> dict[str, float | None]:
-    """The annual targets in force: one unit's, or the county's as the sum of the units' (None where none is set)."""
-    targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of)
-    if scope is not None:
-        targets = targets[targets["unit_code"] == scope]
-    columns = [target for _, _, target in HEADLINE if target]
-    return {c: float(targets[c].sum()) if targets[c].notna().any() else None for c in columns}
+def _scope_targets(result: assessment.Assessment, scope: str | None) -> dict | None:
+    """The annual targets in force (targets_as_of's columns): one unit's row (None without one), or the county's,
+    the sum of the units' (assessment.county_targets)."""
+    targets = result.targets
+    if scope is None:
+        return assessment.county_targets(targets)
+    return targets.loc[scope].to_dict() if scope in targets.index else None
 
 
-def headline(con: duckdb.DuckDBPyConnection, scoped: dict, as_of: dt.date, scope: str | None) -> pd.DataFrame:
-    """The headline strip: each flow of the year with its annual target, what 序时进度 asks of it by now (`due`),
-    its completion (actual ÷ target), the gap to 序时进度 in percentage points and whether it is on pace
-    (actual ≥ due); the target columns are None where no target is set."""
-    progress = measures.time_progress(as_of)
-    targets = _targets(con, as_of, scope)
+def headline(scoped: dict, targets: dict | None, progress: float) -> pd.DataFrame:
+    """The headline strip: each target of HEADLINE with the year's actual (个, or 万元 for money), the annual
+    target, what 序时进度 asks of it by now (`due`), its completion (actual ÷ target), the gap to 序时进度 in
+    percentage points and whether it is on pace (actual ≥ due); the target columns are None where no target is
+    set. `plan_rate` is 年度投资完成率 for 本年完成投资 (None elsewhere and without a 年度计划投资)."""
+    figures = assessment.completion(scoped, targets, progress)
     rows = []
-    for item, label, target_column in HEADLINE:
-        actual = scoped[item]
-        target = targets.get(target_column) if target_column else None
-        row = {"item": item, "label": label, "actual": actual, "target": None, "due": None,
-               "completion": None, "gap_points": None, "on_pace": None}
-        if target:
-            completion = actual / target
-            row.update(target=target, due=target * progress, completion=completion,
-                       gap_points=(completion - progress) * 100, on_pace=bool(actual >= target * progress))
-        rows.append(row)
+    for item in HEADLINE:
+        target = TARGET_BY_ID[item]
+        actual, value = scoped[target.actual], figures["targets"][item]
+        rows.append({"item": item, "label": target.label, "unit": target.unit, "actual": actual, "target": value,
+                     "due": None if value is None else value * progress,
+                     "completion": figures["completion"][item], "gap_points": figures["schedule_gap_points"][item],
+                     "on_pace": None if value is None else bool(actual >= value * progress),
+                     "plan_rate": scoped["investment_completion_rate"] if item == "invested_year" else None})
     return pd.DataFrame(rows)
 
 
 def rates(scoped: dict, settings: Settings | None = None) -> pd.DataFrame:
-    """签约项目开工率 and 开工项目纳统率 of the scope: value (None without a cohort), target, 达标/黄/红, hits, base."""
-    fig = (settings or current()).figures
-    targets = {"commencement_rate": fig.commencement_target, "stats_rate": fig.stats_target}
-    return pd.DataFrame([{"rate": rate, "label": label, "value": scoped[rate], "target": targets[rate],
-                          "status": scoped[f"{rate}_status"], "hits": int(scoped[f"{rate}_hits"]),
-                          "base": int(scoped[f"{rate}_base"])} for rate, label in RATE_LABELS.items()])
+    """The gauges of the scope (GAUGES): value (None without a cohort), target (None: none set), 达标/黄/红 (None
+    without a target or a value), the cohort's hits and base, and what they measure (count / amount, 万元)."""
+    settings = settings or current()
+    targets = {**measures.rate_targets(settings), "funds_rate": settings.figures.funds_target or None}
+    rows = []
+    for rate, label, hits, base, measure in GAUGES:
+        value = scoped[rate]
+        rows.append({"rate": rate, "label": label, "value": None if value is None or pd.isna(value) else value,
+                     "target": targets[rate], "status": scoped[f"{rate}_status"],
+                     "hits": scoped[hits] if measure == "amount" else int(scoped[hits]),
+                     "base": scoped[base] if measure == "amount" else int(scoped[base]), "measure": measure})
+    return pd.DataFrame(rows)
 
 
 def ranking(con: duckdb.DuckDBPyConnection, result: assessment.Assessment, scope: str | None,
