@@ -1,6 +1,7 @@
 """The monthly 通报 (issue 3) against a small hand-computed county: headline, tables, Word and Excel files, CLI."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import subprocess
@@ -13,10 +14,18 @@ from docx.enum.section import WD_ORIENT
 from python_calamine import CalamineWorkbook
 
 from alerts.evaluate import evaluate, open_warnings
-from pipelines.bulletin.content import SHEETS, NoUnits, Table, bulletin_content
+from pipelines import settings
+from pipelines.bulletin.content import (
+    SHEETS,
+    NoUnits,
+    Table,
+    bulletin_content,
+    versus_schedule,
+)
 from pipelines.bulletin.excel import bulletin_xlsx
 from pipelines.bulletin.word import bulletin_docx
 from pipelines.export import safe_text
+from pipelines.store import timeline
 from tests.factories import project, snapshot
 from tests.server import ROOT
 
@@ -77,14 +86,159 @@ def _tables(section):
 
 
 def test_headline_paragraph(county):
-    """Flows against the summed targets (naming units without one) and 序时进度 50%, then both rates."""
+    """Each target the county has (summed over the units: 签约 4+2, 签约金额 20亿元 of U01 alone, 开工 2+2, 投产 2+1)
+    against 序时进度 50%; 新纳统 without a target as a bare count; U01's 7亿元以上制造业 target 0 is none. Then the two
+    rates, 资金到位率 (no 到位资金 reported: 0 of 26亿元) and 开工项目投产率 (none of A, C, P produced: 0/3); no
+    project has a 年度计划投资, so 投资完成率 has no value and is not named."""
     assert bulletin_content(county, AS_OF).headline == (
-        "截至6月底，全县签约亿元以上项目5个，完成全年目标（6个，城西街道未下达）的83.3%，高于序时进度33.3个百分点；"
-        "签约金额26.00亿元，完成全年目标（20.00亿元，城东街道、城西街道未下达）的130.0%，高于序时进度80.0个百分点；"
-        "新开工项目3个，完成全年目标（4个，城西街道未下达）的75.0%，高于序时进度25.0个百分点；"
+        "截至6月底，全县签约亿元以上项目数完成5个，完成全年目标的83.3%，高于序时进度33.3个百分点；"
+        "签约金额完成26.00亿元，完成全年目标的130.0%，高于序时进度80.0个百分点；"
+        "新开工项目数完成3个，完成全年目标的75.0%，高于序时进度25.0个百分点；"
+        "新投产项目数完成1个，完成全年目标的33.3%，低于序时进度16.7个百分点；"
         "新纳统项目2个；"
-        "新投产项目1个，完成全年目标（3个，城西街道未下达）的33.3%，低于序时进度16.7个百分点；"
-        "签约项目开工率40.0%（目标75%），开工项目纳统率66.7%（目标80%）。")
+        "签约项目开工率40.0%（目标75%），开工项目纳统率66.7%（目标80%），资金到位率0.0%，开工项目投产率0.0%。")
+
+
+@pytest.fixture
+def further(county):
+    """The county with further targets and investment figures, as of 06-30 (序时进度 50%): U01 新纳统 3 and 本年完成投资
+    3亿元, U02 新纳统 1 and 签约10亿至50亿元 1; nobody sets 50亿元以上 or 5亿至10亿元. A (U01) reports 累计完成投资 1亿元
+    against a 年度计划投资 of 2亿元 and 累计到位资金 2.6亿元, C (U01) 0.4亿元 of 2亿元 with 到位资金 blank; neither
+    reported before 2024 (baseline 0), so 本年完成投资 1.40亿元: 1.4/3 = 46.67% of U01's (and the county's) target,
+    3.33 points behind; 投资完成率 1.4/4 = 35.0%; 资金到位率 2.6 / 26亿元 signed in 2024 = 10.0%. 新纳统 C (U01) and P
+    (U02): 2/4 = 50.0%, level with 序时进度; 签约10亿至50亿元 P alone (exactly 10亿元; A's 8亿元 is below): 1/1."""
+    county.execute("UPDATE targets SET in_stats = 3, invested_year_wan = 30000 WHERE unit_code = 'U01'")
+    county.execute("UPDATE targets SET in_stats = 1, signed_10_50yi = 1 WHERE unit_code = 'U02'")
+    for code, plan, invested, funds in (("A", 20000, 10000, 26000), ("C", 20000, 4000, None)):
+        county.execute("UPDATE snapshots SET annual_plan_wan = ?, invested_to_date_wan = ?, funds_in_place_wan = ? "
+                       "WHERE project_id = (SELECT id FROM projects WHERE code = ?)", [plan, invested, funds, code])
+    timeline.rebuild(county)
+    return county
+
+
+def _decimals(places: int) -> settings.Settings:
+    config = settings.current()
+    return dataclasses.replace(config, figures=dataclasses.replace(config.figures, completion_decimals=places))
+
+
+@pytest.mark.parametrize(("share", "progress", "places", "said"), [
+    (5 / 6, 0.5, 1, "完成全年目标的83.3%，高于序时进度33.3个百分点"),
+    (5 / 6, 0.5, 2, "完成全年目标的83.33%，高于序时进度33.33个百分点"),
+    (1.4 / 3, 0.5, 1, "完成全年目标的46.7%，低于序时进度3.3个百分点"),
+    (1.4 / 3, 0.5, 2, "完成全年目标的46.67%，低于序时进度3.33个百分点"),
+    (0.933, 0.75, 1, "完成全年目标的93.3%，高于序时进度18.3个百分点"),  # 常州
+    (0.5, 0.5, 1, "完成全年目标的50.0%，与序时进度持平"),
+    (0.5004, 0.5, 1, "完成全年目标的50.0%，与序时进度持平"),  # level at the decimals shown
+    (0.5004, 0.5, 2, "完成全年目标的50.04%，高于序时进度0.04个百分点"),
+    (0.4996, 0.5, 1, "完成全年目标的50.0%，与序时进度持平"),
+    (0.625, 0.5, 0, "完成全年目标的63%，高于序时进度13个百分点"),  # 四舍五入, not to the even 62 and 12
+    (0.0, 5 / 12, 1, "完成全年目标的0.0%，低于序时进度41.7个百分点"),
+])
+def test_versus_schedule(share, progress, places, said):
+    """Completion and its gap to 序时进度 in the bureau's words, rounded half up to the decimals set."""
+    assert versus_schedule(share, (share - progress) * 100, places) == said
+
+
+FURTHER_HEADLINE = (
+    "截至6月底，全县签约亿元以上项目数完成5个，完成全年目标的83.3%，高于序时进度33.3个百分点；"
+    "签约金额完成26.00亿元，完成全年目标的130.0%，高于序时进度80.0个百分点；"
+    "新开工项目数完成3个，完成全年目标的75.0%，高于序时进度25.0个百分点；"
+    "新投产项目数完成1个，完成全年目标的33.3%，低于序时进度16.7个百分点；"
+    "新纳统项目数完成2个，完成全年目标的50.0%，与序时进度持平；"
+    "签约10亿至50亿元项目数完成1个，完成全年目标的100.0%，高于序时进度50.0个百分点；"
+    "本年完成投资1.40亿元，完成全年目标的46.7%，低于序时进度3.3个百分点；"
+    "签约项目开工率40.0%（目标75%），开工项目纳统率66.7%（目标80%），资金到位率10.0%，投资完成率35.0%，"
+    "开工项目投产率0.0%。")
+
+
+def test_headline_every_target_the_county_has(further):
+    """A sentence for each target some unit has, in the order of the targets table (the fixture works the figures),
+    none for 签约50亿元以上, 签约5亿至10亿元 and 7亿元以上制造业 (nobody has one); the three further rates after the
+    two."""
+    headline = bulletin_content(further, AS_OF).headline
+    assert headline == FURTHER_HEADLINE
+    assert not any(label in headline for label in ("50亿元以上", "5亿至10亿元", "制造业"))
+
+
+def test_headline_with_two_decimals(further):
+    """completion_decimals 2: completion and gap with two decimals (level stays level); rates keep one."""
+    assert bulletin_content(further, AS_OF, _decimals(2)).headline == (
+        "截至6月底，全县签约亿元以上项目数完成5个，完成全年目标的83.33%，高于序时进度33.33个百分点；"
+        "签约金额完成26.00亿元，完成全年目标的130.00%，高于序时进度80.00个百分点；"
+        "新开工项目数完成3个，完成全年目标的75.00%，高于序时进度25.00个百分点；"
+        "新投产项目数完成1个，完成全年目标的33.33%，低于序时进度16.67个百分点；"
+        "新纳统项目数完成2个，完成全年目标的50.00%，与序时进度持平；"
+        "签约10亿至50亿元项目数完成1个，完成全年目标的100.00%，高于序时进度50.00个百分点；"
+        "本年完成投资1.40亿元，完成全年目标的46.67%，低于序时进度3.33个百分点；"
+        "签约项目开工率40.0%（目标75%），开工项目纳统率66.7%（目标80%），资金到位率10.0%，投资完成率35.0%，"
+        "开工项目投产率0.0%。")
+
+
+def test_a_county_without_targets(county):
+    """No unit has a target: no completion sentence at all (the 新纳统 count stays) and no 完成进度 table."""
+    county.execute("DELETE FROM targets")
+    bulletin = bulletin_content(county, AS_OF)
+    assert bulletin.headline == ("截至6月底，全县新纳统项目2个；签约项目开工率40.0%（目标75%），开工项目纳统率66.7%"
+                                 "（目标80%），资金到位率0.0%，开工项目投产率0.0%。")
+    assert _section(bulletin, "年度目标完成进度").blocks == ["各单元均未下达年度目标。"]
+
+
+PROGRESS_BANDS = ["签约亿元以上项目数（个）", "签约金额（亿元）", "新开工项目数（个）", "新投产项目数（个）",
+                  "新纳统项目数（个）", "签约10亿至50亿元项目数（个）", "本年完成投资（亿元）"]
+NO_TARGET = (None, None, None)
+# Per band: 完成, 全年目标, 完成率, 较序时进度 (points); units in rank order, then the county against the summed targets.
+PROGRESS_ROWS = [
+    ("经济开发区", 3, 4, 0.75, 25.0, 14.0, 20.0, 0.7, 20.0, 2, 2, 1.0, 50.0, 1, 2, 0.5, 0.0,
+     1, 3, 1 / 3, -50 / 3, 0, *NO_TARGET, 1.4, 3.0, 1.4 / 3, 140 / 3 - 50),
+    ("城东街道", 2, 2, 1.0, 50.0, 12.0, *NO_TARGET, 1, 2, 0.5, 0.0, 0, 1, 0.0, -50.0,
+     1, 1, 1.0, 50.0, 1, 1, 1.0, 50.0, 0.0, *NO_TARGET),
+    ("城西街道", 0, *NO_TARGET, 0.0, *NO_TARGET, 0, *NO_TARGET, 0, *NO_TARGET, 0, *NO_TARGET, 0, *NO_TARGET,
+     0.0, *NO_TARGET),
+    ("全县", 5, 6, 5 / 6, 100 / 3, 26.0, 20.0, 1.3, 80.0, 3, 4, 0.75, 25.0, 1, 3, 1 / 3, -50 / 3,
+     2, 4, 0.5, 0.0, 1, 1, 1.0, 50.0, 1.4, 3.0, 1.4 / 3, 140 / 3 - 50),
+]
+
+
+def test_progress_table(further):
+    """完成进度: a band of 完成, 全年目标, 完成率 and 较序时进度 for each target the county has; every unit, — where it
+    has no target of that kind, and the county against the sum of the units' targets (the fixture works them)."""
+    section = _section(bulletin_content(further, AS_OF), "年度目标完成进度")
+    assert section.sheet == "完成进度"
+    table, note = section.blocks
+    assert [band.label for band in table.bands] == PROGRESS_BANDS and {band.span for band in table.bands} == {4}
+    assert [c.header for c in table.columns[:5]] == ["单元", "完成", "全年目标", "完成率", "较序时进度"]
+    assert len(table.columns) == 1 + 4 * len(PROGRESS_BANDS)
+    assert table.rows == [pytest.approx(row) for row in PROGRESS_ROWS]
+    assert note.startswith("注：完成率 = 完成 ÷ 全年目标；较序时进度 = 完成率 − 序时进度（50.0%），单位为百分点")
+
+
+def test_progress_tables_in_word_fit_portrait_pages(further):
+    """In Word the 完成进度 table is split between whole bands into portrait tables of 单元 and two bands each,
+    under two header rows (the band over its four columns); numbers as the document prints them."""
+    data = bulletin_docx(further, AS_OF)
+    parts = [t for t in _docx_tables(data) if t[0][0] == "单元" and len(t) > 1 and t[1][1] == "完成"]
+    assert [len(t[0]) for t in parts] == [9, 9, 9, 5]
+    assert [label for t in parts for label in dict.fromkeys(t[0][1:])] == PROGRESS_BANDS
+    assert all(t[1][1:5] == ["完成", "全年目标", "完成率", "较序时进度"] for t in parts)
+    assert [row[0] for row in parts[0][2:]] == ["经济开发区", "城东街道", "城西街道", "全县"]
+    assert parts[0][2][1:] == ["3", "4", "75.0%", "+25.0", "14.00", "20.00", "70.0%", "+20.0"]
+    assert parts[3][3][1:] == ["0.00", "—", "—", "—"]
+    assert parts[3][5][1:] == ["1.40", "3.00", "46.7%", "-3.3"]
+    document = docx.Document(io.BytesIO(data))
+    assert [s.orientation for s in document.sections].count(WD_ORIENT.LANDSCAPE) == 3  # unit table, rates, warnings
+
+
+def test_progress_sheet(further):
+    """The workbook's 完成进度 sheet holds the whole table: the bands over the first header row, numbers as
+    numbers."""
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(bulletin_xlsx(further, AS_OF))).get_sheet_by_name("完成进度")
+    rows = sheet.to_python()
+    top = next(i for i, row in enumerate(rows) if row[0] == "单元")
+    assert [label for label in rows[top][1:] if label] == PROGRESS_BANDS
+    assert rows[top + 1][1:5] == ["完成", "全年目标", "完成率", "较序时进度"]
+    county = rows[top + 5]
+    assert county[0] == "全县" and county[1:5] == [5, 6, pytest.approx(5 / 6), pytest.approx(100 / 3)]
+    assert rows[top + 4][2:5] == ["—", "—", "—"]  # 城西街道 has no target
 
 
 def test_title_and_mid_month_headline(county):
@@ -94,7 +248,7 @@ def test_title_and_mid_month_headline(county):
     assert bulletin.title == "招商引资项目推进情况通报（2024年6月）"
     assert bulletin.as_of_line.startswith("数据截至2024年6月4日，序时进度41.7%；")
     assert bulletin.headline.startswith(
-        "截至6月4日，全县签约亿元以上项目0个，完成全年目标（6个，城西街道未下达）的0.0%，低于序时进度41.7个百分点；")
+        "截至6月4日，全县签约亿元以上项目数完成0个，完成全年目标的0.0%，低于序时进度41.7个百分点；")
     assert bulletin.headline.endswith("签约项目开工率暂无统计基数（目标75%），开工项目纳统率暂无统计基数（目标80%）。")
 
 
@@ -234,10 +388,11 @@ def test_score_changes_name_the_items_that_moved(county):
     tables = _tables(_section(bulletin_content(county, AS_OF), "得分变化"))
     gained = [(r[0], round(r[1], 2), round(r[2], 2), round(r[3], 2), r[4]) for r in tables["得分上升的单元"].rows]
     assert gained == [
-        ("经济开发区", -2.0, 88.04, 90.04, "签约亿元以上项目数 +25.00分、签约金额 +15.00分、新开工项目数 +20.00分、"
-                                          "新投产项目数 +10.00分、签约项目开工率 +6.67分、开工项目纳统率 +9.38分、加分 +4.00分"),
-        ("城东街道", 0.0, 85.35, 85.35, "签约亿元以上项目数 +29.41分、新开工项目数 +23.53分、签约项目开工率 +11.76分、"
-                                      "开工项目纳统率 +17.65分、加分 +3.00分"),
+        ("经济开发区", -2.0, 88.04, 90.04, ("签约亿元以上项目数 +25.00分、签约金额 +15.00分、新开工项目数 +20.00分、"
+                                           "新投产项目数 +10.00分、签约项目开工率 +6.67分、开工项目纳统率 +9.38分、"
+                                           "加分 +4.00分")),
+        ("城东街道", 0.0, 85.35, 85.35, ("签约亿元以上项目数 +29.41分、新开工项目数 +23.53分、签约项目开工率 +11.76分、"
+                                       "开工项目纳统率 +17.65分、加分 +3.00分")),
     ]
     assert tables["得分下降的单元"].rows == [("城西街道", 0.0, -1.0, -1.0, "扣分：迟报月度报表 -1.00分")]
 
@@ -264,7 +419,7 @@ def _docx_tables(data: bytes) -> list[list[list[str]]]:
 
 def test_docx_has_unit_table_with_ranks_and_scores(county):
     """The Word document's first table is the unit table: rank, name, 开工率, score to 2 decimals, movement, 优秀;
-    the 月度报表报送情况 section follows it (portrait), so the red warnings are section 六."""
+    the 月度报表报送情况 section follows it (portrait), and 年度目标完成进度 the rates, so the red warnings are section 八."""
     data = bulletin_docx(county, AS_OF)
     document = docx.Document(io.BytesIO(data))
     assert [p.text for p in document.paragraphs[:2]] == ["招商引资项目推进情况通报", "（2024年6月）"]
@@ -281,9 +436,10 @@ def test_docx_has_unit_table_with_ranks_and_scores(county):
         (unit, rule, subject, "—" if since is None else f"{since:%Y-%m-%d}", detail)
         for unit, rule, subject, since, detail in RED_WARNINGS_JUNE]
     headings = [p.text for p in document.paragraphs]
-    assert "二、月度报表报送情况" in headings and "六、督办事项" in headings and "七、红色预警" in headings
-    # Title page, the unit table (wide), 报送情况, the rates (wide), group ranking, attention and 督办事项, red
-    # warnings, score changes.
+    assert "二、月度报表报送情况" in headings and "四、年度目标完成进度" in headings
+    assert "七、督办事项" in headings and "八、红色预警" in headings
+    # Title page, the unit table (wide), 报送情况, the rates (wide), 完成进度 (split to fit), group ranking,
+    # attention and 督办事项, red warnings, score changes.
     assert [s.orientation for s in document.sections] == [
         WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT,
         WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
@@ -292,11 +448,11 @@ def test_docx_has_unit_table_with_ranks_and_scores(county):
 
 
 def test_xlsx_sheets_and_values(county):
-    """The workbook has the eight sheets (报送情况 among them); the unit table and the ledger hold numbers as
+    """The workbook has the ten sheets (报送情况 and 完成进度 among them); the unit table and the ledger hold numbers as
     numbers, the ledger with both deductions (U01's late March and April); the 报送情况 sheet holds the month's
     reports; the red warnings sheet lists the same lines as the document."""
     book = CalamineWorkbook.from_filelike(io.BytesIO(bulletin_xlsx(county, AS_OF)))
-    assert book.sheet_names == list(SHEETS) and len(SHEETS) == 9 and {"报送情况", "督办事项"} <= set(SHEETS)
+    assert book.sheet_names == list(SHEETS) and len(SHEETS) == 10 and {"报送情况", "完成进度", "督办事项"} <= set(SHEETS)
     ranking = book.get_sheet_by_name("单元排名").to_python()
     header = next(i for i, row in enumerate(ranking) if row[0] == "排名")
     u01 = ranking[header + 1]
@@ -349,7 +505,7 @@ def test_safe_text(text, written):
 
 def _cli(*args):
     return subprocess.run([sys.executable, "-m", "pipelines.bulletin", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
 
 
 def test_cli_writes_word_as_of_a_day_or_for_a_month_and_refuses_others(county, tmp_path):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pandas as pd
@@ -19,26 +21,25 @@ import pandas as pd
 from alerts.rules import RULE_BY_ID, RULES, conditions
 from pipelines.admin import tasks
 from pipelines.figures import duty
-from pipelines.figures.assessment import INDICATORS, Assessment, assess, rank_changes
+from pipelines.figures.assessment import (
+    Assessment,
+    assess,
+    completion,
+    county_targets,
+    rank_changes,
+)
 from pipelines.months import due_date, is_month_end, previous_month_end
 from pipelines.settings import Settings, current
 from pipelines.store import queries
-from pipelines.vocabulary import RED, WAN_PER_YI
+from pipelines.vocabulary import RED, TARGETS, WAN_PER_YI, Target
 
 TITLE = "招商引资项目推进情况通报"
 SUMMARY_SHEET = "通报汇总"
 # The workbook's sheets, in order; each section of the content names the sheet that holds it.
-SHEETS = (SUMMARY_SHEET, "单元排名", "报送情况", "分组排名", "两率", "需要关注", "督办事项", "红色预警", "得分明细")
+SHEETS = (SUMMARY_SHEET, "单元排名", "报送情况", "两率", "完成进度", "分组排名", "需要关注", "督办事项", "红色预警",
+          "得分明细")
 NO_VALUE = "—"
 
-# The headline's clause for each ledger indicator that has an annual target: what is counted and its unit.
-_HEADLINE_ITEMS = {
-    "signed_major": ("签约亿元以上项目", "个"),
-    "signed_amount": ("签约金额", "亿元"),
-    "commenced": ("新开工项目", "个"),
-    "production": ("新投产项目", "个"),
-}
-_ACTUALS = {i.id: i.actual for i in INDICATORS}  # the assessment's figure behind each indicator
 _LEDGER_MEASURES = {"signed_amount": "万元", "commencement_rate": "比率", "stats_rate": "比率", "late_reports": "月",
                     "forgotten_updates": "项次"}
 
@@ -50,18 +51,31 @@ class NoUnits(ValueError):
 @dataclass(frozen=True)
 class Column:
     header: str
-    kind: str = "text"  # text / count / amount (亿元) / points / delta (signed points) / percent / number / date
+    # text / count / amount (亿元) / points / delta (signed points) / percent / gap (signed percentage points) /
+    # number / date
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Band:
+    """A header over `span` neighbouring columns (a target over its 完成, 全年目标, 完成率 and 较序时进度)."""
+
+    label: str
+    span: int
 
 
 @dataclass(frozen=True)
 class Table:
     """Rows of plain Python values (None where there is no value) under a title (none when it is the section's
-    only subject); `empty` is said instead of the table when it has no rows."""
+    only subject); `empty` is said instead of the table when it has no rows. `bands` head the table's last
+    columns in groups, left to right; the columns before them stand alone (a renderer may split a banded table
+    between whole bands, repeating those columns)."""
 
     title: str
     columns: tuple[Column, ...]
     rows: list[tuple]
     empty: str = "无。"
+    bands: tuple[Band, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,42 +145,74 @@ def _day_phrase(as_of: dt.date) -> str:
     return f"{as_of.month}月{as_of.day}日"
 
 
-def _against_target(actual: float, target: float, missing: list[str], progress: float, unit: str) -> str:
-    """'，完成全年目标（6个）的83.3%，高于序时进度33.3个百分点' for a summed target; a note when no unit has one."""
-    if not target:
-        return "（各单元均未下达全年目标）"
-    shown = f"{target / WAN_PER_YI:.2f}亿元" if unit == "亿元" else f"{target:g}个"
-    if missing:
-        shown += f"，{'、'.join(missing)}未下达" if len(missing) <= 3 else f"，{len(missing)}个单元未下达"
-    completion = actual / target
-    gap = round((completion - progress) * 100, 1)
-    versus = "与序时进度持平" if gap == 0 else f"{'高于' if gap > 0 else '低于'}序时进度{abs(gap):.1f}个百分点"
-    return f"，完成全年目标（{shown}）的{completion:.1%}，{versus}"
+def _rounded(value: float, decimals: int) -> Decimal:
+    """`value` rounded half up (四舍五入, as the bureaus round) to `decimals` places; float noise far below the
+    last place (18.299999999999997) does not decide it."""
+    return Decimal(f"{value:.9f}").quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
 
 
-def _headline(result: Assessment, unit_names: dict[str, str], config: Settings) -> str:
-    """The bureau's headline paragraph: the county's flows against the summed annual targets and 序时进度, and
-    the two rates against their targets."""
-    overall, ledger = result.overall, result.ledger
+def versus_schedule(completion_share: float, gap_points: float, decimals: int) -> str:
+    """'完成全年目标的93.3%，高于序时进度18.3个百分点' (低于 when behind; 与序时进度持平 when the gap rounds to 0):
+    a completion (actual / target) and its gap to 序时进度 in percentage points, in the bureau's words, both to
+    `decimals` places (settings figures.completion_decimals)."""
+    gap = _rounded(gap_points, decimals)
+    versus = "与序时进度持平" if gap == 0 else f"{'高于' if gap > 0 else '低于'}序时进度{abs(gap)}个百分点"
+    return f"完成全年目标的{_rounded(completion_share * 100, decimals)}%，{versus}"
+
+
+def _achieved(target: Target, actual: object) -> str:
+    """What a target's actual amounts to, as the bureau writes it: '5个', '26.00亿元' (money is kept in 万元)."""
+    if target.unit == "亿元":
+        return f"{float(actual) / WAN_PER_YI:.2f}亿元"
+    return f"{int(actual)}{target.unit}"
+
+
+def _target_clauses(actuals: Mapping, figures: dict, decimals: int) -> list[str]:
+    """One clause per target set (`figures`: assessment.completion's), in the order of vocabulary.TARGETS:
+    '新开工项目数完成3个，完成全年目标的75.0%，高于序时进度25.0个百分点'. A target nobody set says nothing, but the
+    year's 新纳统 count is always told, as the 通报 always did."""
     clauses = []
-    for item, (counted, unit) in _HEADLINE_ITEMS.items():
-        rows = ledger[ledger["item"] == item]
-        has_target = rows["points"].notna()  # an indicator the assessment left out has no target
-        target = float(pd.to_numeric(rows.loc[has_target, "target"]).sum())
-        missing = [unit_names.get(code, code) for code in rows.loc[~has_target, "unit_code"]]
-        actual = float(overall[_ACTUALS[item]])
-        text = f"{counted}{actual / WAN_PER_YI:.2f}亿元" if unit == "亿元" else f"{counted}{int(actual)}个"
-        clauses.append(text + _against_target(actual, target, missing, result.time_progress, unit))
-        if item == "commenced":
-            clauses.append(f"新纳统项目{int(overall['in_stats'])}个")
-    rates = []
+    for target in TARGETS:
+        share = figures["completion"][target.id]
+        if share is not None:
+            # '本年完成投资1.40亿元', not '本年完成投资完成…': a label that says 完成 already takes no second one.
+            done = "" if "完成" in target.label else "完成"
+            clauses.append(f"{target.label}{done}{_achieved(target, actuals[target.actual])}，"
+                           + versus_schedule(share, figures["schedule_gap_points"][target.id], decimals))
+        elif target.id == "in_stats":
+            clauses.append(f"新纳统项目{_achieved(target, actuals[target.actual])}")
+    return clauses
+
+
+def _rate_clauses(overall: Mapping, config: Settings) -> list[str]:
+    """The two rates against their targets (暂无统计基数 without a cohort), then 资金到位率, 投资完成率 and 开工项目投产率
+    where they have a value (with their target when one is set)."""
+    clauses = []
     for rate, label, target in _rates(config):
         value = _number(overall[rate])
-        shown = "暂无统计基数" if value is None else f"{value:.1%}"
-        rates.append(f"{label}{shown}（目标{target:.0%}）")
-    clauses.append("，".join(rates))
-    first, *rest = clauses
-    return f"截至{_day_phrase(result.as_of)}，全县{first}；" + "；".join(rest) + "。"
+        clauses.append(f"{label}{'暂无统计基数' if value is None else f'{value:.1%}'}（目标{target:.0%}）")
+    fig = config.figures
+    for rate, label, target in (("funds_rate", "资金到位率", fig.funds_target),
+                                ("investment_completion_rate", "投资完成率", 0),
+                                ("production_rate", "开工项目投产率", fig.production_target)):
+        value = _number(overall[rate])
+        if value is not None:
+            clauses.append(f"{label}{value:.1%}" + (f"（目标{target:.0%}）" if target else ""))
+    return clauses
+
+
+def _county_completion(result: Assessment) -> dict:
+    """assessment.completion for the county: its actuals against the sum of the units' targets."""
+    targets = result.targets if result.targets is not None else pd.DataFrame(columns=[t.column for t in TARGETS])
+    return completion(result.overall, county_targets(targets), result.time_progress)
+
+
+def _headline(result: Assessment, config: Settings) -> str:
+    """The bureau's headline paragraph: the county's actual against every annual target it has (the sum of the
+    units') and 序时进度, then the rates."""
+    clauses = _target_clauses(result.overall, _county_completion(result), config.figures.completion_decimals)
+    clauses.append("，".join(_rate_clauses(result.overall, config)))
+    return f"截至{_day_phrase(result.as_of)}，全县" + "；".join(clauses) + "。"
 
 
 def _unit_section(result: Assessment, changes: pd.Series, vetoes: pd.DataFrame, compared: bool,
@@ -197,6 +243,42 @@ def _unit_section(result: Assessment, changes: pd.Series, vetoes: pd.DataFrame, 
         notes.append(f"一票否优：{unit['name']}本年达到一票评优条件，但被一票否优{because}，不评为优秀。")
     table = Table("", columns, rows)
     return Section("各单元考核得分及排名", "单元排名", [table, *notes])
+
+
+def _progress_section(result: Assessment) -> Section:
+    """完成进度 (马鞍山's per 载体): per unit and for the county, every target the county has — the actual, the
+    annual target (— where the unit has none), completion and its gap to 序时进度 in percentage points."""
+    county = _county_completion(result)
+    shown_targets = [t for t in TARGETS if county["targets"][t.id] is not None]
+    heading, sheet = "年度目标完成进度", "完成进度"
+    if not shown_targets:
+        return Section(heading, sheet, ["各单元均未下达年度目标。"])
+    columns, bands = [Column("单元")], []
+    for target in shown_targets:
+        kind = "amount" if target.unit == "亿元" else "count"
+        columns += [Column("完成", kind), Column("全年目标", kind), Column("完成率", "percent"), Column("较序时进度", "gap")]
+        bands.append(Band(f"{target.label}（{target.unit}）", 4))
+
+    def amount(target: Target, value: object) -> float | int | None:
+        value = _number(value)
+        if value is None:
+            return None
+        return value / WAN_PER_YI if target.unit == "亿元" else int(value)
+
+    def row(name: str, actuals: Mapping, figures: dict) -> tuple:
+        values: list = [name]
+        for target in shown_targets:
+            values += [amount(target, actuals[target.actual]), amount(target, figures["targets"][target.id]),
+                       figures["completion"][target.id], figures["schedule_gap_points"][target.id]]
+        return tuple(values)
+
+    targets = result.targets.to_dict("index") if result.targets is not None else {}
+    rows = [row(u["name"], u, completion(u, targets.get(u["code"]), result.time_progress))
+            for u in result.units.to_dict("records")]
+    rows.append(row("全县", result.overall, county))
+    note = (f"注：完成率 = 完成 ÷ 全年目标；较序时进度 = 完成率 − 序时进度（{result.time_progress:.1%}），单位为百分点，"
+            f"正数为快于序时进度；未下达该项目标的单元记“{NO_VALUE}”；全县目标为各单元目标之和。")
+    return Section(heading, sheet, [Table("", tuple(columns), rows, bands=tuple(bands)), note])
 
 
 def _group_section(result: Assessment, group_changes: pd.Series) -> Section:
@@ -425,6 +507,7 @@ def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Set
         _unit_section(result, changes["rank_change"], vetoes, compared, config),
         _reporting_section(con, result, known, config),
         _rates_section(result, config),
+        _progress_section(result),
         _group_section(result, changes["group_rank_change"]),
         _attention_section(result, stale, projects, unit_names, config),
         _tasks_section(con, result, known, unit_names),
@@ -434,8 +517,7 @@ def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Set
         sections.append(_score_change_section(result, assess(con, previous_month_end(as_of), config,
                                                              known_by=known_by)))
     sections.append(_ledger_section(result, unit_names))
-    return Bulletin(f"{as_of.year}年{as_of.month}月", as_of_line, _headline(result, unit_names, config),
-                    sections)
+    return Bulletin(f"{as_of.year}年{as_of.month}月", as_of_line, _headline(result, config), sections)
 
 
 def shown(value: object, kind: str) -> str:
@@ -448,6 +530,8 @@ def shown(value: object, kind: str) -> str:
         return f"{value:+.2f}"
     if kind == "percent":
         return f"{value:.1%}"
+    if kind == "gap":
+        return f"{value:+.1f}"
     if kind == "number":
         return f"{value:g}"
     return str(value)

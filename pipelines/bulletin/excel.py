@@ -23,7 +23,7 @@ from pipelines.export import write_cell
 from pipelines.settings import Settings
 
 _NUMBER_FORMATS = {"count": "0", "amount": "0.00", "points": "0.00", "delta": "+0.00;-0.00;0.00",
-                   "percent": "0.0%", "number": "General", "date": "@"}  # dates are written as YYYY-MM-DD text
+                   "percent": "0.0%", "gap": "+0.0;-0.0;0.0", "number": "General", "date": "@"}  # dates are written as YYYY-MM-DD text
 _PARAGRAPH_COLUMNS = 8  # paragraphs are merged across this many columns and wrapped
 _MAX_WIDTH, _MIN_WIDTH, _HEADER_WIDTH = 40, 6, 14  # column widths, in characters
 _DEFAULT_WIDTH = 9  # a column no table sets is Excel's default width, about 8.43 characters
@@ -59,8 +59,10 @@ class _Sheet:
             self.line(table.empty, "plain")
             self.row += 1
             return
+        self._bands(table)
         for col, column in enumerate(table.columns):
-            write_cell(self.worksheet, self.row, col, column.header, self.formats["header"])
+            if not self._merged(col, table):
+                write_cell(self.worksheet, self.row, col, column.header, self.formats["header"])
             self._fit(col, min(display_width(column.header), _HEADER_WIDTH))
         if not self.frozen:
             self.worksheet.freeze_panes(self.row + 1, 0)
@@ -72,6 +74,27 @@ class _Sheet:
                 write_cell(self.worksheet, self.row, col, NO_VALUE if value is None else value, cell_format)
                 self._fit(col, display_width(shown(value, column.kind)))
         self.row += 2
+
+    @staticmethod
+    def _merged(col: int, table: Table) -> bool:
+        """Whether the column's header was written over two rows, beside a table's bands."""
+        return bool(table.bands) and col < len(table.columns) - sum(band.span for band in table.bands)
+
+    def _bands(self, table: Table) -> None:
+        """A banded table's first header row: the bands over their columns, the columns before them written over
+        both header rows."""
+        if not table.bands:
+            return
+        header = self.formats["header"]
+        first = len(table.columns) - sum(band.span for band in table.bands)
+        for col in range(first):
+            self.worksheet.merge_range(self.row, col, self.row + 1, col, "", header)
+            write_cell(self.worksheet, self.row, col, table.columns[col].header, header)
+        for band in table.bands:
+            self.worksheet.merge_range(self.row, first, self.row, first + band.span - 1, "", header)
+            write_cell(self.worksheet, self.row, first, band.label, header)
+            first += band.span
+        self.row += 1
 
     def _fit(self, col: int, width: int) -> None:
         self.widths[col] = max(self.widths.get(col, _MIN_WIDTH), min(width + 2, _MAX_WIDTH))

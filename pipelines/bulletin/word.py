@@ -1,7 +1,9 @@
 """The 通报 as a Word document in the form of a 公文 (GB/T 9704): A4, 仿宋 body, 黑体 headings, numbered tables that
-repeat their header rows, wide tables on landscape pages, page numbers."""
+repeat their header rows, wide tables on landscape pages (a banded table is split between its bands to fit a portrait
+one instead), page numbers."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -16,15 +18,24 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from pipelines.bulletin.content import TITLE, Bulletin, Table, bulletin_content, display_width, shown
+from pipelines.bulletin.content import (
+    TITLE,
+    Band,
+    Bulletin,
+    Table,
+    bulletin_content,
+    display_width,
+    shown,
+)
 from pipelines.settings import Settings
 
 # GB/T 9704 公文: A4 with 天头 37 mm, 订口 28 mm; body 仿宋 三号 (16 pt) at 28 pt line spacing, headings 黑体.
 _MARGINS_CM = {"top_margin": 3.7, "bottom_margin": 3.5, "left_margin": 2.8, "right_margin": 2.6}
 _TITLE_FONT, _BODY_FONT, _HEADING_FONT, _SUBHEADING_FONT, _TABLE_FONT = "宋体", "仿宋", "黑体", "楷体", "宋体"
 _BODY_PT, _TITLE_PT, _TABLE_PT, _LINE_PT = 16, 22, 10, 28
-_WIDE_TABLE = 8  # a table with more columns than this gets a landscape page
+_WIDE_TABLE = 8  # a table with more columns than this gets a landscape page (unless banded: split instead)
 _HEADER_WRAP, _LONG_TEXT = 4, 40  # in Latin characters: a header wraps after 2 Chinese ones, long text after 20
+_WRAPPED_TEXT = 12  # in Latin characters: the width a text column is counted at when a banded table is split
 _CHAR_EM = 0.6  # width of a Latin character (digits) in em, generous for fallback fonts; a Chinese one is twice that
 _CELL_MARGIN = Cm(0.1)  # left and right padding inside each table cell
 _CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -106,12 +117,12 @@ def _repeat_header(row) -> None:
     row._tr.get_or_add_trPr().append(header)
 
 
-def _shade(cell, fill: str) -> None:
+def _shade(tc, fill: str) -> None:
     shading = OxmlElement("w:shd")
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
-    cell._tc.get_or_add_tcPr().append(shading)
+    tc.get_or_add_tcPr().append(shading)
 
 
 def _cell(cell, text: str, bold: bool = False, centred: bool = True) -> None:
@@ -129,38 +140,105 @@ def _docx_table(document, table: Table, number: str | None) -> None:
     if not table.rows:
         _paragraph(document, table.empty)
         return
-    grid = document.add_table(rows=1, cols=len(table.columns))
+    grid = document.add_table(rows=2 if table.bands else 1, cols=len(table.columns))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
     _narrow_cell_margins(grid)
-    header = grid.rows[0]
-    _repeat_header(header)
-    for cell, column in zip(header.cells, table.columns):
-        _cell(cell, column.header, bold=True)
-        _shade(cell, "D9D9D9")
+    _header(grid, table)
     for values in table.rows:
         cells = grid.add_row().cells
         for cell, column, value in zip(cells, table.columns, values):
             text = shown(value, column.kind)
             _cell(cell, text, centred=column.kind != "text" or len(text) <= 8)
-    page = document.sections[-1]
-    for column, width in zip(grid.columns, _column_widths(table, page.page_width - page.left_margin
-                                                          - page.right_margin)):
+    widths = _column_widths(table, _text_width(document))
+    for column, width in zip(grid.columns, widths):
         column.width = width
-        for cell in column.cells:
-            cell.width = width
+    for row in grid.rows:  # each cell as wide as the columns it spans (a band's header spans several)
+        first = 0
+        for tc in row._tr.tc_lst:
+            tc.width = sum(widths[first:first + tc.grid_span])
+            first += tc.grid_span
+
+
+def _header(grid, table: Table) -> None:
+    """The header row(s), shaded and repeated on every page: one row of column headers, or for a banded table the
+    bands above their columns' headers, the columns before the bands spanning both rows."""
+    rows = grid.rows
+    for row in rows:
+        _repeat_header(row)
+    lead = len(table.columns) - sum(band.span for band in table.bands)
+    if table.bands:
+        for index in range(lead):
+            rows[1].cells[index].paragraphs[0].style = "表格文字"  # the row's height: the table's size, not the body's
+            _cell(rows[0].cells[index].merge(rows[1].cells[index]), table.columns[index].header, bold=True)
+        first = lead
+        for band in table.bands:
+            _cell(rows[0].cells[first].merge(rows[0].cells[first + band.span - 1]), band.label, bold=True)
+            first += band.span
+    for index, column in enumerate(table.columns):
+        if index >= lead or not table.bands:
+            _cell(rows[-1].cells[index], column.header, bold=True)
+    for row in rows:
+        for tc in row._tr.tc_lst:
+            _shade(tc, "D9D9D9")
+
+
+def _text_width(document) -> int:
+    """The width (EMU) between the margins of the document's last page."""
+    page = document.sections[-1]
+    return page.page_width - page.left_margin - page.right_margin
+
+
+def _needs(table: Table) -> list[int]:
+    """The width (EMU) of each column's widest value; headers may wrap after a few characters, long texts after
+    _LONG_TEXT."""
+    needs = []
+    for index, column in enumerate(table.columns):
+        widest = max((display_width(shown(row[index], column.kind)) for row in table.rows), default=0)
+        characters = min(max(widest, min(display_width(column.header), _HEADER_WRAP)), _LONG_TEXT)
+        needs.append(_width(characters))
+    return needs
+
+
+def _width(characters: int) -> int:
+    return Pt((characters + 1) * _CHAR_EM * _TABLE_PT) + 2 * _CELL_MARGIN
+
+
+def _parts(table: Table, text_width: int) -> list[Table]:
+    """A banded table as tables of its leading columns and as many whole bands as fit the text width (its text
+    columns counted as wrapping after _WRAPPED_TEXT), at least one band each; the title stays on the first.
+    Any other table as it is."""
+    if not table.bands or not table.rows:
+        return [table]
+    needs = _needs(table)
+    lead = len(table.columns) - sum(band.span for band in table.bands)
+    lead_width = sum(min(need, _width(_WRAPPED_TEXT)) if column.kind == "text" else need
+                     for need, column in zip(needs[:lead], table.columns[:lead]))
+    groups: list[list[tuple[Band, int]]] = []  # each part's bands with the first column of each
+    width, first = lead_width, lead
+    for band in table.bands:
+        band_width = sum(needs[first:first + band.span])
+        if not groups or width + band_width > text_width:
+            groups.append([])
+            width = lead_width
+        groups[-1].append((band, first))
+        width += band_width
+        first += band.span
+    parts = []
+    for number, group in enumerate(groups):
+        kept = [*range(lead), *(c for band, start in group for c in range(start, start + band.span))]
+        parts.append(dataclasses.replace(
+            table, title=table.title if number == 0 else "", columns=tuple(table.columns[c] for c in kept),
+            rows=[tuple(row[c] for c in kept) for row in table.rows], bands=tuple(band for band, _ in group)))
+    return parts
 
 
 def _column_widths(table: Table, text_width: int) -> list[int]:
     """Column widths (EMU) that fit each column's widest value (headers may wrap after a few characters, long
     texts after _LONG_TEXT), stretched in proportion to fill the text width; when they do not fit, the text
     columns wrap so that numbers never do."""
-    needs = []
-    for index, column in enumerate(table.columns):
-        widest = max((display_width(shown(row[index], column.kind)) for row in table.rows), default=0)
-        characters = min(max(widest, min(display_width(column.header), _HEADER_WRAP)), _LONG_TEXT)
-        needs.append(Pt((characters + 1) * _CHAR_EM * _TABLE_PT) + 2 * _CELL_MARGIN)
+    needs = _needs(table)
     texts = sum(need for need, column in zip(needs, table.columns) if column.kind == "text")
     numbers = sum(needs) - texts
     if sum(needs) <= text_width or not texts or numbers >= text_width:
@@ -194,17 +272,20 @@ def render_docx(bulletin: Bulletin) -> bytes:
     _paragraph(document, bulletin.headline)
     shown_sections = [s for s in bulletin.sections if s.in_document]
     for number, section in zip(_CHINESE_NUMERALS, shown_sections):
-        landscape = section.landscape or any(isinstance(b, Table) and len(b.columns) > _WIDE_TABLE
+        landscape = section.landscape or any(isinstance(b, Table) and not b.bands and len(b.columns) > _WIDE_TABLE
                                              for b in section.blocks)
         if landscape != (document.sections[-1].orientation == WD_ORIENT.LANDSCAPE):
             _page(document.add_section(WD_SECTION.NEW_PAGE), landscape)
         document.add_heading(f"{number}、{section.heading}", level=1)
         titled = iter(_CHINESE_NUMERALS)
         for block in section.blocks:
-            if isinstance(block, Table):
-                _docx_table(document, block, next(titled) if block.title else None)
-            else:
+            if not isinstance(block, Table):
                 _paragraph(document, block)
+                continue
+            for index, part in enumerate(_parts(block, _text_width(document))):
+                if index:
+                    _paragraph(document, "")  # Word joins tables that touch into one
+                _docx_table(document, part, next(titled) if part.title else None)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
