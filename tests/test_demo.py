@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import settings
+from pipelines import report, settings
 from pipelines.demo import county, plan
 from pipelines.demo.__main__ import main as demo_main
 from tests.reference import assert_agrees
@@ -291,6 +291,93 @@ def test_investment_stalls_for_some_projects(demo_db, flat_reports: int, grade: 
            AND count(*) FILTER (WHERE back = $n + 1 AND invested < latest) = 1
     """, as_of=AS_OF, n=flat_reports)
     assert stalled, grade
+
+
+# Each project's report of each month as it stands (a correction replaces the report it corrects), in order.
+MONTHLY = """
+    SELECT * FROM snapshots WHERE received_at < CAST($as_of AS DATE) + INTERVAL 1 DAY
+    QUALIFY row_number() OVER (PARTITION BY project_id, period ORDER BY received_at DESC, submission_id DESC) = 1
+"""
+
+
+@pytest.mark.parametrize("column", ["invested_to_date_wan", "funds_in_place_wan"])
+def test_cumulative_amounts_never_decrease_from_month_to_month(demo_db, column: str):
+    """累计完成投资 and 累计到位资金 of every project never fall from one month's report to the next."""
+    falls = _rows(demo_db, f"""
+        SELECT count(*) FROM (
+            SELECT {column} AS amount, lag({column}) OVER (PARTITION BY project_id ORDER BY period) AS before
+            FROM ({MONTHLY}))
+        WHERE amount < before
+    """, as_of=AS_OF)[0][0]
+    assert falls == 0
+
+
+def test_the_month_checks_find_only_the_deliberate_slip(demo_db):
+    """No row warns of 累计完成投资 or 累计到位资金 decreasing or of funds above 计划总投资; the one amount warning is the
+    累计完成投资 typed with an extra zero in the report that was then corrected."""
+    warnings = _rows(demo_db, """
+        SELECT p.column_name, s.id IN (SELECT min(id) FROM submissions WHERE kind = 'projects' AND status = 'loaded'
+                                       GROUP BY unit_code, period HAVING count(*) > 1)
+        FROM row_problems p JOIN submissions s ON s.id = p.submission_id
+        WHERE p.severity = 'warning' AND p.column_name IN ('累计完成投资(万元)', '累计到位资金(万元)')
+    """)
+    assert warnings == [("累计完成投资(万元)", True)]
+
+
+def test_investment_and_funds_follow_the_milestones(demo_db):
+    """累计完成投资 is 0 or blank before 开工 and positive after; 累计到位资金 is blank before 签约 and never above
+    计划总投资."""
+    before_start, after_start, funds_early, funds_over = _rows(demo_db, """
+        SELECT count(*) FILTER (WHERE (commenced_date IS NULL OR commenced_date > last_day(period))
+                                  AND invested_to_date_wan > 0),
+               count(*) FILTER (WHERE commenced_date <= last_day(period) AND NOT invested_to_date_wan > 0),
+               count(*) FILTER (WHERE signed_date IS NULL AND funds_in_place_wan IS NOT NULL),
+               count(*) FILTER (WHERE funds_in_place_wan > total_investment_wan)
+        FROM snapshots
+    """)[0]
+    assert (before_start, after_start, funds_early, funds_over) == (0, 0, 0, 0)
+
+
+def test_the_annual_plan_is_set_in_january_and_kept_through_the_year(demo_db):
+    """Every project building at the start of a year reports its 年度计划投资 in January; a project's plan does not
+    change within a year."""
+    january_without = _rows(demo_db, """
+        SELECT count(*) FROM snapshots
+        WHERE month(period) = 1 AND commenced_date < period AND completed_date IS NULL AND status = 'active'
+          AND annual_plan_wan IS NULL
+    """)[0][0]
+    changed = _rows(demo_db, """
+        SELECT count(*) FROM (SELECT project_id, year(period), count(DISTINCT annual_plan_wan) AS plans
+                              FROM snapshots GROUP BY ALL) WHERE plans > 1
+    """)[0][0]
+    with_plan = _rows(demo_db, "SELECT count(*) FROM snapshots WHERE month(period) = 1 AND annual_plan_wan > 0")[0][0]
+    assert (january_without, changed) == (0, 0) and with_plan > 20
+
+
+def test_the_investment_figures_are_there_on_first_start(demo_db):
+    """As of the demo's today the county's 资金到位率, 本年完成投资, 年度投资完成率 and 开工项目投产率 have values a
+    leader would believe, and so do the units' 资金到位率 and 年度投资完成率."""
+    result = report.report(demo_db, AS_OF)
+    overall = result["overall"]
+    assert 0.25 <= overall["funds_rate"] <= 0.7
+    assert 0.3 <= overall["investment_completion_rate"] <= 0.8  # half the year gone (序时进度 6/12)
+    assert overall["invested_year_wan"] > 0 and overall["production_rate"] > 0
+    for unit in result["units"]:
+        assert unit["funds_rate"] > 0 and unit["investment_completion_rate"] > 0, unit["code"]
+
+
+def test_some_units_have_size_band_and_statistics_targets_ahead_or_behind_schedule(demo_db):
+    """Some units are given 签约10亿至50亿元 / 5亿至10亿元 and 新纳统 targets, every unit an 本年完成投资 target (the
+    county's is their sum); against 序时进度 some units are ahead and some behind."""
+    result = report.report(demo_db, AS_OF)
+    targets = {u["code"]: u["targets"] for u in result["units"]}
+    assert {code for code, t in targets.items() if t["signed_10_50yi"]} == {"U01", "U02"}
+    assert {code for code, t in targets.items() if t["signed_5_10yi"]} == {"U01", "U02", "U05"}
+    assert len({code for code, t in targets.items() if t["in_stats"]}) == 6
+    assert all(t["invested_year"] for t in targets.values())
+    assert result["overall"]["targets"]["invested_year"] == sum(t["invested_year"] for t in targets.values())
+    gaps = [u["schedule_gap_points"]["invested_year"] for u in result["units"]]
+    assert min(gaps) < 0 < max(gaps)
 
 
 def test_a_duplicate_project_is_registered_by_two_units(demo_db):

@@ -45,8 +45,9 @@ _FULL = ("period", "unit", "project_name", "investor", "investor_uscc", "industr
          "planned_start_date", "status", "annual_plan_wan", "invested_to_date_wan", "funds_in_place_wan",
          "progress_note", "issues", "liaison_leader", "contact_name", "contact_phone")
 _TOWN = ("period", "unit", "project_name", "investor", "investor_uscc", "industry", "chain",
-         "total_investment_wan", "land_mu", *_DATES, "planned_start_date", "status", "invested_to_date_wan",
-         "progress_note", "issues", "liaison_leader", "contact_name", "contact_phone")
+         "total_investment_wan", "land_mu", *_DATES, "planned_start_date", "status", "annual_plan_wan",
+         "invested_to_date_wan", "funds_in_place_wan", "progress_note", "issues", "liaison_leader", "contact_name",
+         "contact_phone")
 
 
 class DemoUnit(NamedTuple):
@@ -95,6 +96,18 @@ UNITS: tuple[DemoUnit, ...] = (
 UNIT_BY_CODE = {u.code: u for u in UNITS}
 EXCELLENT_UNIT = "U01"  # the one unit whose 7亿元以上制造业 signings this year exceed its target (一票评优)
 MISSING_TARGET = ("U03", "production")  # no 新投产项目数 target for this unit in the as-of year (DOMAIN §7)
+# The further targets of DOMAIN §7 (targets-workbook columns) the bureau gives some units every year; the others
+# leave those columns blank. Every unit has a 本年完成投资 target, so the county's (their sum) is its whole.
+FURTHER_TARGETS: dict[str, tuple[str, ...]] = {
+    "U01": ("invested_year_wan", "in_stats", "signed_10_50yi", "signed_5_10yi"),
+    "U02": ("invested_year_wan", "in_stats", "signed_10_50yi", "signed_5_10yi"),
+    "U03": ("invested_year_wan", "in_stats"),
+    "U04": ("invested_year_wan", "in_stats"),
+    "U05": ("invested_year_wan", "in_stats", "signed_5_10yi"),
+    "U06": ("invested_year_wan", "in_stats"),
+    "U07": ("invested_year_wan",),
+    "U08": ("invested_year_wan",),
+}
 STALL_UNITS = ("U02", "U06")  # units of the investment-stalled stories: they never skip a month
 
 class Product(NamedTuple):

@@ -18,6 +18,7 @@ from pipelines.demo.county import (
     COMPANY_FORMS,
     COUNTY,
     EXCELLENT_UNIT,
+    FURTHER_TARGETS,
     GIVEN_NAMES,
     ISSUES,
     LEADERS,
@@ -34,9 +35,10 @@ from pipelines.demo.county import (
     DemoUnit,
     Product,
 )
+from pipelines.figures.measures import time_progress
 from pipelines.months import add_months, month_end
 from pipelines.settings import Settings
-from pipelines.vocabulary import MANUFACTURING, WAN_PER_YI
+from pipelines.vocabulary import MANUFACTURING, SIGNED_BANDS, TARGET_FIELDS, WAN_PER_YI
 
 # ---------------------------------------------------------------------------------------------------------
 # The plan's knobs. Days are calendar days; money is 万元 unless a name says otherwise.
@@ -73,8 +75,13 @@ LAND_PER_YI = {"制造业": (8, 25), "服务业": (3, 10), "农业": (20, 120)} 
 LAND_PER_YI_OTHER = (10, 60)  # 文旅, 康养: large sites
 LAND_MAX_MU = 800.0  # the largest site the county can offer
 WITH_ISSUE = 0.3  # share of projects that report a 存在问题 while waiting to start
-START_SHARE = 0.05  # share of fixed investment booked in the month construction starts
-FINAL_SHARE = (0.9, 1.0)  # share of fixed investment completed at completion
+START_SHARE = 0.05  # share of the final 累计完成投资 booked in the month construction starts
+FINAL_SHARE = (0.9, 1.0)  # 累计完成投资 at completion as a share of 计划总投资
+PLAN_AMBITION = (0.9, 1.15)  # 年度计划投资 over what the year's construction schedule would take
+PLAN_AMBITION_PER_PACE = -0.5  # a unit behind its targets plans more ambitiously (× its pace, added to the above)
+FUNDS_FIRST_SHARE = (0.3, 0.7)  # 累计到位资金 reached in the first months after 签约, as a share of 计划总投资
+FUNDS_RAMP_DAYS = 120  # days after 签约 over which that first share arrives
+FUNDS_AHEAD = (0.9, 1.4)  # after 开工, 累计到位资金 runs at this multiple of 累计完成投资 (below 1: funds lag)
 FIXED_SHARE = (0.6, 0.95)  # 固定资产投资 / 计划总投资
 # A project's life: (milestone, the one before, (min, mode, max) days after it, chance it is dropped before).
 STEPS = (
@@ -100,6 +107,12 @@ KEEP_LISTED_DAYS = (60, 360)
 SIZES_PARK = ((300, 10000, 0.12), (10000, 50000, 0.55), (50000, 100000, 0.17), (100000, 300000, 0.13),
               (300000, 600000, 0.03))
 SIZES_TOWN = ((300, 10000, 0.30), (10000, 50000, 0.55), (50000, 100000, 0.10), (100000, 300000, 0.05))
+# Story 技改 projects (unit, name, chain, 计划总投资, when in the year's room they start): short builds that put
+# something in 开工项目投产率 (most projects take longer than a year), when the year has QUICK_MIN_ROOM_DAYS of room.
+QUICK_PROJECTS = (("U01", "恒瑞精密轴承扩能技改项目", "高端装备", 15000.0, 0.05),
+                  ("U02", "智能传感器封装测试线技改项目", "数字经济", 22000.0, 0.1),
+                  ("U04", "城关食品冷链加工扩能技改项目", "绿色食品", 12000.0, 0.08))
+QUICK_MIN_ROOM_DAYS = 120
 PACE_SPREAD = (-0.25, 0.2)  # past years: how far each unit ended from its targets (completion − 1)
 
 
@@ -166,6 +179,9 @@ class Project:
     pause: tuple[dt.date, dt.date | None] | None = None  # 暂缓 from, to (None: not over)
     stall_from: dt.date | None = None  # 累计完成投资 stops growing after this day
     final_share: float = 1.0
+    funds_first_share: float = 0.0  # see FUNDS_FIRST_SHARE
+    funds_ahead: float = 1.0  # see FUNDS_AHEAD
+    plan_ambition: float = 1.0  # see PLAN_AMBITION
     listed_until: dt.date | None = None  # stays on the list after 投产 until this day
     leader: str = ""
     contact: tuple[str, str] = ("", "")
@@ -194,7 +210,8 @@ class Plan:
     projects: list[Project] = field(default_factory=list)
     reports: list[Report] = field(default_factory=list)  # only those received by the cutoff
     mess: dict[tuple[int, dt.date], str] = field(default_factory=dict)  # (project, period) → omit / bad row kind
-    targets: dict[int, dict[str, dict[str, float | None]]] = field(default_factory=dict)  # year → unit → target
+    # year → unit → targets-workbook column → target (money in 亿元; absent or None: not set)
+    targets: dict[int, dict[str, dict[str, float | None]]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
     _next_key: int = 0
 
@@ -364,8 +381,14 @@ def listed_in(p: Project, period: dt.date) -> bool:
     return not (production and production < period and not (p.listed_until and p.listed_until >= period))
 
 
+def _final_invested(p: Project) -> float:
+    """累计完成投资 at 竣工."""
+    return p.total_wan * p.final_share
+
+
 def invested_by(p: Project, day: dt.date) -> float | None:
-    """累计完成投资 at the end of `day`: grows with active construction days, frozen while paused or stalled."""
+    """累计完成投资 at the end of `day` (None before 开工): grows with active construction days towards
+    _final_invested, frozen while paused or stalled and after 终止."""
     start = p.dates.get("commenced")
     if start is None or start > day:
         return None
@@ -378,7 +401,44 @@ def invested_by(p: Project, day: dt.date) -> float | None:
         pause_end = p.pause[1] or dt.date.max
         active -= max(0, (min(day, pause_end) - max(start, p.pause[0])).days)
     done = min(1.0, active / p.build_days) if p.build_days else 1.0
-    return float(round(p.fixed_wan * p.final_share * (START_SHARE + (1 - START_SHARE) * done)))
+    return float(round(_final_invested(p) * (START_SHARE + (1 - START_SHARE) * done)))
+
+
+def funds_by(p: Project, day: dt.date) -> float | None:
+    """累计到位资金 at the end of `day` (None before 签约): a first share arriving over FUNDS_RAMP_DAYS after 签约, then
+    累计完成投资 × funds_ahead when that is more; never decreasing, never above 计划总投资, frozen after 终止."""
+    signed = p.dates.get("signed")
+    if signed is None or signed > day:
+        return None
+    if p.terminated and day > p.terminated:
+        day = p.terminated
+    first = p.total_wan * p.funds_first_share * min(1.0, (day - signed).days / FUNDS_RAMP_DAYS)
+    built = (invested_by(p, day) or 0.0) * p.funds_ahead
+    return min(p.total_wan, float(round(max(first, built) / 10) * 10))
+
+
+def annual_plan(p: Project, period: dt.date) -> float | None:
+    """年度计划投资 as reported for `period`: set in January for a project under construction at the start of the
+    year (what the rest of its construction schedule takes in the year, times its unit's ambition), or from the
+    month it starts for one commencing during the year; kept through the year; None for a project not building
+    that year (not started by the period's end, completed or terminated before the year began)."""
+    year_start = dt.date(period.year, 1, 1)
+    start = p.dates.get("commenced")
+    if start is None or start > month_end(period):
+        return None
+    if any(d and d < year_start for d in (p.dates.get("completed"), p.terminated)):
+        return None
+    final = _final_invested(p)
+    per_day = final * (1 - START_SHARE) / p.build_days if p.build_days else final
+    year_end = dt.date(period.year, 12, 31)
+    if start < year_start:
+        done = invested_by(p, year_start - dt.timedelta(days=1)) or 0.0
+        scheduled = min(final - done, per_day * 365)
+    else:
+        done = 0.0
+        scheduled = min(final, final * START_SHARE + per_day * (year_end - start).days)
+    amount = float(round(min(p.total_wan - done, scheduled * p.plan_ambition) / 10) * 10)
+    return amount if amount > 0 else None
 
 
 def _plan_projects(plan: Plan) -> None:
@@ -504,6 +564,18 @@ def _story_projects(plan: Plan) -> None:
                 dates["in_stats"] = dates["commenced"] + _days((horizon - dates["commenced"]).days * 0.5)
             story("major_manufacturing", EXCELLENT_UNIT, name, chain, total, dates, industry=MANUFACTURING,
                   planned_start=dates["commenced"], build_days=600)
+    # 开工项目投产率: 技改 projects signed late last year, started early this year and already in production.
+    if room >= QUICK_MIN_ROOM_DAYS:
+        for unit, name, chain, total, share in QUICK_PROJECTS:
+            commenced = year_start + _days(room * share)
+            dates = before(commenced - _days(25), 30, 30, 30)
+            dates["commenced"] = commenced
+            dates["in_stats"] = commenced + _days(30)
+            build = round((horizon - commenced).days * 0.7)
+            dates["completed"] = commenced + _days(build)
+            dates["production"] = dates["completed"] + _days((horizon - dates["completed"]).days * 0.5)
+            story("quick_production", unit, name, chain, total, dates, industry=MANUFACTURING,
+                  planned_start=commenced, build_days=build)
 
 
 def _plan_reports(plan: Plan) -> None:
@@ -700,34 +772,50 @@ def _plan_mess(plan: Plan) -> None:
 
 
 def _actuals(plan: Plan, year: int, latest: dict[int, dt.date] | None) -> dict[str, dict[str, float]]:
-    """Per unit, the year's figures the targets are set against: as reported by the as-of date when
-    `latest` is given, else as they truly ended."""
+    """Per unit, the year's figures the targets are set against, keyed by target column (money in 亿元): as
+    reported by the as-of date when `latest` is given, else as they truly ended."""
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    out = {u.code: {"signed_major": 0, "signed_amount": 0.0, "commenced": 0, "production": 0,
-                    "major_manufacturing": 0} for u in UNITS}
+    out = {u.code: dict.fromkeys(TARGET_FIELDS, 0.0) for u in UNITS}
     for p in plan.projects:
         if not _assessed(plan, p):
             continue
-        horizon = end if latest is None else (month_end(latest[p.key]) if p.key in latest else start)
-        seen = {m: d for m, d in p.dates.items() if start <= d <= min(end, horizon)}
+        horizon = end if latest is None else min(end, month_end(latest[p.key]) if p.key in latest else start)
+        seen = {m: d for m, d in p.dates.items() if start <= d <= horizon}
         row = out[p.unit]
         if "signed" in seen:
             row["signed_major"] += 1
-            row["signed_amount"] += p.total_wan / WAN_PER_YI
+            row["signed_amount_wan"] += p.total_wan / WAN_PER_YI
             if p.industry == MANUFACTURING and p.total_wan >= plan.config.assessment.major_manufacturing_min_wan:
                 row["major_manufacturing"] += 1
-        row["commenced"] += "commenced" in seen
-        row["production"] += "production" in seen
+            for column, low, high in SIGNED_BANDS:
+                row[column] += low <= p.total_wan < high
+        for milestone in ("commenced", "production", "in_stats"):
+            row[milestone] += milestone in seen
+        if horizon >= start:
+            before = invested_by(p, start - dt.timedelta(days=1)) or 0.0
+            row["invested_year_wan"] += ((invested_by(p, horizon) or 0.0) - before) / WAN_PER_YI
+    return out
+
+
+def _further_targets(rng: random.Random, unit: DemoUnit, got: dict[str, float], share: float) -> dict[str, float]:
+    """The targets of FURTHER_TARGETS this unit is given (本年完成投资 in 亿元 to one decimal), at its pace."""
+    out = {}
+    for column in FURTHER_TARGETS.get(unit.code, ()):
+        if column == "invested_year_wan":
+            out[column] = (max(0.5, round(got[column] / share, 1)) if got[column] > 0
+                           else round(rng.uniform(1, 5), 1))
+        else:
+            out[column] = float(max(1, round(got[column] / share)) if got[column] else rng.randint(1, 2))
     return out
 
 
 def _plan_targets(plan: Plan) -> None:
     """Annual targets per unit and year, set so each unit's pace against 序时进度 this year matches its profile
     and exactly one unit (EXCELLENT_UNIT) beats its 7亿元以上制造业 target."""
-    rng = seeded_rng("targets")
+    rng, further = seeded_rng("targets"), seeded_rng("further targets")
     clock = plan.clock
     latest = _latest_reported(plan)
-    progress = clock.as_of.month / 12
+    progress = time_progress(clock.as_of, plan.config)
     for year in sorted({p.year for p in clock.periods} | {clock.year}):
         if TARGETS_LOADED.replace(year=year) > clock.cutoff:
             continue
@@ -741,16 +829,26 @@ def _plan_targets(plan: Plan) -> None:
                 key: float(max(1, round(got[key] / share)) if got[key] else rng.randint(2, 5))
                 for key in ("signed_major", "commenced", "production")
             }
-            target["signed_amount"] = float(max(1, round(got["signed_amount"] / share))
-                                            if got["signed_amount"] else rng.randint(5, 15))
+            target["signed_amount_wan"] = float(max(1, round(got["signed_amount_wan"] / share))
+                                                if got["signed_amount_wan"] else rng.randint(5, 15))
             major = got["major_manufacturing"]
             if this_year and unit.code == EXCELLENT_UNIT and major >= 2:
                 target["major_manufacturing"] = float(major - 1)
             else:
                 target["major_manufacturing"] = float(max(major, 1 if unit.kind == "园区" else 0))
+            target.update(_further_targets(further, unit, got, share))
             if this_year and unit.code == MISSING_TARGET[0]:
                 target[MISSING_TARGET[1]] = None
             plan.targets[year][unit.code] = target
+
+
+def _plan_money(plan: Plan) -> None:
+    """Each project's draws for 累计到位资金 and 年度计划投资 (their own stream, so the rest of the plan stays put)."""
+    rng = seeded_rng("money")
+    for p in plan.projects:
+        p.funds_first_share = rng.uniform(*FUNDS_FIRST_SHARE)
+        p.funds_ahead = rng.uniform(*FUNDS_AHEAD)
+        p.plan_ambition = rng.uniform(*PLAN_AMBITION) + PLAN_AMBITION_PER_PACE * UNIT_BY_CODE[p.unit].pace
 
 
 def plan_county(clock: Clock, config: Settings) -> Plan:
@@ -762,5 +860,6 @@ def plan_county(clock: Clock, config: Settings) -> Plan:
     _plan_late_terminations(plan)
     _tune_rates(plan)
     _plan_mess(plan)
+    _plan_money(plan)
     _plan_targets(plan)
     return plan

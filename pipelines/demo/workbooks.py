@@ -12,8 +12,26 @@ import xlsxwriter
 import xlwt
 
 from pipelines.cells import EXCEL_EPOCH
-from pipelines.demo.county import COUNTY, NOTES, TARGETS_LOADED, UNIT_BY_CODE, UNITS, DemoUnit
-from pipelines.demo.plan import Plan, Project, Report, invested_by, listed_in, person_name, seeded_rng, status_on
+from pipelines.demo.county import (
+    COUNTY,
+    NOTES,
+    TARGETS_LOADED,
+    UNIT_BY_CODE,
+    UNITS,
+    DemoUnit,
+)
+from pipelines.demo.plan import (
+    Plan,
+    Project,
+    Report,
+    annual_plan,
+    funds_by,
+    invested_by,
+    listed_in,
+    person_name,
+    seeded_rng,
+    status_on,
+)
 from pipelines.ingest.columns import COLUMNS_BY_KIND, SCALES, split_header
 from pipelines.months import month_end
 from pipelines.vocabulary import MILESTONES, STATUSES
@@ -22,8 +40,6 @@ from pipelines.vocabulary import MILESTONES, STATUSES
 # The workbooks' knobs (money in 万元).
 # ---------------------------------------------------------------------------------------------------------
 REGISTER_LOADED = dt.datetime(2000, 1, 5, 9, 0)  # month, day and time the unit register is loaded (first year)
-ANNUAL_PLAN_SHARE = 0.4  # 年度计划投资 as a share of fixed investment
-FUNDS_AHEAD = 1.08  # 累计到位资金 runs this much ahead of 累计完成投资
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -60,6 +76,8 @@ def _snapshot(p: Project, period: dt.date) -> dict[str, object]:
     status = status_on(p, end)
     invested = invested_by(p, end)
     signed = "signed" in reached
+    if invested is None and signed:
+        invested = 0.0  # signed, not started: units write 0
     values: dict[str, object] = {
         "period": period, "unit": p.unit, "project_name": p.name,
         "investor": p.investor if signed or p.investor_known <= end else None,
@@ -69,8 +87,7 @@ def _snapshot(p: Project, period: dt.date) -> dict[str, object]:
         **{m.date_field: reached.get(m.id) for m in MILESTONES},
         "planned_start_date": p.planned_start if signed else None,
         "status": status, "invested_to_date_wan": invested,
-        "annual_plan_wan": float(round(p.fixed_wan * ANNUAL_PLAN_SHARE / 10) * 10) if signed else None,
-        "funds_in_place_wan": min(p.total_wan, float(round(invested * FUNDS_AHEAD))) if invested else None,
+        "annual_plan_wan": annual_plan(p, period), "funds_in_place_wan": funds_by(p, end),
         "progress_note": NOTES[status if status != "active" else stage],
         "issues": p.issue if status != "active" or stage in ("approved", "signed") or p.stall_from else None,
         "liaison_leader": p.leader, "contact_name": p.contact[0], "contact_phone": p.contact[1],
@@ -163,8 +180,8 @@ def _table(plan: Plan, unit: DemoUnit, report: Report, fmt: str) -> _Table:
     if style.title:
         period = report.period
         title = [f"{COUNTY}{unit.name}{period.year}年{period.month}月招商引资项目推进情况表",
-                 f"填报单位（盖章）：{unit.name}　　　　填报日期：{report.received_at.year}年"
-                 f"{report.received_at.month}月{report.received_at.day}日"]
+                 (f"填报单位（盖章）：{unit.name}　　　　填报日期：{report.received_at.year}年"
+                 f"{report.received_at.month}月{report.received_at.day}日")]
     footer: list[list[object]] = []
     if style.totals:
         total_row: list[object] = [None] * len(headers)
@@ -172,8 +189,8 @@ def _table(plan: Plan, unit: DemoUnit, report: Report, fmt: str) -> _Table:
         total_row[total_index] = _cell(unit, fmt, "total_investment_wan", headers[total_index], totals)
         footer += [[], total_row]
     if style.signature:
-        footer += [[], [f"填表人：{person_name(seeded_rng(unit.code))}　　审核人：{person_name(seeded_rng(unit.name))}　　"
-                        f"联系电话：0571-8{unit.code[1:]}6{unit.code[1:]}21"]]
+        footer += [[], [(f"填表人：{person_name(seeded_rng(unit.code))}　　审核人：{person_name(seeded_rng(unit.name))}　　"
+                        f"联系电话：0571-8{unit.code[1:]}6{unit.code[1:]}21")]]
     return _Table(f"{report.period.year}年{report.period.month}月", title, headers, rows, footer)
 
 
@@ -231,12 +248,19 @@ def _write_register(out: Path, received: dt.datetime) -> Upload:
     return Upload(path, received)
 
 
+def _target_cell(value: float | None) -> object:
+    """A target as the bureau writes it: counts and whole 亿元 as integers, other 亿元 with their decimals."""
+    if value is None:
+        return None
+    return int(value) if float(value).is_integer() else value
+
+
 def _write_targets(plan: Plan, out: Path) -> list[Upload]:
     uploads = []
-    ids = ("signed_major", "signed_amount", "commenced", "production", "major_manufacturing")
-    headers = [c.header for c in COLUMNS_BY_KIND["targets"]]
+    columns = COLUMNS_BY_KIND["targets"]
+    headers = [c.header for c in columns]
     for year, by_unit in sorted(plan.targets.items()):
-        rows = [[year, code, *(None if t[i] is None else int(t[i]) for i in ids)] for code, t in by_unit.items()]
+        rows = [[year, code, *(_target_cell(t.get(c.id)) for c in columns[2:])] for code, t in by_unit.items()]
         received = TARGETS_LOADED.replace(year=year)
         path = out / f"{year}年度招商目标.xlsx"
         _write_xlsx(path, _Table(f"{year}年度目标", [f"{COUNTY}{year}年度招商引资目标任务分解表"], headers, rows),
