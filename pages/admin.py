@@ -5,6 +5,7 @@ anyone else."""
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from alerts import channels
@@ -25,6 +26,7 @@ if actor.role != "admin":
 
 TABS = ["单元", "用户", "令牌", "目标任务", "规则与权重", "一票否优", "通知渠道", "审计日志", "备份"]
 YEARS_OFFERED = 4  # targets and flags can be set for the next year and the three before the current one
+TARGETS_PER_ROW = 5  # target inputs side by side in the 目标任务 form
 NOTICE = "admin_notice"
 TARGET_LABELS = {c.id: c.header for c in COLUMNS_BY_KIND["targets"]}
 ROBOT_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "robot_setup.md"  # 如何添加群机器人, a document to edit
@@ -266,8 +268,8 @@ with tabs["目标任务"]:
         table = data.read(register.target_table, actor, year)
         st.dataframe(table, hide_index=True, width="stretch", placeholder="", column_config={
             "code": "单元编码", "name": "单元名称", "assess_group": "考核组别",
-            **{c: TARGET_LABELS[c] for c in TARGET_COLUMNS if c != "signed_amount_wan"},
-            "signed_amount_yi": st.column_config.NumberColumn(TARGET_LABELS["signed_amount_wan"], format="%g"),
+            **{register.shown_target(c): st.column_config.NumberColumn(TARGET_LABELS[c], format="%g")
+               for c in TARGET_COLUMNS},
             "received_at": st.column_config.DatetimeColumn("设定时间", format="YYYY-MM-DD HH:mm"),
             "submitted_by": "设定人"})
         with st.container(border=True):
@@ -276,19 +278,22 @@ with tabs["目标任务"]:
             if code is not None:
                 current_row = table.set_index("code").loc[code]
                 with st.form(f"targets_{year}_{code}", border=False):
-                    inputs = st.columns(len(TARGET_COLUMNS))
+                    boxes = [box for _ in range(0, len(TARGET_COLUMNS), TARGETS_PER_ROW)
+                             for box in st.columns(TARGETS_PER_ROW)]
                     values = {}
-                    for column, box in zip(TARGET_COLUMNS, inputs):
-                        shown = current_row["signed_amount_yi" if column == "signed_amount_wan" else column]
+                    for column, box in zip(TARGET_COLUMNS, boxes):
+                        shown = current_row[register.shown_target(column)]
+                        money = column in register.MONEY_TARGETS
                         values[column] = box.number_input(
-                            TARGET_LABELS[column], min_value=0.0 if column == "signed_amount_wan" else 0,
-                            value=None if shown != shown else (float(shown) if column == "signed_amount_wan" else int(shown)),
-                            step=1.0 if column == "signed_amount_wan" else 1, placeholder="未下达")
-                    if st.form_submit_button("保存目标", type="primary"):
-                        if attempt(register.set_targets, actor, year, code, values)[0]:
-                            done(f"已设定 {unit_label(code)} {year} 年目标")
-            st.caption("留空的指标视为未下达目标，不计分，其余指标权重按比例折算为100分。每次保存新增一条记录，"
-                       "以最近一次为准，历史记录保留，可按“截至日期”重现。")
+                            TARGET_LABELS[column], min_value=0.0 if money else 0, step=0.1 if money else 1,
+                            value=None if pd.isna(shown) else (float(shown) if money else int(shown)),
+                            format="%g" if money else "%d", placeholder="未下达")
+                    if st.form_submit_button("保存目标", type="primary") and \
+                            attempt(register.set_targets, actor, year, code, values)[0]:
+                        done(f"已设定 {unit_label(code)} {year} 年目标")
+            st.caption("签约金额、本年完成投资以亿元填写，其余为项目个数。留空的指标视为未下达目标，不计分，其余指标权重按比例"
+                       "折算为100分；新纳统、签约规模分档和本年完成投资默认权重为0，只显示完成进度，在“规则与权重”中设定权重后计分。"
+                       "每次保存新增一条记录，以最近一次为准，历史记录保留，可按“截至日期”重现。")
         upload_box("targets", "年度目标任务表", "targets_upload")
 
 # ---- 规则与权重: settings overrides

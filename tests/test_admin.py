@@ -19,12 +19,14 @@ from streamlit.testing.v1 import AppTest
 import tests.factories as f
 from alerts import channels, notify
 from alerts.evaluate import evaluate, open_warnings
-from pipelines import settings
+from pipelines import report, settings
 from pipelines.access import Actor
 from pipelines.admin import overrides, register, tokens, users
 from pipelines.figures.assessment import assess
+from pipelines.ingest.columns import COLUMNS_BY_KIND
 from pipelines.settings import SettingsError
 from pipelines.store import db
+from pipelines.vocabulary import TARGET_FIELDS
 from tests.conftest import ADMIN
 from tests.reference import assert_agrees
 from tests.server import ROOT, running_server
@@ -96,6 +98,51 @@ def test_targets_reach_the_assessment(units):
         register.set_targets(units, ADMIN, 2024, "U01", {})
     with pytest.raises(ValueError, match="不在单元名录中"):
         register.set_targets(units, ADMIN, 2024, "U99", {"commenced": 1})
+
+
+EVERY_TARGET = {"signed_major": 6, "signed_amount_wan": 12.5, "commenced": 4, "production": 2,
+                "major_manufacturing": 1, "in_stats": 3, "signed_50yi": 0, "signed_10_50yi": 1, "signed_5_10yi": 2,
+                "invested_year_wan": 8.4}
+
+
+def test_every_target_is_set_on_the_screen_with_money_in_yi(units):
+    """Every target field is set at once: the table shows them back (签约金额 and 本年完成投资 in 亿元), the targets table
+    stores the money in 万元, the report carries each of them, and the edit is audited as a loaded submission."""
+    sid = register.set_targets(units, ADMIN, 2024, "U01", EVERY_TARGET, now=dt.datetime(2024, 6, 1))
+    row = register.target_table(units, ADMIN, 2024).set_index("code").loc["U01"]
+    assert {c: row[register.shown_target(c)] for c in EVERY_TARGET} == EVERY_TARGET
+    assert units.execute("SELECT signed_amount_wan, invested_year_wan FROM targets WHERE unit_code = 'U01'"
+                         ).fetchall() == [(125000.0, 84000.0)]
+    targets = {u["code"]: u["targets"] for u in report.report(units, AS_OF)["units"]}["U01"]
+    assert targets == {"signed": 6, "signed_amount": 125000.0, "commenced": 4, "production": 2,
+                       "major_manufacturing": 1, "in_stats": 3, "signed_50yi": None, "signed_10_50yi": 1,
+                       "signed_5_10yi": 2, "invested_year": 84000.0}
+    assert [(who, d["submission_id"], d["kind"]) for who, _, d in _audit(units, "submission.loaded")] == [
+        (ADMIN.name, sid, "targets")]
+
+
+@pytest.mark.parametrize("blank", [None, "", " ", float("nan")])
+def test_a_blank_target_is_not_set(units, blank):
+    """A target left blank (None, empty text, NaN as an empty number box gives) is stored as no target."""
+    register.set_targets(units, ADMIN, 2024, "U01", {"in_stats": 3, "invested_year_wan": blank})
+    row = register.target_table(units, ADMIN, 2024).set_index("code").loc["U01"]
+    assert row["in_stats"] == 3 and pd.isna(row["invested_year_yi"])
+
+
+@pytest.mark.parametrize("values, reason", [
+    ({"signed_10_50yi": 1.5}, "签约10亿至50亿元项目数（个）：'1.5' 应为整数"),
+    ({"in_stats": -1}, "新纳统项目数（个）：'-1' 不能为负数"),
+    ({"invested_year_wan": -2.5}, "本年完成投资（亿元）：'-2.5' 不能为负数"),
+    ({"invested_year_wan": "许多"}, "本年完成投资（亿元）："),
+    ({"signed_90yi": 1}, "未知的目标项：signed_90yi"),
+    ({"in_stats": None, "signed_5_10yi": ""}, "没有填写任何目标值"),
+])
+def test_a_bad_target_is_refused_in_chinese_naming_it(units, values, reason):
+    """A fractional count, a negative number, a text, an unknown field or nothing at all is refused with a reason
+    in Chinese that names the target; nothing is written."""
+    with pytest.raises(ValueError, match=f"^{reason}"):
+        register.set_targets(units, ADMIN, 2024, "U01", values)
+    assert units.execute("SELECT count(*) FROM targets").fetchone()[0] == 0
 
 
 def test_veto_stops_excellent_and_is_audited(units):
@@ -208,6 +255,38 @@ def test_page_for_an_admin_shows_the_register(units):
     assert not at.exception
     assert [t.label for t in at.tabs][:3] == ["单元", "用户", "令牌"]
     assert sorted(at.dataframe[0].value["单元编码"]) == ["U01", "U02", "U03"]
+
+
+def test_targets_tab_sets_every_target_and_refuses_in_chinese(units, tmp_path):
+    """目标任务 has a box for every target (money in 亿元, blank 未下达); saving none is refused with the reason where
+    the form is; filled in, the unit's targets are stored (亿元 → 万元, the rest not set) and the table shows them."""
+    units.close()
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)
+    at.session_state[TEST_ACTOR_KEY] = ADMIN
+    at.session_state["admin_tab"] = "目标任务"
+    at.run()
+    assert not at.exception
+    labels = {c.id: c.header for c in COLUMNS_BY_KIND["targets"]}
+    boxes = {box.label: box for box in at.number_input}
+    assert list(boxes) == [labels[c] for c in TARGET_FIELDS]
+    assert {box.value for box in boxes.values()} == {None} and {box.placeholder for box in boxes.values()} == {"未下达"}
+    next(b for b in at.button if b.label == "保存目标").click().run()
+    assert at.error and at.error[0].value == "没有填写任何目标值"
+    boxes = {box.label: box for box in at.number_input}
+    boxes[labels["signed_10_50yi"]].set_value(2)
+    boxes[labels["invested_year_wan"]].set_value(3.5)
+    next(b for b in at.button if b.label == "保存目标").click().run()
+    assert not at.exception and not at.error
+    unit = at.selectbox(key="target_unit").value
+    assert at.success[0].value == f"已设定 城东街道（{unit}） {dt.date.today().year} 年目标"
+    con = db.connect(tmp_path / "test.duckdb")  # the page's own database, still open in this process
+    try:
+        assert con.execute("SELECT unit_code, signed_10_50yi, invested_year_wan, in_stats FROM targets").fetchall() == [
+            (unit, 2, 35000.0, None)]
+    finally:
+        con.close()
+    shown = at.dataframe[0].value.set_index("code")
+    assert (shown.loc[unit, "signed_10_50yi"], shown.loc[unit, "invested_year_yi"]) == (2, 3.5)
 
 
 @pytest.fixture

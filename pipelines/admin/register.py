@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import secrets
 import tempfile
 import zipfile
@@ -32,7 +33,7 @@ from pipelines.ingest.run import FileReport
 from pipelines.ingest.validate import Record, Validated, name_key
 from pipelines.settings import Settings, current
 from pipelines.store import db, queries
-from pipelines.vocabulary import UNIT_KINDS, WAN_PER_YI
+from pipelines.vocabulary import TARGETS, UNIT_KINDS, WAN_PER_YI
 
 # What the audit log calls each action; an action not listed is shown as recorded.
 ACTIONS = {
@@ -51,6 +52,8 @@ WORKBOOK_LABELS = {"projects": "月度项目进展表", "units": "单元名录�
 _PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 _GENERATED_PASSWORD_LENGTH = 12
 _AUDIT_ROWS = 2000  # most audit entries one filter shows
+# Target fields given in 亿元 (the targets workbook's unit for money) and stored in 万元.
+MONEY_TARGETS = frozenset(t.column for t in TARGETS if t.unit == "亿元")
 
 
 def _edit_submission(con: duckdb.DuckDBPyConnection, actor: Actor, kind: str, description: str,
@@ -104,13 +107,20 @@ def edit_unit(con: duckdb.DuckDBPyConnection, actor: Actor, code: str, name: str
 
 # ---- targets ----------------------------------------------------------------------------------------------------
 
+def shown_target(field: str) -> str:
+    """The column of target_table showing a target field: a money field's in 亿元 ends in _yi instead of _wan."""
+    return field.removesuffix("_wan") + "_yi" if field in MONEY_TARGETS else field
+
+
 def target_table(con: duckdb.DuckDBPyConnection, actor: Actor, year: int) -> pd.DataFrame:
-    """Every registered unit with its targets for `year` in force now (签约金额 in 亿元, as the targets workbook
-    gives it; empty where none was set) and when and by whom they were last set."""
+    """Every registered unit with its targets for `year` in force now — one column per target field
+    (pipelines.vocabulary.TARGET_FIELDS), named by shown_target: counts, and 签约金额 and 本年完成投资 in 亿元 as the
+    targets workbook gives them; empty where none was set — and when and by whom they were last set."""
     require_admin(actor)
     frame = con.execute(
         "SELECT u.code, u.name, u.assess_group, t.signed_major, t.signed_amount_wan / $wan_per_yi AS signed_amount_yi, "
-        "t.commenced, t.production, t.major_manufacturing, t.received_at, s.submitted_by "
+        "t.commenced, t.production, t.major_manufacturing, t.in_stats, t.signed_50yi, t.signed_10_50yi, "
+        "t.signed_5_10yi, t.invested_year_wan / $wan_per_yi AS invested_year_yi, t.received_at, s.submitted_by "
         "FROM units u LEFT JOIN (SELECT * FROM targets WHERE year = $year "
         "  QUALIFY row_number() OVER (PARTITION BY unit_code ORDER BY received_at DESC, submission_id DESC) = 1) t "
         "ON t.unit_code = u.code LEFT JOIN submissions s ON s.id = t.submission_id "
@@ -118,11 +128,17 @@ def target_table(con: duckdb.DuckDBPyConnection, actor: Actor, year: int) -> pd.
     return frame
 
 
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        isinstance(value, str) and not value.strip())
+
+
 def set_targets(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_code: str,
                 values: Mapping[str, object], *, now: dt.datetime | None = None) -> int:
-    """Set a unit's targets for a year (a new row: the latest one received wins), given as the targets workbook
-    gives them — counts, and 签约金额 under 'signed_amount_wan' in 亿元; a target left None is not set. Returns the
-    submission id. Refused (ValueError) for an unknown unit, a bad year or number, or no target at all."""
+    """Set a unit's targets for a year (a new row: the latest one received wins), keyed by target field
+    (pipelines.vocabulary.TARGET_FIELDS) and given as the targets workbook gives them — counts as whole numbers,
+    签约金额 and 本年完成投资 in 亿元; a target left blank (None, empty, NaN) is not set. Returns the submission id.
+    Refused (ValueError, naming the target) for an unknown unit or target, a bad year or number, or no target."""
     require_admin(actor)
     if not con.execute("SELECT count(*) FROM units WHERE code = $code", {"code": unit_code}).fetchone()[0]:
         raise ValueError(f"单元 {unit_code} 不在单元名录中")
@@ -132,13 +148,17 @@ def set_targets(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_co
     row: dict[str, object] = {}
     try:
         row["year"] = parse_year(year)
-        for column in TARGET_COLUMNS:
-            value = values.get(column)
-            if value is not None:
-                row[column] = (parse_non_negative(value) * WAN_PER_YI if column == "signed_amount_wan"
-                               else parse_count(value))
     except CellProblem as exc:
-        raise ValueError(str(exc)) from None
+        raise ValueError(f"年度：{exc}") from None
+    for target in TARGETS:
+        value = values.get(target.column)
+        if _blank(value):
+            continue
+        try:
+            row[target.column] = (parse_non_negative(value) * WAN_PER_YI if target.column in MONEY_TARGETS
+                                  else parse_count(value))
+        except CellProblem as exc:
+            raise ValueError(f"{target.label}（{target.unit}）：{exc}") from None
     if len(row) == 1:
         raise ValueError("没有填写任何目标值")
     return _edit_submission(con, actor, "targets", f"{row['year']}年 {unit_code} 年度目标", {**row, "unit": unit_code},
