@@ -3,12 +3,14 @@ notification channels, the audit log and the backup — for the bureau's admins 
 pipelines.admin.register, pipelines.admin.overrides, pipelines.admin.users and pipelines.admin.tokens, which refuse
 anyone else."""
 import datetime as dt
+import functools
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from alerts import channels
+from pipelines import template
 from pipelines.admin import overrides, register, tokens, users
 from pipelines.figures.assessment import TARGET_COLUMNS
 from pipelines.ingest.columns import COLUMNS_BY_KIND
@@ -28,6 +30,7 @@ TABS = ["单元", "用户", "令牌", "目标任务", "规则与权重", "一票
 YEARS_OFFERED = 4  # targets and flags can be set for the next year and the three before the current one
 TARGETS_PER_ROW = 5  # target inputs side by side in the 目标任务 form
 NOTICE = "admin_notice"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TARGET_LABELS = {c.id: c.header for c in COLUMNS_BY_KIND["targets"]}
 ROBOT_GUIDE = Path(__file__).resolve().parents[1] / "docs" / "robot_setup.md"  # 如何添加群机器人, a document to edit
 today = dt.date.today()
@@ -294,6 +297,10 @@ with tabs["目标任务"]:
             st.caption("签约金额、本年完成投资以亿元填写，其余为项目个数。留空的指标视为未下达目标，不计分，其余指标权重按比例"
                        "折算为100分；新纳统、签约规模分档和本年完成投资默认权重为0，只显示完成进度，在“规则与权重”中设定权重后计分。"
                        "每次保存新增一条记录，以最近一次为准，历史记录保留，可按“截至日期”重现。")
+        st.download_button(f"下载{year}年度目标任务表（已列出各单元现行目标）",
+                           functools.partial(data.read, template.targets_template_bytes, year),
+                           file_name=f"{year}年度目标任务表.xlsx", mime=XLSX, on_click="ignore",
+                           icon=":material/download:", key="targets_template")
         upload_box("targets", "年度目标任务表", "targets_upload")
 
 # ---- 规则与权重: settings overrides

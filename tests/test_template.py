@@ -1,4 +1,5 @@
-"""The 月度项目进展表 template: canonical headers, 填表说明, drop-downs, formats, and the prefilled round trip."""
+"""The templates: the 月度项目进展表 and the 年度目标任务表 — canonical headers, 填表说明, drop-downs, formats, and the
+prefilled round trips."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,18 +9,21 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pandas as pd
 import pytest
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from pipelines import settings, template
+from pipelines.admin import register
 from pipelines.cells import uscc_check_char
-from pipelines.ingest.columns import PROJECT_COLUMNS
+from pipelines.ingest.columns import PROJECT_COLUMNS, TARGET_COLUMNS
 from pipelines.ingest.layout import find_layout, find_layouts
 from pipelines.ingest.load import SNAPSHOT_FIELDS
 from pipelines.ingest.run import ingest_file
 from pipelines.ingest.workbook import read_sheets
-from pipelines.store import db
+from pipelines.store import db, queries
+from pipelines.vocabulary import WAN_PER_YI
 from tests.conftest import ADMIN
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
@@ -209,9 +213,9 @@ def test_prefilled_template_loads_back_unchanged_into_the_same_projects(october,
 
 def test_prefilled_template_keeps_a_project_that_went_into_production_this_period(october, tmp_path):
     """A project whose 投产日期 falls in the template's own period stays on it; one produced before is left out."""
-    produced = dict(OCTOBER[4], **{"报告期": "2024-11", "投产日期": dt.date(2024, 9, 15)})
-    moved = [dict(OCTOBER[1], **{"报告期": "2024-11"}),
-             dict(OCTOBER[4], **{"报告期": "2024-11", "项目名称": "精密轴承二期", "投产日期": dt.date(2024, 11, 3)})]
+    produced = dict(OCTOBER[4], 报告期="2024-11", 投产日期=dt.date(2024, 9, 15))
+    moved = [dict(OCTOBER[1], 报告期="2024-11"),
+             dict(OCTOBER[4], 报告期="2024-11", 项目名称="精密轴承二期", 投产日期=dt.date(2024, 11, 3))]
     report = ingest_file(october, _write_month(tmp_path / "2024-11.xlsx", [produced, *moved]), ADMIN,
                          received_at=dt.datetime(2024, 11, 20))
     assert (report.status, report.rows_loaded, report.rows_rejected) == ("loaded", 3, 0)
@@ -265,3 +269,107 @@ def test_cli_refuses_unknown_unit_and_lone_unit(units, tmp_path, capsys):
         template.main(["--out", str(out), "--unit", "U01"])
     assert exit_info.value.code == 2
     assert not out.exists()
+
+
+# ---- the 年度目标任务表 --------------------------------------------------------------------------------------------
+
+TARGET_HEADERS = [c.header for c in TARGET_COLUMNS]
+U01_TARGETS = {"signed_major": 6, "signed_amount_wan": 12.5, "in_stats": 3, "signed_10_50yi": 1, "signed_5_10yi": 2,
+               "invested_year_wan": 8.4}
+
+
+@pytest.fixture
+def with_targets(units):
+    """U01's 2024 targets set on the 系统管理 screen (签约金额 12.5亿, 本年完成投资 8.4亿, 新纳统 3, two size bands)."""
+    register.set_targets(units, ADMIN, 2024, "U01", U01_TARGETS, now=dt.datetime(2024, 1, 10))
+    return units
+
+
+def test_blank_targets_template_header_is_exactly_the_target_columns(tmp_path):
+    """The blank 年度目标任务表 reads back as a targets workbook with every target column, in order, the money
+    columns in 亿元 (converted to 万元 on loading), nothing ignored."""
+    path = _save(tmp_path, template.targets_template_bytes())
+    layouts = find_layouts(read_sheets(path, settings.current().ingest), settings.current().ingest.header_search_rows)
+    assert len(layouts) == 1
+    layout = layouts[0]
+    assert (layout.kind, layout.sheet.name, layout.data_start) == ("targets", "年度目标任务表", 2)
+    assert [f.column.id for f in layout.fields] == [c.id for c in TARGET_COLUMNS]
+    assert [f.header for f in layout.fields] == TARGET_HEADERS
+    assert {f.column.id: f.scale for f in layout.fields if f.scale != 1.0} == {
+        "signed_amount_wan": WAN_PER_YI, "invested_year_wan": WAN_PER_YI}
+    assert (layout.ignored_headers, layout.ignored_indexes) == ([], frozenset({0}))
+
+
+def test_targets_instructions_explain_every_column_and_the_new_targets(tmp_path):
+    """The targets' 填表说明 lists every column (必填 for 年度 and 单元编码, 亿元 for money) with its 说明 — the size
+    bands with their edges, 本年完成投资 as the year's growth of 累计完成投资 — and is not read as data."""
+    sheets = read_sheets(_save(tmp_path, template.targets_template_bytes()), settings.current().ingest)
+    assert [s.name for s in sheets] == ["年度目标任务表", "填表说明"]
+    assert find_layout(sheets[1], settings.current().ingest.header_search_rows) is None
+    start = next(i for i, row in enumerate(sheets[1].rows) if row[0] == "列名") + 1
+    table = {row[0]: row[1:] for row in sheets[1].rows[start:start + len(TARGET_COLUMNS)]}
+    assert list(table) == TARGET_HEADERS
+    assert [table[h][0] for h in TARGET_HEADERS] == ["必填", "必填", *["选填"] * (len(TARGET_HEADERS) - 2)]
+    assert {h: row[2] for h, row in table.items() if row[2]} == {"签约金额(亿元)": "亿元", "本年完成投资(亿元)": "亿元"}
+    assert all(row[3] for row in table.values())
+    assert table["签约50亿元以上项目数"][3] == "本年签约、计划总投资50亿元（含）以上的项目个数"
+    assert table["签约10亿至50亿元项目数"][3] == "本年签约、计划总投资10亿元（含）至50亿元（不含）的项目个数"
+    assert table["签约5亿至10亿元项目数"][3] == "本年签约、计划总投资5亿元（含）至10亿元（不含）的项目个数"
+    assert table["新纳统项目数"][3] == "本年新纳统（入库）的1亿元以上项目个数"
+    assert table["本年完成投资(亿元)"][3] == "1亿元以上项目本年完成投资合计（累计完成投资减去上年末数），单位亿元"
+    assert (table["年度"][1], table["新纳统项目数"][1], table["签约金额(亿元)"][1]) == ("整数，如 2026", "整数", "数字")
+
+
+def test_prefilled_targets_template_lists_every_unit_with_its_targets_in_force(with_targets, tmp_path):
+    """The 2024 template has a row per registered unit with 年度 and 单元编码, U01's targets as set (money in 亿元)
+    and the others blank; the 填表说明 lists the register, which 单元编码's drop-down offers."""
+    data = template.targets_template_bytes(with_targets, 2024)
+    sheets = read_sheets(_save(tmp_path, data), settings.current().ingest)
+    header = sheets[0].rows[1]
+    rows = {row[2]: dict(zip(header, row)) for row in sheets[0].rows[2:]}
+    assert sheets[0].rows[0][0] == "2024年度招商引资目标任务分解表"
+    assert sorted(rows) == ["U01", "U02", "U03"]
+    assert {r["年度"] for r in rows.values()} == {2024.0}
+    labels = {c.id: c.header for c in TARGET_COLUMNS}
+    assert {labels[k]: rows["U01"][labels[k]] for k in U01_TARGETS} == {labels[k]: v for k, v in U01_TARGETS.items()}
+    assert {h for h in TARGET_HEADERS[2:] if rows["U01"][h] == ""} == {
+        labels[k] for k in ("commenced", "production", "major_manufacturing", "signed_50yi")}
+    assert {rows["U02"][h] for h in TARGET_HEADERS[2:]} == {""}
+    start = next(i for i, row in enumerate(sheets[1].rows) if row[0] == "单元名录") + 2
+    register_rows = [row[:3] for row in sheets[1].rows[start:]]
+    assert sorted(register_rows) == [("U01", "经济开发区", "园区组"), ("U02", "城东街道", "乡镇组"),
+                                     ("U03", "城西街道", "乡镇组")]
+    root = _sheet_xml(data, "xl/worksheets/sheet1.xml")
+    lists = {v.get("sqref"): v.find("m:formula1", _NS).text
+             for v in root.iter(f"{{{_NS['m']}}}dataValidation") if v.get("type") == "list"}
+    assert lists == {"C3:C1048576": f"'填表说明'!$A${start + 1}:$A${start + 3}"}
+
+
+def test_prefilled_targets_template_loads_back_without_changing_any_target(with_targets, tmp_path):
+    """Sent back unchanged, the template loads U01's row with the same targets (亿元 → 万元) and sets none for the
+    units it leaves blank."""
+    before = queries.frame(with_targets, "targets_as_of", year=2024, as_of=dt.date(2024, 12, 31))
+    path = _save(tmp_path, template.targets_template_bytes(with_targets, 2024))
+    report = ingest_file(with_targets, path, ADMIN, received_at=dt.datetime(2024, 2, 1))
+    assert (report.status, report.kind, report.rows_loaded) == ("loaded", "targets", 1)
+    after = queries.frame(with_targets, "targets_as_of", year=2024, as_of=dt.date(2024, 12, 31))
+    pd.testing.assert_frame_equal(after, before)
+    assert with_targets.execute("SELECT count(*), count(DISTINCT submission_id) FROM targets").fetchone() == (2, 2)
+    assert (after.loc[0, "signed_amount_wan"], after.loc[0, "invested_year_wan"]) == (125000.0, 84000.0)
+
+
+def test_cli_writes_the_blank_and_prefilled_targets_templates(with_targets, tmp_path, capsys):
+    """--targets writes the blank 年度目标任务表; with --year it lists the register from --db; --year alone and
+    --targets with --unit are usage errors."""
+    blank, filled = tmp_path / "blank.xlsx", tmp_path / "filled.xlsx"
+    assert template.main(["--targets", "--out", str(blank)]) == 0
+    assert read_sheets(blank, settings.current().ingest)[0].name == "年度目标任务表"
+    assert template.main(["--targets", "--year", "2024", "--out", str(filled),
+                          "--db", str(tmp_path / "test.duckdb")]) == 0
+    assert sorted(row[2] for row in read_sheets(filled, settings.current().ingest)[0].rows[2:]) == [
+        "U01", "U02", "U03"]
+    for args in (["--year", "2024"], ["--targets", "--unit", "U01", "--period", "2024-11"]):
+        with pytest.raises(SystemExit) as exit_info:
+            template.main([*args, "--out", str(tmp_path / "x.xlsx")])
+        assert exit_info.value.code == 2
+    assert not (tmp_path / "x.xlsx").exists()
