@@ -1,6 +1,7 @@
-"""The monthly 通报 a bureau circulates, as plain data: the headline paragraph, every unit's figures, score and
-rank, the ranking per assessment group, the two rates against their targets, what needs attention, the red
-warnings and which units gained or lost points and why.
+"""The monthly 通报 a bureau circulates, as plain data: the headline paragraph (the county against every annual
+target it has and 序时进度, then the rates), every unit's figures, score and rank, the ranking per assessment group,
+the two rates against their targets, each unit's progress on each target, what needs attention, the red warnings
+and which units gained or lost points and why.
 
 The content is gathered once (`bulletin_content`: paragraphs and tables) and written either as the Word document
 (pipelines.bulletin.word) or as the Excel workbook of the same tables plus the score ledger
@@ -76,6 +77,11 @@ class Table:
     rows: list[tuple]
     empty: str = "无。"
     bands: tuple[Band, ...] = ()
+
+    @property
+    def unbanded(self) -> int:
+        """How many columns stand before the bands (all of them when there are none)."""
+        return len(self.columns) - sum(band.span for band in self.bands)
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ class _Sheet:
     @staticmethod
     def _merged(col: int, table: Table) -> bool:
         """Whether the column's header was written over two rows, beside a table's bands."""
-        return bool(table.bands) and col < len(table.columns) - sum(band.span for band in table.bands)
+        return bool(table.bands) and col < table.unbanded
 
     def _bands(self, table: Table) -> None:
         """A banded table's first header row: the bands over their columns, the columns before them written over
@@ -86,7 +86,7 @@ class _Sheet:
         if not table.bands:
             return
         header = self.formats["header"]
-        first = len(table.columns) - sum(band.span for band in table.bands)
+        first = table.unbanded
         for col in range(first):
             self.worksheet.merge_range(self.row, col, self.row + 1, col, "", header)
             write_cell(self.worksheet, self.row, col, table.columns[col].header, header)

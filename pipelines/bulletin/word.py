@@ -167,7 +167,7 @@ def _header(grid, table: Table) -> None:
     rows = grid.rows
     for row in rows:
         _repeat_header(row)
-    lead = len(table.columns) - sum(band.span for band in table.bands)
+    lead = table.unbanded
     if table.bands:
         for index in range(lead):
             rows[1].cells[index].paragraphs[0].style = "表格文字"  # the row's height: the table's size, not the body's
@@ -212,7 +212,7 @@ def _parts(table: Table, text_width: int) -> list[Table]:
     if not table.bands or not table.rows:
         return [table]
     needs = _needs(table)
-    lead = len(table.columns) - sum(band.span for band in table.bands)
+    lead = table.unbanded
     lead_width = sum(min(need, _width(_WRAPPED_TEXT)) if column.kind == "text" else need
                      for need, column in zip(needs[:lead], table.columns[:lead]))
     groups: list[list[tuple[Band, int]]] = []  # each part's bands with the first column of each
