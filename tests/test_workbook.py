@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import multiprocessing
 import time
 import tracemalloc
 
@@ -11,7 +12,8 @@ import pytest
 
 from pipelines import settings
 from pipelines.cells import CellError
-from pipelines.ingest.workbook import FileRejected, Sheet, _shared, read_sheets
+from pipelines.ingest import workbook
+from pipelines.ingest.workbook import FileRejected, _shared, open_sheets, read_sheets
 from tests.fixtures import build
 
 LIMITS = settings.load(env={}).ingest
@@ -239,8 +241,8 @@ def test_repeated_cells_cross_from_the_reader_as_one_object_each(tmp_path):
     assert sheet.rows == read_sheets(path, LIMITS, isolated=False)[0].rows
     assert sheet.rows[1][3] is sheet.rows[4][3] == "青岚实业有限公司"
     assert isinstance(sheet.rows[2][5], CellError)
-    [mixed] = _shared([Sheet("表", [["#N/A", "2024-10"], [CellError("#N/A"), "2024-10"]])])
-    assert [type(c) for c in mixed.rows[1]] == [CellError, str]
+    mixed = _shared([["#N/A", "2024-10"], [CellError("#N/A"), "2024-10"]], {})
+    assert [type(c) for c in mixed[1]] == [CellError, str]
 
 
 def test_rows_are_left_alone_by_the_cycle_collector(tmp_path):
@@ -250,6 +252,40 @@ def test_rows_are_left_alone_by_the_cycle_collector(tmp_path):
         [sheet] = read_sheets(build.town_report(tmp_path), LIMITS, isolated=isolated)
         gc.collect()
         assert [gc.is_tracked(row) for row in sheet.rows] == [False] * len(sheet.rows)
+
+
+def test_rows_arrive_in_batches_while_the_caller_reads_them(tmp_path, monkeypatch):
+    """open_sheets hands out the sheets before their rows have all arrived; reaching a row waits for its batch,
+    and every row comes, in order, on every sheet, as the file holds them."""
+    monkeypatch.setattr(workbook, "_BATCH_ROWS", 2)
+    path = build.zone_report(tmp_path)
+    expected = read_sheets(path, LIMITS, isolated=False)
+    with open_sheets(path, LIMITS) as sheets:
+        assert [len(s.rows) for s in sheets] == [len(s.rows) for s in expected]
+        assert sheets[1].rows[-4:-2] == expected[1].rows[-4:-2]  # counted from the end before the end arrived
+        assert sheets[2].rows[-1] == expected[2].rows[-1]  # past the other sheets' batches
+        assert [(s.name, list(s.rows), s.rows[1:3]) for s in sheets] == [
+            (s.name, s.rows, s.rows[1:3]) for s in expected]
+
+
+def test_a_reader_that_fails_midway_is_refused_where_the_rows_stop(tmp_path, monkeypatch):
+    """A reader that runs out of memory after its first batch is answered when the caller reaches the missing
+    rows; leaving the block stops the reader either way."""
+    monkeypatch.setattr(workbook, "_BATCH_ROWS", 3)
+    sent = []
+
+    def shared_once(rows, memo):
+        if sent:
+            raise MemoryError
+        sent.append(rows)
+        return [tuple(row) for row in rows]
+
+    monkeypatch.setattr(workbook, "_shared", shared_once)
+    with open_sheets(build.town_report(tmp_path), LIMITS) as sheets:
+        assert sheets[0].rows[2][0] is not None
+        with pytest.raises(FileRejected, match="文件无法读取：读取时超出内存上限"):
+            sheets[0].rows[3]
+    assert multiprocessing.active_children() == []
 
 
 def test_a_reader_that_aborts_costs_one_refusal_not_the_process(tmp_path):

@@ -18,7 +18,7 @@ from pipelines.ingest.layout import find_layouts
 from pipelines.ingest.load import Submission, load
 from pipelines.ingest.normalise import Normalised, normalise
 from pipelines.ingest.validate import Context, Problem, UnitDirectory, Validated, validate
-from pipelines.ingest.workbook import FileRejected, read_sheets
+from pipelines.ingest.workbook import FileRejected, open_sheets
 from pipelines.store import queries
 from pipelines.store.state import projects_as_of as state_as_of
 from pipelines.vocabulary import MILESTONES, STATUSES
@@ -159,18 +159,19 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
                           message=f"与已载入的第{duplicate[0]}号报送文件内容完全相同，未重复载入")
     kind = None
     try:
-        sheets = read_sheets(path, config.ingest, isolated=isolated)
-        layouts = find_layouts(sheets, config.ingest.header_search_rows)
-        kind = layouts[0].kind
-        units = UnitDirectory(dict(con.execute("SELECT code, name FROM units").fetchall()))
-        if unit_code is not None and units.resolve(unit_code) is None:
-            raise FileRejected(f"指定的填报单位“{unit_code}”不在单元名录中")
-        ctx = Context(actor, units, received_at, config, period,
-                      units.resolve(unit_code) if unit_code else None)
-        missing_columns = _missing_columns(layouts, ctx)
-        if missing_columns:
-            raise FileRejected(f"缺少必填列：{'、'.join(missing_columns)}。请使用系统模板或补上这些列")
-        validated = validate(layouts, ctx)
+        # The rows arrive from the reading child while the first ones are validated.
+        with open_sheets(path, config.ingest, isolated=isolated) as sheets:
+            layouts = find_layouts(sheets, config.ingest.header_search_rows)
+            kind = layouts[0].kind
+            units = UnitDirectory(dict(con.execute("SELECT code, name FROM units").fetchall()))
+            if unit_code is not None and units.resolve(unit_code) is None:
+                raise FileRejected(f"指定的填报单位“{unit_code}”不在单元名录中")
+            ctx = Context(actor, units, received_at, config, period,
+                          units.resolve(unit_code) if unit_code else None)
+            missing_columns = _missing_columns(layouts, ctx)
+            if missing_columns:
+                raise FileRejected(f"缺少必填列：{'、'.join(missing_columns)}。请使用系统模板或补上这些列")
+            validated = validate(layouts, ctx)
     except (FileRejected, PermissionError) as exc:
         return FileReport(file_name, kind, "rejected", message=str(exc),
                           rejections=[Problem(None, None, None, str(exc))], submission_id=None)
@@ -219,7 +220,7 @@ def ingest_file(
     mode: str = "amend",
 ) -> FileReport:
     """Load one workbook (projects, unit register or targets, recognised from its headers) as `actor`. The file is
-    read in a child process (pipelines.ingest.workbook.read_sheets) unless `isolated` is False, which only the
+    read in a child process (pipelines.ingest.workbook.open_sheets) unless `isolated` is False, which only the
     demo uses for the workbooks it wrote itself."""
     path, file_name, config, received_at, unit_code = _resolved(path, actor, received_at, unit_code, file_name,
                                                                 config)

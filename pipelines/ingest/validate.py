@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import re
 import unicodedata
@@ -220,7 +221,7 @@ def _rows(layout: Layout, problems: list[Problem]) -> Iterator[_Row]:
     # times (about 0.5 s of 2 s at 50,000 rows).
     columns = [(f.index, f.column.id, PARSERS[f.column.kind], f.scale, {}) for f in layout.fields]
     total_or_signature: dict[str, str] = {}
-    for offset, cells in enumerate(sheet.rows[layout.data_start:], start=layout.data_start):
+    for offset, cells in enumerate(itertools.islice(sheet.rows, layout.data_start, None), start=layout.data_start):
         if all(is_blank(c) for j, c in enumerate(cells) if j not in quiet):
             continue
         if _is_total_or_signature(cells, total_or_signature):
