@@ -67,6 +67,13 @@ def test_funds_rate_invested_this_year_and_completion_rate(county):
     assert u01["investment_completion_rate"] == pytest.approx(1400 / 5200)
 
 
+def test_a_plan_of_an_earlier_year_is_not_this_years(county):
+    """On 01-10 the latest reports are December's: A's 年度计划投资 3000 is 2025's plan, so no project has a plan for
+    2026 yet and 年度投资完成率 has no value; from A's January report (4000) on it counts."""
+    assert _u01(county, D(2026, 1, 10))["investment_completion_rate"] is None
+    assert _u01(county, D(2026, 2, 10))["investment_completion_rate"] == pytest.approx(500 / 4000)
+
+
 def test_the_baseline_as_the_files_arrived(county):
     """On 01-10 the December reports are the latest (states of 2025): nothing done this year yet. On 01-25, C's
     December correction (2200) is in; by 02-10 A's January report counts 1500 − 1000."""

@@ -121,14 +121,17 @@ def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Sett
     return facts
 
 
-def _baselines(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, window: Window) -> np.ndarray:
+def _state_years(facts: pd.DataFrame) -> np.ndarray:
+    """The year of each project's state: of the report month of its snapshot in force."""
+    return facts["period"].to_numpy(dtype="datetime64[M]").astype("datetime64[Y]").astype(int) + 1970
+
+
+def _baselines(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, window: Window, years: np.ndarray) -> np.ndarray:
     """Each project's baseline of 本年完成投资 (DOMAIN §5): the 累计完成投资 of its latest snapshot with a month before
     the year, among the files known by K (0 when none or blank). The timeline keeps it for a state of the year
     (`invested_before_year`); a state still of an earlier year is its own baseline; a state already of a later
     year (a report for an earlier month produced long after) is looked up for those few projects."""
     year = window.year
-    months = facts["period"].to_numpy(dtype="datetime64[M]")
-    years = months.astype("datetime64[Y]").astype(int) + 1970
     invested = facts["invested_to_date_wan"].to_numpy(dtype=float)
     baseline = np.where(years < year, invested,
                         np.where(years == year, facts["invested_before_year"].to_numpy(dtype=float), np.nan))
@@ -149,13 +152,15 @@ def _investment(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, window: Win
                 signed_cohort: np.ndarray) -> dict[str, np.ndarray]:
     """The per-project parts of 资金到位率, 本年完成投资 and 年度投资完成率 (DOMAIN §5): the signed cohort's 累计到位资金
     (blank: 0) and 计划总投资; 本年完成投资 (累计完成投资 less its baseline; 0 when 累计完成投资 is blank); and, for
-    the projects with a 年度计划投资 above 0, that plan and their 本年完成投资."""
+    the projects with a 年度计划投资 above 0 reported for the year (a plan in a report of an earlier year is that
+    year's plan), that plan and their 本年完成投资."""
     total = facts["total_investment_wan"].to_numpy(dtype=float)
     funds = np.nan_to_num(facts["funds_in_place_wan"].to_numpy(dtype=float), nan=0.0)
     invested = facts["invested_to_date_wan"].to_numpy(dtype=float)
-    this_year = np.where(np.isnan(invested), 0.0, invested - _baselines(con, facts, window))
+    years = _state_years(facts)
+    this_year = np.where(np.isnan(invested), 0.0, invested - _baselines(con, facts, window, years))
     plan = np.nan_to_num(facts["annual_plan_wan"].to_numpy(dtype=float), nan=0.0)
-    planned = plan > 0
+    planned = (plan > 0) & (years == window.year)
     return {"funds_cohort_wan": np.where(signed_cohort, funds, 0.0),
             "funds_cohort_total_wan": np.where(signed_cohort, total, 0.0),
             "invested_year_wan": this_year, "invested_this_year": this_year != 0,
