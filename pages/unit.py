@@ -99,29 +99,34 @@ if open_tasks:
                             st.rerun()
 
 # ---- score and guidance
+digits = current().figures.completion_decimals
+right = st.column_config.TextColumn(alignment="right", width="small")
+# The table takes the page's width (eight columns do not fit beside the guidance at 1366 px); its items open below.
+st.subheader("得分构成")
+st.dataframe(format.score_items_table(view.score_items, view.maxima, digits), hide_index=True, width="stretch",
+             height="content", column_config={
+                 "考核项目": st.column_config.TextColumn(width="medium"), "完成": right, "目标": right,
+                 "完成率": right, "较序时进度": right, "得分": right, "满分": right,
+                 "得分率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1, color="auto"),
+             })
+st.caption("未下达目标的指标不计分，其余指标的满分按比例折算为100分；权重为0的目标只显示完成进度，不计分。"
+           f"完成率为本年累计完成数除以年度目标，较序时进度为完成率减序时进度（{format.percent(view.time_progress)}），"
+           "单位为百分点。")
 ledger, guidance = st.columns([3, 2], gap="large")
 with ledger:
-    st.subheader("得分构成")
-    st.dataframe(format.score_items_table(view.score_items, view.maxima), hide_index=True, width="stretch",
-                 column_config={
-                     "得分": st.column_config.TextColumn(alignment="right"),
-                     "满分": st.column_config.TextColumn(alignment="right"),
-                     "得分率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1,
-                                                            color="auto"),
-                 })
-    st.caption("未下达目标的指标不计分，其余指标的满分按比例折算为100分；展开各项查看计入的项目。")
+    st.markdown("**得分明细**（展开各项查看计入的项目）")
     widgets.ledger_expanders(view.score_items, "没有计入的项目。")
 with guidance:
     st.subheader("目标差距与建议")
     if not view.lacking:
         st.success("各项目标均已达到或超过序时进度。", icon=":material/check_circle:")
     for gap in view.lacking:
-        st.warning(gap.message, icon=":material/flag:")
+        st.warning(format.gap_sentence(gap, digits), icon=":material/flag:")
         if gap.candidates:
             st.caption(f"可推动的项目（{len(gap.candidates)}个）")
             st.dataframe(format.candidates_table(gap), hide_index=True, width="stretch",
                          column_config={"计划总投资(亿元)": st.column_config.NumberColumn(format="%.2f")})
-    st.markdown("\n".join(f"- {gap.message}" for gap in view.on_track))
+    st.markdown("\n".join(f"- {format.gap_sentence(gap, digits)}" for gap in view.on_track))
 
 # ---- the year month by month
 st.subheader("月度走势")

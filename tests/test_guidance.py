@@ -1,4 +1,5 @@
-"""Target-gap guidance: what a unit lacks against the rate targets and 序时进度, and the candidate projects."""
+"""Target-gap guidance: what a unit lacks against the rate targets and 序时进度, every annual target set with its
+completion and gap, and the candidate projects (signing for the 签约 targets, size bands at their edges; 纳统)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,17 @@ from tests.factories import project, snapshot
 AS_OF = dt.date(2024, 6, 30)
 
 
-def _signed(con, code, signed, commenced=None, in_stats=None, total=20000, status="active"):
+def _signed(con, code, signed, commenced=None, in_stats=None, total=20000, status="active", **fields):
     pid = project(con, code)
     snapshot(con, pid, "2024-05", "2024-06-05", total=total, status=status, signed_date=signed,
-             commenced_date=commenced, in_stats_date=in_stats)
+             commenced_date=commenced, in_stats_date=in_stats, **fields)
+
+
+def _targets(con, **targets):
+    """U01's 2024 targets, the columns named (the rest blank)."""
+    names = ", ".join(targets)
+    con.execute(f"INSERT INTO targets (submission_id, received_at, year, unit_code, {names}) "
+                f"VALUES (1, '2024-01-10', 2024, 'U01', {', '.join('?' * len(targets))})", list(targets.values()))
 
 
 def _gaps(con):
@@ -57,14 +65,85 @@ def test_stats_gap_exactly_at_target(units, commenced, in_stats, needed):
 
 
 def test_gap_against_time_progress(units):
-    """Target 6 新开工 with 序时进度 0.5: 3 due, 1 commenced, 2 lacking; 签约金额 target 10亿: 5亿 due."""
-    units.execute("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
-                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-10', 2024, 'U01', NULL, 100000, 6, NULL, NULL)")
+    """Target 6 新开工 with 序时进度 0.5: 3 due, 1 commenced, 2 lacking (completion 1/6, gap (1/6 − 0.5) × 100); 签约金额
+    target 10亿: 5亿 due, 3亿 signed, nothing 在谈 or 已审批 to sign; no 投产 target; the further targets, not set,
+    are not listed."""
+    _targets(units, signed_amount_wan=100000, commenced=6)
     _signed(units, "S1", "2024-01-05", commenced="2024-03-01", total=30000)
     gaps = _gaps(units)
-    assert (gaps["commenced"].needed, gaps["commenced"].message) == (2, "新开工项目数距序时进度还差2个")
-    assert gaps["signed_amount_wan"].message == "签约金额距序时进度还差2.00亿元"
+    assert list(gaps) == ["commencement_rate", "stats_rate", "signed", "signed_amount", "commenced", "production"]
+    commenced = gaps["commenced"]
+    assert (commenced.needed, commenced.message) == (2, "新开工项目数距序时进度还差2个")
+    assert (commenced.actual, commenced.target, commenced.completion) == (1, 6, pytest.approx(1 / 6))
+    assert commenced.gap_points == pytest.approx((1 / 6 - 0.5) * 100)
+    assert gaps["signed_amount"].message == "签约金额距序时进度还差2.00亿元（没有在谈、已审批的此类项目）"
+    assert (gaps["signed_amount"].actual, gaps["signed_amount"].completion) == (30000, pytest.approx(0.3))
     assert gaps["production"].message == "新投产项目数未下达年度目标"
+    assert (gaps["production"].target, gaps["production"].completion, gaps["production"].gap_points) == (
+        None, None, None)
+
+
+def _prospect(con, code, stage, total, status="active"):
+    """A project not yet signed: 已审批 (approved 2024-04-01) or 在谈 (研判通过 2024-03-01), or only a lead."""
+    dates = {"lead_date": "2024-01-10"}
+    if stage in ("evaluated", "approved"):
+        dates["evaluated_date"] = "2024-03-01"
+    if stage == "approved":
+        dates["approved_date"] = "2024-04-01"
+    snapshot(con, project(con, code), "2024-05", "2024-06-05", total=total, status=status, **dates)
+
+
+def test_size_bands_at_their_edges_with_the_projects_to_sign(units):
+    """序时进度 0.5. Signed: B1 exactly 10亿 (100000万元: 10–50亿, not 5–10亿) and B2 exactly 50亿 (500000: 50亿以上, not
+    10–50亿). 10–50亿 target 4: 2 due, 1 signed, 1 lacking, completion 0.25, gap −25; its candidates C1 (已审批, exactly
+    10亿) before C2 (在谈, 499999). 50亿以上 target 1: 0.5 due, 1 signed, met (completion 1, +50). 5–10亿 target 2: 1
+    due, none signed, the candidate C4 (在谈, 9亿). Left out: C3 (50亿, another band), C5 (terminated), C6 (only a
+    lead)."""
+    _targets(units, signed_50yi=1, signed_10_50yi=4, signed_5_10yi=2)
+    _signed(units, "B1", "2024-02-01", total=100000)
+    _signed(units, "B2", "2024-03-01", total=500000)
+    _prospect(units, "C2", "evaluated", 499999)
+    _prospect(units, "C1", "approved", 100000)
+    _prospect(units, "C3", "approved", 500000)
+    _prospect(units, "C4", "evaluated", 90000)
+    _prospect(units, "C5", "approved", 200000, status="terminated")
+    _prospect(units, "C6", "lead", 200000)
+    gaps = _gaps(units)
+    band = gaps["signed_10_50yi"]
+    assert (band.needed, band.message) == (1, "签约10亿至50亿元项目数距序时进度还差1个")
+    assert (band.actual, band.target, band.completion, band.gap_points) == (1, 4, 0.25, -25)
+    assert [(c["code"], c["stage"], c["date"]) for c in band.candidates] == [
+        ("C1", "已审批", dt.date(2024, 4, 1)), ("C2", "在谈", dt.date(2024, 3, 1))]
+    top = gaps["signed_50yi"]
+    assert (top.needed, top.message, top.completion, top.gap_points) == (
+        0, "签约50亿元以上项目数已达序时进度（1/1个）", 1, 50)
+    small = gaps["signed_5_10yi"]
+    assert (small.needed, [c["code"] for c in small.candidates]) == (1, ["C4"])
+    assert "in_stats" not in gaps and "invested_year" not in gaps
+
+
+def test_in_stats_target_with_the_projects_to_bring_in(units):
+    """新纳统 target 4, 序时进度 0.5: 2 due, 1 纳统 this year (N2), 1 lacking. Candidates: every project commenced by
+    the day and not yet 纳统, this year's or earlier (N1, commenced 2023), oldest first; not N3 (terminated)."""
+    _targets(units, in_stats=4)
+    _signed(units, "N4", "2024-01-05", commenced="2024-03-01")
+    _signed(units, "N1", "2023-01-05", commenced="2023-05-01")
+    _signed(units, "N2", "2024-01-05", commenced="2024-02-01", in_stats="2024-04-01")
+    _signed(units, "N3", "2024-01-05", commenced="2024-03-01", status="terminated")
+    gap = _gaps(units)["in_stats"]
+    assert (gap.needed, gap.message, gap.completion, gap.gap_points) == (
+        1, "新纳统项目数距序时进度还差1个", 0.25, -25)
+    assert [c["code"] for c in gap.candidates] == ["N1", "N4"]
+
+
+def test_invested_year_against_time_progress(units):
+    """本年完成投资 target 10亿 (100000万元), 序时进度 0.5: 5亿 due; one project with 累计完成投资 3亿 and no report of an
+    earlier year (baseline 0) has done 3亿: 2亿 lacking, completion 0.3, gap −20; no candidates."""
+    _targets(units, invested_year_wan=100000)
+    _signed(units, "I1", "2024-01-05", commenced="2024-02-01", total=200000, invested_to_date_wan=30000)
+    gap = _gaps(units)["invested_year"]
+    assert (gap.needed, gap.message, gap.candidates) == (20000, "本年完成投资距序时进度还差2.00亿元", [])
+    assert (gap.actual, gap.target, gap.completion, gap.gap_points) == (30000, 100000, 0.3, pytest.approx(-20))
 
 
 @pytest.mark.parametrize(("land", "industry", "tier"), [

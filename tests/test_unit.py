@@ -115,10 +115,15 @@ def test_ledger_items_with_their_maxima(county):
     indicators = ("signed_major", "signed_amount", "commenced", "production", "commencement_rate", "stats_rate")
     assert sum(view.maxima[i] for i in indicators if view.maxima[i] is not None) == pytest.approx(100)
     table = format.score_items_table(view.score_items, view.maxima).set_index("考核项目")
-    assert table.loc["签约亿元以上项目数"].tolist() == ["1个", "2个", "18.52", "27.78", pytest.approx(2 / 3)]
-    assert table.loc["新投产项目数"].tolist()[2:4] == ["—", "—"] and pd.isna(table.loc["新投产项目数", "得分率"])
-    assert table.loc["扣分：迟报月度报表"].tolist()[:4] == ["1次", "—", "-1.00", "-10.00"]
-    assert table.loc["扣分：按时报表中漏报项目"].tolist()[:4] == ["0次", "—", "0.00", "-10.00"]
+    assert list(table.columns) == ["完成", "目标", "完成率", "较序时进度", "得分", "满分", "得分率"]
+    # 1 of 2: completion 50.0%, (0.5 − 0.75) × 100 = −25.0 points.
+    assert table.loc["签约亿元以上项目数"].tolist() == ["1个", "2个", "50.0%", "−25.0", "18.52", "27.78",
+                                                pytest.approx(2 / 3)]
+    assert table.loc["新投产项目数"].tolist()[1:6] == ["—", "—", "—", "—", "—"]
+    assert pd.isna(table.loc["新投产项目数", "得分率"])
+    assert table.loc["签约项目开工率"].tolist()[:4] == ["100.0%", "75.0%", "—", "—"]  # a rate: no completion
+    assert table.loc["扣分：迟报月度报表"].tolist()[:6] == ["1次", "—", "—", "—", "-1.00", "-10.00"]
+    assert table.loc["扣分：按时报表中漏报项目"].tolist()[:6] == ["0次", "—", "—", "—", "0.00", "-10.00"]
     assert table[["得分率"]].loc[["扣分：迟报月度报表", "扣分：按时报表中漏报项目"]].isna().all().all()
     u01 = unit_screen.unit_view(county, "U01", D)
     assert [i.behind["project_code"].tolist() for i in u01.score_items[:1]] == [["P1", "P2", "P3"]]
@@ -146,13 +151,51 @@ def test_guidance_splits_what_is_lacking(county):
     ]
     assert [c["code"] for c in view.lacking[0].candidates] == ["P3", "P2"]
     assert [(g.item, g.needed) for g in view.on_track] == [
-        ("stats_rate", 0), ("signed_major", 0), ("signed_amount_wan", 0)]
+        ("stats_rate", 0), ("signed", 0), ("signed_amount", 0)]
     assert view.on_track[1].message == "签约亿元以上项目数已达序时进度（3/4个）"
     shown = format.candidates_table(view.lacking[0])
     assert shown.to_dict("records") == [
         {"项目编号": "P3", "项目名称": shown["项目名称"][0], "签约日期": "2024-07-01", "计划总投资(亿元)": 3.0},
         {"项目编号": "P2", "项目名称": shown["项目名称"][1], "签约日期": "2024-08-01", "计划总投资(亿元)": 5.0},
     ]
+
+
+def test_targets_shown_but_not_scored(county):
+    """U01 given a 新纳统 target of 2 and a 7亿元以上制造业 target of 1 (no weight; the latter no indicator at all): both
+    are in the ledger with completion and gap but no points, the score stays 77; the guidance lists them. 新纳统: 1
+    (P1) of 2 × 0.75 = 1.5 due, 1 lacking, 50.0%, −25.0 points, no project commenced and not yet 纳统. 7亿元以上
+    制造业: 0 of 0.75 due, 1 lacking, 0.0%, −75.0 points, nothing 在谈 or 已审批 of that kind."""
+    county.execute("UPDATE targets SET in_stats = 2, major_manufacturing = 1 WHERE unit_code = 'U01'")
+    view = unit_screen.unit_view(county, "U01", D)
+    assert view.score == pytest.approx(77, abs=1e-4)
+    items = {item.item: item for item in view.score_items}
+    assert list(items) == ["signed_major", "signed_amount", "commenced", "production", "commencement_rate",
+                           "stats_rate", "in_stats", "major_manufacturing", "bonus", "late_reports",
+                           "forgotten_updates"]
+    assert view.maxima["in_stats"] is None and view.maxima["major_manufacturing"] is None
+    table = format.score_items_table(view.score_items, view.maxima).set_index("考核项目")
+    assert table.loc["新纳统项目数"].tolist()[:6] == ["1个", "2个", "50.0%", "−25.0", "不计分", "—"]
+    assert table.loc["7亿元以上制造业项目数"].tolist()[:6] == ["0个", "1个", "0.0%", "−75.0", "不计分", "—"]
+    assert table.loc["签约亿元以上项目数"].tolist()[2:4] == ["75.0%", "+0.0"]  # 3 of 4 at 9/12: level
+    lacking = {gap.item: gap for gap in view.lacking}
+    assert [format.gap_sentence(lacking[item]) for item in ("in_stats", "major_manufacturing")] == [
+        "新纳统项目数距序时进度还差1个（没有已开工未纳统的项目）；完成全年目标的50.0%，低于序时进度25.0个百分点",
+        "7亿元以上制造业项目数距序时进度还差1个（没有在谈、已审批的此类项目）；完成全年目标的0.0%，低于序时进度75.0个百分点",
+    ]
+    signed = next(gap for gap in view.on_track if gap.item == "signed")
+    assert format.gap_sentence(signed, 2) == "签约亿元以上项目数已达序时进度（3/4个）；完成全年目标的75.00%，与序时进度持平"
+
+
+@pytest.mark.parametrize(("completion", "gap", "digits", "phrase"), [
+    (0.933, 18.3, 1, "完成全年目标的93.3%，高于序时进度18.3个百分点"),  # 常州's wording
+    (0.5, -25, 1, "完成全年目标的50.0%，低于序时进度25.0个百分点"),
+    (0.7504, 0.04, 1, "完成全年目标的75.0%，与序时进度持平"),
+    (0.7504, 0.04, 2, "完成全年目标的75.04%，高于序时进度0.04个百分点"),
+    (None, None, 1, ""),
+])
+def test_completion_phrase(completion, gap, digits, phrase):
+    """Completion and the gap to 序时进度 in the bureau's words, with the decimals of the setting."""
+    assert format.completion_phrase(completion, gap, digits) == phrase
 
 
 @pytest.mark.parametrize(("unit", "as_of", "state", "days_left", "sentence"), [

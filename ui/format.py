@@ -9,7 +9,7 @@ from pandas.io.formats.style import Styler
 
 from alerts.rules import RULE_BY_ID
 from pipelines.admin import tasks
-from pipelines.figures.assessment import INDICATORS
+from pipelines.figures.assessment import INDICATORS, Indicator
 from pipelines.figures.guidance import Gap
 from pipelines.screens import project as project_screen
 from pipelines.screens.ranking import LedgerItem
@@ -59,11 +59,12 @@ def percent(rate: float | None, digits: int = 1) -> str:
     return "—" if rate is None or pd.isna(rate) else f"{rate:.{digits}%}"
 
 
-def gap_points(gap: float | None) -> str:
+def gap_points(gap: float | None, digits: int = 1) -> str:
     """A gap to 序时进度 in percentage points with its sign ('+3.2', '−12.5'); '—' without a target."""
     if gap is None or pd.isna(gap):
         return "—"
-    return f"+{gap:.1f}" if gap >= 0 else f"−{-gap:.1f}"
+    shown = round(gap, digits) + 0.0  # + 0.0: a gap that rounds to nothing is '+0.0', never '−0.0'
+    return f"+{shown:.{digits}f}" if shown >= 0 else f"−{-shown:.{digits}f}"
 
 
 def rank_change(places: float | None) -> str:
@@ -115,13 +116,19 @@ _MOVED = {"▲": "color: #1a7f37", "▼": "color: #c62828"}  # places moved up o
 RANKING_TEXT_NUMBERS: tuple[str, ...] = ("较上期", *(i.label for i in INDICATORS), "报送率", "及时率")
 
 
+def scored_indicators(table: pd.DataFrame) -> list[Indicator]:
+    """The indicators that score for some unit of the ranking `table` (a target set and a weight): the others
+    (usually the further targets, weighing 0) would be columns of '—' only."""
+    return [i for i in INDICATORS if i.id in table and table[i.id].notna().any()]
+
+
 def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None = None,
-                  detail: bool = True) -> Styler:
+                  detail: bool = True, indicators: list[Indicator] | None = None) -> Styler:
     """The ranking as shown: rank (in the group, with the county rank after), the places moved as ▲/▼, the score
-    and its change, each indicator's points under its name ('—' when left out), 扣分 as points lost and the 评优
-    mark; scores show two decimals and sort as numbers. `own` (a unit name) is highlighted. Without `detail` (a
-    unit user's view, Ranking.for_scope) the two rates stand where the points would. 报送率 and 及时率 (DOMAIN §6)
-    close both."""
+    and its change, each indicator's points under its name ('—' when left out; only `indicators`, by default
+    those scoring for some unit of `table`), 扣分 as points lost and the 评优 mark; scores show two decimals and
+    sort as numbers. `own` (a unit name) is highlighted. Without `detail` (a unit user's view, Ranking.for_scope)
+    the two rates stand where the points would. 报送率 and 及时率 (DOMAIN §6) close both."""
     rank, change = ("group_rank", "group_rank_change") if in_group else ("rank", "rank_change")
     shown = pd.DataFrame({
         "组内排名" if in_group else "排名": table[rank],
@@ -132,7 +139,7 @@ def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None =
         "较上期": table["score_change"].map(points_change),
     })
     if detail:
-        for indicator in INDICATORS:
+        for indicator in scored_indicators(table) if indicators is None else indicators:
             shown[indicator.label] = table[indicator.id].map(points)
         shown["加分"] = table["bonus"]
         shown["扣分"] = table["deduction"]
@@ -254,29 +261,76 @@ def report_sentence(report: ReportStatus) -> str:
     return head + left + refused
 
 
-def score_items_table(items: list[LedgerItem], maxima: dict[str, float | None]) -> pd.DataFrame:
-    """The ledger's items against their maximum: item, what was done, the target, points, the most the item can
-    give and the share of it earned (none for 扣分, whose maximum is the most it can take); '—' for an item left
-    out."""
+def score_items_table(items: list[LedgerItem], maxima: dict[str, float | None], digits: int = 1) -> pd.DataFrame:
+    """The ledger's items against their maximum: item, what was done, the target, an annual target's completion
+    and gap to 序时进度 in points (`digits` decimals), points ('不计分' for a target shown but not scored, '—' for an
+    item left out), the most the item can give and the share of it earned (none for 扣分, whose maximum is the most
+    it can take)."""
     rows = []
     for item in items:
         most = maxima.get(item.item)
+        shown_only = item.points is None and item.target is not None
         rows.append({"考核项目": item.label, "完成": ledger_quantity(item.measure, item.quantity),
-                     "目标": ledger_quantity(item.measure, item.target), "得分": points(item.points),
-                     "满分": points(most),
+                     "目标": ledger_quantity(item.measure, item.target),
+                     "完成率": percent(item.completion, digits), "较序时进度": gap_points(item.gap_points, digits),
+                     "得分": "不计分" if shown_only else points(item.points), "满分": points(most),
                      "得分率": item.points / most if item.points is not None and most and most > 0 else None})
     return pd.DataFrame(rows)
 
 
-_CANDIDATE_DATES = {"commencement_rate": "签约日期", "stats_rate": "开工日期"}
+def _target_amount(unit: str, value: float | None) -> str:
+    """A target's figure in its unit: '7个', '24.20亿元' (money comes in 万元); '—' without one."""
+    return ledger_quantity("amount" if unit == "亿元" else "count", value)
+
+
+def completion_phrase(completion: float | None, gap: float | None, digits: int = 1) -> str:
+    """An annual target's completion in the bureau's words: '完成全年目标的93.3%，高于序时进度18.3个百分点' (低于 when
+    behind, 与序时进度持平 when level at the decimals shown); '' without a target."""
+    if completion is None or pd.isna(completion):
+        return ""
+    shown = round(gap, digits) + 0.0
+    side = "与序时进度持平" if shown == 0 else f"{'高于' if shown > 0 else '低于'}序时进度{abs(shown):.{digits}f}个百分点"
+    return f"完成全年目标的{percent(completion, digits)}，{side}"
+
+
+def gap_sentence(gap: Gap, digits: int = 1) -> str:
+    """What a unit lacks or meets (Gap.message) and, for an annual target set, its completion against 序时进度:
+    '新纳统项目数距序时进度还差2个；完成全年目标的58.3%，低于序时进度33.3个百分点'."""
+    phrase = completion_phrase(gap.completion, gap.gap_points, digits)
+    return f"{gap.message}；{phrase}" if phrase else gap.message
+
+
+def progress_targets(progress: pd.DataFrame) -> dict[str, str]:
+    """The targets of 完成进度 (Ranking.progress), in order: id → name."""
+    return dict(zip(progress["target"], progress["label"]))
+
+
+def target_progress_table(progress: pd.DataFrame, target: str, digits: int = 1) -> pd.DataFrame:
+    """完成进度 of one target (Ranking.progress's rows of it, by rank): unit, group, actual, annual target,
+    completion and gap to 序时进度 in points (`digits` decimals; '—' where the unit has no such target)."""
+    progress = progress[progress["target"] == target]
+    return pd.DataFrame({
+        "单元": progress["name"].tolist(), "组别": progress["group"].tolist(),
+        "完成": [_target_amount(u, a) for u, a in zip(progress["unit"], progress["actual"])],
+        "年度目标": [_target_amount(u, t) for u, t in zip(progress["unit"], progress["annual_target"])],
+        "完成率": [percent(c, digits) for c in progress["completion"]],
+        "较序时进度": [gap_points(g, digits) for g in progress["gap_points"]],
+    })
+
+
+_CANDIDATE_DATES = {"commencement_rate": "签约日期", "stats_rate": "开工日期", "in_stats": "开工日期"}
 
 
 def candidates_table(gap: Gap) -> pd.DataFrame:
-    """The projects that could close a gap: code, name, the date they entered the rate's cohort, 计划总投资 (亿元)."""
-    rows = pd.DataFrame(gap.candidates, columns=["code", "name", "date", "amount_wan"])
+    """The projects that could close a gap: code, name, for a 签约 target the stage (在谈 / 已审批) and the day it was
+    reached, else the date they entered the rate's cohort (开工 for 新纳统), 计划总投资 (亿元)."""
+    rows = pd.DataFrame(gap.candidates, columns=["code", "name", "stage", "date", "amount_wan"])
+    dates = pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d").fillna("")
+    signing = rows["stage"].notna().any()
     return pd.DataFrame({
         "项目编号": rows["code"], "项目名称": rows["name"],
-        _CANDIDATE_DATES.get(gap.item, "日期"): pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d").fillna(""),
+        **({"所处阶段": rows["stage"], "研判/审批日期": dates} if signing
+           else {_CANDIDATE_DATES.get(gap.item, "日期"): dates}),
         "计划总投资(亿元)": rows["amount_wan"] / WAN_PER_YI,
     })
 

@@ -1,5 +1,6 @@
-"""Target-gap guidance for one unit: what it lacks against each rate target and each 序时 target, and which of
-its projects could close the gap (DOMAIN §5; issue 3 'target-gap guidance')."""
+"""Target-gap guidance for one unit: what it lacks against each rate target and each annual target by 序时进度, with
+the completion of every target set and the gap to 序时进度, and which of its projects could close the gap (DOMAIN
+§5, §7; issue 3 'target-gap guidance', issue 17)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,19 +10,37 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from pipelines.figures import measures
+from pipelines.figures import assessment, measures
 from pipelines.settings import Settings, current
 from pipelines.store import queries
-from pipelines.vocabulary import WAN_PER_YI
+from pipelines.vocabulary import (
+    MANUFACTURING,
+    SIGNED_BANDS,
+    TARGETS,
+    WAN_PER_YI,
+    Target,
+)
 
 
 @dataclass
 class Gap:
-    item: str  # commencement_rate / stats_rate / signed_major / signed_amount / commenced / production
+    item: str  # commencement_rate / stats_rate, or a target id (pipelines.vocabulary.TARGETS)
     label: str
-    needed: float  # how many more projects (or 万元 for signed_amount); 0 when on track
+    needed: float  # how many more projects (or 万元 for the money targets); 0 when on track
     message: str  # what a unit head reads, e.g. 还需开工2个项目可达75%
-    candidates: list[dict] = field(default_factory=list)  # projects that could close it: code, name, date
+    candidates: list[dict] = field(default_factory=list)  # projects that could close it: code, name, date, amount_wan
+    # A target's figures (None for the rates, and where no target is set): the year's actual (个, or 万元 for the
+    # money targets), the annual target, actual ÷ target, and (actual ÷ target − 序时进度) × 100.
+    actual: float | None = None
+    target: float | None = None
+    completion: float | None = None
+    gap_points: float | None = None
+
+
+# The classic targets, scored by default: one without a target says so; the further ones are listed only when set.
+_ALWAYS_LISTED = ("signed", "signed_amount", "commenced", "production")
+# The stages of a project not yet signed that can still be (在谈: 研判通过; 已审批), nearest to signing first.
+SIGNING_STAGES = {"approved": "已审批", "evaluated": "在谈"}
 
 
 def _ceil(value: float) -> int:
@@ -34,6 +53,18 @@ def _candidates(rows: pd.DataFrame, date_column: str) -> list[dict]:
     return [{"code": c, "name": n, "date": d.date() if pd.notna(d) else None, "amount_wan": a}
             for c, n, d, a in zip(ordered["project_code"], ordered["project_name"],
                                   pd.to_datetime(ordered[date_column]), ordered["total_investment_wan"])]
+
+
+def _signing_candidates(rows: pd.DataFrame) -> list[dict]:
+    """Projects not yet signed, 已审批 first then 在谈, each by the day it reached its stage (longest waiting first)."""
+    order = {stage: i for i, stage in enumerate(SIGNING_STAGES)}
+    reached = rows["approved_date"].where(rows["stage"] == "approved", rows["evaluated_date"])
+    ordered = rows.assign(_order=rows["stage"].map(order), _reached=pd.to_datetime(reached)).sort_values(
+        ["_order", "_reached", "project_code"])
+    return [{"code": c, "name": n, "stage": SIGNING_STAGES[s], "date": d.date() if pd.notna(d) else None,
+             "amount_wan": a}
+            for c, n, s, d, a in zip(ordered["project_code"], ordered["project_name"], ordered["stage"],
+                                     ordered["_reached"], ordered["total_investment_wan"])]
 
 
 def _rate_gap(item: str, label: str, verb: str, base: pd.DataFrame, hits: pd.Series, target: float,
@@ -49,11 +80,56 @@ def _rate_gap(item: str, label: str, verb: str, base: pd.DataFrame, hits: pd.Ser
     return Gap(item, label, needed, message, _candidates(open_rows, date_column))
 
 
+def _not_signed(mine: pd.DataFrame, settings: Settings) -> dict[str, pd.DataFrame]:
+    """Per 签约 target: the unit's projects (of the assessed population) not yet signed, 在谈 or 已审批 and not
+    terminated, of the size the target counts."""
+    open_ = mine[mine["stage"].isin(list(SIGNING_STAGES)) & (mine["status"] != "terminated")]
+    total = open_["total_investment_wan"]
+    found = {"signed": open_, "signed_amount": open_,
+             "major_manufacturing": open_[(open_["industry"] == MANUFACTURING)
+                                          & (total >= settings.assessment.major_manufacturing_min_wan)]}
+    for column, low, high in SIGNED_BANDS:
+        found[column] = open_[(total >= low) & (total < high)]
+    return found
+
+
+def _target_gap(target: Target, figures: dict, progress: float, candidates: pd.DataFrame | None,
+                signing: bool) -> Gap:
+    """One annual target against 序时进度: how much is lacking, in words, with the projects that could close it."""
+    value, actual = figures["targets"][target.id], figures["actual"]
+    completion, gap = figures["completion"][target.id], figures["schedule_gap_points"][target.id]
+    money = target.unit == "亿元"
+    if value is None:
+        return Gap(target.id, target.label, 0, f"{target.label}未下达年度目标", actual=actual)
+    due = value * progress
+    if money:
+        lack = max(0.0, round(due - actual, 6))
+        message = (f"{target.label}距序时进度还差{lack / WAN_PER_YI:.2f}亿元" if lack
+                   else f"{target.label}已达序时进度（{actual / WAN_PER_YI:.2f}/{value / WAN_PER_YI:.2f}亿元）")
+    else:
+        lack = _ceil(due - actual)
+        message = (f"{target.label}距序时进度还差{lack}个" if lack
+                   else f"{target.label}已达序时进度（{actual:g}/{value:g}个）")
+    found: list[dict] = []
+    if lack and candidates is not None:
+        found = _signing_candidates(candidates) if signing else _candidates(candidates, "commenced_date")
+        kind = "在谈、已审批的此类项目" if signing else "已开工未纳统的项目"
+        if not found:
+            message += f"（没有{kind}）"
+        elif money and float(candidates["total_investment_wan"].sum()) < lack:
+            message += f"（{kind}计划总投资合计只有{candidates['total_investment_wan'].sum() / WAN_PER_YI:.2f}亿元）"
+        elif not money and len(found) < lack:
+            message += f"（{kind}只有{len(found)}个）"
+    return Gap(target.id, target.label, lack, message, found, actual, value, completion, gap)
+
+
 def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
                 settings: Settings | None = None, facts: pd.DataFrame | None = None) -> list[Gap]:
     """What `unit_code` lacks as of `as_of`: the two rates against their targets with the candidate projects
-    (signed but not commenced; commenced but not 纳统 and big enough to be), and each annual target against
-    序时进度. `facts` may pass measures.project_facts (with details) as of `as_of`."""
+    (signed but not commenced; commenced but not 纳统 and big enough to be), then every annual target
+    (pipelines.vocabulary.TARGETS; the four classic ones also when none is set) against 序时进度 with its
+    completion and gap, the 签约 targets with the projects 在谈 or 已审批 of their size, 新纳统 with the projects
+    commenced but not yet 纳统. `facts` may pass measures.project_facts (with details) as of `as_of`."""
     settings = settings or current()
     fig = settings.figures
     facts = measures.project_facts(con, as_of, settings) if facts is None else facts
@@ -66,30 +142,25 @@ def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
     gaps.append(_rate_gap("commencement_rate", "签约项目开工率", "开工", signed, signed["commencement_rate_hits"],
                           fig.commencement_target, not_commenced, "signed_date"))
     commenced = mine[mine["stats_rate_base"]]
-    not_in_stats = commenced[~commenced["stats_rate_hits"] & active.loc[commenced.index]
-                             & (commenced["total_investment_wan"] >= fig.stats_min_investment_wan)]
+    statable = active & (mine["total_investment_wan"] >= fig.stats_min_investment_wan)
+    not_in_stats = commenced[~commenced["stats_rate_hits"] & statable.loc[commenced.index]]
     gaps.append(_rate_gap("stats_rate", "开工项目纳统率", "纳统", commenced, commenced["stats_rate_hits"],
                           fig.stats_target, not_in_stats, "commenced_date"))
 
     progress = measures.time_progress(as_of, settings)
     targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of).set_index("unit_code")
-    row = targets.loc[unit_code] if unit_code in targets.index else None
-    actual = {"signed_major": int(mine["signed"].sum()), "signed_amount_wan": float(mine["signed_amount_wan"].sum()),
-              "commenced": int(mine["commenced"].sum()), "production": int(mine["production"].sum())}
-    for item, label, unit in (("signed_major", "签约亿元以上项目数", "个"), ("signed_amount_wan", "签约金额", "亿元"),
-                              ("commenced", "新开工项目数", "个"), ("production", "新投产项目数", "个")):
-        target = None if row is None else row[item]
-        if target is None or pd.isna(target) or target <= 0:
-            gaps.append(Gap(item, label, 0, f"{label}未下达年度目标"))
+    row = targets.loc[unit_code].to_dict() if unit_code in targets.index else None
+    actuals = {t.actual: mine[t.actual].sum() for t in TARGETS}
+    figures = assessment.completion(actuals, row, progress)
+    day = pd.Timestamp(as_of)
+    # 新纳统 can come from any project commenced by now (not only this year's), not yet 纳统 and big enough to be.
+    started = pd.to_datetime(mine["commenced_date"]) <= day
+    stats_open = mine[started & ~(pd.to_datetime(mine["in_stats_date"]) <= day) & statable]
+    candidates = {**_not_signed(mine, settings), "in_stats": stats_open}
+    for target in TARGETS:
+        if figures["targets"][target.id] is None and target.id not in _ALWAYS_LISTED:
             continue
-        due = target * progress
-        if unit == "亿元":
-            lack = max(0.0, round(due - actual[item], 6))
-            message = (f"{label}距序时进度还差{lack / WAN_PER_YI:.2f}亿元" if lack
-                       else f"{label}已达序时进度（{actual[item] / WAN_PER_YI:.2f}/{target / WAN_PER_YI:.2f}亿元）")
-        else:
-            lack = _ceil(due - actual[item])
-            message = (f"{label}距序时进度还差{lack}个" if lack
-                       else f"{label}已达序时进度（{actual[item]}/{int(target)}个）")
-        gaps.append(Gap(item, label, lack, message))
+        actual = float(actuals[target.actual])
+        found = {**figures, "actual": actual if target.unit == "亿元" else int(actual)}
+        gaps.append(_target_gap(target, found, progress, candidates.get(target.id), target.id != "in_stats"))
     return gaps

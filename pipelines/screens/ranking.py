@@ -24,6 +24,7 @@ from pipelines.figures.assessment import (
     Assessment,
     Indicator,
     assess,
+    completion,
     rank_moves,
 )
 from pipelines.months import (
@@ -36,7 +37,7 @@ from pipelines.months import (
 )
 from pipelines.settings import Settings, current
 from pipelines.store import queries
-from pipelines.vocabulary import MILESTONE_BY_ID, WAN_PER_YI
+from pipelines.vocabulary import MILESTONE_BY_ID, TARGET_BY_ID, TARGETS, WAN_PER_YI
 
 PERIOD_KINDS = {"month": "月度", "quarter": "季度", "year": "年度"}
 _QUARTER_NAMES = "一二三四"
@@ -180,6 +181,7 @@ class Ranking:
     overall: dict | None = None  # the county's figures (报送率 and 及时率 among them)
     not_reported: list[str] | None = None  # a month's report: units owing the month whose report had not arrived
     due_date: dt.date | None = None  # a month's report: the day the month's reports were due
+    progress: pd.DataFrame | None = None  # 完成进度 (target_progress): every unit × every target the county has
 
     @property
     def groups(self) -> list[str]:
@@ -196,7 +198,9 @@ class Ranking:
         table.loc[table["code"] != scope, private] = None
         movers = [frame.assign(reasons=[r if code == scope else [] for code, r in zip(frame["code"], frame["reasons"])])
                   for frame in (self.gained, self.lost)]
-        return replace(self, table=table, gained=movers[0], lost=movers[1])
+        progress = None if self.progress is None else (
+            self.progress[self.progress["code"] == scope].reset_index(drop=True))
+        return replace(self, table=table, gained=movers[0], lost=movers[1], progress=progress)
 
     def in_group(self, group: str) -> pd.DataFrame:
         """The group's units by their rank in the group."""
@@ -305,7 +309,32 @@ def ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, compare_as_of: dt.da
         not_reported = [names[code] for code in now.reports.not_received(month) if code in names]
     return Ranking(as_of, compare_as_of, now.year, now.time_progress, table[columns].reset_index(drop=True),
                    gained.reset_index(drop=True), lost.reset_index(drop=True), _merit_notes(table, settings),
-                   known_by, now.overall, not_reported, due)
+                   known_by, now.overall, not_reported, due, target_progress(now))
+
+
+def target_progress(result: Assessment) -> pd.DataFrame:
+    """完成进度 (DOMAIN §9): every unit, by rank, against every target that some unit has (pipelines.vocabulary
+    .TARGETS, in that order; a target no unit has is left out): code, name, group, target (its id), label, unit (个 /
+    亿元), actual, the unit's annual target, completion (actual ÷ target) and gap to 序时进度 in percentage points,
+    the last three None where the unit has no such target. Money in 万元. A unit user reads its own rows only
+    (Ranking.for_scope)."""
+    targets = result.targets if result.targets is not None else pd.DataFrame()
+    rows = []
+    for unit in result.units.to_dict("records"):
+        row = targets.loc[unit["code"]].to_dict() if unit["code"] in targets.index else None
+        done = completion(unit, row, result.time_progress)
+        rows += [{"code": unit["code"], "name": unit["name"], "group": unit["group"], "target": t.id, "label": t.label,
+                  "unit": t.unit, "actual": float(unit[t.actual]), "annual_target": done["targets"][t.id],
+                  "completion": done["completion"][t.id], "gap_points": done["schedule_gap_points"][t.id]}
+                 for t in TARGETS]
+    columns = ["code", "name", "group", "target", "label", "unit", "actual", "annual_target", "completion",
+               "gap_points"]
+    found = pd.DataFrame(rows, columns=columns)
+    has = found.groupby("target", sort=False)["annual_target"].apply(lambda v: v.notna().any())
+    found = found[found["target"].map(has).fillna(False).astype(bool)]
+    order = {t.id: i for i, t in enumerate(TARGETS)}
+    found = found.assign(_order=found["target"].map(order)).sort_values("_order", kind="stable")
+    return found.drop(columns="_order").reset_index(drop=True)
 
 
 # -------------------------------------------------------------------------------------------------- ledger
@@ -329,6 +358,8 @@ class LedgerItem:
     points: float | None
     rule: str
     behind: pd.DataFrame
+    completion: float | None = None  # an annual target's quantity ÷ target; None for the rates, 加分, 扣分, no target
+    gap_points: float | None = None  # (completion − 序时进度) × 100, percentage points
 
 
 @dataclass(frozen=True)
@@ -349,6 +380,9 @@ _MEASURES = {"signed_amount": "amount", "invested_year": "amount", "commencement
 # The dates behind the flags that are neither a flow nor a rate: the size bands of 签约, 本年完成投资.
 _FLAG_DATES = {"signed_50yi": ("signed_date",), "signed_10_50yi": ("signed_date",), "signed_5_10yi": ("signed_date",),
                "invested_this_year": ("commenced_date",)}
+
+
+_TARGET_OF = {t.column: t for t in TARGETS}  # an indicator's target column → the target (its id in `completion`)
 
 
 def _dates_of(flag: str) -> tuple[str, ...]:
@@ -455,6 +489,9 @@ def unit_ledger(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str, 
         raise LookupError(f"unknown unit {unit_code!r}")
     unit = units.loc[unit_code].to_dict()
     rows = {r["item"]: r for r in result.ledger[result.ledger["unit_code"] == unit_code].to_dict("records")}
+    targets = result.targets
+    target_row = targets.loc[unit_code].to_dict() if targets is not None and unit_code in targets.index else None
+    done = completion(unit, target_row, result.time_progress)
     items = []
     for indicator in INDICATORS:
         row = rows.get(indicator.id)
@@ -466,9 +503,21 @@ def unit_ledger(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str, 
             label = next(m.label for m in MILESTONE_BY_ID.values() if m.date_field == hit)
             reached = behind[hit].notna() & (behind[hit] <= pd.Timestamp(as_of))
             behind["note"] = [f"已{label}" if r else f"未{label}" for r in reached]
+        target = _TARGET_OF.get(indicator.target)
         items.append(LedgerItem(indicator.id, indicator.label, _MEASURES.get(indicator.id, "count"),
                                 _number(row["quantity"]), _number(row["target"]), _number(row["points"]),
-                                _indicator_rule(indicator, row, unit, result.time_progress, settings), behind))
+                                _indicator_rule(indicator, row, unit, result.time_progress, settings), behind,
+                                *((done["completion"][target.id], done["schedule_gap_points"][target.id])
+                                  if target else ())))
+    major = TARGET_BY_ID["major_manufacturing"]
+    if done["targets"][major.id] is not None:  # a target that is no indicator: shown with its completion, not scored
+        flagged = facts[(facts["unit_code"] == unit_code) & facts["major_manufacturing"]]
+        behind = _projects(facts, sorted(flagged["project_code"]), ("signed_date",))
+        rule = (f"一票评优：本年签约的{major.label}超过年度目标的，评为优秀，不论排名（一票否优的除外）；"
+                "此项不计分。")
+        items.append(LedgerItem(major.id, major.label, "count", _number(unit[major.actual]),
+                                done["targets"][major.id], None, rule, behind, done["completion"][major.id],
+                                done["schedule_gap_points"][major.id]))
     bonus = rows["bonus"]
     bonus_rule, bonus_behind = _bonus_item(bonus, facts, settings)
     items.append(LedgerItem("bonus", BONUS_LABEL, "count", _number(bonus["quantity"]), None,
