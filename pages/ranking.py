@@ -7,6 +7,7 @@ import streamlit as st
 from pipelines.access import OutOfScope
 from pipelines.bulletin import files
 from pipelines.screens import ranking
+from pipelines.settings import current
 from ui import auth, data, format, widgets
 
 actor = auth.require_actor()
@@ -102,19 +103,37 @@ for card, title, unit in ((cards[2], "得分上升最多", picked["gained"]), (c
 # ---- the ranking, overall and per group
 own = None if scope is None else result.unit(scope)["name"]
 numbers = {name: st.column_config.TextColumn(alignment="right") for name in format.RANKING_TEXT_NUMBERS}
+scored = format.scored_indicators(result.table)  # the same columns in every tab
 tabs = st.tabs(["全县排名", *result.groups])
 with tabs[0]:
-    st.dataframe(format.ranking_table(result.table, own=own, detail=scope is None), hide_index=True,
-                 width="stretch", column_config=numbers)
+    st.dataframe(format.ranking_table(result.table, own=own, detail=scope is None, indicators=scored),
+                 hide_index=True, width="stretch", column_config=numbers)
 for tab, group in zip(tabs[1:], result.groups):
     with tab:
-        st.dataframe(format.ranking_table(result.in_group(group), in_group=True, own=own, detail=scope is None),
-                     hide_index=True, width="stretch", column_config=numbers)
-st.caption(("各指标列为该项得分（未下达目标的指标记“—”，不计分，其余指标权重按比例折算为100分）；" if scope is None else
+        st.dataframe(format.ranking_table(result.in_group(group), in_group=True, own=own, detail=scope is None,
+                                          indicators=scored), hide_index=True, width="stretch", column_config=numbers)
+st.caption(("各指标列为该项得分（未下达目标的指标记“—”，不计分，其余指标权重按比例折算为100分；没有单元计分的指标不列出）；"
+            if scope is None else
             "单元用户可查看各单元的排名、得分与两率，本单元的分项得分见下方得分明细；")
            + "得分相同时按签约金额、单元编码排序；变化列 ▲ 上升、▼ 下降、— 持平或不比较。")
 for note in result.notes:
     (st.success if note.startswith("一票评优") else st.warning)(note)
+
+# ---- 完成进度: every unit against every target the county has (a unit user: its own unit)
+st.subheader("完成进度")
+progress = result.progress
+if progress is None or progress.empty:
+    st.caption("本年尚未下达年度目标。")
+else:
+    digits = current().figures.completion_decimals
+    right = {name: st.column_config.TextColumn(alignment="right") for name in ("完成", "年度目标", "完成率", "较序时进度")}
+    labels = format.progress_targets(progress)
+    for tab, target in zip(st.tabs(list(labels.values())), labels):
+        with tab:
+            st.dataframe(format.target_progress_table(progress, target, digits), hide_index=True, width="stretch",
+                         column_config=right)
+    st.caption(f"完成率为本年累计完成数除以年度目标，较序时进度为完成率减序时进度（{format.percent(result.time_progress)}），"
+               "单位为百分点；未下达该项目标的单元记“—”。" + ("" if scope is None else "单元用户只能查看本单元的完成进度。"))
 
 # ---- who gained and lost points, and why
 st.subheader("得分变化")

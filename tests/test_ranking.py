@@ -220,6 +220,61 @@ def test_unit_users_read_rank_score_and_rates_of_other_units_only(county):
     assert [(m["code"], m["reasons"]) for m in seen.lost.to_dict("records")] == [("U02", [("扣分：迟报月度报表", -1.0)])]
 
 
+def _with_targets(con) -> None:
+    """2024 targets: U01 签约 2 and 新开工 4; U02 签约 1 and 本年完成投资 1亿元 (10000万元); U03 none."""
+    con.executemany("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, commenced, "
+                    "invested_year_wan) VALUES (1, '2024-01-10', 2024, ?, ?, ?, ?)",
+                    [("U01", 2, 4, None), ("U02", 1, None, 10000)])
+
+
+def test_target_progress_worked_by_hand(county):
+    """完成进度 as of 06-30 (序时进度 6/12): every unit × the targets some unit has (签约, 新开工, 本年完成投资; the
+    others, set for nobody, are left out), in TARGETS order and by rank within each. U01: 签约 1 (A) of 2 → 50%, gap
+    0; 新开工 1 (A, 05-20) of 4 → 25%, −25; no 投资 target. U02: 签约 1 (P) of 1 → 100%, +50; 新开工 1 with no target;
+    投资 0 of 1亿 → 0%, −50. U03: its actuals (0) without targets. A unit user reads its own rows only."""
+    _with_targets(county)
+    result = ranking.ranking(county, AS_OF, BEFORE)
+    progress = result.progress
+    assert progress["target"].unique().tolist() == ["signed", "commenced", "invested_year"]
+    for target in ("signed", "commenced", "invested_year"):
+        assert progress[progress["target"] == target]["code"].tolist() == result.table["code"].tolist()
+    found = {(r["code"], r["target"]): (r["actual"], r["annual_target"], r["completion"], r["gap_points"])
+             for r in progress.to_dict("records")}
+    found = {key: tuple(None if pd.isna(v) else v for v in values) for key, values in found.items()}
+    assert found == {
+        ("U01", "signed"): (1, 2, 0.5, 0), ("U01", "commenced"): (1, 4, 0.25, -25),
+        ("U01", "invested_year"): (0, None, None, None),
+        ("U02", "signed"): (1, 1, 1, 50), ("U02", "commenced"): (1, None, None, None),
+        ("U02", "invested_year"): (0, 10000, 0, -50),
+        ("U03", "signed"): (0, None, None, None), ("U03", "commenced"): (0, None, None, None),
+        ("U03", "invested_year"): (0, None, None, None),
+    }
+    assert result.for_scope("U02").progress["code"].unique().tolist() == ["U02"]
+    from ui import format
+
+    shown = format.target_progress_table(progress, "invested_year").set_index("单元")
+    assert shown.loc["城东街道"].tolist() == ["乡镇组", "0.00亿元", "1.00亿元", "0.0%", "−50.0"]
+    assert shown.loc["城西街道"].tolist() == ["乡镇组", "0.00亿元", "—", "—", "—"]
+    assert format.target_progress_table(progress, "signed").set_index("单元").loc["经济开发区"].tolist() == [
+        "园区组", "1个", "2个", "50.0%", "+0.0"]
+
+
+def test_ranking_table_hides_indicators_nobody_scores(county):
+    """Without targets only the two rates score: the count columns (no unit has a target) and the further targets
+    (weight 0) are not shown; with U01's and U02's targets 签约 and 新开工 score and show, 本年完成投资 (set, but
+    weighing 0) does not."""
+    from ui import format
+
+    fixed = ["排名", "变化", "单元", "组别", "得分", "较上期"]
+    tail = ["加分", "扣分", "报送率", "及时率", "评优"]
+    plain = format.ranking_table(ranking.ranking(county, AS_OF, BEFORE).table).data
+    assert plain.columns.tolist() == [*fixed, "签约项目开工率", "开工项目纳统率", *tail]
+    _with_targets(county)
+    targeted = format.ranking_table(ranking.ranking(county, AS_OF, BEFORE).table).data
+    assert targeted.columns.tolist() == [*fixed, "签约亿元以上项目数", "新开工项目数", "签约项目开工率",
+                                         "开工项目纳统率", *tail]
+
+
 def test_excellent_and_veto_notes(county):
     """U01's 8亿 制造业 project beats its (missing, so zero) target: 优秀; after an admin's 一票否优 it is not, and
     the note says why."""
@@ -414,6 +469,28 @@ def test_page_quarterly_and_annual_rankings(county):
     assert "截至 2024-12-31" in at.caption[1].value and "此前没有数据，不作比较" in at.caption[1].value
     assert at.info[0].value.startswith("本期不比较得分变化")
     assert at.dataframe[0].value["变化"].tolist() == ["—", "—", "—"]
+
+
+def test_page_target_progress(county):
+    """The 完成进度 section: a tab per target some unit has, each listing every unit by rank with its actual,
+    target, completion and gap ('—' without a target); without any target, a line says none was set."""
+    _with_targets(county)
+    county.close()
+    at = _page(LEADER)
+    at.selectbox(key="period_month").select("2024年6月").run()
+    assert not at.exception
+    assert [tab.label for tab in at.tabs][-3:] == ["签约亿元以上项目数", "新开工项目数", "本年完成投资"]
+    tables = {tuple(d.value.columns): d.value for d in at.dataframe}
+    progress = tables[("单元", "组别", "完成", "年度目标", "完成率", "较序时进度")]
+    assert progress.columns.tolist() == ["单元", "组别", "完成", "年度目标", "完成率", "较序时进度"]
+    assert len(progress) == 3 and "本年完成投资" not in at.dataframe[0].value.columns
+
+
+def test_page_without_targets_says_so(county):
+    county.close()
+    at = _page(LEADER)
+    assert not at.exception
+    assert "本年尚未下达年度目标。" in [c.value for c in at.caption]
 
 
 def test_page_as_a_unit_user(county):
