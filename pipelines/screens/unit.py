@@ -124,7 +124,7 @@ def report_status(submissions: pd.DataFrame, as_of: dt.date, settings: Settings 
     files = submissions[submissions["for_period"]]
     arrived = files[files["unit_rows"] > 0].sort_values(["received_at", "id"])
     if len(arrived):
-        first, latest = arrived.iloc[0], arrived.iloc[-1]
+        first = arrived.iloc[0]
         received = first["received_at"].to_pydatetime()
         return ReportStatus(period, due, days_left, ON_TIME if received.date() <= due else LATE, received,
                             int(arrived["unit_rows"].sum()), len(arrived) - 1, None, None,
