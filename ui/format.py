@@ -9,6 +9,7 @@ from pandas.io.formats.style import Styler
 
 from alerts.rules import RULE_BY_ID
 from pipelines.admin import tasks
+from pipelines.bulletin.content import versus_schedule
 from pipelines.figures.assessment import INDICATORS, Indicator
 from pipelines.figures.guidance import Gap
 from pipelines.screens import project as project_screen
@@ -288,9 +289,7 @@ def completion_phrase(completion: float | None, gap: float | None, digits: int =
     behind, 与序时进度持平 when level at the decimals shown); '' without a target."""
     if completion is None or pd.isna(completion):
         return ""
-    shown = round(gap, digits) + 0.0
-    side = "与序时进度持平" if shown == 0 else f"{'高于' if shown > 0 else '低于'}序时进度{abs(shown):.{digits}f}个百分点"
-    return f"完成全年目标的{percent(completion, digits)}，{side}"
+    return versus_schedule(completion, gap, digits)  # the 通报's own wording and rounding (half up)
 
 
 def gap_sentence(gap: Gap, digits: int = 1) -> str:
