@@ -235,8 +235,9 @@ def test_unit_register_rules():
 
 
 def test_targets_rules():
-    """A target row is rejected for an unknown unit, an invalid or missing year, a fractional count, no target at
-    all or a repeated (year, unit); 签约金额 in 亿元 becomes 万元 and a unit given by name becomes its code."""
+    """A target row is rejected for an unknown unit, an invalid or missing year, a fractional count or a repeated
+    (year, unit); a row of only 年度 and 单元编码 (a unit of the prefilled template left without targets) is passed
+    over as empty; 签约金额 in 亿元 becomes 万元 and a unit given by name becomes its code."""
     header = ["年度", "单元编码", "签约亿元以上项目数", "签约金额（亿元）", "新开工项目数"]
     rows = [[2024, "U01", 12, "60", 8], ["2024年", "城东街道", 4, 15.5, None], [2024, "U09", 3, 10, 2],
             ["24", "U03", 3, 10, 2], [2024, "U03", 2.5, 10, 2], [2024, "U03", None, None, None], [2024, "U01", 1, 1, 1],
@@ -248,7 +249,6 @@ def test_targets_rules():
         (4, "单元编码", "第4行 单元编码 'U09' 不在单元名录中，请填写单元编码或单元全称"),
         (5, "年度", "第5行 年度 '24' 不是有效年度，请填写如 2024"),
         (6, "签约亿元以上项目数", "第6行 签约亿元以上项目数 '2.5' 应为整数"),
-        (7, None, "第7行 没有填写任何目标值"),
         (8, None, "第8行 与第2行重复：同一单元或年度只能填写一行"),
         (9, "年度", "第9行 年度 为必填项，不能为空"),
     ]

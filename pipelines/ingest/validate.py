@@ -28,7 +28,7 @@ _SIGNATURE_LINE = re.compile(
     r"|填报日期|填表日期|填报时间|备注|说明|注)\s*[:：]"
 )
 # Fields that a template prefills on every row, so a row holding only these is an empty row.
-_PREFILLED = frozenset({"period", "unit"})
+_PREFILLED = frozenset({"period", "unit", "year"})  # a targets template's unit with no target left: not a row
 
 
 @dataclass(frozen=True)
