@@ -56,7 +56,7 @@ table = pd.DataFrame({
                zip(found["acknowledged_by"], found["acknowledged_at"])],
 })
 st.dataframe(table, hide_index=True, width="stretch",
-             column_config={"存在问题": st.column_config.TextColumn(width="large"),
+             column_config={"存在问题": st.column_config.TextColumn(width="medium"),
                             "项目名称": st.column_config.TextColumn(width="medium")})
 
 message = st.session_state.pop("problem_message", None)
