@@ -58,7 +58,7 @@ st.dataframe(
 )
 caption, download = st.columns([4, 1], vertical_alignment="center")
 caption.caption(f"截至 {as_of:%Y-%m-%d} 已收到的报送；最近一次报送于 {facts['last_received_at'] or '—'}。"
-                + ("" if project_screen.sees_contacts(actor) else "导出文件中的联系人与联系电话已脱敏。"))
+                + ("" if project_screen.sees_contacts(actor, actor.unit_code) else "导出文件中的联系人与联系电话已脱敏。"))
 download.download_button("导出 Excel", data=lambda: project_screen.library_workbook(shown, actor, as_of),
                          file_name=f"项目库_{as_of:%Y%m%d}.xlsx", icon=":material/download:", on_click="ignore",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", width="stretch")

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import zipfile
 
+import pandas as pd
 import pytest
 import xlsxwriter
 from python_calamine import CalamineWorkbook
@@ -115,10 +116,11 @@ def _sheet(data: bytes) -> list[list]:
 
 
 @pytest.mark.parametrize("actor, name, phone", [(ADMIN, "王小明", "13812341234"),
-                                                (UNIT_U01, "王**", "138****1234"),
-                                                (LEADER, "王**", "138****1234")])
-def test_export_masks_contacts_for_everyone_but_admins(county, actor, name, phone):
-    """The library's Excel export holds the filtered projects with contacts in full for admins only."""
+                                                (UNIT_U01, "王小明", "13812341234"),
+                                                (LEADER, "王小明", "13812341234")])
+def test_export_shows_contacts_to_admins_leaders_and_the_projects_own_unit(county, actor, name, phone):
+    """The library's Excel export holds the filtered projects with their contacts in full for admins, leaders
+    and the users of the projects' own unit, who typed them in."""
     rows = _sheet(project_screen.library_workbook(project_screen.filter_library(_library(county), stale=True),
                                                   actor, AS_OF))
     header = next(r for r in rows if "联系人" in r)
@@ -148,7 +150,7 @@ def test_project_page_history_and_scope(county):
     assert view.registered_at == dt.datetime(2024, 11, 5, 9)  # first received, not when the row was written
     assert list(view.history["kind"]) == [project_screen.FIRST, project_screen.UPDATE]
     assert "签约日期" in view.history["change_text"].iloc[1]
-    assert view.project["contact_phone"] == "139****1111"
+    assert view.project["contact_phone"] == "13900001111"  # the unit's own project: in full
     assert project_screen.project_view(county, code, ADMIN, AS_OF).project["contact_phone"] == "13900001111"
     with pytest.raises(OutOfScope):
         project_screen.project_view(county, code, UNIT_U01, AS_OF)
@@ -188,3 +190,15 @@ def test_library_page_links_rows_and_filters_stale(county):
     at.toggle[1].set_value(True).run()
     assert sorted(at.dataframe[0].value["项目名称"]) == ["乙装备项目", "甲纤维项目"]
     assert at.metric[0].value == "2"
+
+
+def test_contacts_are_masked_on_another_units_rows_only():
+    """A unit user reading a frame with another unit's row sees that row's contact masked, its own in full; a
+    frame without units is masked whole for a unit user; leaders and admins see everything."""
+    frame = pd.DataFrame({"unit_code": ["U01", "U02"], "contact_name": ["王小明", "李四"],
+                          "contact_phone": ["13812341234", "13900001111"]})
+    seen = project_screen.masked(frame, UNIT_U01)
+    assert seen["contact_name"].tolist() == ["王小明", "李*"]
+    assert seen["contact_phone"].tolist() == ["13812341234", "139****1111"]
+    assert project_screen.masked(frame.drop(columns="unit_code"), UNIT_U01)["contact_name"].tolist() == ["王**", "李*"]
+    assert project_screen.masked(frame, LEADER) is frame and project_screen.masked(frame, ADMIN) is frame

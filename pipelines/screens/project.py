@@ -52,9 +52,10 @@ _NAME_SEPARATORS = re.compile(r"([、,，/;；\s]+)")
 
 # ---- personal data ----------------------------------------------------------------------------------------------
 
-def sees_contacts(actor: Actor) -> bool:
-    """Whether `actor` sees projects' contact names and phone numbers in full: admins only."""
-    return actor.role == "admin"
+def sees_contacts(actor: Actor, unit_code: str | None = None) -> bool:
+    """Whether `actor` sees the contact names and phone numbers of a project of `unit_code` in full: admins and
+    leaders always, a unit's users for their own unit's projects (they typed them in); masked for anyone else."""
+    return actor.role in ("admin", "leader") or (actor.role == "unit" and unit_code == actor.unit_code)
 
 
 def mask_name(name: str | None) -> str | None:
@@ -83,10 +84,16 @@ _MASKS = {"contact_name": mask_name, "contact_phone": mask_phone}
 
 
 def masked(frame: pd.DataFrame, actor: Actor) -> pd.DataFrame:
-    """The frame with its contact columns masked unless `actor` sees contacts (a copy; the same frame when not)."""
-    if sees_contacts(actor):
+    """The frame with the contact columns masked on the rows whose unit's contacts `actor` may not see in full
+    (sees_contacts; every row when the frame names no unit and the actor is a unit user): a copy, or the same
+    frame when nothing is masked."""
+    if actor.role in ("admin", "leader"):
         return frame
-    return frame.assign(**{field: frame[field].map(mask) for field, mask in _MASKS.items() if field in frame})
+    hidden = (frame["unit_code"] != actor.unit_code) if "unit_code" in frame else pd.Series(True, index=frame.index)
+    if not hidden.any():
+        return frame
+    return frame.assign(**{field: frame[field].where(~hidden, frame[field].map(mask))
+                           for field, mask in _MASKS.items() if field in frame})
 
 
 # ---- one project ------------------------------------------------------------------------------------------------
