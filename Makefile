@@ -17,7 +17,9 @@ $(STAMP): requirements.txt requirements-test.txt
 
 # Loads the demo county only into an empty database, then serves the dashboard.
 run: install
+	@echo "招引智控：正在准备演示数据（首次启动约需半分钟，已有数据的数据库不会改动）……"
 	$(BIN)/python -m pipelines.demo
+	@echo "招引智控：正在启动服务，请在浏览器打开 http://localhost:$(PORT)"
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 demo: install
