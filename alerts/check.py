@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 
 import pandas as pd
@@ -19,8 +18,7 @@ from pipelines.vocabulary import GRADE_LABELS
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m alerts.check", description=__doc__.splitlines()[0])
     parser.add_argument("--as-of", type=cli.day, default=dt.date.today(), help="the day, YYYY-MM-DD (default today)")
-    parser.add_argument("--json", action="store_true", help="print the JSON object of DOMAIN §9")
-    parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
+    cli.output_arguments(parser)
     args = parser.parse_args(argv)
     with cli.database(args.db) as con:
         evaluate(con, args.as_of)
@@ -28,14 +26,15 @@ def main(argv: list[str] | None = None) -> int:
     alerts = [{"rule": w.rule, "subject": w.subject, "unit": w.unit_code, "grade": w.grade,
                "since": None if pd.isna(w.since) else pd.Timestamp(w.since).date().isoformat(),
                "detail": w.detail} for w in warnings.itertuples(index=False)]
-    if args.json:
-        print(json.dumps({"as_of": args.as_of.isoformat(), "alerts": alerts}, ensure_ascii=False, indent=1))
-    else:
-        for alert in alerts:
-            print(f"[{GRADE_LABELS[alert['grade']]}] {RULE_BY_ID[alert['rule']].name} {alert['unit'] or ''} "
-                  f"{alert['detail']}")
-        print(f"共 {len(alerts)} 条预警（截至 {args.as_of}）")
+    cli.emit({"as_of": args.as_of.isoformat(), "alerts": alerts}, args.json, _print_table)
     return 0
+
+
+def _print_table(data: dict) -> None:
+    for alert in data["alerts"]:
+        print(f"[{GRADE_LABELS[alert['grade']]}] {RULE_BY_ID[alert['rule']].name} {alert['unit'] or ''} "
+              f"{alert['detail']}")
+    print(f"共 {len(data['alerts'])} 条预警（截至 {data['as_of']}）")
 
 
 if __name__ == "__main__":

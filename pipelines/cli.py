@@ -1,11 +1,13 @@
-"""What every command shares: argument types for days and months, opening the database with the settings the
-dashboard would use, and refusing in one line (exit 2) while the dashboard server holds the database."""
+"""What every command shares: argument types for days and months, the --json/--db options and printing JSON or a
+table, opening the database with the settings the dashboard would use, and refusing in one line (exit 2) while the
+dashboard server holds the database."""
 from __future__ import annotations
 
 import argparse
 import contextlib
 import datetime as dt
 import functools
+import json
 import sys
 from collections.abc import Callable, Iterator
 
@@ -37,6 +39,20 @@ def month(text: str) -> dt.date:
         return parse_period(text)
     except CellProblem as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def output_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a command that prints the JSON of DOMAIN §9 or a table: --json and --db."""
+    parser.add_argument("--json", action="store_true", help="print the JSON object of DOMAIN §9")
+    parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
+
+
+def emit(data: dict, as_json: bool, table: Callable[[dict], None]) -> None:
+    """Print `data` as indented JSON (Chinese kept as written) or through `table`."""
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    else:
+        table(data)
 
 
 @contextlib.contextmanager

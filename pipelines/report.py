@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import sys
 
@@ -119,8 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--period", type=cli.month, help="the report for this month, YYYY-MM")
     parser.add_argument("--known-by", type=cli.day,
                         help="with --period: the files received by the end of this day (default today)")
-    parser.add_argument("--json", action="store_true", help="print the JSON object of DOMAIN §9")
-    parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
+    cli.output_arguments(parser)
     args = parser.parse_args(argv)
     if args.known_by and not args.period:
         parser.error("--known-by 须与 --period 一起使用")
@@ -132,10 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             data = month_report(con, args.period, known_by)
         else:
             data = report(con, args.as_of or dt.date.today())
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=1))
-    else:
-        _print_table(data)
+    cli.emit(data, args.json, _print_table)
     return 0
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 
 from pipelines import cli
@@ -24,15 +23,11 @@ def _print_table(data: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.tasks", description=__doc__.splitlines()[0])
     parser.add_argument("--as-of", type=cli.day, default=None, help="the day, YYYY-MM-DD (default today)")
-    parser.add_argument("--json", action="store_true", help="print the JSON object of DOMAIN §9")
-    parser.add_argument("--db", help="database file (default: ZS_DB or settings)")
+    cli.output_arguments(parser)
     args = parser.parse_args(argv)
     with cli.database(args.db) as con:
         data = listing(con, args.as_of or dt.date.today())
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=1))
-    else:
-        _print_table(data)
+    cli.emit(data, args.json, _print_table)
     return 0
 
 
