@@ -42,7 +42,6 @@ _COUNT_LABELS = {"new": "新增", "escalated": "升级", "deescalated": "降级"
                  "pid": "进程", "notifications": "通知", "digest": "汇总", "sent": "发送", "failed": "失败",
                  "logged_dry_run": "演练", "redelivered": "补发"}
 _ALWAYS_SHOWN = {"open", "pid"}  # shown even when 0
-_ITEM_LABELS = ITEM_LABELS
 
 
 def _chosen(values: Iterable[str] | None) -> list[str] | None:
@@ -62,7 +61,7 @@ def _labelled(found: pd.DataFrame) -> pd.DataFrame:
     code, or the assessment item of a unit rule) and project_code (None for unit rules)."""
     _named(found)
     about_project = found["rule"].map(lambda rule: RULE_BY_ID[rule].subject_kind == "project")
-    item = found["subject"].str.split(":").str[-1].map(_ITEM_LABELS)
+    item = found["subject"].str.split(":").str[-1].map(ITEM_LABELS)
     found["subject_label"] = found["subject"].where(about_project, item.fillna(found["subject"]))
     found["project_code"] = found["subject"].where(about_project, None)
     return found

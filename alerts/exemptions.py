@@ -27,7 +27,6 @@ REASON_MAX_CHARS = 500
 # How far back listing() shows exemptions that have ended (expired or revoked), in days.
 RECENT_DAYS = 90
 STATE_LABELS = {"active": "有效", "expired": "已到期", "revoked": "已撤销"}
-_ITEM_LABELS = ITEM_LABELS
 
 
 class ExemptionRefused(ValueError):
@@ -139,7 +138,7 @@ def _subject_label(rule: str, subject: str, unit_name: str | None, project_name:
         return task_titles.get(subject, subject)
     code, _, item = subject.partition(":")
     name = unit_name or code
-    return f"{name} {_ITEM_LABELS.get(item, item)}" if item else name
+    return f"{name} {ITEM_LABELS.get(item, item)}" if item else name
 
 
 def listing(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,

@@ -40,8 +40,9 @@ def source_warnings(con: duckdb.DuckDBPyConnection, task: tasks.Task) -> list[di
 
 
 def _hearing(con: duckdb.DuckDBPyConnection, unit: str) -> list[notify.Channel]:
-    """The channels that hear of a unit's tasks: its own, and those that hear everything."""
-    return [c for c in notify.channels(con) if c.audience == "all" or (c.audience == "unit" and c.unit_code == unit)]
+    """The channels that hear of a unit's tasks: its own, and those that hear everything (notify's routing of a
+    warning of the unit that is not red: no leaders)."""
+    return [c for c in notify.channels(con) if notify.reaches(c, {"unit": unit})]
 
 
 def _task_line(task: tasks.Task, today: dt.date, base: str) -> str:
