@@ -12,12 +12,11 @@ import streamlit as st
 from alerts import channels
 from pipelines import template
 from pipelines.admin import overrides, register, tokens, users
-from pipelines.figures.assessment import TARGET_COLUMNS
 from pipelines.ingest.columns import COLUMNS_BY_KIND
 from pipelines.ingest.desk import Upload
 from pipelines.settings import SettingsError, current
 from pipelines.store import state
-from pipelines.vocabulary import UNIT_KINDS
+from pipelines.vocabulary import TARGET_FIELDS, UNIT_KINDS
 from ui import auth, data, format, widgets
 
 actor = auth.require_actor()
@@ -272,7 +271,7 @@ with tabs["目标任务"]:
         st.dataframe(table, hide_index=True, width="stretch", placeholder="", column_config={
             "code": "单元编码", "name": "单元名称", "assess_group": "考核组别",
             **{register.shown_target(c): st.column_config.NumberColumn(TARGET_LABELS[c], format="%g")
-               for c in TARGET_COLUMNS},
+               for c in TARGET_FIELDS},
             "received_at": st.column_config.DatetimeColumn("设定时间", format="YYYY-MM-DD HH:mm"),
             "submitted_by": "设定人"})
         with st.container(border=True):
@@ -281,10 +280,10 @@ with tabs["目标任务"]:
             if code is not None:
                 current_row = table.set_index("code").loc[code]
                 with st.form(f"targets_{year}_{code}", border=False):
-                    boxes = [box for _ in range(0, len(TARGET_COLUMNS), TARGETS_PER_ROW)
+                    boxes = [box for _ in range(0, len(TARGET_FIELDS), TARGETS_PER_ROW)
                              for box in st.columns(TARGETS_PER_ROW)]
                     values = {}
-                    for column, box in zip(TARGET_COLUMNS, boxes):
+                    for column, box in zip(TARGET_FIELDS, boxes):
                         shown = current_row[register.shown_target(column)]
                         money = column in register.MONEY_TARGETS
                         values[column] = box.number_input(

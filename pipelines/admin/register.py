@@ -25,7 +25,6 @@ import pandas as pd
 from pipelines.access import Actor, require_admin
 from pipelines.admin import users, vetoes
 from pipelines.cells import CellProblem, parse_count, parse_non_negative, parse_year
-from pipelines.figures.assessment import TARGET_COLUMNS
 from pipelines.ingest.desk import Upload, ingest_upload, preview_upload
 from pipelines.ingest.load import Submission, load
 from pipelines.ingest.normalise import Normalised
@@ -33,7 +32,7 @@ from pipelines.ingest.run import FileReport
 from pipelines.ingest.validate import Record, Validated, name_key
 from pipelines.settings import Settings, current
 from pipelines.store import db, queries
-from pipelines.vocabulary import TARGETS, UNIT_KINDS, WAN_PER_YI
+from pipelines.vocabulary import TARGET_FIELDS, TARGETS, UNIT_KINDS, WAN_PER_YI
 
 # What the audit log calls each action; an action not listed is shown as recorded.
 ACTIONS = {
@@ -142,7 +141,7 @@ def set_targets(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_co
     require_admin(actor)
     if not con.execute("SELECT count(*) FROM units WHERE code = $code", {"code": unit_code}).fetchone()[0]:
         raise ValueError(f"单元 {unit_code} 不在单元名录中")
-    unknown = set(values) - set(TARGET_COLUMNS)
+    unknown = set(values) - set(TARGET_FIELDS)
     if unknown:
         raise ValueError(f"未知的目标项：{'、'.join(sorted(unknown))}")
     row: dict[str, object] = {}

@@ -16,7 +16,7 @@ from pipelines.figures import duty, measures
 from pipelines.months import previous_month_end
 from pipelines.settings import Settings, current
 from pipelines.store import queries
-from pipelines.vocabulary import TARGET_FIELDS, TARGETS
+from pipelines.vocabulary import TARGETS
 
 
 class Indicator(NamedTuple):
@@ -53,7 +53,6 @@ BONUS_LABEL, DEDUCTION_LABEL = "加分", "扣分"
 # The two deductions of DOMAIN §7, each a ledger item: the late months, and the forgotten (project, month) pairs.
 DEDUCTIONS = {"late_reports": "扣分：迟报月度报表", "forgotten_updates": "扣分：按时报表中漏报项目",
               "late_tasks": "扣分：督办事项逾期"}
-TARGET_COLUMNS = TARGET_FIELDS  # the targets table's target columns (pipelines.vocabulary.TARGETS)
 
 
 @dataclass
