@@ -22,7 +22,7 @@ def problem_list(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | No
     latest_period, current (the project's latest report still says so), acknowledged_by/_at/_note, tasks (codes
     of the tasks covering it: issued from it, or on the project after it arrived). `scope`: one unit or None."""
     found = queries.frame(con, "problem_list", as_of=as_of, scope=scope)
-    found["tasks"] = [list(t) if isinstance(t, (list, tuple)) or hasattr(t, "tolist") else [] for t in found["tasks"]]
+    found["tasks"] = [list(codes) for codes in found["tasks"]]  # plain lists of codes, not arrays
     return found
 
 

@@ -25,9 +25,10 @@ issued AS (
 SELECT p.code AS project_code, q.project_name, q.unit_code, u.name AS unit_name, q.period, q.issues,
        q.received_at, l.latest_period, q.period = l.latest_period AS current,
        a.acknowledged_by, a.acknowledged_at, a.note AS acknowledged_note,
-       (SELECT list(i.task_code ORDER BY i.task_code) FROM issued i
-        WHERE i.project_code = p.code
-          AND ((i.source = 'issue' AND i.source_period = q.period) OR i.acted_at >= q.received_at)) AS tasks
+       coalesce((SELECT list(i.task_code ORDER BY i.task_code) FROM issued i
+                 WHERE i.project_code = p.code
+                   AND ((i.source = 'issue' AND i.source_period = q.period) OR i.acted_at >= q.received_at)),
+                [])::VARCHAR[] AS tasks
 FROM problems q
 JOIN projects p ON p.id = q.project_id
 JOIN latest l ON l.project_id = q.project_id
