@@ -15,8 +15,7 @@ import duckdb
 import pandas as pd
 
 from alerts import notify
-from alerts.evaluate import open_warnings
-from alerts.rules import RULE_BY_ID
+from alerts.evaluate import open_warning_items
 from pipelines.access import Actor, require_admin
 from pipelines.figures import duty
 from pipelines.settings import Settings, current
@@ -141,11 +140,11 @@ def _shown(kind: str, payload: dict) -> ShownMessage:
 
 
 def _channel(con: duckdb.DuckDBPyConnection, channel_id: int) -> notify.Channel:
-    row = con.execute("SELECT id, name, kind, target, secret, audience, unit_code FROM notification_channels "
-                      "WHERE id = $id", {"id": channel_id}).fetchone()
-    if row is None:
-        raise ValueError(f"通知渠道 {channel_id} 不存在")
-    return notify.Channel(*row)
+    """notify.channel, refusing an unknown one as this module's functions refuse (ValueError)."""
+    try:
+        return notify.channel(con, channel_id)
+    except LookupError as missing:
+        raise ValueError(str(missing)) from None
 
 
 def latest_messages(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: int, limit: int = 5) -> list[LoggedMessage]:
@@ -166,14 +165,6 @@ def latest_messages(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: in
             for payload, first, last, attempts, outcome, error in rows]
 
 
-def _open_items(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """The open warnings as notify's messages take them (as the daily job builds them, alerts.scheduler.daily)."""
-    return [{"rule": w.rule, "rule_name": RULE_BY_ID[w.rule].name, "subject": w.subject, "unit": w.unit_code,
-             "unit_name": w.unit_name, "grade": w.grade,
-             "since": None if pd.isna(w.since) else pd.Timestamp(w.since).date(), "detail": w.detail}
-            for w in open_warnings(con).itertuples(index=False)]
-
-
 def preview_message(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: int, as_of: dt.date,
                     now: dt.datetime | None = None, *, config: Settings | None = None) -> list[ShownMessage]:
     """The message the channel would receive now, enabled or not, split into the parts its robot's size limit
@@ -184,7 +175,7 @@ def preview_message(con: duckdb.DuckDBPyConnection, actor: Actor, channel_id: in
     config = config or current()
     now = now or dt.datetime.now()
     channel = _channel(con, channel_id)
-    items = _open_items(con)
+    items = open_warning_items(con)
     if channel.audience == "leaders":
         unreported = duty.unreported_units(con, as_of, config)
         message = notify.digest(items, now, list(unreported["name"]), unreported.attrs["period"],

@@ -142,6 +142,15 @@ def acknowledge(con: duckdb.DuckDBPyConnection, warning_id: int, who: str, note:
         _event(con, warning_id, now, "acknowledged", row[0], note)
 
 
+def open_warning_items(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """The open warnings as notification's messages take them (the daily digest, a channel's preview): rule and
+    rule_name, subject, unit and unit_name, grade, since (a date or None), detail."""
+    return [{"rule": w.rule, "rule_name": RULE_BY_ID[w.rule].name, "subject": w.subject, "unit": w.unit_code,
+             "unit_name": w.unit_name, "grade": w.grade,
+             "since": None if pd.isna(w.since) else pd.Timestamp(w.since).date(), "detail": w.detail}
+            for w in open_warnings(con).itertuples(index=False)]
+
+
 def open_warnings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every open warning: rule, subject, unit (code and unit_name), grade, since, detail, first and last seen,
     acknowledgement."""

@@ -456,18 +456,23 @@ def deliver_message(con: duckdb.DuckDBPyConnection, targets: Sequence[Channel], 
     return _deliver_to(con, [(channel, message) for channel in targets], settings.notify, sleep)
 
 
+def channel(con: duckdb.DuckDBPyConnection, channel_id: int) -> Channel:
+    """One channel by id, enabled or not; LookupError for an unknown one."""
+    row = con.execute("SELECT id, name, kind, target, secret, audience, unit_code FROM notification_channels "
+                      "WHERE id = ?", [channel_id]).fetchone()
+    if row is None:
+        raise LookupError(f"通知渠道 {channel_id} 不存在")
+    return Channel(*row)
+
+
 def deliver_test(con: duckdb.DuckDBPyConnection, channel_id: int, settings: Settings,
                  now: dt.datetime | None = None, sleep: Callable[[float], None] = time.sleep) -> dict:
     """Send a short test message to one channel, enabled or not (发送测试消息 on the administration screen), logged
     under rule 'test'; same summary as deliver(). It is really sent even in dry-run (试运行), so an admin can check
     one robot while the others only log. LookupError for an unknown channel."""
     now = now or dt.datetime.now()
-    row = con.execute("SELECT id, name, kind, target, secret, audience, unit_code FROM notification_channels "
-                      "WHERE id = ?", [channel_id]).fetchone()
-    if row is None:
-        raise LookupError(f"通知渠道 {channel_id} 不存在")
-    channel = Channel(*row)
+    target = channel(con, channel_id)
     message = Message("test", "招引智控测试消息",
-                      f"通知渠道“{channel.name}”可以收到招引智控的预警通知。{now:%Y-%m-%d %H:%M} 由系统管理页面发送。",
-                      (), (), (("test", str(channel.id), "test"),))
-    return _deliver_to(con, [(channel, message)], dataclasses.replace(settings.notify, dry_run=False), sleep)
+                      f"通知渠道“{target.name}”可以收到招引智控的预警通知。{now:%Y-%m-%d %H:%M} 由系统管理页面发送。",
+                      (), (), (("test", str(target.id), "test"),))
+    return _deliver_to(con, [(target, message)], dataclasses.replace(settings.notify, dry_run=False), sleep)

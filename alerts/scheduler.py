@@ -20,14 +20,12 @@ import uuid
 from collections.abc import Callable
 
 import duckdb
-import pandas as pd
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from alerts import notify, remind, supervision
-from alerts.evaluate import change_events, evaluate, open_warnings
-from alerts.rules import RULE_BY_ID
+from alerts.evaluate import change_events, evaluate, open_warning_items
 from pipelines.admin import tasks
 from pipelines.figures import duty
 from pipelines.ingest import load
@@ -101,10 +99,7 @@ def daily(cur: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings) ->
     """The daily job: evaluate, then send leaders the digest of open warnings and of the units whose report for
     the latest month already due has not arrived."""
     counts = evaluate_and_notify(cur, as_of, settings)
-    warnings = open_warnings(cur)
-    items = [{"rule": w.rule, "rule_name": RULE_BY_ID[w.rule].name, "subject": w.subject, "unit": w.unit_code, "unit_name": w.unit_name,
-              "grade": w.grade, "since": None if pd.isna(w.since) else pd.Timestamp(w.since).date(),
-              "detail": w.detail} for w in warnings.itertuples(index=False)]
+    items = open_warning_items(cur)
     unreported = duty.unreported_units(cur, as_of, settings)
     summary = notify.deliver_digest(cur, items, settings, unreported=list(unreported["name"]),
                                     period=unreported.attrs["period"])
