@@ -14,7 +14,7 @@ import sys
 import duckdb
 
 from pipelines import cli, settings
-from pipelines.figures.assessment import Assessment, assess, completion, county_targets
+from pipelines.figures.assessment import Assessment, assess, completion
 from pipelines.months import due_date, month_end
 from pipelines.vocabulary import WAN_PER_YI
 
@@ -47,8 +47,7 @@ def report(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: settings.Sett
 
 def _as_json(result: Assessment) -> dict:
     as_of, progress = result.as_of, result.time_progress
-    targets = result.targets.to_dict("index") if result.targets is not None else {}
-    county = county_targets(result.targets) if result.targets is not None else None
+    targets = result.targets.to_dict("index")
     return {
         "as_of": as_of.isoformat(),
         "period_end": as_of.isoformat(),
@@ -56,7 +55,7 @@ def _as_json(result: Assessment) -> dict:
         "year": result.year,
         "time_progress": progress,
         "overall": {**{name: _plain(result.overall[name]) for name in FIGURE_FIELDS},
-                    **completion(result.overall, county, progress)},
+                    **result.county_completion()},
         "units": [{**{name: _plain(row[name]) for name in UNIT_FIELDS},
                    **completion(row, targets.get(row["code"]), progress)}
                   for row in result.units.to_dict("records")],

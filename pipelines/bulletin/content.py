@@ -26,7 +26,6 @@ from pipelines.figures.assessment import (
     Assessment,
     assess,
     completion,
-    county_targets,
     rank_changes,
 )
 from pipelines.months import due_date, is_month_end, previous_month_end
@@ -207,16 +206,10 @@ def _rate_clauses(overall: Mapping, config: Settings) -> list[str]:
     return clauses
 
 
-def _county_completion(result: Assessment) -> dict:
-    """assessment.completion for the county: its actuals against the sum of the units' targets."""
-    targets = result.targets if result.targets is not None else pd.DataFrame(columns=[t.column for t in TARGETS])
-    return completion(result.overall, county_targets(targets), result.time_progress)
-
-
 def _headline(result: Assessment, config: Settings) -> str:
     """The bureau's headline paragraph: the county's actual against every annual target it has (the sum of the
     units') and 序时进度, then the rates."""
-    clauses = _target_clauses(result.overall, _county_completion(result), config.figures.completion_decimals)
+    clauses = _target_clauses(result.overall, result.county_completion(), config.figures.completion_decimals)
     clauses.append("，".join(_rate_clauses(result.overall, config)))
     return f"截至{_day_phrase(result.as_of)}，全县" + "；".join(clauses) + "。"
 
@@ -254,7 +247,7 @@ def _unit_section(result: Assessment, changes: pd.Series, vetoes: pd.DataFrame, 
 def _progress_section(result: Assessment) -> Section:
     """完成进度 (马鞍山's per 载体): per unit and for the county, every target the county has — the actual, the
     annual target (— where the unit has none), completion and its gap to 序时进度 in percentage points."""
-    county = _county_completion(result)
+    county = result.county_completion()
     shown_targets = [t for t in TARGETS if county["targets"][t.id] is not None]
     heading, sheet = "年度目标完成进度", "完成进度"
     if not shown_targets:
@@ -278,7 +271,7 @@ def _progress_section(result: Assessment) -> Section:
                        figures["completion"][target.id], figures["schedule_gap_points"][target.id]]
         return tuple(values)
 
-    targets = result.targets.to_dict("index") if result.targets is not None else {}
+    targets = result.targets.to_dict("index")
     rows = [row(u["name"], u, completion(u, targets.get(u["code"]), result.time_progress))
             for u in result.units.to_dict("records")]
     rows.append(row("全县", result.overall, county))

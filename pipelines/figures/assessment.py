@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import duckdb
@@ -16,7 +16,7 @@ from pipelines.figures import duty, measures
 from pipelines.months import previous_month_end
 from pipelines.settings import Settings, current
 from pipelines.store import queries
-from pipelines.vocabulary import TARGETS
+from pipelines.vocabulary import TARGET_FIELDS, TARGETS
 
 
 class Indicator(NamedTuple):
@@ -67,11 +67,16 @@ class Assessment:
     overall: dict
     known_by: dt.date | None = None  # the knowledge day K of a month's report; None: as of `as_of`
     reports: duty.UnitReports | None = None
-    targets: pd.DataFrame | None = None  # targets_as_of by unit code (blank: not set)
+    # targets_as_of by unit code (blank: not set; no row: no target at all)
+    targets: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(TARGET_FIELDS)))
 
     @property
     def known(self) -> dt.date:
         return self.known_by or self.as_of
+
+    def county_completion(self) -> dict[str, dict]:
+        """`completion` for the county: its figures against the sum of the units' targets (county_targets)."""
+        return completion(self.overall, county_targets(self.targets), self.time_progress)
 
 
 def _rate_target(indicator: Indicator, settings: Settings) -> float:

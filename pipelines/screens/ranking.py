@@ -318,7 +318,7 @@ def target_progress(result: Assessment) -> pd.DataFrame:
     亿元), actual, the unit's annual target, completion (actual ÷ target) and gap to 序时进度 in percentage points,
     the last three None where the unit has no such target. Money in 万元. A unit user reads its own rows only
     (Ranking.for_scope)."""
-    targets = result.targets if result.targets is not None else pd.DataFrame()
+    targets = result.targets
     rows = []
     for unit in result.units.to_dict("records"):
         row = targets.loc[unit["code"]].to_dict() if unit["code"] in targets.index else None
