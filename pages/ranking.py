@@ -102,7 +102,7 @@ for card, title, unit in ((cards[2], "得分上升最多", picked["gained"]), (c
 
 # ---- the ranking, overall and per group
 own = None if scope is None else result.unit(scope)["name"]
-numbers = {name: st.column_config.TextColumn(alignment="right") for name in format.RANKING_TEXT_NUMBERS}
+numbers = {name: st.column_config.TextColumn(alignment="right") for name in format.ranking_text_numbers()}
 scored = format.scored_indicators(result.table)  # the same columns in every tab
 tabs = st.tabs(["全县排名", *result.groups])
 with tabs[0]:
@@ -112,7 +112,8 @@ for tab, group in zip(tabs[1:], result.groups):
     with tab:
         st.dataframe(format.ranking_table(result.in_group(group), in_group=True, own=own, detail=scope is None,
                                           indicators=scored), hide_index=True, width="stretch", column_config=numbers)
-st.caption(("各指标列为该项得分（未下达目标的指标记“—”，不计分，其余指标权重按比例折算为100分；没有单元计分的指标不列出）；"
+st.caption(("各指标列为该项得分，括号内为其满分（指标权重）；未下达目标的指标记“—”、不计分，该单元其余指标的满分按比例"
+            "折算至合计100分；没有单元计分的指标不列出；"
             if scope is None else
             "单元用户可查看各单元的排名、得分与两率，本单元的分项得分见下方得分明细；")
            + "得分相同时按签约金额、单元编码排序；变化列 ▲ 上升、▼ 下降、— 持平或不比较。")

@@ -268,11 +268,11 @@ def test_ranking_table_hides_indicators_nobody_scores(county):
     fixed = ["排名", "变化", "单元", "组别", "得分", "较上期"]
     tail = ["加分", "扣分", "报送率", "及时率", "评优"]
     plain = format.ranking_table(ranking.ranking(county, AS_OF, BEFORE).table).data
-    assert plain.columns.tolist() == [*fixed, "签约项目开工率", "开工项目纳统率", *tail]
+    assert plain.columns.tolist() == [*fixed, "签约项目开工率（满分15）", "开工项目纳统率（满分15）", *tail]
     _with_targets(county)
     targeted = format.ranking_table(ranking.ranking(county, AS_OF, BEFORE).table).data
-    assert targeted.columns.tolist() == [*fixed, "签约亿元以上项目数", "新开工项目数", "签约项目开工率",
-                                         "开工项目纳统率", *tail]
+    assert targeted.columns.tolist() == [*fixed, "签约亿元以上项目数（满分25）", "新开工项目数（满分20）",
+                                         "签约项目开工率（满分15）", "开工项目纳统率（满分15）", *tail]
 
 
 def test_excellent_and_veto_notes(county):
@@ -518,3 +518,22 @@ def test_page_as_a_unit_user(county):
         ledger_unit.select("U01").run()  # the widget cannot even express another unit
     assert "**城东街道**（乡镇组）" in _markdown(at)
     assert not at.get("download_button")
+
+
+def test_indicator_headers_say_full_marks_in_force(county):
+    """An indicator's points column is headed with its 满分, the weight in force (an admin's 30 for 签约亿元以上项目数
+    shows as 30, not the default 25), and every such header is among the columns pages align right."""
+    import dataclasses
+
+    from ui import format
+
+    config = settings.current()
+    heavier = dataclasses.replace(config, assessment=dataclasses.replace(config.assessment, weight_signed_major=30))
+    signed_major = next(i for i in INDICATORS if i.id == "signed_major")
+    assert format.indicator_header(signed_major, heavier) == "签约亿元以上项目数（满分30）"
+    settings.use(heavier)
+    _with_targets(county)
+    shown = format.ranking_table(ranking.ranking(county, AS_OF, BEFORE).table).data
+    assert "签约亿元以上项目数（满分30）" in shown.columns
+    indicator_columns = [c for c in shown.columns if "满分" in c]
+    assert len(indicator_columns) == 4 and set(indicator_columns) <= set(format.ranking_text_numbers())

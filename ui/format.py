@@ -15,6 +15,7 @@ from pipelines.figures.guidance import Gap
 from pipelines.screens import project as project_screen
 from pipelines.screens.ranking import LedgerItem
 from pipelines.screens.unit import LATE, ON_TIME, OPEN, ReportStatus
+from pipelines.settings import Settings, current
 from pipelines.vocabulary import MILESTONES, STATUSES, WAN_PER_YI
 
 # The project library's columns, in display order: source column → header.
@@ -112,9 +113,18 @@ def score_reasons(reasons: list[tuple[str, float]]) -> str:
 
 _OWN_ROW = "background-color: #fff4d6"  # the unit user's own unit in the ranking
 _MOVED = {"▲": "color: #1a7f37", "▼": "color: #c62828"}  # places moved up or down, coloured as metric deltas
-# Columns of numbers that may have no value: shown as text ('25.00', '—'), because a table shows an empty cell
-# as 'None' whatever its format says; pages align them right.
-RANKING_TEXT_NUMBERS: tuple[str, ...] = ("较上期", *(i.label for i in INDICATORS), "报送率", "及时率")
+
+
+def indicator_header(indicator: Indicator, settings: Settings | None = None) -> str:
+    """The header of an indicator's points column: '签约亿元以上项目数（满分25）', its weight in force, so that the
+    column reads as points, not as the indicator's count."""
+    return f"{indicator.label}（满分{getattr((settings or current()).assessment, indicator.weight):g}）"
+
+
+def ranking_text_numbers(settings: Settings | None = None) -> tuple[str, ...]:
+    """The ranking's columns of numbers that may have no value: shown as text ('25.00', '—'), because a table shows
+    an empty cell as 'None' whatever its format says; pages align them right."""
+    return ("较上期", *(indicator_header(i, settings) for i in INDICATORS), "报送率", "及时率")
 
 
 def scored_indicators(table: pd.DataFrame) -> list[Indicator]:
@@ -126,9 +136,9 @@ def scored_indicators(table: pd.DataFrame) -> list[Indicator]:
 def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None = None,
                   detail: bool = True, indicators: list[Indicator] | None = None) -> Styler:
     """The ranking as shown: rank (in the group, with the county rank after), the places moved as ▲/▼, the score
-    and its change, each indicator's points under its name ('—' when left out; only `indicators`, by default
-    those scoring for some unit of `table`), 扣分 as points lost and the 评优 mark; scores show two decimals and
-    sort as numbers. `own` (a unit name) is highlighted. Without `detail` (a unit user's view, Ranking.for_scope)
+    and its change, each indicator's points under its name and 满分 (indicator_header; '—' when left out; only
+    `indicators`, by default those scoring for some unit of `table`), 扣分 as points lost and the 评优 mark; scores
+    show two decimals and sort as numbers. `own` (a unit name) is highlighted. Without `detail` (a unit user's view, Ranking.for_scope)
     the two rates stand where the points would. 报送率 and 及时率 (DOMAIN §6) close both."""
     rank, change = ("group_rank", "group_rank_change") if in_group else ("rank", "rank_change")
     shown = pd.DataFrame({
@@ -141,7 +151,7 @@ def ranking_table(table: pd.DataFrame, in_group: bool = False, own: str | None =
     })
     if detail:
         for indicator in scored_indicators(table) if indicators is None else indicators:
-            shown[indicator.label] = table[indicator.id].map(points)
+            shown[indicator_header(indicator)] = table[indicator.id].map(points)
         shown["加分"] = table["bonus"]
         shown["扣分"] = table["deduction"]
     else:
