@@ -12,11 +12,11 @@ import streamlit as st
 
 from alerts import scheduler
 from pipelines import settings
-from pipelines.access import landing_path
+from pipelines.access import SCREEN, landing_path
 from pipelines.admin import overrides, users
 from pipelines.screens import project as project_screen
 from pipelines.store import db
-from ui import auth
+from ui import auth, chinese
 
 
 def _first_start() -> None:
@@ -55,10 +55,11 @@ def _routes() -> list:
 # The screens: file, title, icon (Streamlit's bundled Material Symbols: emoji need a font kiosks lack), URL path,
 # menu section, the roles that may open them, shown in the menu (项目详情 is opened from links, with ?code=).
 # A role not listed does not get the page registered at all (its URL falls back to the landing page), and every
-# page checks the user again where it reads data.
+# page checks the user again where it reads data. A big-screen link (role screen) gets the big screen alone.
 _ALL = frozenset({"admin", "leader", "unit"})
 PAGES = (
-    ("pages/cockpit.py", "领导驾驶舱", ":material/monitoring:", "cockpit", "看板", frozenset({"admin", "leader"}), True),
+    ("pages/cockpit.py", "领导驾驶舱", ":material/monitoring:", "cockpit", "看板", frozenset({"admin", "leader", SCREEN}),
+     True),
     ("pages/unit.py", "单元看板", ":material/home:", "unit", "看板", _ALL, True),
     ("pages/ranking.py", "考核排名", ":material/leaderboard:", "ranking", "看板", _ALL, True),
     ("pages/submit.py", "数据填报", ":material/upload_file:", "submit", "工作台", frozenset({"admin", "unit"}), True),
@@ -91,12 +92,14 @@ def _navigation() -> None:
     def home() -> None:
         # "/" sends each role to its landing page; every page keeps its own URL (the default page is only "/").
         landing = landing_path(auth.require_actor()).strip("/")
-        st.switch_page(next(p for p in pages if p.url_path == landing))
+        st.switch_page(next(p for p in pages if p.url_path == landing), query_params=auth.kept_query())
 
     if actor is not None:
         auth.account_box(actor)
+    st.html(chinese.script(), unsafe_allow_javascript=True)  # Streamlit's own English texts in Chinese
     home_page = st.Page(home, title="首页", url_path="home", default=True, visibility="hidden")
-    current = st.navigation({"": [home_page], **sections}, position="sidebar" if actor else "hidden")
+    menu = actor is not None and actor.role != SCREEN  # a wall screen has no menu: it shows one page
+    current = st.navigation({"": [home_page], **sections}, position="sidebar" if menu else "hidden")
     st.session_state[auth.PAGE_KEY] = current.url_path  # the login screen sends the user back here
     current.run()
 

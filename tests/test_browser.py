@@ -1,4 +1,5 @@
-"""In a real browser: the server started by `streamlit run app.py` shows the 项目库 with the loaded projects."""
+"""In a real browser: the server started by `streamlit run app.py` shows the 项目库 with the loaded projects, its
+table toolbar in Chinese."""
 from __future__ import annotations
 
 from pipelines.admin import users
@@ -29,3 +30,12 @@ def test_project_library_in_browser(units, tmp_path, browser):
         grid_text = page.locator("[data-testid='stDataFrame']").text_content()
         for row in ROWS:
             assert row[2] in grid_text
+        # Streamlit's table toolbar speaks Chinese (ui.chinese): its buttons and the tooltip of the one hovered.
+        page.locator("[data-testid='stDataFrame']").first.hover()
+        toolbar = page.locator("[data-testid='stElementToolbar'] button")
+        toolbar.first.wait_for(timeout=10000)
+        labels = [toolbar.nth(i).get_attribute("aria-label") for i in range(toolbar.count())]
+        assert "下载表格" in labels and "搜索" in labels and "全屏" in labels
+        assert not [label for label in labels if any("a" <= c.lower() <= "z" for c in label or "")]
+        toolbar.last.hover()
+        page.locator("[data-testid='stTooltipContent']").filter(has_text="全屏").wait_for(timeout=10000)
