@@ -83,6 +83,18 @@ def test_gap_against_time_progress(units):
         None, None, None)
 
 
+def test_a_month_report_reads_what_was_known_by_its_knowledge_day(units):
+    """June's report produced on 07-12: a 新开工 target of 6 received on 07-05 (after June's end) and a project whose
+    June report came on 07-08 both count (3 due, 1 commenced: 2 lacking); as of 06-30 neither was known."""
+    units.execute("INSERT INTO targets (submission_id, received_at, year, unit_code, commenced) "
+                  "VALUES (1, '2024-07-05', 2024, 'U01', 6)")
+    snapshot(units, project(units, "S1"), "2024-06", "2024-07-08", signed_date="2024-01-05",
+             commenced_date="2024-03-01")
+    known = {g.item: g for g in target_gaps(units, AS_OF, "U01", known_by=dt.date(2024, 7, 12))}
+    assert (known["commenced"].target, known["commenced"].actual, known["commenced"].needed) == (6, 1, 2)
+    assert _gaps(units)["commenced"].message == "新开工项目数未下达年度目标"
+
+
 def _prospect(con, code, stage, total, status="active"):
     """A project not yet signed: 已审批 (approved 2024-04-01) or 在谈 (研判通过 2024-03-01), or only a lead."""
     dates = {"lead_date": "2024-01-10"}

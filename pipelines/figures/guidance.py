@@ -124,15 +124,18 @@ def _target_gap(target: Target, figures: dict, progress: float, candidates: pd.D
 
 
 def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
-                settings: Settings | None = None, facts: pd.DataFrame | None = None) -> list[Gap]:
+                settings: Settings | None = None, facts: pd.DataFrame | None = None,
+                known_by: dt.date | None = None) -> list[Gap]:
     """What `unit_code` lacks as of `as_of`: the two rates against their targets with the candidate projects
     (signed but not commenced; commenced but not 纳统 and big enough to be), then every annual target
     (pipelines.vocabulary.TARGETS; the four classic ones also when none is set) against 序时进度 with its
     completion and gap, the 签约 targets with the projects 在谈 or 已审批 of their size, 新纳统 with the projects
-    commenced but not yet 纳统. `facts` may pass measures.project_facts (with details) as of `as_of`."""
+    commenced but not yet 纳统. For a month's report, `known_by` is its knowledge day (DOMAIN §4: the targets and
+    the facts known by its end; default `as_of`). `facts` may pass measures.project_facts (with details) for the
+    same days."""
     settings = settings or current()
     fig = settings.figures
-    facts = measures.project_facts(con, as_of, settings) if facts is None else facts
+    facts = measures.project_facts(con, as_of, settings, known_by=known_by) if facts is None else facts
     facts = measures.select(facts, "assessed")
     mine = facts[facts["unit_code"] == unit_code]
     active = mine["status"] != "terminated"
@@ -148,7 +151,7 @@ def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
                           fig.stats_target, not_in_stats, "commenced_date"))
 
     progress = measures.time_progress(as_of, settings)
-    targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=as_of).set_index("unit_code")
+    targets = queries.frame(con, "targets_as_of", year=as_of.year, as_of=known_by or as_of).set_index("unit_code")
     row = targets.loc[unit_code].to_dict() if unit_code in targets.index else None
     actuals = {t.actual: mine[t.actual].sum() for t in TARGETS}
     figures = assessment.completion(actuals, row, progress)
