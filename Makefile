@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test demo browser clean
+.PHONY: install run test demo browser clean wheelhouse offline-install
 
 install: $(STAMP)
 
@@ -34,6 +34,24 @@ browser:
 
 test: install browser
 	$(BIN)/python -m pytest -q
+
+# An install without internet access (county servers on the 政务外网 rarely reach a package index): on a machine
+# that has it, `make wheelhouse` downloads every runtime wheel into $(WHEELHOUSE) (for another server's platform:
+# `make wheelhouse WHEEL_PLATFORM=win_amd64 WHEEL_PYTHON=3.11`); copy the folder with the code to the server and run
+# `make offline-install` there, which installs from the folder alone. WITH_TESTS=1 adds the test dependencies.
+WHEELHOUSE ?= wheelhouse
+WHEEL_PYTHON ?= 3.11
+WHEEL_REQUIREMENTS := -r requirements.txt $(if $(WITH_TESTS),-r requirements-test.txt)
+wheelhouse:
+	$(PYTHON) -m pip download --quiet --only-binary=:all: --dest $(WHEELHOUSE) $(WHEEL_REQUIREMENTS) \
+		$(if $(WHEEL_PLATFORM),--platform $(WHEEL_PLATFORM) --python-version $(WHEEL_PYTHON) --implementation cp)
+	@echo "已下载到 $(WHEELHOUSE)/（$$(ls $(WHEELHOUSE) | wc -l) 个文件）：连同代码复制到服务器后运行 make offline-install"
+
+offline-install:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	PIP_CONFIG_FILE=/dev/null $(BIN)/python -m pip install --quiet --no-index --find-links $(WHEELHOUSE) $(WHEEL_REQUIREMENTS)
+	touch $(STAMP)
+	@echo "已从 $(WHEELHOUSE)/ 离线安装完成，用 make run 启动。"
 
 clean:
 	rm -rf $(VENV) .pytest_cache
