@@ -25,11 +25,13 @@ run: install
 demo: install
 	$(BIN)/python -m pipelines.demo
 
-# Chromium and CJK fonts for the browser tests, from Debian's packages, when missing.
+# Chromium and CJK fonts for the browser tests and nginx for the HTTPS deployment test, from Debian's packages,
+# when missing.
 browser:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		echo "installing chromium and fonts-noto-cjk"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+			|| ! { command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1; then \
+		echo "installing chromium, fonts-noto-cjk and nginx-light"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nginx-light >/dev/null; \
 	fi
 
 test: install browser
