@@ -21,7 +21,8 @@ FLOORS = (
     ("pages, app", ("pages", "app")),
 )
 # The commands: `python -m <name>` for each, and the modules that are nothing but a command.
-COMMANDS = ("pipelines.report", "pipelines.template", "pipelines.timeline", "pipelines.tasks", "alerts.check")
+COMMANDS = ("pipelines.report", "pipelines.template", "pipelines.timeline", "pipelines.tasks", "alerts.check",
+            "pipelines.bulletin.hearing")
 BELOW_UI = ("pipelines", "alerts")
 
 
