@@ -45,7 +45,7 @@ from starlette.types import Message, Receive
 from alerts import scheduler
 from pipelines import report, settings
 from pipelines.access import Actor, landing_path, safe_next
-from pipelines.admin import tasks, tokens, users
+from pipelines.admin import screen_links, tasks, tokens, users
 from pipelines.cells import CellProblem, parse_period
 from pipelines.ingest import run
 from pipelines.months import RANGE_TEXT, in_range, month_end
@@ -97,7 +97,11 @@ def _with_token(handler: Callable[[Request, Actor], Awaitable[JSONResponse]]) ->
     async def route(request: Request) -> JSONResponse:
         try:
             client = request.client.host if request.client else None
-            actor = await run_in_threadpool(_token_actor, _bearer(request), client)
+            token = _bearer(request)
+            if token.startswith(screen_links.PREFIX):  # a big-screen link shows the big screen, nothing else
+                raise _Refused(401, "invalid_token",
+                               "大屏链接不是 API 令牌，只能用于打开大屏；API 令牌由管理员在“系统管理 · 集成”中创建")
+            actor = await run_in_threadpool(_token_actor, token, client)
             if actor is None:
                 raise _Refused(401, "invalid_token", "API 令牌无效、已撤销或已过期，或其用户已停用")
             return await handler(request, actor)

@@ -1,30 +1,34 @@
 """Who is acting: a user's name, role and (for unit users) unit, as every write and read receives it; what an actor
-may not read (OutOfScope) and where each role lands after logging in."""
+may not read (OutOfScope) and where each role lands after logging in.
+
+Besides the roles of accounts there is `screen`: the browser of a wall screen opened with a 大屏链接
+(pipelines.admin.screen_links), which reads the big screen of the county or of one unit and nothing else."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("admin", "leader", "unit")
+ROLES = ("admin", "leader", "unit")  # the roles of accounts (users.role)
+SCREEN = "screen"  # the role of a big-screen link: no account, no login, the big screen only
 # Where each role lands after logging in (url paths of pages in app.py's navigation).
-LANDING = {"admin": "/cockpit", "leader": "/cockpit", "unit": "/unit"}
+LANDING = {"admin": "/cockpit", "leader": "/cockpit", "unit": "/unit", SCREEN: "/cockpit"}
 
 
 @dataclass(frozen=True)
 class Actor:
     name: str
-    role: str  # admin / leader / unit
-    unit_code: str | None = None  # set for role 'unit' only
+    role: str  # admin / leader / unit, or screen (a big-screen link)
+    unit_code: str | None = None  # set for role 'unit'; for 'screen' the unit whose screen it shows (None: county)
 
     def __post_init__(self) -> None:
-        if self.role not in ROLES:
+        if self.role not in ROLES and self.role != SCREEN:
             raise ValueError(f"unknown role {self.role!r}")
-        if (self.role == "unit") != (self.unit_code is not None):
-            raise ValueError("a unit user has exactly one unit; other roles have none")
+        if self.role != SCREEN and (self.role == "unit") != (self.unit_code is not None):
+            raise ValueError("a unit user has exactly one unit; admins and leaders have none")
 
     @property
     def unit_scope(self) -> str | None:
         """The one unit whose projects, submissions and warnings this actor may read; None: every unit."""
-        return self.unit_code if self.role == "unit" else None
+        return self.unit_code if self.role in ("unit", SCREEN) else None
 
     @property
     def may_submit(self) -> bool:

@@ -1,5 +1,11 @@
 """Who is using the dashboard: the Actor of this browser, resolved on the server on every run from the
-session cookie (set by api.py's login route), and the login screen shown in place of a page when there is none.
+session cookie (set by api.py's login route) or from the big-screen link it was opened with, and the login screen
+shown in place of a page when there is none.
+
+A wall screen opens `/cockpit?kiosk=1&screen=zss_…` (pipelines.admin.screen_links). The first run keeps the secret
+in the session, and the address keeps it too (a switch to another page carries it along), so that a reload opens it
+again; every run, and every refresh of the big screen's fragment, resolves it anew, so a revoked link shows
+REVOKED at the wall's next refresh instead of the data.
 
 Pages call `require_actor()` first and pass `actor.unit_scope` to every read, so a unit user reads only its
 own unit whatever a widget or the URL asks for.
@@ -11,17 +17,18 @@ a browser could send only text or numbers, never the Actor object this module re
 from __future__ import annotations
 
 import html
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
 from pipelines import access, settings
-from pipelines.access import Actor
-from pipelines.admin import users
+from pipelines.access import SCREEN, Actor
+from pipelines.admin import screen_links, users
 from pipelines.store import db
 
 TEST_ACTOR_KEY = "_zs_test_actor"
 PAGE_KEY = "_zs_page"  # the url path of the page this run shows (set by app.py's navigation)
+SCREEN_KEY = "_zs_screen"  # the secret of the big-screen link this session was opened with
 ROLE_LABELS = {"admin": "管理员", "leader": "领导", "unit": "单元用户"}
 
 
@@ -32,26 +39,77 @@ def _session_token() -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def current_actor() -> Actor | None:
-    """The Actor of this browser session: the test's, else the account of a live session cookie, else None."""
+def _screen_secret() -> str | None:
+    """The secret of the big-screen link this session was opened with: the address's (`?screen=`), remembered in
+    the session for the runs whose address lost it; None for a session opened without one."""
+    given = st.query_params.get(screen_links.PARAMETER)
+    if given:
+        st.session_state[SCREEN_KEY] = given
+    return st.session_state.get(SCREEN_KEY)
+
+
+def kept_query() -> dict[str, str] | None:
+    """The query a switch to another page keeps: a big-screen session's link (in kiosk mode), so that a reload of
+    the page it lands on opens the link again; None (nothing kept) for everyone else."""
+    secret = st.session_state.get(SCREEN_KEY)
+    return {"kiosk": "1", screen_links.PARAMETER: secret} if secret else None
+
+
+def _identify() -> tuple[Actor | None, str | None]:
+    """(The Actor of this browser session or None, why the big-screen link it was opened with shows nothing or
+    None): the test's Actor, else the link's screen, else the account of a live session cookie."""
     given = st.session_state.get(TEST_ACTOR_KEY)
     if isinstance(given, Actor):
-        return given
+        return given, None
+    secret = _screen_secret()
+    if secret is not None:
+        try:
+            with db.cursor() as cur:
+                return screen_links.resolve(cur, secret), None
+        except screen_links.LinkRefused as refused:
+            return None, str(refused)
     token = _session_token()
     if token is None:
-        return None
+        return None, None
     with db.cursor() as cur:
         account = users.resolve_session(cur, token)
-    return account.actor if account else None
+    return (account.actor if account else None), None
+
+
+def current_actor() -> Actor | None:
+    """The Actor of this browser session: the test's, else a big-screen link's screen, else the account of a live
+    session cookie, else None."""
+    return _identify()[0]
 
 
 def require_actor() -> Actor:
-    """The Actor of this browser session; when nobody is logged in, the login screen, and the run stops."""
-    actor = current_actor()
+    """The Actor of this browser session; when there is none, the login screen (or, for a refused big-screen link,
+    why it shows nothing), and the run stops."""
+    actor, refusal = _identify()
     if actor is None:
-        login_screen()
+        if refusal:
+            screen_refused(refusal)
+        else:
+            login_screen()
         st.stop()
     return actor
+
+
+def site_address() -> str:
+    """Where users open the product: [server] public_url, else the scheme and host this page was reached at ('' when
+    neither is known: links then stay relative)."""
+    public = settings.current().server.public_url
+    if public:
+        return public
+    page = urlsplit(st.context.url or "")
+    return f"{page.scheme}://{page.netloc}" if page.netloc else ""
+
+
+def screen_refused(message: str) -> None:
+    """In place of the big screen: why its link shows nothing, large enough to read across the room."""
+    st.html(f"""<div role="alert" style="max-width:820px;margin:16vh auto 0;padding:2.6rem 3rem;border-radius:14px;
+background:#10223f;color:#fff;text-align:center;font-size:2.2rem;line-height:1.6;border-top:6px solid #d9822b">
+{html.escape(message)}<div style="margin-top:1rem;font-size:1.1rem;color:#b8c4d6">招引智控 · 大屏链接</div></div>""")
 
 
 def _refusal_message() -> str | None:
@@ -140,7 +198,10 @@ def login_screen() -> None:
 
 
 def account_box(actor: Actor) -> None:
-    """In the sidebar: who is logged in (name, role, unit) and a button to log out."""
+    """In the sidebar: who is logged in (name, role, unit) and a button to log out; nothing for a big screen's
+    link, which has no account to log out of."""
+    if actor.role == SCREEN:
+        return
     with db.cursor() as cur:
         account = users.account_of(cur, actor.name)
     name = account.display_name if account else actor.name
