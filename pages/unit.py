@@ -1,7 +1,11 @@
 """单元看板: one unit's own page — its score and ranks with the change since last month, the score ledger down to
 the projects behind each item, what it lacks against its targets and which projects could close the gap, its
 open warnings and projects behind on their updates, and the month's report with the days left to its due date.
-Admins and leaders pick any unit (also as `?unit=U01`); a unit user sees its own, whatever it asks for."""
+Admins and leaders pick any unit (also as `?unit=U01`); a unit user sees its own, whatever it asks for.
+
+On a phone (below widgets.PHONE_PX) it is one column: the cards two by two, the tables as stacked "label: value"
+blocks. The ledger's projects, the trend and the files are tabs drawn only when opened (the trend's chart library
+and month-ends cost a first view more than the rest of the page)."""
 import datetime as dt
 
 import streamlit as st
@@ -49,7 +53,13 @@ if view.vetoed:
 
 # ---- headline
 card = {"border": True, "height": "stretch"}
-cards = st.columns(5)
+# Two cards a row on a phone rather than five screens of one (Streamlit stacks columns below 640 px).
+st.html(f"""<style>@media (max-width: {widgets.PHONE_PX}px) {{
+.st-key-unit_cards [data-testid="stHorizontalBlock"] {{flex-wrap: wrap; gap: 0.5rem}}
+.st-key-unit_cards [data-testid="stColumn"] {{min-width: calc(50% - 0.25rem) !important;
+  flex: 1 1 calc(50% - 0.25rem) !important; width: calc(50% - 0.25rem) !important}}
+}}</style>""")
+cards = st.container(key="unit_cards").columns(5)
 cards[0].metric("考核得分", format.points(view.score), **card,
                 delta=None if view.score_change is None else format.points_delta(view.score_change))
 cards[1].metric("全县排名", f"第 {view.rank} 名", delta=format.rank_delta(view.rank_change), **card,
@@ -100,22 +110,13 @@ if open_tasks:
 
 # ---- score and guidance
 digits = current().figures.completion_decimals
-right = st.column_config.TextColumn(alignment="right", width="small")
-# The table takes the page's width (eight columns do not fit beside the guidance at 1366 px); its items open below.
 st.subheader("得分构成")
-st.dataframe(format.score_items_table(view.score_items, view.maxima, digits), hide_index=True, width="stretch",
-             height="content", column_config={
-                 "考核项目": st.column_config.TextColumn(width="medium"), "完成": right, "目标": right,
-                 "完成率": right, "较序时进度": right, "得分": right, "满分": right,
-                 "得分率": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1, color="auto"),
-             })
+widgets.stacked_table(format.score_items_table(view.score_items, view.maxima, digits),
+                      numeric=("完成", "目标", "完成率", "较序时进度", "得分", "满分"), bars=("得分率",))
 st.caption("未下达目标的指标不计分，其余指标的满分按比例折算为100分；权重为0的目标只显示完成进度，不计分。"
            f"完成率为本年累计完成数除以年度目标，较序时进度为完成率减序时进度（{format.percent(view.time_progress)}），"
            "单位为百分点。")
-ledger, guidance = st.columns([3, 2], gap="large")
-with ledger:
-    st.markdown("**得分明细**（展开各项查看计入的项目）")
-    widgets.ledger_expanders(view.score_items, "没有计入的项目。")
+guidance, stale = st.columns([3, 2], gap="large")
 with guidance:
     st.subheader("目标差距与建议")
     if not view.lacking:
@@ -124,39 +125,45 @@ with guidance:
         st.warning(format.gap_sentence(gap, digits), icon=":material/flag:")
         if gap.candidates:
             st.caption(f"可推动的项目（{len(gap.candidates)}个）")
-            st.dataframe(format.candidates_table(gap), hide_index=True, width="stretch",
-                         column_config={"计划总投资(亿元)": st.column_config.NumberColumn(format="%.2f")})
+            candidates = format.candidates_table(gap)
+            candidates["计划总投资(亿元)"] = candidates["计划总投资(亿元)"].map("{:.2f}".format)
+            widgets.stacked_table(candidates, numeric=("计划总投资(亿元)",))
     st.markdown("\n".join(f"- {format.gap_sentence(gap, digits)}" for gap in view.on_track))
-
-# ---- the year month by month
-st.subheader("月度走势")
-rates = current().figures
-st.plotly_chart(plots.trend_figure(data.unit_trend(unit, as_of),
-                                   {"commencement_rate": rates.commencement_target, "stats_rate": rates.stats_target}),
-                config={"displayModeBar": False})
-st.caption(f"各月末已知的本年累计新增项目数（考核口径：计划总投资{rates.assess_min_investment_wan / WAN_PER_YI:g}亿元以上）"
-           "与两率；虚线为目标。")
-
-# ---- warnings and overdue projects
-st.subheader(f"在办预警（红 {warned['red']} · 黄 {warned['yellow']}）")
-if view.warnings.empty:
-    st.success("截至当日本单元没有在办预警。", icon=":material/verified:")
-else:
-    st.dataframe(format.unit_warnings_table(view.warnings), hide_index=True, width="stretch",
-                 column_config={"等级": st.column_config.TextColumn(width=60),
-                                "详情": st.column_config.TextColumn(width="large")})
-
-stale, files = st.columns([2, 3], gap="large")
 with stale:
     st.subheader("逾期未更新项目")
     if view.stale.empty:
         st.success("所有项目均已按期更新。", icon=":material/verified:")
     else:
-        st.dataframe(format.stale_table(view.stale), hide_index=True, width="stretch")
-with files:
-    st.subheader("报送记录")
-    if view.submissions.empty:
-        st.info("截至当日本单元尚无报送记录。")
-    else:
-        st.dataframe(format.submissions_table(view.submissions), hide_index=True, width="stretch", height=320,
-                     column_config={"说明": st.column_config.TextColumn(width="medium")})
+        widgets.stacked_table(format.stale_table(view.stale), numeric=("落后月数",))
+
+# ---- warnings
+st.subheader(f"在办预警（红 {warned['red']} · 黄 {warned['yellow']}）")
+if view.warnings.empty:
+    st.success("截至当日本单元没有在办预警。", icon=":material/verified:")
+else:
+    widgets.stacked_table(format.unit_warnings_table(view.warnings), row_classes=format.grade_classes(
+        view.warnings["grade"]))
+
+# ---- the ledger's projects, the year month by month, the files: each drawn when its tab is open
+TABS = ("得分明细", "月度走势", "报送记录")
+tabs = dict(zip(TABS, st.tabs(TABS, key="unit_tab", on_change="rerun")))
+with tabs["得分明细"]:
+    if tabs["得分明细"].open:
+        st.caption("展开各项查看计入的项目。")
+        widgets.ledger_expanders(view.score_items, "没有计入的项目。")
+with tabs["月度走势"]:
+    if tabs["月度走势"].open:
+        rates = current().figures
+        st.plotly_chart(plots.trend_figure(data.unit_trend(unit, as_of), {
+            "commencement_rate": rates.commencement_target, "stats_rate": rates.stats_target}),
+            config={"displayModeBar": False})
+        st.caption(f"各月末已知的本年累计新增项目数（考核口径：计划总投资{rates.assess_min_investment_wan / WAN_PER_YI:g}亿元"
+                   "以上）与两率；虚线为目标。")
+with tabs["报送记录"]:
+    if tabs["报送记录"].open:
+        if view.submissions.empty:
+            st.info("截至当日本单元尚无报送记录。")
+        else:
+            # Eight columns of a file's history: the grid scrolls sideways inside itself on a phone.
+            st.dataframe(format.submissions_table(view.submissions), hide_index=True, width="stretch", height=320,
+                         column_config={"说明": st.column_config.TextColumn(width="medium")})

@@ -130,6 +130,27 @@ def test_ledger_items_with_their_maxima(county):
     assert u01.maxima["signed_major"] == 25
 
 
+@pytest.mark.parametrize("unit", ["U01", "U02", "U03"])
+def test_ledger_from_the_units_own_facts_is_the_countys(county, unit):
+    """The page reads each ledger item and its projects from the facts of the unit's own projects and of those
+    its ledger names (one county() for every unit); item for item it is the ledger read from every project's
+    facts, and the stale list is duty's for the unit."""
+    from pipelines.figures import duty
+    from pipelines.screens import ranking
+
+    whole = unit_screen.county(county, D)
+    view = unit_screen.view_figures(county, unit, D, whole=whole)
+    expected = ranking.unit_ledger(county, D, unit, None).items
+    assert [i.item for i in view["score_items"]] == [i.item for i in expected]
+    for shown, item in zip(view["score_items"], expected):
+        assert (shown.quantity, shown.target, shown.points, shown.rule) == (
+            item.quantity, item.target, item.points, item.rule)
+        pd.testing.assert_frame_equal(shown.behind.reset_index(drop=True), item.behind.reset_index(drop=True))
+    stale = duty.stale_projects(county, D)
+    assert sorted(view["stale"]["project_code"]) == sorted(
+        whole.facts.set_index("project_id").loc[stale.loc[stale["unit_code"] == unit, "project_id"], "project_code"])
+
+
 def test_item_maxima_follow_settings(county):
     """Maxima come from the [assessment] weights and caps: signed_major 50 of 125 weight points is 40 of 100."""
     items = unit_screen.unit_view(county, "U01", D).score_items
@@ -293,7 +314,7 @@ def test_stale_projects_and_warnings(county):
     assert view.warnings.set_index("rule").loc["report_missing", "detail"] == (
         "城东街道：2024年9月项目进展表未报送（9月报表截止10月10日）")
     assert view.warnings["grade"].tolist() == sorted(view.warnings["grade"], key=lambda g: g != "red")
-    shown = format.unit_warnings_table(view.warnings).data
+    shown = format.unit_warnings_table(view.warnings)
     assert set(shown["项目编号"]) == {"P4", "本单元"}
 
 
@@ -325,10 +346,12 @@ def test_visible_unit_without_units():
 
 # --- the page ---------------------------------------------------------------------------------------------------
 
-def _page(actor: Actor | None, unit: str | None = None, as_of: dt.date | None = D) -> AppTest:
+def _page(actor: Actor | None, unit: str | None = None, as_of: dt.date | None = D, tab: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / "unit.py"), default_timeout=60)
     if actor is not None:
         at.session_state[TEST_ACTOR_KEY] = actor
+    if tab is not None:
+        at.session_state["unit_tab"] = tab
     if unit is not None:
         at.query_params["unit"] = unit
     at.run()
@@ -370,12 +393,35 @@ def test_page_trend_is_the_units_own(county):
     expected = {u["code"]: u for u in report(county, D)["units"]}["U01"]
     county_total = report(county, D)["overall"]["commenced"]
     county.close()
-    at = _page(Actor("管理员", "admin"), unit="U01")
+    at = _page(Actor("管理员", "admin"), unit="U01", tab="月度走势")
     assert not at.exception
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     lines = {trace["name"]: trace["y"] for trace in spec["data"]}
     assert lines["开工"][-1] == expected["commenced"] and lines["签约"][-1] == expected["signed"]
     assert expected["commenced"] != county_total  # the fixture tells a unit's line from the county's
+
+
+def test_page_draws_only_the_open_tab(county):
+    """The first view draws the ledger's nine expanders and neither the trend's chart nor the files' grid; opening
+    月度走势 draws the chart alone, 报送记录 the grid of U01's one file alone. The figures above the tabs (cards,
+    得分构成, guidance, warnings) are there whichever tab is open."""
+    county.close()
+    first = _page(Actor("管理员", "admin"), unit="U01")
+    trend = _page(Actor("管理员", "admin"), unit="U01", tab="月度走势")
+    files = _page(Actor("管理员", "admin"), unit="U01", tab="报送记录")
+    assert not (first.exception or trend.exception or files.exception)
+    in_expanders = sum(len(expander.dataframe) for expander in first.expander)
+    assert (len(first.expander), len(first.get("plotly_chart")), len(first.dataframe)) == (9, 0, in_expanders)
+    assert (len(trend.expander), len(trend.get("plotly_chart")), len(trend.dataframe)) == (0, 1, 0)
+    assert (len(files.expander), len(files.get("plotly_chart")), len(files.dataframe)) == (0, 0, 1)
+    assert files.dataframe[0].value["载入行数"].tolist() == [3]  # the September file of U01's three projects
+    for at in (first, trend, files):
+        assert [m.label for m in at.metric][:2] == ["考核得分", "全县排名"]
+        assert [h.value for h in at.subheader][:3] == ["得分构成", "目标差距与建议", "逾期未更新项目"]
+        rows = "".join(element.value for element in at.html).split("<tr")
+        signed = next(row for row in rows if "data-label='考核项目'>签约亿元以上项目数<" in row)
+        for label, value in (("完成", "3个"), ("目标", "4个"), ("得分", "25.00"), ("满分", "25.00")):
+            assert f"data-label='{label}'>{value}</td>" in signed, (label, signed)
 
 
 def test_page_opens_the_unit_named_in_the_address(county):

@@ -14,6 +14,7 @@ from pipelines.access import Actor, require_admin
 from pipelines.admin import problems, tasks
 from pipelines.bulletin import files
 from pipelines.figures import duty, measures
+from pipelines.figures.assessment import Assessment, assess
 from pipelines.ingest import desk, run
 from pipelines.screens import cockpit, ranking
 from pipelines.screens import project as project_screen
@@ -101,11 +102,25 @@ def veto_version(year: int) -> tuple:
         return ranking.veto_version(cur, year)
 
 
+@st.cache_resource(show_spinner=False, max_entries=6)
+def assessment(as_of: dt.date, known_by: dt.date | None, data_version: int,
+               vetoes: tuple) -> tuple[pd.DataFrame, Assessment]:
+    """measures.project_facts (with details) and the assessment of every unit for the period end `as_of` known by
+    `known_by` (None: as of `as_of`), computed once for the ranking, its comparison and every unit's ledger (each
+    cost an assessment of its own at province scale, ~1 s); cached per data version and 一票否优 flags and shared
+    by all sessions unpickled, so readers must not change them."""
+    with db.cursor() as cur:
+        project_facts = measures.project_facts(cur, as_of, known_by=known_by)
+        return project_facts, assess(cur, as_of, facts=project_facts, known_by=known_by)
+
+
 @st.cache_data(show_spinner="正在计算排名…", max_entries=32)
 def _ranking(as_of: dt.date, compare_as_of: dt.date | None, known_by: dt.date | None, data_version: int,
              vetoes: tuple) -> ranking.Ranking:
+    now = assessment(as_of, known_by, data_version, vetoes)[1]
+    before = None if compare_as_of is None else assessment(compare_as_of, known_by, data_version, vetoes)[1]
     with db.cursor() as cur:
-        return ranking.ranking(cur, as_of, compare_as_of, known_by=known_by)
+        return ranking.ranking(cur, as_of, compare_as_of, known_by=known_by, now=now, before=before)
 
 
 def period_ranking(period: ranking.Period, scope: str | None) -> ranking.Ranking:
@@ -121,9 +136,11 @@ def period_ranking(period: ranking.Period, scope: str | None) -> ranking.Ranking
 def unit_ledger(as_of: dt.date, unit_code: str, scope: str | None, data_version: int,
                 known_by: dt.date | None = None) -> ranking.UnitLedger:
     """pipelines.screens.ranking.unit_ledger, cached per period end, knowledge day, unit, the actor's scope and data
-    version; refused (OutOfScope) for another unit than a unit user's own."""
+    version; refused (OutOfScope) for another unit than a unit user's own. Reads the period's shared assessment."""
+    project_facts, result = assessment(as_of, known_by, data_version, veto_version(as_of.year))
     with db.cursor() as cur:
-        return ranking.unit_ledger(cur, as_of, unit_code, scope, known_by=known_by)
+        return ranking.unit_ledger(cur, as_of, unit_code, scope, known_by=known_by, result=result,
+                                   facts=project_facts)
 
 
 def bulletin_file(as_of: dt.date, fmt: str, scope: str | None, known_by: dt.date | None = None) -> bytes:
@@ -133,10 +150,19 @@ def bulletin_file(as_of: dt.date, fmt: str, scope: str | None, known_by: dt.date
         return files.bulletin_file(cur, as_of, fmt, scope, known_by)
 
 
-@st.cache_data(show_spinner="正在汇总单元数据…", max_entries=32)
-def _unit_view_figures(unit_code: str, as_of: dt.date, data_version: int) -> dict:
+@st.cache_data(show_spinner=False, max_entries=4)
+def _county(as_of: dt.date, data_version: int, vetoes: tuple) -> unit_screen.County:
+    """pipelines.screens.unit.county: computed once for every unit's page of the day, cached per data version and
+    the year's 一票否优 flags."""
     with db.cursor() as cur:
-        return unit_screen.view_figures(cur, unit_code, as_of)
+        return unit_screen.county(cur, as_of)
+
+
+@st.cache_data(show_spinner="正在汇总单元数据…", max_entries=32)
+def _unit_view_figures(unit_code: str, as_of: dt.date, data_version: int, vetoes: tuple) -> dict:
+    whole = _county(as_of, data_version, vetoes)
+    with db.cursor() as cur:
+        return unit_screen.view_figures(cur, unit_code, as_of, whole=whole)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -159,8 +185,9 @@ def unit_trend(unit_code: str, as_of: dt.date) -> pd.DataFrame:
 
 def unit_page(unit_code: str, as_of: dt.date) -> unit_screen.UnitView:
     """pipelines.screens.unit.unit_view of one unit (the caller has applied visible_unit: the unit is the scope),
-    cached per unit and as-of day: figures by data version, warnings by warnings version."""
-    figures = _unit_view_figures(unit_code, as_of, facts()["data_version"])
+    cached per unit and as-of day: figures by data version and the year's 一票否优 flags (the county's part shared by
+    every unit), warnings by warnings version."""
+    figures = _unit_view_figures(unit_code, as_of, facts()["data_version"], veto_version(as_of.year))
     return unit_screen.UnitView(**figures, **_unit_view_warnings(unit_code, as_of, warnings_version()))
 
 

@@ -232,6 +232,7 @@ LEDGER_PROJECT_COLUMNS: dict[str, str] = {
 def ledger_projects(behind: pd.DataFrame) -> Styler:
     """The projects (or overdue updates) behind a ledger item as shown: Chinese headers, 亿元, plain dates."""
     shown = behind.copy()
+    shown.attrs.clear()  # the facts' duty parameters (dates), which the grid would try to send along as JSON
     if "total_investment_wan" in shown:
         shown["total_investment_yi"] = shown["total_investment_wan"] / WAN_PER_YI
     for column in [m.date_field for m in MILESTONES] + ["due_date"]:
@@ -344,20 +345,20 @@ def candidates_table(gap: Gap) -> pd.DataFrame:
     })
 
 
-_GRADE_STYLES = {"red": "background-color: #fdecec; color: #9b1c1c", "yellow": "background-color: #fff6d5"}
-
-
-def unit_warnings_table(warnings: pd.DataFrame) -> Styler:
+def unit_warnings_table(warnings: pd.DataFrame) -> pd.DataFrame:
     """A unit's open warnings as shown: grade, rule, the project concerned (the unit itself for unit rules),
-    since, detail; each row coloured by its grade."""
-    shown = pd.DataFrame({
+    since, detail (widgets.stacked_table colours each row by its grade: grade_classes)."""
+    return pd.DataFrame({
         "等级": warnings["grade_label"], "预警规则": warnings["rule_name"],
         "项目编号": [subject if RULE_BY_ID[rule].subject_kind == "project" else "本单元"
                      for rule, subject in zip(warnings["rule"], warnings["subject"])],
         "起始日期": pd.to_datetime(warnings["since"]).dt.strftime("%Y-%m-%d").fillna(""), "详情": warnings["detail"],
     })
-    grades = warnings["grade"].tolist()
-    return shown.style.apply(lambda row: [_GRADE_STYLES.get(grades[row.name], "")] * len(row), axis=1)
+
+
+def grade_classes(grades: pd.Series) -> list[str]:
+    """The row class of each warning grade in widgets.stacked_table: zs-red, zs-yellow."""
+    return [f"zs-{grade}" for grade in grades]
 
 
 def stale_table(stale: pd.DataFrame) -> pd.DataFrame:

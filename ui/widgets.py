@@ -1,13 +1,16 @@
 """Widgets the pages share: the note shown while there is no project data yet, the score ledger's expanders (单元看板
-and 考核排名) and the workbook uploader with its drop zone in Chinese.
+and 考核排名), tables that turn into stacked "label: value" blocks on a phone, and the workbook uploader with its drop
+zone in Chinese.
 
 Streamlit draws the uploader's drop zone with fixed English text ("Upload", "50MB per file • XLSX, XLS, CSV") and
 offers no parameter for it (streamlit/streamlit#13500), so a style rule sets those two texts to zero size and
 writes the Chinese ones after them; the widget itself is unchanged."""
 from __future__ import annotations
 
+import html
 import math
 
+import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -34,6 +37,59 @@ def ledger_expanders(items: list[LedgerItem], nothing: str) -> None:
                 st.write(nothing)
             else:
                 st.dataframe(format.ledger_projects(item.behind), hide_index=True, width="stretch")
+
+
+# ---- tables that fit a phone
+
+PHONE_PX = 640  # Streamlit stacks st.columns below this width; the pages' phone rules start at the same width
+# A plain HTML table across the page; on a phone each row becomes a block of "header: value" lines, so no figure
+# hides behind a sideways scroll. Rows may carry a class: zs-red, zs-yellow (a warning's grade).
+_TABLE_STYLE = f"""<style>
+.zs-table {{width: 100%; border-collapse: collapse; font-size: 0.875rem; margin-bottom: 0.5rem}}
+.zs-table th {{text-align: left; font-weight: 600; color: #555; border-bottom: 1px solid #ddd; padding: 6px 8px;
+  white-space: nowrap}}
+.zs-table td {{border-bottom: 1px solid #eee; padding: 6px 8px; vertical-align: top}}
+.zs-table td.zs-num, .zs-table th.zs-num {{text-align: right; white-space: nowrap}}
+.zs-table tr.zs-red td {{background: #fdecec; color: #9b1c1c}}
+.zs-table tr.zs-yellow td {{background: #fff6d5}}
+.zs-bar {{display: inline-block; width: 4rem; height: 0.5rem; background: #eee; border-radius: 4px;
+  margin-right: 6px; vertical-align: middle}}
+.zs-bar span {{display: block; height: 100%; border-radius: 4px; background: #29b09d}}
+@media (max-width: {PHONE_PX}px) {{
+  .zs-table thead {{display: none}}
+  .zs-table, .zs-table tbody, .zs-table tr, .zs-table td {{display: block; width: 100%}}
+  .zs-table tr {{border: 1px solid #e6e6e6; border-radius: 8px; margin-bottom: 8px; padding: 4px 0}}
+  .zs-table td {{border: none; padding: 2px 10px; display: flex; gap: 8px; justify-content: space-between}}
+  .zs-table td.zs-num {{text-align: right}}
+  .zs-table td::before {{content: attr(data-label); color: #777; flex: none; text-align: left}}
+  .zs-table td:first-child {{font-weight: 600}}
+}}
+</style>"""
+
+
+def stacked_table(frame: pd.DataFrame, numeric: tuple[str, ...] = (), bars: tuple[str, ...] = (),
+                  row_classes: list[str] | None = None) -> None:
+    """`frame` (display strings; None or NaN shows as '—') as an HTML table across the page that becomes stacked
+    "header: value" blocks below PHONE_PX. `numeric` columns align right; `bars` columns hold shares (0–1) drawn
+    as a bar with the percentage; `row_classes` gives each row a class (zs-red, zs-yellow). Every value is
+    escaped."""
+    def cell(column: str, value: object) -> str:
+        shown = "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+        if column in bars and shown != "—":
+            share = min(max(float(shown), 0.0), 1.0)
+            body = f"<span class='zs-bar'><span style='width:{share * 100:.0f}%'></span></span>{float(shown):.0%}"
+        else:
+            body = html.escape(str(shown))
+        kind = " class='zs-num'" if column in numeric or column in bars else ""
+        return f"<td{kind} data-label='{html.escape(column, quote=True)}'>{body}</td>"
+
+    head = "".join(f"<th{' class=zs-num' if c in numeric or c in bars else ''}>{html.escape(c)}</th>"
+                   for c in frame.columns)
+    classes = row_classes or [""] * len(frame)
+    rows = "".join(f"<tr class='{html.escape(css, quote=True)}'>" + "".join(
+        cell(c, v) for c, v in zip(frame.columns, values)) + "</tr>"
+        for css, values in zip(classes, frame.itertuples(index=False)))
+    st.html(f"{_TABLE_STYLE}<table class='zs-table'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
 
 # ---- the workbook uploader

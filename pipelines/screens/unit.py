@@ -20,13 +20,13 @@ import pandas as pd
 from alerts import centre
 from pipelines.access import Actor
 from pipelines.figures import duty, guidance, measures
-from pipelines.figures.assessment import INDICATORS, assess
+from pipelines.figures.assessment import INDICATORS, Assessment, assess
 from pipelines.figures.guidance import Gap
 from pipelines.months import add_months, due_date
 from pipelines.screens import ranking
 from pipelines.screens.ranking import LedgerItem
 from pipelines.settings import Settings, current
-from pipelines.store import queries, state
+from pipelines.store import queries
 from pipelines.vocabulary import RED, YELLOW
 
 # The states of the month's report.
@@ -142,35 +142,66 @@ def stale_projects(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.dat
                    settings: Settings | None = None, facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The unit's projects currently behind on their monthly update as of `as_of` (DOMAIN §6), most months
     behind first: project_code, project_name, months_behind, oldest_missing (month), last_period (the latest
-    month reported). `facts` may pass measures.project_facts as of `as_of`."""
+    month reported). `facts` may pass measures.project_facts (with details) as of `as_of`, of every project or of
+    the unit's own at least."""
+    settings = settings or current()
+    facts = measures.project_facts(con, as_of, settings) if facts is None else facts
+    facts = facts[facts["unit_code"] == unit_code]
     stale = duty.stale_projects(con, as_of, settings, facts)
-    mine = stale[stale["unit_code"] == unit_code]
-    projects = state.projects_as_of(con, as_of, unit_code)[["project_id", "project_code", "project_name", "period"]]
-    found = mine.merge(projects, on="project_id", how="left").rename(columns={"period": "last_period"})
+    projects = facts[["project_id", "project_code", "project_name", "period"]]
+    found = stale.merge(projects, on="project_id", how="left").rename(columns={"period": "last_period"})
     found = found.sort_values(["months_behind", "project_code"], ascending=[False, True])
     return found[["project_code", "project_name", "months_behind", "oldest_missing", "last_period"]].reset_index(
         drop=True)
 
 
-def view_figures(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.date,
-                 settings: Settings | None = None) -> dict:
-    """Every field of UnitView but the warnings, for `unit_code` as of the end of `as_of`: they change only with
-    the data (and the day). LookupError for a unit that is not registered."""
+@dataclass(frozen=True)
+class County:
+    """What every unit's page reads of the whole county as of one day: the projects' facts (with details), the
+    assessment and the ranking against the end of last month. Computed once for all units."""
+
+    facts: pd.DataFrame
+    assessment: Assessment
+    standing: ranking.Ranking
+
+
+def county(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None) -> County:
+    """The county's state as of the end of `as_of` that a unit's ranks and ledger are read from."""
     settings = settings or current()
-    register = state.unit_register(con).set_index("code")
-    if unit_code not in register.index:
-        raise LookupError(f"unknown unit {unit_code!r}")
     compare = ranking.comparison_day("month", as_of, ranking.first_data_day(con))
-    # Every part reads the same state as of the day: the projects' facts and the assessment, computed once.
     facts = measures.project_facts(con, as_of, settings)
     now = assess(con, as_of, settings, facts)
-    standing = ranking.ranking(con, as_of, compare, settings, now)
+    return County(facts, now, ranking.ranking(con, as_of, compare, settings, now))
+
+
+def _unit_facts(whole: County, unit_code: str) -> pd.DataFrame:
+    """The facts of the unit's own projects and of every project its ledger names (a project that moved to another
+    unit since it counted here): all the ledger and the guidance read, a few hundred rows out of the county's."""
+    facts, result = whole.facts, whole.assessment
+    named = result.ledger.loc[result.ledger["unit_code"] == unit_code, "subjects"]
+    overdue = result.reports.overdue
+    codes = {code for subjects in named for code in subjects} | set(
+        overdue.loc[overdue["unit_code"] == unit_code, "project_code"])
+    return facts[(facts["unit_code"] == unit_code).to_numpy() | facts["project_code"].isin(codes).to_numpy()]
+
+
+def view_figures(con: duckdb.DuckDBPyConnection, unit_code: str, as_of: dt.date,
+                 settings: Settings | None = None, whole: County | None = None) -> dict:
+    """Every field of UnitView but the warnings, for `unit_code` as of the end of `as_of`: they change only with
+    the data (and the day). `whole` may pass county() of the same day, which every unit shares. LookupError for
+    a unit that is not registered."""
+    settings = settings or current()
+    whole = county(con, as_of, settings) if whole is None else whole
+    standing = whole.standing
+    if unit_code not in set(standing.table["code"]):
+        raise LookupError(f"unknown unit {unit_code!r}")
     mine = standing.unit(unit_code)
-    ledger = ranking.unit_ledger(con, as_of, unit_code, None, settings, now, facts)
+    facts = _unit_facts(whole, unit_code)
+    ledger = ranking.unit_ledger(con, as_of, unit_code, None, settings, whole.assessment, facts)
     gaps = guidance.target_gaps(con, as_of, unit_code, settings, facts)
     period = add_months(as_of.replace(day=1), -1)
     submissions = queries.frame(con, "unit_submissions", unit=unit_code, as_of=as_of, period=period)
-    month = ranking.Period("month", f"{as_of.year}年{as_of.month}月", as_of, compare)
+    month = ranking.Period("month", f"{as_of.year}年{as_of.month}月", as_of, standing.compare_as_of)
     return {
         "as_of": as_of, "year": standing.year, "time_progress": standing.time_progress, "code": unit_code,
         "name": mine["name"], "group": mine["group"], "comparison": month.comparison,
