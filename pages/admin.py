@@ -1,7 +1,7 @@
-"""系统管理: the unit register, accounts and API tokens, annual targets, rule thresholds and score weights, 一票否优,
-notification channels, the audit log and the backup — for the bureau's admins only. Every change is made and audited by
-pipelines.admin.register, pipelines.admin.overrides, pipelines.admin.users and pipelines.admin.tokens, which refuse
-anyone else."""
+"""系统管理: the unit register, accounts, annual targets, rule thresholds and score weights, 一票否优, notification
+channels, 集成 (big-screen links and API tokens), the audit log and the backup — for the bureau's admins only. Every
+change is made and audited by pipelines.admin.register, pipelines.admin.overrides, pipelines.admin.users,
+pipelines.admin.screen_links and pipelines.admin.tokens, which refuse anyone else."""
 import datetime as dt
 import functools
 from pathlib import Path
@@ -11,7 +11,7 @@ import streamlit as st
 
 from alerts import channels
 from pipelines import template
-from pipelines.admin import overrides, register, tokens, users
+from pipelines.admin import overrides, register, screen_links, tokens, users
 from pipelines.ingest.columns import COLUMNS_BY_KIND
 from pipelines.ingest.desk import Upload
 from pipelines.settings import SettingsError, current
@@ -25,7 +25,7 @@ if actor.role != "admin":
     st.error("仅系统管理员可用", icon=":material/lock:")
     st.stop()
 
-TABS = ["单元", "用户", "令牌", "目标任务", "规则与权重", "一票否优", "通知渠道", "审计日志", "备份"]
+TABS = ["单元", "用户", "目标任务", "规则与权重", "一票否优", "通知渠道", "集成", "审计日志", "备份"]
 YEARS_OFFERED = 4  # targets and flags can be set for the next year and the three before the current one
 TARGETS_PER_ROW = 5  # target inputs side by side in the 目标任务 form
 NOTICE = "admin_notice"
@@ -216,51 +216,6 @@ with tabs["用户"]:
                     if ok:
                         done(f"已新建账户 {username.strip().lower()}。初始密码：", password)
 
-# ---- 令牌: API tokens
-with tabs["令牌"]:
-    if tabs["令牌"].open:
-        notice()
-        listed = data.read(tokens.list_tokens)
-        st.caption("程序（如单元的报送脚本）调用 HTTP API 时以令牌代表某个账户，权限与该账户在页面上相同。")
-        if listed.empty:
-            st.info("还没有 API 令牌。")
-        else:
-            st.dataframe(
-                listed.assign(state=listed["state"].map(tokens.STATE_LABELS)), hide_index=True, width="stretch",
-                placeholder="", height="content",
-                column_order=["id", "username", "display_name", "label", "shown", "state", "created_at", "created_by",
-                              "expires_at", "last_used_at"],
-                column_config={"id": "编号", "username": "账号", "display_name": "名称", "label": "用途",
-                               "shown": "令牌开头", "state": "状态", "created_by": "创建人",
-                               "created_at": st.column_config.DatetimeColumn("创建时间", format="YYYY-MM-DD HH:mm"),
-                               "expires_at": st.column_config.DatetimeColumn("到期时间", format="YYYY-MM-DD HH:mm"),
-                               "last_used_at": st.column_config.DatetimeColumn("最近使用", format="YYYY-MM-DD HH:mm")})
-        create, revoke = st.columns(2, gap="large")
-        with create.container(border=True):
-            st.markdown("**创建令牌**")
-            with st.form("token_add", border=False, clear_on_submit=True):
-                owner = st.selectbox("代表的账户", list(data.read(register.accounts, actor)["username"]))
-                label = st.text_input("用途", placeholder="如 城东街道报送脚本")
-                expires = st.date_input("有效期至（含当日；留空为长期有效）", value=None, min_value=today,
-                                        format="YYYY-MM-DD")
-                if st.form_submit_button("创建", type="primary"):
-                    ok, token = attempt(tokens.create_token, actor, owner, label, expires_at=None if expires is None
-                                        else dt.datetime.combine(expires + dt.timedelta(days=1), dt.time()))
-                    if ok:
-                        done(f"已为 {owner} 创建令牌。请求时放在请求头 Authorization: Bearer … 中：", token)
-        with revoke.container(border=True):
-            st.markdown("**撤销令牌**")
-            active = listed[listed["state"] != "revoked"].set_index("id")
-            if active.empty:
-                st.write("没有可撤销的令牌。")
-            else:
-                token_id = st.selectbox("令牌", list(active.index), key="token_pick", format_func=lambda i: (
-                    f"{i} · {active.loc[i, 'username']} · {active.loc[i, 'label']}（{active.loc[i, 'shown']}…）"))
-                if st.button("撤销", key="token_revoke"):
-                    if attempt(tokens.revoke_token, actor, int(token_id))[0]:
-                        done(f"已撤销令牌 {token_id}")
-            st.caption("令牌以所代表账户的身份和单元范围调用 HTTP API；撤销后立即失效，不能恢复。")
-
 # ---- 目标任务: annual targets
 with tabs["目标任务"]:
     if tabs["目标任务"].open:
@@ -307,24 +262,17 @@ with tabs["规则与权重"]:
     if tabs["规则与权重"].open:
         notice()
         entries = data.read(overrides.entries)
-
-        def shown_value(entry: overrides.Entry, value: object) -> str:
-            if entry.kind == "bool":
-                return "是" if value else "否"
-            return overrides.CHOICES.get((entry.section, entry.key), {}).get(value, f"{value:g}"
-                                                                                if isinstance(value, float) else str(value))
-
         st.caption(f"修改保存后立即生效：各页面在下次刷新时按新设置计算，预警在下一次定时评估（每 "
                    f"{current().scheduler.evaluate_interval_minutes:g} 分钟）时按新阈值更新。"
                    "数据库路径、密钥等只能在设置文件或环境变量中配置。")
         for section, title in overrides.SECTIONS.items():
-            rows = [{"设置": e.label, "设置项": e.name, "设置文件值": shown_value(e, e.file_value),
-                     "当前值": shown_value(e, e.value), "修改人": e.changed_by or "", "修改时间": e.changed_at}
+            rows = [{"设置": e.label, "说明": e.setting.note, "设置文件值": e.setting.shown(e.file_value),
+                     "当前值": e.setting.shown(e.value), "修改人": e.changed_by or "", "修改时间": e.changed_at}
                     for e in entries if e.section == section]
             with st.expander(f"{title}（{len(rows)} 项，已修改 {sum(bool(r['修改人']) for r in rows)} 项）",
                              expanded=section == "warnings"):
                 st.dataframe(rows, hide_index=True, width="stretch", placeholder="", height="content", column_config={
-                    "设置": st.column_config.TextColumn(width="large"), "设置项": st.column_config.TextColumn(width="large"),
+                    "设置": st.column_config.TextColumn(width="large"), "说明": st.column_config.TextColumn(width="large"),
                     "修改时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
         with st.container(border=True):
             st.markdown("**修改设置**")
@@ -332,26 +280,28 @@ with tabs["规则与权重"]:
             picked = by_name[st.selectbox("设置", list(by_name), key="setting_pick",
                                           format_func=lambda n: f"{overrides.SECTIONS[by_name[n].section]} · "
                                                                 f"{by_name[n].label}")]
+            setting = picked.setting
             with st.form(f"setting_{picked.name}", border=False):
-                choices = overrides.CHOICES.get((picked.section, picked.key))
-                if choices:
-                    value = st.selectbox("新值", list(choices), index=list(choices).index(picked.value),
-                                         format_func=choices.get)
+                if setting.choices:
+                    value = st.selectbox("新值", list(setting.choices), index=list(setting.choices).index(picked.value),
+                                         format_func=setting.choices.get)
                 elif picked.kind == "bool":
                     value = st.radio("新值", [True, False], index=0 if picked.value else 1, horizontal=True,
-                                     format_func=lambda v: "是" if v else "否")
+                                     format_func=setting.shown)
                 else:
-                    value = st.number_input("新值", value=picked.value, step=1 if picked.kind == "int" else None,
-                                            format=None if picked.kind == "int" else "%g")
-                st.caption(f"设置文件值：{shown_value(picked, picked.file_value)}；当前值：{shown_value(picked, picked.value)}"
-                           + (f"（{picked.changed_by} 于 {picked.changed_at:%Y-%m-%d %H:%M} 修改）" if picked.changed_by else ""))
+                    value = setting.from_screen(st.number_input(
+                        f"新值（{setting.unit}）" if setting.unit else "新值", value=setting.on_screen(picked.value),
+                        step=1 if picked.kind == "int" else None, format=None if picked.kind == "int" else "%g"))
+                st.caption(f"设置文件值：{setting.shown(picked.file_value)}；当前值：{setting.shown(picked.value)}"
+                           + (f"（{picked.changed_by} 于 {picked.changed_at:%Y-%m-%d %H:%M} 修改）" if picked.changed_by else "")
+                           + (f"。{setting.note}" if setting.note else ""))
                 save, reset, _ = st.columns([1, 2, 5])
-                if save.form_submit_button("保存", type="primary"):
-                    if attempt(overrides.set_override, actor, picked.section, picked.key, value)[0]:
-                        done(f"已将“{picked.label}”改为 {shown_value(picked, value)}")
-                if reset.form_submit_button("恢复为设置文件的值", disabled=picked.changed_by is None):
-                    if attempt(overrides.clear_override, actor, picked.section, picked.key)[0]:
-                        done(f"“{picked.label}”已恢复为设置文件的值 {shown_value(picked, picked.file_value)}")
+                if save.form_submit_button("保存", type="primary") and \
+                        attempt(overrides.set_override, actor, picked.section, picked.key, value)[0]:
+                    done(f"已将“{picked.label}”改为 {setting.shown(value)}")
+                if reset.form_submit_button("恢复为设置文件的值", disabled=picked.changed_by is None) and \
+                        attempt(overrides.clear_override, actor, picked.section, picked.key)[0]:
+                    done(f"“{picked.label}”已恢复为设置文件的值 {setting.shown(picked.file_value)}")
 
 # ---- 一票否优
 with tabs["一票否优"]:
@@ -457,6 +407,96 @@ with tabs["通知渠道"]:
             message_preview(int(channel), names[channel])
         with st.expander("如何添加群机器人（钉钉、企业微信、浙政钉）", icon=":material/help:"):
             st.markdown(ROBOT_GUIDE.read_text(encoding="utf-8"))
+
+# ---- 集成: big-screen links and API tokens
+with tabs["集成"]:
+    if tabs["集成"].open:
+        notice()
+        st.subheader("大屏链接", divider="gray")
+        st.caption("会商室、大厅的屏幕用大屏链接一直显示领导驾驶舱（全县或某个单元），不用登录，也不会过期。它只能看大屏，"
+                   "不能打开其他页面或修改数据。屏幕不再使用或链接外泄时在这里撤销，屏幕下次刷新即不再显示数据。"
+                   "链接只在创建时显示一次。")
+        links = data.read(screen_links.list_links, current().screen.refresh_seconds)
+        links["scope"] = links["unit_name"].fillna("全县")
+        if links.empty:
+            st.info("还没有大屏链接。")
+        else:
+            st.dataframe(
+                links.assign(state=links["state"].map(screen_links.STATE_LABELS)),
+                hide_index=True, width="stretch", placeholder="", height="content",
+                column_order=["id", "label", "scope", "shown", "state", "last_seen_at", "created_by", "created_at",
+                              "revoked_at"],
+                column_config={"id": "编号", "label": "屏幕", "scope": "范围", "shown": "链接密钥开头", "state": "状态",
+                               "created_by": "创建人",
+                               "last_seen_at": st.column_config.DatetimeColumn("最近显示", format="YYYY-MM-DD HH:mm"),
+                               "created_at": st.column_config.DatetimeColumn("创建时间", format="YYYY-MM-DD HH:mm"),
+                               "revoked_at": st.column_config.DatetimeColumn("撤销时间", format="YYYY-MM-DD HH:mm")})
+        create, revoke = st.columns(2, gap="large")
+        with create.container(border=True):
+            st.markdown("**创建大屏链接**")
+            with st.form("screen_add", border=False, clear_on_submit=True):
+                label = st.text_input("屏幕", placeholder="如 三楼会商室大屏")
+                scope = st.selectbox("范围", [None, *unit_names], format_func=lambda c: "全县" if c is None else unit_label(c))
+                if st.form_submit_button("创建", type="primary"):
+                    ok, secret = attempt(screen_links.create_link, actor, label, scope)
+                    if ok:
+                        done(f"已创建大屏链接“{label.strip()}”。在这块屏幕的浏览器中打开下面的地址（可设为浏览器主页并全屏）：",
+                             screen_links.address(auth.site_address(), secret))
+        with revoke.container(border=True):
+            st.markdown("**撤销大屏链接**")
+            showing = links[links["state"] != "revoked"].set_index("id")
+            if showing.empty:
+                st.write("没有可撤销的大屏链接。")
+            else:
+                link_id = st.selectbox("大屏链接", list(showing.index), key="screen_pick", format_func=lambda i: (
+                    f"{i} · {showing.loc[i, 'label']} · {showing.loc[i, 'scope']}"
+                    f"（{showing.loc[i, 'shown']}…）"))
+                if st.button("撤销", key="screen_revoke") and \
+                        attempt(screen_links.revoke_link, actor, int(link_id))[0]:
+                    done(f"已撤销大屏链接 {link_id}：该屏幕下次刷新时显示“{screen_links.REVOKED}”")
+            st.caption("撤销后立即失效，不能恢复；需要时可为同一块屏幕重新创建链接。“使用中”表示这块屏幕最近仍在显示大屏。")
+        st.subheader("API 令牌", divider="gray")
+        listed = data.read(tokens.list_tokens)
+        st.caption("供技术人员使用：程序（如单元的报送脚本）调用 HTTP API 时以令牌代表某个账户，权限与该账户在页面上相同。"
+                   "不用程序对接的单位不需要令牌。")
+        if listed.empty:
+            st.info("还没有 API 令牌。")
+        else:
+            st.dataframe(
+                listed.assign(state=listed["state"].map(tokens.STATE_LABELS)), hide_index=True, width="stretch",
+                placeholder="", height="content",
+                column_order=["id", "username", "display_name", "label", "shown", "state", "created_at", "created_by",
+                              "expires_at", "last_used_at"],
+                column_config={"id": "编号", "username": "账号", "display_name": "名称", "label": "用途",
+                               "shown": "令牌开头", "state": "状态", "created_by": "创建人",
+                               "created_at": st.column_config.DatetimeColumn("创建时间", format="YYYY-MM-DD HH:mm"),
+                               "expires_at": st.column_config.DatetimeColumn("到期时间", format="YYYY-MM-DD HH:mm"),
+                               "last_used_at": st.column_config.DatetimeColumn("最近使用", format="YYYY-MM-DD HH:mm")})
+        create, revoke = st.columns(2, gap="large")
+        with create.container(border=True):
+            st.markdown("**创建令牌**")
+            with st.form("token_add", border=False, clear_on_submit=True):
+                owner = st.selectbox("代表的账户", list(data.read(register.accounts, actor)["username"]))
+                label = st.text_input("用途", placeholder="如 城东街道报送脚本")
+                expires = st.date_input("有效期至（含当日；留空为长期有效）", value=None, min_value=today,
+                                        format="YYYY-MM-DD")
+                if st.form_submit_button("创建", type="primary"):
+                    ok, token = attempt(tokens.create_token, actor, owner, label, expires_at=None if expires is None
+                                        else dt.datetime.combine(expires + dt.timedelta(days=1), dt.time()))
+                    if ok:
+                        done(f"已为 {owner} 创建令牌。请求时放在请求头 Authorization: Bearer … 中：", token)
+        with revoke.container(border=True):
+            st.markdown("**撤销令牌**")
+            active = listed[listed["state"] != "revoked"].set_index("id")
+            if active.empty:
+                st.write("没有可撤销的令牌。")
+            else:
+                token_id = st.selectbox("令牌", list(active.index), key="token_pick", format_func=lambda i: (
+                    f"{i} · {active.loc[i, 'username']} · {active.loc[i, 'label']}（{active.loc[i, 'shown']}…）"))
+                if st.button("撤销", key="token_revoke"):
+                    if attempt(tokens.revoke_token, actor, int(token_id))[0]:
+                        done(f"已撤销令牌 {token_id}")
+            st.caption("令牌以所代表账户的身份和单元范围调用 HTTP API；撤销后立即失效，不能恢复。")
 
 # ---- 审计日志
 with tabs["审计日志"]:

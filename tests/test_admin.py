@@ -3,9 +3,11 @@ is audited with before and after; targets and 一票否优 reach the assessment,
 restores with IMPORT DATABASE into the same data."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
+import re
 import subprocess
 import sys
 import urllib.request
@@ -20,8 +22,8 @@ import tests.factories as f
 from alerts import channels, notify
 from alerts.evaluate import evaluate, open_warnings
 from pipelines import report, settings
-from pipelines.access import Actor
-from pipelines.admin import overrides, register, tokens, users
+from pipelines.access import SCREEN, Actor
+from pipelines.admin import overrides, register, screen_links, tokens, users
 from pipelines.figures.assessment import assess
 from pipelines.ingest.columns import COLUMNS_BY_KIND
 from pipelines.settings import SettingsError
@@ -185,12 +187,12 @@ def test_a_threshold_override_is_validated_audited_and_changes_the_warnings(unit
     grade = lambda: open_warnings(units).set_index("rule").loc["signed_not_commenced", "grade"]
     evaluate(units, AS_OF)
     assert grade() == "yellow"
-    for bad, reason in ((-1, "不能为负数"), ("abc", "不是有效的"), (2, "红色阈值不能比黄色阈值“签约未开工：黄色（签约后月数）”（3）更宽")):
+    for bad, reason in ((-1, "不能为负数"), ("abc", "不是有效的"), (2, "红色阈值不能比黄色阈值“签约未开工黄色预警（个月）”（3个月）更宽")):
         with pytest.raises(SettingsError, match=reason):
             overrides.set_override(units, ADMIN, "warnings", "signed_not_commenced_red_months", bad)
     with pytest.raises(SettingsError, match="不能在页面上修改"):
         overrides.set_override(units, ADMIN, "scheduler", "enabled", False)
-    with pytest.raises(SettingsError, match="“每条通知逐条列出的预警数（其余只计数，5–1000）”的值 3 无效：须在 5 到 1000 之间"):
+    with pytest.raises(SettingsError, match="“每条通知逐条列出的预警数（条）”的值 3条 无效：须在 5条 到 1000条 之间"):
         overrides.set_override(units, ADMIN, "notify", "max_lines", 3)
     assert overrides.stored(units) == {}
     in_force = overrides.set_override(units, ADMIN, "warnings", "signed_not_commenced_red_months", 3)
@@ -253,7 +255,8 @@ def test_page_for_an_admin_shows_the_register(units):
     units.close()
     at = _page(ADMIN)
     assert not at.exception
-    assert [t.label for t in at.tabs][:3] == ["单元", "用户", "令牌"]
+    assert [t.label for t in at.tabs] == ["单元", "用户", "目标任务", "规则与权重", "一票否优", "通知渠道", "集成", "审计日志",
+                                          "备份"]
     assert sorted(at.dataframe[0].value["单元编码"]) == ["U01", "U02", "U03"]
 
 
@@ -357,3 +360,118 @@ def test_channels_tab_shows_a_logged_message_and_the_one_due_now(units):
     assert "【红·新增】签约未开工" in at.code[1].value and "临港项目：签约已满6个月仍未开工" in at.code[1].value
     assert at.selectbox(key="channel_pick").value == robot and at.expander[-1].label.startswith("如何添加群机器人")
     assert "加签" in at.expander[-1].markdown[0].value and "浙政钉" in at.expander[-1].markdown[0].value
+
+
+def test_every_editable_setting_has_a_chinese_name_and_unit():
+    """Each editable key is a real setting with a Chinese name free of configuration words (no Latin letters, no
+    underscores), a unit for every number, a name for every allowed value of a choice and none for a yes/no; every
+    section has a Chinese name; and every setting of those sections is either editable or kept to the settings file
+    on purpose, so a new rule cannot reach the screen, or miss it, unnamed."""
+    config = settings.load(env={})
+    for (section, key), setting in overrides.EDITABLE.items():
+        kind = type(getattr(getattr(config, section), key))
+        assert re.search(r"[\u4e00-\u9fff]", setting.title) and not re.search(r"[A-Za-z_]", setting.title), key
+        assert not re.search(r"[A-Za-z_]", setting.note), key
+        if (section, key) in settings._CHOICES:
+            assert (kind, setting.unit, sorted(setting.choices)) == (str, "", sorted(settings._CHOICES[section, key])), key
+        elif kind is bool:
+            assert (setting.unit, setting.choices) == ("", None), key
+        else:
+            assert kind in (int, float) and setting.unit and setting.choices is None, key
+    assert {section for section, _ in overrides.EDITABLE} == set(overrides.SECTIONS)
+    every = {(section, f.name) for section in overrides.SECTIONS
+             for f in dataclasses.fields(getattr(config, section))}
+    assert every - set(overrides.EDITABLE) == set(overrides.FILE_ONLY)
+    assert not set(overrides.EDITABLE) & overrides.FILE_ONLY
+
+
+@pytest.mark.parametrize("section, key, stored, shown, on_screen", [
+    ("figures", "commencement_target", 0.75, "75%", 75.0),
+    ("figures", "stats_target", 0.8, "80%", 80.0),  # 0.8 × 100 is 80.00000000000001 in floating point
+    ("figures", "funds_target", 0.125, "12.5%", 12.5),
+    ("assessment", "weight_signed_major", 25.0, "25分", 25.0),
+    ("duty", "remind_days_before", 3, "3天", 3),
+    ("warnings", "behind_schedule_red_points", -30.0, "-30个百分点", -30.0),
+    ("figures", "rate_cohort", "year", "当年（签约/开工在考核年度内）", "year"),
+    ("notify", "dry_run", True, "是", True),
+])
+def test_a_setting_is_shown_and_typed_in_its_unit(section, key, stored, shown, on_screen):
+    """A fraction is shown and typed as a percentage and stored back as the same fraction; other numbers carry their
+    unit; a choice and a yes/no are words."""
+    setting = overrides.EDITABLE[section, key]
+    assert (setting.shown(stored), setting.on_screen(stored), setting.from_screen(on_screen)) == (shown, on_screen, stored)
+
+
+def test_a_percentage_is_refused_in_percent(units):
+    """150% for 开工率目标 is refused in the unit the admin typed it in, and nothing is saved."""
+    with pytest.raises(SettingsError) as refused:
+        overrides.set_override(units, ADMIN, "figures", "commencement_target", 1.5)
+    assert str(refused.value) == "“签约项目开工率目标（%）”的值 150% 无效：须在 0% 到 100% 之间。未保存。"
+    assert overrides.stored(units) == {}
+
+
+def _tab(tab: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "admin.py"), default_timeout=60)
+    at.session_state[TEST_ACTOR_KEY] = ADMIN
+    at.session_state["admin_tab"] = tab
+    return at.run()
+
+
+def test_rules_tab_lists_chinese_names_and_takes_a_percentage(units):
+    """规则与权重 lists each section under its Chinese name, every setting by its Chinese name with its unit and no
+    configuration key; 开工率目标 shows as 75%, is typed as 70 and stored as 0.7."""
+    units.close()
+    at = _tab("规则与权重")
+    assert not at.exception
+    assert [e.label for e in at.expander] == [
+        f"{title}（{sum(s == section for s, _ in overrides.EDITABLE)} 项，已修改 0 项）"
+        for section, title in overrides.SECTIONS.items()]
+    tables = [frame.value for frame in at.dataframe]
+    assert [list(t.columns) for t in tables] == [["设置", "说明", "设置文件值", "当前值", "修改人", "修改时间"]] * 5
+    names = [name for t in tables for name in t["设置"]]
+    assert names == [s.title for s in overrides.EDITABLE.values()] and not any("_" in name for name in names)
+    shown = {row["设置"]: row["当前值"] for t in tables for _, row in t.iterrows()}
+    assert (shown["签约项目开工率目标（%）"], shown["签约亿元以上项目数权重（分）"], shown["催报提前天数（天）"]) == (
+        "75%", "25分", "3天")
+    at.selectbox(key="setting_pick").set_value("figures.commencement_target").run()
+    box = at.number_input[0]
+    assert (box.label, box.value) == ("新值（%）", 75.0)
+    box.set_value(70.0)
+    next(b for b in at.button if b.label == "保存").click().run()
+    assert not at.exception and at.success[0].value == "已将“签约项目开工率目标（%）”改为 70%"
+    with db.cursor() as cur:
+        assert overrides.stored(cur) == {"figures": {"commencement_target": 0.7}}
+
+
+def test_integration_tab_creates_lists_and_revokes_a_screen_link(units, monkeypatch):
+    """集成 explains 大屏链接 and API 令牌; a link created for 城东街道 is shown once as the big screen's address under
+    [server] public_url and resolves to that unit's screen; listed with its scope, not yet opened, then 使用中 once
+    opened; revoked from the tab, it is listed 已撤销 and refused."""
+    monkeypatch.setenv("ZS_SERVER_PUBLIC_URL", "https://zs.example.gov.cn")
+    units.close()
+    at = _tab("集成")
+    assert not at.exception
+    assert [h.value for h in at.subheader] == ["大屏链接", "API 令牌"]
+    assert [i.value for i in at.info] == ["还没有大屏链接。", "还没有 API 令牌。"]
+    next(t for t in at.text_input if t.label == "屏幕").input("三楼会商室大屏")
+    next(s for s in at.selectbox if s.label == "范围").set_value("U02")
+    next(b for b in at.button if b.label == "创建").click().run()  # the first 创建 is the screen link's
+    assert not at.exception
+    assert at.success[0].value.startswith("已创建大屏链接“三楼会商室大屏”")
+    address = at.code[0].value
+    prefix = "https://zs.example.gov.cn/cockpit?kiosk=1&screen="
+    assert address.startswith(prefix) and len(address) == len(prefix) + 47
+    with db.cursor() as cur:
+        assert screen_links.resolve(cur, address.removeprefix(prefix)) == Actor("screen-1", SCREEN, "U02")
+    listed = at.dataframe[0].value  # as it was before the screen opened
+    assert listed[["label", "scope", "state"]].values.tolist() == [["三楼会商室大屏", "城东街道", "有效（近期未打开）"]]
+    at.run()
+    assert at.dataframe[0].value["state"].tolist() == ["使用中"]
+    assert at.selectbox(key="screen_pick").value == 1
+    at.button(key="screen_revoke").click().run()
+    assert not at.exception
+    assert at.success[0].value == "已撤销大屏链接 1：该屏幕下次刷新时显示“此大屏链接已被撤销，请联系管理员”"
+    assert at.dataframe[0].value[["label", "state"]].values.tolist() == [["三楼会商室大屏", "已撤销"]]
+    assert "没有可撤销的大屏链接。" in [m.value for m in at.markdown]
+    with db.cursor() as cur, pytest.raises(screen_links.LinkRefused, match="已被撤销"):
+        screen_links.resolve(cur, address.removeprefix(prefix))

@@ -26,7 +26,7 @@ PASSWORD = "admin-browser-password"
 HEADERS = ["报告期", "填报单位", "项目名称", "投资方", "产业类别", "计划总投资(万元)", "线索登记日期", "研判通过日期",
            "签约日期", "开工日期"]
 PROJECT = "青岚精密轴承项目"
-SETTING = "预警阈值 · 签约未开工：红色（签约后月数）"  # warnings.signed_not_commenced_red_months, 6 in settings.toml
+SETTING = "预警阈值 · 签约未开工红色预警（个月）"  # warnings.signed_not_commenced_red_months, 6 in settings.toml
 EVALUATE_EVERY_MINUTES = "0.05"  # the scheduler evaluates every 3 s
 
 
@@ -94,13 +94,13 @@ def test_admin_lowers_the_red_threshold_and_the_warning_turns_red(units, tmp_pat
         picker.locator("input").click()  # the list is long and virtual: open it, filter it, then pick
         picker.locator("input").press_sequentially("签约未开工")
         page.get_by_role("option", name=SETTING, exact=True).click()
-        form = page.locator("[data-testid='stForm']").filter(has_text="设置文件值：6；当前值：6")
+        form = page.locator("[data-testid='stForm']").filter(has_text="设置文件值：6个月；当前值：6个月")
         form.wait_for(timeout=30000)
         # the previous setting's form may linger for a moment while the page reruns: wait for the one field
         expect(form.get_by_label("新值")).to_have_count(1, timeout=30000)
         form.get_by_label("新值").fill("3")
         form.get_by_role("button", name="保存", exact=True).click()
-        page.get_by_text("已将“签约未开工：红色（签约后月数）”改为 3").wait_for(timeout=30000)
+        page.get_by_text("已将“签约未开工红色预警（个月）”改为 3个月").wait_for(timeout=30000)
 
         after = _wait_for_warning(page, base, _row("红", detail))
         assert _row("红", detail).search(after) and "黄签约未开工" not in after, after
