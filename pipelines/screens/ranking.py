@@ -274,13 +274,16 @@ def _merit_notes(table: pd.DataFrame, settings: Settings) -> list[str]:
 
 def ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, compare_as_of: dt.date | None,
             settings: Settings | None = None, now: Assessment | None = None,
-            known_by: dt.date | None = None) -> Ranking:
+            known_by: dt.date | None = None, before: Assessment | None = None) -> Ranking:
     """The ranking for the period end `as_of`, with rank and score changes since the period end `compare_as_of`,
     both as known by the end of `known_by` (a month's report, DOMAIN §4) or each as of its own day (None); `now`
-    may pass the assessment for `as_of` when the caller already has it."""
+    and `before` may pass the assessments for `as_of` and `compare_as_of` when the caller already has them."""
     settings = settings or current()
     now = assess(con, as_of, settings, known_by=known_by) if now is None else now
-    before = None if compare_as_of is None else assess(con, compare_as_of, settings, known_by=known_by)
+    if compare_as_of is None:
+        before = None
+    elif before is None:
+        before = assess(con, compare_as_of, settings, known_by=known_by)
     table = now.units.merge(rank_moves(now, before), on="code", how="left")
     points = {(r["unit_code"], r["item"]): r["points"] for r in now.ledger.to_dict("records")}
     table = table.assign(commencement_rate_value=table["commencement_rate"], stats_rate_value=table["stats_rate"])
@@ -487,6 +490,7 @@ def unit_ledger(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str, 
     units = result.units.set_index("code")
     if unit_code not in units.index:
         raise LookupError(f"unknown unit {unit_code!r}")
+    facts = facts[facts["unit_code"] == unit_code]  # every project behind a unit's item is its own
     unit = units.loc[unit_code].to_dict()
     rows = {r["item"]: r for r in result.ledger[result.ledger["unit_code"] == unit_code].to_dict("records")}
     targets = result.targets
