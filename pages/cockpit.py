@@ -1,7 +1,7 @@
-"""领导驾驶舱: the big screen for leaders, laid out for 1920×1080 without scrolling (a smaller window shows it scaled
-down whole, ui.cockpit.FIT_SCRIPT). It refreshes itself every [screen] refresh_seconds and shows new data and new
-warnings without a reload. `?kiosk=1` hides Streamlit's
-header, toolbar and sidebar and the as-of picker, for a wall screen."""
+"""领导驾驶舱: the big screen for leaders, drawn for 1920×1080 and scaled to the viewport (ui.cockpit: a 1366×768 or
+3840×2160 wall shows the same screen smaller or larger, a 32:9 wall in six columns, a phone one panel under the
+other). It refreshes itself every [screen] refresh_seconds and shows new data and new warnings without a reload.
+`?kiosk=1` hides Streamlit's header, toolbar and sidebar and the as-of picker, for a wall screen."""
 import datetime as dt
 
 import streamlit as st
@@ -16,11 +16,6 @@ kiosk = st.query_params.get("kiosk") == "1"
 st.set_page_config(layout="wide", initial_sidebar_state="collapsed")
 st.html(cockpit.page_style(kiosk))
 
-# Heights in pixels: three columns that together fill a 1080-pixel screen below the header and the cards.
-LEFT = (320, 245, 234)
-MIDDLE = (255, 330, 214)
-RIGHT = (460, 339)
-
 
 @st.fragment(run_every=screen.refresh_seconds)
 def big_screen(picked: dt.date | None) -> None:
@@ -32,21 +27,9 @@ def big_screen(picked: dt.date | None) -> None:
         widgets.no_data_yet()
         return
     view = data.screen(picked or dt.date.today(), scope)
-    st.html(cockpit.header(screen.title, view.scope_name, view.as_of, picked is None, view.time_progress,
-                           dt.datetime.now()) + cockpit.CLOCK_SCRIPT + cockpit.FIT_SCRIPT, unsafe_allow_javascript=True)
-    st.html(cockpit.headline_cards(view.headline, view.time_progress))
-    left, middle, right = st.columns([1, 1.25, 1.2], gap="small")
-    with left.container(gap="xsmall"):
-        st.html(cockpit.rate_gauges(view.rates, LEFT[0]))
-        st.html(cockpit.funnel_chart(view.funnel, view.funnel_cohort, view.year, LEFT[1]))
-        st.html(cockpit.mix_chart(view.industry_mix, view.size_mix, LEFT[2]))
-    with middle.container(gap="xsmall"):
-        st.html(cockpit.trend_chart(view.trend, MIDDLE[0]))
-        st.html(cockpit.ranking_table(view.ranking, MIDDLE[1]))
-        st.html(cockpit.reporting_table(view.reporting, MIDDLE[2]))
-    with right.container(gap="xsmall"):
-        st.html(cockpit.warnings_table(view.warnings, view.warning_counts, RIGHT[0], view.task_counts))
-        st.html(cockpit.stuck_table(view.stuck, RIGHT[1]))
+    # One element for the browser to draw; the script ticks the header's clock.
+    st.html(cockpit.screen(view, screen.title, picked is None, dt.datetime.now()) + cockpit.CLOCK_SCRIPT,
+            unsafe_allow_javascript=True)
 
 
 # The as-of picker lives in the (collapsed) sidebar, so that the screen keeps its height; kiosk mode has none.
