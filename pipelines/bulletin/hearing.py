@@ -58,8 +58,9 @@ FORMATS = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessing
            "zip": "application/zip"}
 HEADINGS = ("一、排名与得分", "二、目标完成与得分", "三、报送情况", "四、督办事项", "五、红色预警", "六、差距与对策")
 TARGET_COLUMNS = ("指标", "完成", "目标", "完成率", "较序时进度", "得分/满分")
-LISTED = 3  # names listed in a sentence before the rest is counted ('A、B、C等7个'): one page per unit
-GAPS_LISTED = 6  # targets behind 序时进度 told one by one; the rest are named in one line
+# What keeps a unit on one page: names listed in a sentence before the rest is counted ('A、B、C等7个'), the
+# characters of a name or title shown ('…' after), the targets behind 序时进度 told one by one (the rest named).
+LISTED, NAME_CHARACTERS, GAPS_LISTED = 3, 24, 5
 NO_VALUE = "—"
 _OPEN_STATES = ("open", "responded")
 _INDICATOR_IDS = {i.id for i in INDICATORS}
@@ -84,6 +85,10 @@ class UnitPage:
 
 
 # ---------------------------------------------------------------------------------------------------- content
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= NAME_CHARACTERS else name[:NAME_CHARACTERS - 1] + "…"
 
 
 def _listed(names: Sequence[str], measure: str = "个", limit: int = LISTED) -> str:
@@ -176,7 +181,7 @@ def _scoring(items: list[LedgerItem], names: dict[str, str], config: Settings) -
     bonus = by_id["bonus"]
     text = f"加分{bonus.points:.2f}分（上限{rules.bonus_cap:g}分）"
     if len(bonus.behind):
-        text += "：" + _listed([names.get(c, c) for c in bonus.behind["project_code"]])
+        text += "：" + _listed([_short(names.get(c, c)) for c in bonus.behind["project_code"]])
     reasons = {"late_reports": ("迟报（含未报）月度报表", "份"), "forgotten_updates": ("按时报表中漏报项目", "项次"),
                "late_tasks": ("督办事项逾期", "项")}
     charged = [f"{words}{int(by_id[key].quantity)}{measure}，扣{-by_id[key].points:.2f}分"
@@ -216,7 +221,7 @@ def _tasks(found: list[tasks.Task], known: dt.date, year: int) -> str:
 
     def named(group: list[tasks.Task]) -> str:
         ordered = sorted(group, key=lambda t: (t.deadline, t.code))
-        return _listed([f"“{t.title}”（期限{_day(t.deadline, year)}）" for t in ordered], "项")
+        return _listed([f"“{_short(t.title)}”（期限{_day(t.deadline, year)}）" for t in ordered], "项")
 
     if late:
         text += f"。逾期：{named(late)}"
@@ -241,7 +246,7 @@ def _warnings(found: pd.DataFrame, names: dict[str, str], known: dt.date) -> str
         subjects = []
         for subject in mine["subject"]:
             if rule.subject_kind == "project":
-                subjects.append(names.get(subject, subject))
+                subjects.append(_short(names.get(subject, subject)))
             elif ":" in subject:  # a unit's item ('U03:commenced'); a task's are named under 督办事项
                 subjects.append(ITEM_LABELS.get(subject.split(":", 1)[1], subject))
         part = f"{RULE_BY_ID[rule.id].name}{len(mine)}条"
@@ -255,21 +260,23 @@ def _candidate(found: dict) -> str:
     amount = found.get("amount_wan")
     if amount is not None and not pd.isna(amount):
         details.append(f"{amount / WAN_PER_YI:.2f}亿元")
-    return found["name"] + (f"（{'，'.join(details)}）" if details else "")
+    return _short(found["name"]) + (f"（{'，'.join(details)}）" if details else "")
 
 
 def _gaps(gaps: list[guidance.Gap]) -> list[str]:
     """One sentence per target behind 序时进度 (or rate below its target): what is lacking and the projects that
-    could close it; after GAPS_LISTED of them the rest by name."""
+    could close it ('同上' when they are the previous sentence's); after GAPS_LISTED of them the rest by name."""
     lacking = [g for g in gaps if g.needed > 0]
     if not lacking:
         return ["各项年度目标均已达到序时进度，签约项目开工率和开工项目纳统率均已达到目标。"]
-    lines = []
+    lines, before = [], None
     for gap in lacking[:GAPS_LISTED]:
         line = gap.message if gap.message.startswith(gap.label) else f"{gap.label}{gap.message}"
-        if gap.candidates:
-            line += "。可推动：" + _listed([_candidate(c) for c in gap.candidates])
+        found = _listed([_candidate(c) for c in gap.candidates]) if gap.candidates else None
+        if found:
+            line += "。可推动：" + ("同上" if found == before else found)
         lines.append(line + "。")
+        before = found
     if len(lacking) > GAPS_LISTED:
         lines.append(f"另有{len(lacking) - GAPS_LISTED}项落后：{'、'.join(g.label for g in lacking[GAPS_LISTED:])}。")
     return lines
@@ -322,8 +329,8 @@ def hearing_pages(con: duckdb.DuckDBPyConnection, as_of: dt.date, known_by: dt.d
 # headings 黑体, the title 宋体 bold, the table 宋体 五号; margins a little narrower than GB/T 9704's 37/35 mm.
 _MARGINS_CM = {"top_margin": 2.8, "bottom_margin": 2.5, "left_margin": 2.8, "right_margin": 2.6}
 _TITLE_FONT, _BODY_FONT, _HEADING_FONT, _NOTE_FONT, _TABLE_FONT = "宋体", "仿宋", "黑体", "楷体", "宋体"
-_TITLE_PT, _BODY_PT, _TABLE_PT, _LINE_PT = 16, 10.5, 10, 15
-_COLUMN_CM = (4.5, 2.2, 2.2, 1.8, 2.3, 2.6)  # TARGET_COLUMNS: 15.6 cm, the text width
+_TITLE_PT, _BODY_PT, _TABLE_PT, _LINE_PT = 16, 10.5, 9.5, 15
+_COLUMN_CM = (4.6, 2.2, 2.2, 1.9, 2.1, 2.6)  # TARGET_COLUMNS: 15.6 cm, the text width
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what Word's XML cannot hold: dropped
 
 
