@@ -1,13 +1,15 @@
 """项目详情 (`project?code=ZS000123`): one project as known today — its milestones in a row, its size band and
 approval tier, what it reports, the history of its monthly reports with what each changed and which file brought
-it, and its warnings. A unit user opens only its own unit's projects; contacts are masked for everyone but admins."""
+it, and its warnings. A unit user opens only its own unit's projects; contacts are masked on another unit's projects.
+On a phone (below widgets.PHONE_PX) it is one column: cards and milestones two a row, the facts as wrapped lines,
+the warnings as stacked blocks; only the history, a genuinely wide table, scrolls sideways inside its grid."""
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
 from pipelines.access import OutOfScope
-from ui import auth, data, format
+from ui import auth, data, format, widgets
 
 actor = auth.require_actor()
 st.set_page_config(layout="wide")
@@ -37,6 +39,10 @@ def _day(value) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime(DAY)
 
 
+def _amount(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:,.2f}"
+
+
 def _text(value) -> str:
     return "—" if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "" else str(value)
 
@@ -48,7 +54,7 @@ moved = (f"　·　首报单元 {format.text(view.first_unit_name or view.first_
 st.caption(f"{view.code}　·　{format.text(view.unit_name)}（{view.unit_code}）{moved}　·　{project['industry']}"
            f"{'　·　' + format.text(project['chain']) if isinstance(project['chain'], str) and project['chain'] else ''}"
            f"　·　数据截至 {view.as_of:{DAY}}，最近报告期 {pd.Timestamp(project['period']):%Y-%m}")
-cards = st.columns(5)
+cards = widgets.phone_pairs("project_cards").columns(5)
 cards[0].metric("所处阶段", view.stage_label, border=True)
 cards[1].metric("项目状态", view.status_label, border=True)
 cards[2].metric("计划总投资(亿元)", format.yi(project["total_investment_wan"]), border=True)
@@ -60,7 +66,7 @@ st.markdown(f"**审批层级**：{view.approval_tier}", help="按用地面积和
 
 # ---- milestones
 st.subheader("项目节点")
-steps = st.columns(len(view.milestones) + 1)
+steps = widgets.phone_pairs("project_steps").columns(len(view.milestones) + 1)
 for column, step in zip(steps, view.milestones.itertuples(index=False)):
     with column.container(border=True):
         if step.reached:
@@ -81,19 +87,20 @@ with steps[-1].container(border=True):
 facts, reports, warned = st.tabs(["项目信息", f"报送历史（{len(view.history)}）", f"预警（{len(view.warnings)}）"])
 with facts:
     left, right = st.columns(2, gap="large")
-    left.dataframe(pd.DataFrame({"项目": [
-        "投资方", "统一社会信用代码", "是否外资", "计划总投资(万元)", "固定资产投资(万元)", "外资金额(万美元)", "用地面积(亩)"],
-        "内容": [_text(project["investor"]), _text(project["investor_uscc"]),
-               {True: "是", False: "否"}.get(project["is_foreign"], "—"),
-               *(_text(None if pd.isna(project[f]) else f"{project[f]:,.2f}") for f in (
-                   "total_investment_wan", "fixed_investment_wan", "foreign_investment_usd_wan", "land_mu"))]}),
-        hide_index=True, width="stretch")
-    right.dataframe(pd.DataFrame({"项目": [
-        "年度计划投资(万元)", "累计完成投资(万元)", "累计到位资金(万元)", "包联领导", "联系人", "联系电话", "首次登记"],
-        "内容": [*(_text(None if pd.isna(project[f]) else f"{project[f]:,.2f}") for f in (
-            "annual_plan_wan", "invested_to_date_wan", "funds_in_place_wan")),
-            _text(project["liaison_leader"]), _text(project["contact_name"]), _text(project["contact_phone"]),
-            _day(view.registered_at)]}), hide_index=True, width="stretch")
+    with left:
+        widgets.field_list({
+            "投资方": _text(project["investor"]), "统一社会信用代码": _text(project["investor_uscc"]),
+            "是否外资": {True: "是", False: "否"}.get(project["is_foreign"], "—"),
+            **{label: _amount(project[field]) for label, field in (
+                ("计划总投资(万元)", "total_investment_wan"), ("固定资产投资(万元)", "fixed_investment_wan"),
+                ("外资金额(万美元)", "foreign_investment_usd_wan"), ("用地面积(亩)", "land_mu"))}})
+    with right:
+        widgets.field_list({
+            **{label: _amount(project[field]) for label, field in (
+                ("年度计划投资(万元)", "annual_plan_wan"), ("累计完成投资(万元)", "invested_to_date_wan"),
+                ("累计到位资金(万元)", "funds_in_place_wan"))},
+            "包联领导": _text(project["liaison_leader"]), "联系人": _text(project["contact_name"]),
+            "联系电话": _text(project["contact_phone"]), "首次登记": _day(view.registered_at) or "—"})
     st.markdown("**本月进展**")
     st.text(_text(project["progress_note"]))
     st.markdown("**存在问题**")
@@ -119,11 +126,11 @@ with warned:
         st.success("该项目没有预警记录。", icon=":material/verified:")
     else:
         shown = view.warnings
-        st.dataframe(pd.DataFrame({
+        widgets.stacked_table(pd.DataFrame({
             "状态": ["在办" if pd.isna(r) else "已解除" for r in shown["resolved_at"]],
             "等级": shown["grade_label"], "预警规则": shown["rule_name"], "详情": shown["detail"],
             "起始日期": shown["since"].map(_day), "首次发现": shown["first_seen"].map(_day),
             "解除日期": shown["resolved_at"].map(_day), "确认说明": shown["ack_note"].fillna(""),
-        }), hide_index=True, width="stretch", column_config={"详情": st.column_config.TextColumn(width="large")})
+        }), row_classes=format.grade_classes(shown["grade"].where(shown["resolved_at"].isna(), "resolved")))
         st.caption("预警的处理与确认请到预警中心。")
 

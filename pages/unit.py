@@ -53,13 +53,7 @@ if view.vetoed:
 
 # ---- headline
 card = {"border": True, "height": "stretch"}
-# Two cards a row on a phone rather than five screens of one (Streamlit stacks columns below 640 px).
-st.html(f"""<style>@media (max-width: {widgets.PHONE_PX}px) {{
-.st-key-unit_cards [data-testid="stHorizontalBlock"] {{flex-wrap: wrap; gap: 0.5rem}}
-.st-key-unit_cards [data-testid="stColumn"] {{min-width: calc(50% - 0.25rem) !important;
-  flex: 1 1 calc(50% - 0.25rem) !important; width: calc(50% - 0.25rem) !important}}
-}}</style>""")
-cards = st.container(key="unit_cards").columns(5)
+cards = widgets.phone_pairs("unit_cards").columns(5)  # two a row on a phone, not five screens of one
 cards[0].metric("考核得分", format.points(view.score), **card,
                 delta=None if view.score_change is None else format.points_delta(view.score_change))
 cards[1].metric("全县排名", f"第 {view.rank} 名", delta=format.rank_delta(view.rank_change), **card,

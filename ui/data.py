@@ -150,12 +150,12 @@ def bulletin_file(as_of: dt.date, fmt: str, scope: str | None, known_by: dt.date
         return files.bulletin_file(cur, as_of, fmt, scope, known_by)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
 def _county(as_of: dt.date, data_version: int, vetoes: tuple) -> unit_screen.County:
-    """pipelines.screens.unit.county: computed once for every unit's page of the day, cached per data version and
-    the year's 一票否优 flags."""
-    with db.cursor() as cur:
-        return unit_screen.county(cur, as_of)
+    """pipelines.screens.unit.county from the shared caches: the day's assessment and the ranking against the end of
+    last month that 考核排名 reads too, computed once for every unit's page."""
+    project_facts, result = assessment(as_of, None, data_version, vetoes)
+    compare = ranking.comparison_day("month", as_of, first_data_day(data_version))
+    return unit_screen.County(project_facts, result, _ranking(as_of, compare, None, data_version, vetoes))
 
 
 @st.cache_data(show_spinner="正在汇总单元数据…", max_entries=32)

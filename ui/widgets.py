@@ -57,22 +57,25 @@ _TABLE_STYLE = f"""<style>
 .zs-bar span {{display: block; height: 100%; border-radius: 4px; background: #29b09d}}
 @media (max-width: {PHONE_PX}px) {{
   .zs-table thead {{display: none}}
-  .zs-table, .zs-table tbody, .zs-table tr, .zs-table td {{display: block; width: 100%}}
-  .zs-table tr {{border: 1px solid #e6e6e6; border-radius: 8px; margin-bottom: 8px; padding: 4px 0}}
-  .zs-table td {{border: none; padding: 2px 10px; display: flex; gap: 8px; justify-content: space-between}}
-  .zs-table td.zs-num {{text-align: right}}
+  .zs-table, .zs-table tbody {{display: block; width: 100%}}
+  .zs-table tr {{display: grid; grid-template-columns: 1fr 1fr; column-gap: 12px; border: 1px solid #e6e6e6;
+    border-radius: 8px; margin-bottom: 8px; padding: 6px 0}}
+  .zs-table td {{grid-column: 1 / -1; border: none; padding: 2px 10px; display: flex; gap: 8px;
+    justify-content: space-between; min-width: 0; overflow-wrap: anywhere}}
+  .zs-table td.zs-num {{grid-column: auto}}
   .zs-table td::before {{content: attr(data-label); color: #777; flex: none; text-align: left}}
   .zs-table td:first-child {{font-weight: 600}}
+  .zs-table td:first-child::before {{content: none}}
 }}
 </style>"""
 
 
 def stacked_table(frame: pd.DataFrame, numeric: tuple[str, ...] = (), bars: tuple[str, ...] = (),
                   row_classes: list[str] | None = None) -> None:
-    """`frame` (display strings; None or NaN shows as '—') as an HTML table across the page that becomes stacked
-    "header: value" blocks below PHONE_PX. `numeric` columns align right; `bars` columns hold shares (0–1) drawn
-    as a bar with the percentage; `row_classes` gives each row a class (zs-red, zs-yellow). Every value is
-    escaped."""
+    """`frame` (display strings; None or NaN shows as '—') as an HTML table across the page that becomes a block
+    per row below PHONE_PX: its first column as the block's heading, then "header: value" lines, two a line for
+    `numeric` columns (aligned right) and `bars` columns (shares 0–1 drawn as a bar with the percentage), one a
+    line for the rest. `row_classes` gives each row a class (zs-red, zs-yellow). Every value is escaped."""
     def cell(column: str, value: object) -> str:
         shown = "—" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
         if column in bars and shown != "—":
@@ -90,6 +93,29 @@ def stacked_table(frame: pd.DataFrame, numeric: tuple[str, ...] = (), bars: tupl
         cell(c, v) for c, v in zip(frame.columns, values)) + "</tr>"
         for css, values in zip(classes, frame.itertuples(index=False)))
     st.html(f"{_TABLE_STYLE}<table class='zs-table'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def phone_pairs(key: str) -> DeltaGenerator:
+    """A container (keyed `key`) whose st.columns stand two a row below PHONE_PX instead of one (cards, steps)."""
+    st.html(f"""<style>@media (max-width: {PHONE_PX}px) {{
+.st-key-{key} [data-testid="stHorizontalBlock"] {{flex-wrap: wrap; gap: 0.5rem}}
+.st-key-{key} [data-testid="stColumn"] {{min-width: calc(50% - 0.25rem) !important;
+  flex: 1 1 calc(50% - 0.25rem) !important; width: calc(50% - 0.25rem) !important}}
+}}</style>""")
+    return st.container(key=key)
+
+
+_FIELDS_STYLE = """<style>
+.zs-fields {display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; font-size: 0.9rem; margin: 0}
+.zs-fields dt {color: #666} .zs-fields dd {margin: 0; overflow-wrap: anywhere}
+</style>"""
+
+
+def field_list(fields: dict[str, str]) -> None:
+    """Label → value lines in two aligned columns (a project's facts); the values are escaped, and wrap rather than
+    run off a phone's screen."""
+    rows = "".join(f"<dt>{html.escape(label)}</dt><dd>{html.escape(value)}</dd>" for label, value in fields.items())
+    st.html(f"{_FIELDS_STYLE}<dl class='zs-fields'>{rows}</dl>")
 
 
 # ---- the workbook uploader
