@@ -1,6 +1,6 @@
-"""The leadership big screen (领导驾驶舱) in Chromium against a real server: a leader logged in through the form sees
-every panel at 1920×1080 without scrolling, and a warning the scheduler raises after a file arrives through the
-API shows on the open page at its next refresh, without a reload.
+"""The leadership big screen (领导驾驶舱) in Chromium against a real server: a warning the scheduler raises after a file
+arrives through the API shows on the open page at its next refresh, without a reload, and a task's loop shows on
+it as it goes. (How the screen fits each viewport: tests/test_cockpit_sizes.py.)
 
 One server serves the module (starting one takes seconds). Its database holds the unit register (U01..U03), a
 leader, an admin with an API token, and last month's reports of U01 and U02; every date is relative to today, as
@@ -19,7 +19,7 @@ from pipelines.admin import tokens, users
 from pipelines.ingest.run import ingest_file
 from pipelines.store import db
 from tests.conftest import ADMIN
-from tests.server import ROOT, running_server
+from tests.server import running_server
 from tests.test_auth_ui import log_in
 
 PASSWORD = "screen-password"
@@ -27,7 +27,6 @@ REFRESH_SECONDS = 5  # the smallest screen.refresh_seconds allowed
 HEADERS = ["报告期", "填报单位", "项目名称", "投资方", "产业类别", "计划总投资(万元)", "线索登记日期", "研判通过日期",
            "签约日期", "开工日期"]
 NEW_PROJECT = "云栖数字经济产业园"  # sent through the API while the screen is open: a lead 90 days old, not evaluated
-TITLES = ("四率完成情况", "项目漏斗", "在库项目结构", "月度走势", "本期报送", "考核排名（分组）", "实时预警", "停滞最久的项目")
 
 
 @dataclass
@@ -114,39 +113,6 @@ def _leader_screen(browser, server: Server, width: int = 1920, height: int = 108
 
 def _warnings_panel(page):
     return page.locator(".zs-tabular").filter(has_text="实时预警")
-
-
-@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768)])
-def test_leader_lands_on_the_whole_screen_without_scrolling(server, browser, width, height):
-    """A leader logged in through the form lands on /cockpit; at 1920×1080 the 6 cards, 4 charts and 4 tables all
-    show inside the viewport, no exception is shown, and neither the main container nor the page scrolls. At
-    1366×768 the same screen shows whole, scaled down."""
-    page = _leader_screen(browser, server, width, height)
-    assert page.locator("[data-testid='stException']").count() == 0
-    assert page.locator(".zs-header").get_by_text("（实时）").is_visible()
-    cards = page.locator(".zs-card")
-    assert cards.count() == 6
-    for i in range(6):
-        assert cards.nth(i).is_visible()
-    panels = page.locator(".zs-panel")
-    titles = [panels.nth(i).locator(".zs-panel-title").inner_text() for i in range(panels.count())]
-    assert len(titles) == len(TITLES) and all(any(t.startswith(name) for t in titles) for name in TITLES), titles
-    for i in range(panels.count()):
-        panel = panels.nth(i)
-        box = panel.bounding_box()
-        assert panel.is_visible() and box is not None, titles[i]
-        assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1 and box["y"] >= 0, (titles[i], box)
-        assert box["y"] + box["height"] <= height + 1, (titles[i], box)
-    sizes = page.evaluate("""() => {
-        const main = document.querySelector('[data-testid="stMain"]');
-        const doc = document.scrollingElement;
-        return {main: [main.scrollHeight, main.clientHeight], doc: [doc.scrollHeight, doc.clientHeight]};
-    }""")
-    assert sizes["main"][0] <= sizes["main"][1] + 2, sizes
-    assert sizes["doc"][0] <= sizes["doc"][1] + 2, sizes
-    (ROOT / "test-results").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "test-results" / f"cockpit_{width}.png"))
-    page.close()
 
 
 def test_a_warning_raised_after_a_load_shows_on_the_open_screen(server, browser):

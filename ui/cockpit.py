@@ -9,6 +9,7 @@ import datetime as dt
 import html
 import math
 import re
+from types import SimpleNamespace
 
 import pandas as pd
 
@@ -77,6 +78,12 @@ def rows_fit(height: float, row: int = TABLE_ROW) -> int:
     return max(int((height - PANEL_CHROME - HEAD_ROW) // row), 0)
 
 
+def _records(frame: pd.DataFrame) -> list[SimpleNamespace]:
+    """The frame's rows as objects with its columns as attributes; pandas' itertuples is slow on arrow columns and
+    copies the frame's attrs for every row."""
+    return [SimpleNamespace(**row) for row in frame.to_dict("records")]
+
+
 def _value(value) -> float | None:
     """A figure that may be missing (None, NaN, pd.NA) as a float or None."""
     return None if value is None or pd.isna(value) else float(value)
@@ -136,7 +143,7 @@ def _gauges(rates: pd.DataFrame, width: float, height: float, columns: int) -> s
     cell_w, cell_h = width / columns, height / rows
     thickness = 14
     parts = []
-    for i, rate in enumerate(rates.itertuples(index=False)):
+    for i, rate in enumerate(_records(rates)):
         value, target = _value(rate.value), _value(rate.target)
         status = None if pd.isna(rate.status) else rate.status
         colour = STATUS_COLOURS.get(status, MUTED) if target is not None else ACCENT
@@ -173,7 +180,7 @@ def rate_gauges(rates: pd.DataFrame) -> str:
     (达标/黄/红), a mark at its target, the value in the middle, the target and the cohort (hits over base) under
     the name; a rate without a target is drawn in the accent colour without a mark, saying 未设目标 under its value;
     '—' and 无基数 without a cohort."""
-    alt = "；".join(f"{r.label} {format.percent(r.value)}" for r in rates.itertuples(index=False))
+    alt = "；".join(f"{r.label} {format.percent(r.value)}" for r in _records(rates))
     inner = HEIGHTS["gauges"] - PANEL_CHROME
     body = (_svg(LEFT_WIDTH, inner, _gauges(rates, LEFT_WIDTH, inner, 2), alt)
             + _svg(PHONE_WIDTH, 150 * len(rates), _gauges(rates, PHONE_WIDTH, 150 * len(rates), 1), alt,
@@ -210,7 +217,7 @@ def funnel_chart(funnel: pd.DataFrame, cohort: str, year: int) -> str:
     widest = max(int(funnel["reached"].max()), 1) if len(funnel) else 1
     shares = [int(n) / widest for n in funnel["reached"]]
     rows = []
-    for i, step in enumerate(funnel.itertuples(index=False)):
+    for i, step in enumerate(_records(funnel)):
         share, text = shares[i], _step_text(step)
         if i:  # the join from the step above, narrowing to this one
             above = shares[i - 1]
@@ -401,7 +408,7 @@ def ranking_table(ranking: pd.DataFrame) -> str:
     """Units by group and rank in it: score, places moved since last month, 优秀 (★), the two rates (not on a
     phone: they are 单元看板's); the scope's unit highlighted."""
     rows = []
-    for unit in ranking.itertuples(index=False):
+    for unit in _records(ranking):
         change = format.rank_change(unit.group_rank_change)
         colour = "#34d399" if change.startswith("▲") else "#f87171" if change.startswith("▼") else MUTED
         name = html.escape(unit.name) + (" <span class='zs-star'>★</span>" if unit.excellent else "")
@@ -429,7 +436,7 @@ def warnings_table(warnings: pd.DataFrame, counts: dict[str, int], tasks: dict[s
     rows = [[_coloured(f"● {w.grade_label}", GRADE_COLOURS[w.grade]),
              f"{html.escape(w.rule_name)}<div class='zs-minor'>{html.escape(w.unit_name or '')}</div>",
              f"<div class='zs-wrap'>{html.escape(w.detail or '')}</div>"]
-            for w in warnings.itertuples(index=False)]
+            for w in _records(warnings)]
     return _html_table("warnings", title, ["等级", "规则 · 单元", "情况"], rows, [64, "26%", "auto"],
                        ["left", "left", "left"], row=TALL_ROW)
 
@@ -438,7 +445,7 @@ def stuck_table(stuck: pd.DataFrame) -> str:
     """The projects longest in their current stage: name, unit, stage (with status when not 正常推进), days."""
     rows = [[html.escape(p.project_name), html.escape(p.unit_name or ""),
              html.escape(p.stage_label if p.status == "active" else f"{p.stage_label}（{p.status_label}）"),
-             f"{p.days}天"] for p in stuck.itertuples(index=False)]
+             f"{p.days}天"] for p in _records(stuck)]
     return _html_table("stuck", "停滞最久的项目（当前阶段停留时间）", ["项目", "单元", "所处阶段", "停留"], rows,
                        ["auto", "24%", "20%", 80], ["left", "left", "left", "right"])
 
@@ -457,7 +464,7 @@ def reporting_table(reporting: pd.DataFrame) -> str:
         f"本期报送 · {period.month}月 <span class='zs-note'>已报 {sent}/{len(reporting)} · 报送率 "
         f"{format.percent(reporting.attrs.get('reporting_rate'))} · 及时率 {format.percent(reporting.attrs.get('on_time_rate'))}</span>")
     rows = []
-    for unit in reporting.itertuples(index=False):
+    for unit in _records(reporting):
         if unit.state == "not_received":
             waiting = unit.days_left >= 0
             label = ("今天截止" if unit.days_left == 0 else f"还剩{unit.days_left}天") if waiting else \
@@ -494,7 +501,7 @@ def headline_cards(headline: pd.DataFrame, time_progress: float) -> str:
     the completion with a mark at 序时进度; coloured green on pace, amber behind. A figure without a target shows
     alone (本年完成投资 with its 年度投资完成率)."""
     cards = []
-    for item in headline.itertuples(index=False):
+    for item in _records(headline):
         money = item.unit == "亿元"
         value = format.yi(item.actual) if money else f"{int(item.actual)}"
         if _value(item.target) is None:
