@@ -46,8 +46,8 @@ PHONE_PX = 640  # Streamlit stacks st.columns below this width; the pages' phone
 # hides behind a sideways scroll. Rows may carry a class: zs-red, zs-yellow (a warning's grade).
 _TABLE_STYLE = f"""<style>
 .zs-table {{width: 100%; border-collapse: collapse; font-size: 0.875rem; margin-bottom: 0.5rem}}
-.zs-table th {{text-align: left; font-weight: 600; color: #555; border-bottom: 1px solid #ddd; padding: 6px 8px;
-  white-space: nowrap}}
+.zs-scroll {{overflow-x: auto}}
+.zs-table th {{text-align: left; font-weight: 600; color: #555; border-bottom: 1px solid #ddd; padding: 6px 8px}}
 .zs-table td {{border-bottom: 1px solid #eee; padding: 6px 8px; vertical-align: top}}
 .zs-table td.zs-num, .zs-table th.zs-num {{text-align: right; white-space: nowrap}}
 .zs-table tr.zs-red td {{background: #fdecec; color: #9b1c1c}}
@@ -92,21 +92,27 @@ def stacked_table(frame: pd.DataFrame, numeric: tuple[str, ...] = (), bars: tupl
     rows = "".join(f"<tr class='{html.escape(css, quote=True)}'>" + "".join(
         cell(c, v) for c, v in zip(frame.columns, values)) + "</tr>"
         for css, values in zip(classes, frame.itertuples(index=False)))
-    st.html(f"{_TABLE_STYLE}<table class='zs-table'><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    st.html(f"{_TABLE_STYLE}<div class='zs-scroll'><table class='zs-table'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")
 
 
 def phone_pairs(key: str) -> DeltaGenerator:
-    """A container (keyed `key`) whose st.columns stand two a row below PHONE_PX instead of one (cards, steps)."""
+    """A container (keyed `key`) whose st.columns stand two a row below PHONE_PX instead of one (cards, steps), a
+    card's value wrapping rather than cut short."""
     st.html(f"""<style>@media (max-width: {PHONE_PX}px) {{
 .st-key-{key} [data-testid="stHorizontalBlock"] {{flex-wrap: wrap; gap: 0.5rem}}
 .st-key-{key} [data-testid="stColumn"] {{min-width: calc(50% - 0.25rem) !important;
   flex: 1 1 calc(50% - 0.25rem) !important; width: calc(50% - 0.25rem) !important}}
+.st-key-{key} [data-testid="stMetricValue"] {{font-size: 1.75rem}}
+.st-key-{key} [data-testid="stMetricValue"] * {{white-space: normal; overflow: visible}}
 }}</style>""")
     return st.container(key=key)
 
 
 _FIELDS_STYLE = """<style>
-.zs-fields {display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; font-size: 0.9rem; margin: 0}
+.zs-fields {display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; font-size: 0.9rem;
+  margin: 0 !important; padding: 0}
+.zs-fields dt {margin: 0 !important; padding: 0}
 .zs-fields dt {color: #666} .zs-fields dd {margin: 0; overflow-wrap: anywhere}
 </style>"""
 
