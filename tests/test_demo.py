@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from pipelines import report, settings
@@ -419,3 +420,25 @@ def test_the_stored_state_agrees_with_the_snapshots_every_week(demo_db):
         checked += 1
         day += dt.timedelta(days=7)  # a week on: every weekday and, over the months, every day of the month
     assert checked > 80
+
+
+@pytest.mark.parametrize("cohort", ["year", "cumulative"])
+def test_trend_points_count_what_the_figures_count(demo_db, cohort):
+    """The trends' points, counted in the database from each day's state (trend_point.sql), equal
+    measures.tally of measures.project_facts of the same day, for the county and every unit: at the last thirteen
+    month-ends and the as-of day, and across a year's turn (31 December, 1 January)."""
+    from pipelines.figures import measures
+    from pipelines.screens import cockpit
+
+    scopes = [None, *(code for (code,) in demo_db.execute("SELECT code FROM units ORDER BY code").fetchall())]
+    for as_of, months in ((AS_OF, 14), (dt.date(2025, 1, 1), 2)):
+        config = settings.load(overrides={"figures": {"rate_cohort": cohort}, "screen": {"trend_months": months}})
+        trends = {scope: cockpit.trend(demo_db, as_of, scope, config).set_index("day") for scope in scopes}
+        for day in trends[None].index:
+            facts = measures.project_facts(demo_db, day, config, details=False)
+            for scope in scopes:
+                mine = facts if scope is None else facts[facts["unit_code"] == scope]
+                expected = measures.tally(measures.select(mine, "assessed"), None, config).iloc[0]
+                for column in cockpit.TREND_COLUMNS:
+                    found, wanted = trends[scope].loc[day, column], expected[column]
+                    assert (pd.isna(found) and pd.isna(wanted)) or found == wanted, (day, scope, column)

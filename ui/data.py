@@ -49,28 +49,12 @@ def warnings_version() -> tuple[int, str | None]:
         return centre.warnings_version(cur)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _day_facts(day: dt.date, day_version: int) -> pd.DataFrame:
-    """pipelines.figures.measures.project_facts of a day without details, cached per day and what that day's state
-    depends on (state.day_version): the month-ends of every trend (the big screen's and each unit's) are the
-    same days, and a new month's files leave the past month-ends cached."""
-    with db.cursor() as cur:
-        return measures.project_facts(cur, day, details=False)
-
-
-def _month_end_facts(day: dt.date) -> pd.DataFrame:
-    """A trend's facts of `day` (cockpit.FactsOf), from the cache while nothing that day depends on changed."""
-    with db.cursor() as cur:
-        version = state.day_version(cur, day)
-    return _day_facts(day, version)
-
-
 @st.cache_data(show_spinner=False, max_entries=32)
 def screen_figures(as_of: dt.date, scope: str | None, data_version: int, vetoes: tuple) -> dict:
     """pipelines.screens.cockpit.screen_figures, cached per as-of day, scope, data version and the year's 一票否优 flags
-    (the ranking's 优秀 marks); its trend's month-ends come from _day_facts."""
+    (the ranking's 优秀 marks)."""
     with db.cursor() as cur:
-        return cockpit.screen_figures(cur, as_of, scope, facts_of=_month_end_facts)
+        return cockpit.screen_figures(cur, as_of, scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -174,7 +158,7 @@ def _unit_view_warnings(unit_code: str, as_of: dt.date, warnings_version: tuple[
 @st.cache_data(show_spinner=False, max_entries=32)
 def _unit_trend(unit_code: str, as_of: dt.date, data_version: int) -> pd.DataFrame:
     with db.cursor() as cur:
-        return cockpit.trend(cur, as_of, unit_code, facts_of=_month_end_facts)
+        return cockpit.trend(cur, as_of, unit_code)
 
 
 def unit_trend(unit_code: str, as_of: dt.date) -> pd.DataFrame:

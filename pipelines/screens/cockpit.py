@@ -10,7 +10,6 @@ numbers (how many rows, how many months, when data counts as old) are [screen] i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -21,10 +20,8 @@ from pipelines.admin import tasks
 from pipelines.figures import assessment, duty, measures
 from pipelines.months import add_months, previous_month_end
 from pipelines.settings import Settings, current
-from pipelines.store import state
+from pipelines.store import queries, state
 from pipelines.vocabulary import MILESTONE_BY_ID, RED, STATUSES, TARGET_BY_ID, YELLOW
-
-FactsOf = Callable[[dt.date], pd.DataFrame]  # a day -> measures.project_facts of that day
 
 COUNTY = "全县"  # the scope name when the screen shows every unit
 # The headline strip, in order: targets (pipelines.vocabulary.TARGETS) by id; each card shows the year's actual
@@ -41,6 +38,9 @@ GAUGES: tuple[tuple[str, str, str, str, str], ...] = (
 )
 TREND_COLUMNS = ("signed", "signed_amount_wan", "commenced", "in_stats", "production",
                  "commencement_rate", "stats_rate")
+# The columns of trend_point.sql, in order.
+_TREND_COUNTED = ("signed", "signed_amount_wan", "commenced", "in_stats", "production", "commencement_rate_base",
+                  "commencement_rate_hits", "stats_rate_base", "stats_rate_hits")
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,9 @@ class Cockpit:
 
 
 def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
-                   settings: Settings | None = None, facts_of: FactsOf | None = None) -> dict:
+                   settings: Settings | None = None) -> dict:
     """The screen's figures as of the end of `as_of` for `scope` (None: the county, else a unit code): every
-    field of Cockpit but the warnings. They change only with the data (and the day). `facts_of` gives the
-    trend's month-end facts (see trend)."""
+    field of Cockpit but the warnings. They change only with the data (and the day)."""
     settings = settings or current()
     screen = settings.screen
     register = state.unit_register(con)
@@ -90,7 +89,7 @@ def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | 
         "rates": rates(now, settings),
         "funnel": measures.funnel(mine, as_of, screen.funnel_cohort), "funnel_cohort": screen.funnel_cohort,
         "ranking": ranking(con, result, scope, settings),
-        "trend": trend(con, as_of, scope, settings, as_of_facts=facts, facts_of=facts_of),
+        "trend": trend(con, as_of, scope, settings),
         "industry_mix": measures.mix(live, "industry"), "size_mix": measures.mix(live, "size_band"),
         "stuck": stuck_projects(mine, as_of, names, screen.stuck_shown),
         "reporting": reporting(con, as_of, scope, settings, now),
@@ -196,21 +195,22 @@ def trend_days(as_of: dt.date, months: int) -> list[dt.date]:
 
 
 def trend(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
-          settings: Settings | None = None, as_of_facts: pd.DataFrame | None = None,
-          facts_of: FactsOf | None = None) -> pd.DataFrame:
+          settings: Settings | None = None) -> pd.DataFrame:
     """The scope's flows of the year so far, 签约金额 and both rates as known at each of the last
-    `[screen] trend_months` month-ends (the last point is the as-of day): one row per day with its month.
-    `as_of_facts` may pass the as-of day's project facts when they are already computed; `facts_of(day)` gives
-    measures.project_facts (details or not) of a day, so that a caller can keep the month-ends that every scope's
-    trend shares (default: computed here)."""
+    `[screen] trend_months` month-ends (the last point is the as-of day): one row per day with its month. Each
+    point is counted in the database from that day's state (trend_point.sql: what measures.tally gives for the
+    day's assessed projects)."""
     settings = settings or current()
-    facts_of = facts_of or (lambda day: measures.project_facts(con, day, settings, details=False))
     rows = []
     for day in trend_days(as_of, settings.screen.trend_months):
-        facts = as_of_facts if day == as_of and as_of_facts is not None else facts_of(day)
-        scoped = _in_scope(facts, scope)
-        # One tally of the scope per day: the per-unit figures are not needed for a line.
-        counts = measures.tally(measures.select(scoped, "assessed"), None, settings).iloc[0]
+        window = measures.Window.of(day, settings)
+        found = queries.rows(con, "trend_point", day=day, year_start=window.year_start,
+                             cohort_start=window.cohort_start, unit=scope,
+                             assess_min=settings.figures.assess_min_investment_wan)
+        counts = dict(zip(_TREND_COUNTED, found[0]))
+        for rate in ("commencement_rate", "stats_rate"):
+            base = counts.pop(f"{rate}_base")
+            counts[rate] = counts.pop(f"{rate}_hits") / base if base else None
         rows.append({"day": day, "month": f"{day:%Y-%m}", **{c: counts[c] for c in TREND_COLUMNS}})
     return pd.DataFrame(rows)
 

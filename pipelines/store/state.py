@@ -31,13 +31,6 @@ def store_facts(con: duckdb.DuckDBPyConnection) -> dict:
     return facts
 
 
-def day_version(con: duckdb.DuckDBPyConnection, day: dt.date) -> int:
-    """A number that changes whenever something that the as-of state of `day` depends on is stored (a file
-    received by the end of the day, a unit register), and not when a later file arrives: it keys cached facts of
-    past days across new loads (day_version.sql)."""
-    return int(queries.rows(con, "day_version", day=day)[0][0])
-
-
 def unit_register(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every unit: code, name, kind and assessment group."""
     return queries.frame(con, "unit_register")
