@@ -132,8 +132,20 @@ def _keep_connections_alive() -> None:
             protocol.__init__ = keeping_alive
 
 
+def _route_every_session() -> None:
+    """Have _navigation route every session. A process whose entry point sits beside a pages/ folder runs the page an
+    address names directly, without the entry point, until some session has called st.navigation (Streamlit's
+    multipage 'v1' mode, a process-wide flag the first st.navigation call turns off): the first sessions after a
+    start could open any page by its address whatever their role — a wall screen's link /projects. Turned off here,
+    before any session; tests/test_screen_links.py opens such an address first on a fresh server."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
 if __name__ == "__main__":
     _navigation()
 else:
     _keep_connections_alive()
+    _route_every_session()
     app = st.App(__file__, lifespan=lifespan, routes=_routes())

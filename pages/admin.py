@@ -272,7 +272,9 @@ with tabs["规则与权重"]:
             with st.expander(f"{title}（{len(rows)} 项，已修改 {sum(bool(r['修改人']) for r in rows)} 项）",
                              expanded=section == "warnings"):
                 st.dataframe(rows, hide_index=True, width="stretch", placeholder="", height="content", column_config={
-                    "设置": st.column_config.TextColumn(width="large"), "说明": st.column_config.TextColumn(width="large"),
+                    "设置": st.column_config.TextColumn(width="large"), "说明": st.column_config.TextColumn(width="medium"),
+                    "设置文件值": st.column_config.TextColumn(width="medium"),
+                    "当前值": st.column_config.TextColumn(width="medium"),
                     "修改时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")})
         with st.container(border=True):
             st.markdown("**修改设置**")

@@ -21,7 +21,9 @@ from pipelines.access import SCREEN, Actor, landing_path
 from pipelines.admin import screen_links, users
 from pipelines.store import db
 from tests.conftest import ADMIN
-from tests.server import ROOT
+from tests.server import ROOT, running_server
+from tests.test_app import _load_sample
+from tests.test_auth_ui import log_in
 from ui import widgets
 from ui.auth import TEST_ACTOR_KEY
 
@@ -213,3 +215,33 @@ def test_navigation_registers_only_the_big_screen_for_a_screen(units):
             at.switch_page(other)
     at.switch_page("pages/cockpit.py").run()
     assert not at.exception
+
+
+def test_a_wall_shows_the_big_screen_logged_out_until_the_link_is_revoked(units, tmp_path, browser, monkeypatch):
+    """In Chromium with no session: the link shows the big screen in kiosk mode (no login form, no menu); another
+    page's address (the first a fresh server serves) and a reload show it too; once an admin revokes the link on 集成,
+    the open wall shows the reason at its next refresh (5 s) without a reload, and no panel of the big screen."""
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    users.create_demo_accounts(units, ADMIN)
+    _load_sample(units, tmp_path)
+    secret = screen_links.create_link(units, ADMIN, "三楼会商室大屏")
+    units.close()
+    with running_server(tmp_path / "test.duckdb", {"ZS_SCREEN_REFRESH_SECONDS": "5"}) as base:
+        wall = browser.new_page(viewport={"width": 1920, "height": 1080})
+        link = screen_links.address(base, secret)
+        # First on the fresh server another page's address: it falls back to the big screen, the link kept.
+        for opened in (lambda: wall.goto(f"{base}/projects?screen={secret}"), lambda: wall.goto(link), wall.reload):
+            opened()
+            wall.get_by_text("招引智控 · 领导驾驶舱").first.wait_for(timeout=30000)
+            assert wall.url == link
+            assert wall.locator("input[name=password]").count() == 0 and wall.get_by_text("项目库").count() == 0
+            assert not wall.locator("[data-testid='stSidebar']").is_visible()
+        admin = browser.new_page(viewport={"width": 1600, "height": 1000})
+        log_in(admin, base, "admin", "demo")
+        admin.goto(f"{base}/admin")
+        admin.get_by_role("tab", name="集成").click()
+        admin.get_by_text("撤销大屏链接", exact=True).wait_for(timeout=30000)
+        admin.locator("button").filter(has_text="撤销").first.click()
+        admin.get_by_text("已撤销大屏链接 1").wait_for(timeout=30000)
+        wall.get_by_text("此大屏链接已被撤销，请联系管理员").wait_for(timeout=20000)
+        assert wall.get_by_text("招引智控 · 领导驾驶舱").count() == 0

@@ -29,6 +29,8 @@ from pipelines.store import db
 TEST_ACTOR_KEY = "_zs_test_actor"
 PAGE_KEY = "_zs_page"  # the url path of the page this run shows (set by app.py's navigation)
 SCREEN_KEY = "_zs_screen"  # the secret of the big-screen link this session was opened with
+SCREEN_ONLY = "大屏链接只能显示大屏，请打开管理员提供的完整链接"
+SCREEN_PAGES = ("", "cockpit")  # the url paths a big-screen link may run: '' ("/", sending it on) and the big screen
 ROLE_LABELS = {"admin": "管理员", "leader": "领导", "unit": "单元用户"}
 
 
@@ -91,6 +93,10 @@ def require_actor() -> Actor:
             screen_refused(refusal)
         else:
             login_screen()
+        st.stop()
+    if actor.role == SCREEN and st.session_state.get(PAGE_KEY) not in SCREEN_PAGES:
+        # app.py registers only the big screen for a link; a page run without its navigation refuses it too
+        screen_refused(SCREEN_ONLY)
         st.stop()
     return actor
 

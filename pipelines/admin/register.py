@@ -44,7 +44,8 @@ ACTIONS = {
     "veto.set": "设置一票否优", "veto.cleared": "取消一票否优",
     "channel.added": "添加通知渠道", "channel.enabled": "启用通知渠道", "channel.disabled": "停用通知渠道",
     "channel.tested": "发送测试消息", "api_token.created": "创建 API 令牌", "api_token.revoked": "撤销 API 令牌",
-    "api_token.refused": "API 令牌被拒", "backup.exported": "下载备份",
+    "api_token.refused": "API 令牌被拒", "screen_link.created": "创建大屏链接", "screen_link.revoked": "撤销大屏链接",
+    "backup.exported": "下载备份",
 }
 WORKBOOK_LABELS = {"projects": "月度项目进展表", "units": "单元名录表", "targets": "年度目标任务表"}
 # Generated passwords avoid characters that are easily confused when read out or copied by hand (0/O, 1/l/I).
