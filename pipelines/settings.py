@@ -163,6 +163,16 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class BulletinSettings:
+    title: str
+    issuer: str
+    recipients: str
+    copy_to: str
+    first_number: int
+    next_steps: str
+
+
+@dataclass(frozen=True)
 class Settings:
     store: StoreSettings
     ingest: IngestSettings
@@ -177,6 +187,7 @@ class Settings:
     auth: AuthSettings
     screen: ScreenSettings
     server: ServerSettings
+    bulletin: BulletinSettings
 
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Settings)}
@@ -193,7 +204,8 @@ _RANGES = {("auth", "max_failed_logins"): (1, 100), ("auth", "password_min_lengt
            ("figures", "completion_decimals"): (0, 3),
            ("notify", "max_lines"): (5, 1000), ("server", "keep_alive_seconds"): (1, 3600),
            ("duty", "due_day"): (1, 28),  # every month has a day 28
-           ("duty", "remind_days_before"): (0, 27), ("tasks", "remind_days"): (0, 60)}
+           ("duty", "remind_days_before"): (0, 27), ("tasks", "remind_days"): (0, 60),
+           ("bulletin", "first_number"): (1, 999)}
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 

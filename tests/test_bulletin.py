@@ -212,20 +212,13 @@ def test_progress_table(further):
     assert note.startswith("注：完成率 = 完成 ÷ 全年目标；较序时进度 = 完成率 − 序时进度（50.0%），单位为百分点")
 
 
-def test_progress_tables_in_word_fit_portrait_pages(further):
-    """In Word the 完成进度 table is split between whole bands into portrait tables of 单元 and two bands each,
-    under two header rows (the band over its four columns); numbers as the document prints them."""
+def test_word_pages_are_portrait_and_leave_the_progress_table_to_the_workbook(further):
+    """The Word 通报 is portrait throughout (issue 18: no landscape pages of wide tables); the 完成进度 table with its
+    bands is the workbook's, not the document's."""
     data = bulletin_docx(further, AS_OF)
-    parts = [t for t in _docx_tables(data) if t[0][0] == "单元" and len(t) > 1 and t[1][1] == "完成"]
-    assert [len(t[0]) for t in parts] == [9, 9, 9, 5]
-    assert [label for t in parts for label in dict.fromkeys(t[0][1:])] == PROGRESS_BANDS
-    assert all(t[1][1:5] == ["完成", "全年目标", "完成率", "较序时进度"] for t in parts)
-    assert [row[0] for row in parts[0][2:]] == ["经济开发区", "城东街道", "城西街道", "全县"]
-    assert parts[0][2][1:] == ["3", "4", "75.0%", "+25.0", "14.00", "20.00", "70.0%", "+20.0"]
-    assert parts[3][3][1:] == ["0.00", "—", "—", "—"]
-    assert parts[3][5][1:] == ["1.40", "3.00", "46.7%", "-3.3"]
-    document = docx.Document(io.BytesIO(data))
-    assert [s.orientation for s in document.sections].count(WD_ORIENT.LANDSCAPE) == 3  # unit table, rates, warnings
+    assert {s.orientation for s in docx.Document(io.BytesIO(data)).sections} == {WD_ORIENT.PORTRAIT}
+    assert not [t for t in _docx_tables(data) if len(t) > 1 and t[1][1:5] == ["完成", "全年目标", "完成率", "较序时进度"]]
+    assert not _section(bulletin_content(further, AS_OF), "年度目标完成进度").in_document
 
 
 def test_progress_sheet(further):
@@ -245,7 +238,7 @@ def test_title_and_mid_month_headline(county):
     """On 06-04, before May's reports arrived: the day is named, nothing is signed and no rate has a cohort; 序时进度
     is 5/12 = 41.7% (May the last month completed, DOMAIN §5)."""
     bulletin = bulletin_content(county, dt.date(2024, 6, 4))
-    assert bulletin.title == "招商引资项目推进情况通报（2024年6月）"
+    assert bulletin.title == "2024年6月招商引资项目推进情况通报"
     assert bulletin.as_of_line.startswith("数据截至2024年6月4日，序时进度41.7%；")
     assert bulletin.headline.startswith(
         "截至6月4日，全县签约亿元以上项目数完成0个，完成全年目标的0.0%，低于序时进度41.7个百分点；")
@@ -309,7 +302,8 @@ def test_reporting_section_on_the_day(county):
     """As of 06-30 June's reports are not due (07-10) and none has come: the section after the unit table names the
     three units owing June as awaited, with the year's 报送率 and 及时率 (county 4/6 and 3/6, see the fixture)."""
     bulletin = bulletin_content(county, AS_OF)
-    assert [s.heading for s in bulletin.sections[:2]] == ["各单元考核得分及排名", "月度报表报送情况"]
+    details = [s.heading for s in bulletin.sections if not s.in_document]
+    assert details[:2] == ["各单元考核得分及排名", "月度报表报送情况"]
     section = _section(bulletin, "月度报表报送情况")
     assert section.sheet == "报送情况"
     text, table = section.blocks
@@ -417,34 +411,139 @@ def _docx_tables(data: bytes) -> list[list[list[str]]]:
     return [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
 
 
-def test_docx_has_unit_table_with_ranks_and_scores(county):
-    """The Word document's first table is the unit table: rank, name, 开工率, score to 2 decimals, movement, 优秀;
-    the 月度报表报送情况 section follows it (portrait), and 年度目标完成进度 the rates, so the red warnings are section 八."""
-    data = bulletin_docx(county, AS_OF)
+STANDING_HEADERS = ["序号", "单元", "得分", "排名（较上期）", "签约亿元以上项目", "签约金额(亿元)", "新开工", "新投产",
+                    "开工率", "纳统率", "签约金额完成率"]
+# Register order; ranks moved from May's U02, U03, U01; 签约金额完成率 14/20 for U01 alone (U02 has no such target).
+STANDING_ROWS = [(1, "经济开发区", pytest.approx(88.041667, abs=1e-6), "1（↑2）", 3, 14.0, 2, 1, pytest.approx(1 / 3),
+                  0.5, pytest.approx(0.7)),
+                 (2, "城东街道", pytest.approx(70 * 100 / 85 + 3), "2（↓1）", 2, 12.0, 1, 0, 0.5, 1.0, None),
+                 (3, "城西街道", -1.0, "3（↓1）", 0, 0.0, 0, 0, None, None, None)]
+# 四 drafted from the fixture's figures as of 06-30 (序时进度 50%): only U02's 新投产 (0 of 1: 0% − 50% = −50 points)
+# is behind by 10 points or more (U01's 新投产 1 of 2 is level); 开工率 U01 1/3 and U02 1/2 below 75%, 纳统率 U01 1/2
+# below 80% (U02's 1/1 meets it); late reports U01 March and April, U03 May; S unreported since May.
+PROBLEMS_JUNE = ("（一）部分单元目标任务进度滞后。落后序时进度10个百分点以上的目标有：城东街道新投产项目数落后50.0个百分点。\n"
+                 "（二）部分单元两率未达标。签约项目开工率未达到75%目标的有经济开发区（33.3%）、城东街道（50.0%）；"
+                 "开工项目纳统率未达到80%目标的有经济开发区（50.0%）。\n"
+                 "（三）项目进展报送不及时。本年迟报或未报月度报表的有经济开发区2次、城西街道1次；"
+                 "目前仍有1个项目逾期未报送进展（详见附件4）。")
+
+
+def test_the_body_in_the_official_order(county):
+    """The body's five parts in order (一 … 五), then the four 附件, then what only the workbook carries; the 版头 a
+    draft's (no 期号) dated the knowledge day, with the settings' 机关名称, 编发单位, 主送 and 抄送."""
+    bulletin = bulletin_content(county, AS_OF, known_by=dt.date(2024, 7, 12))
+    assert [s.heading for s in bulletin.body] == ["总体情况", "各单元完成情况", "督办与预警", "存在问题", "下步工作"]
+    assert [s.heading for s in bulletin.annexes] == ["本月新签约项目", "本月新开工项目", "本月新投产项目",
+                                                     "迟报漏报及逾期未报送进展的项目"]
+    assert bulletin.sections[:9] == [*bulletin.body, *bulletin.annexes]
+    masthead = bulletin.masthead
+    assert (masthead.title, masthead.number_line, masthead.issuer, masthead.date_line, masthead.recipients,
+            masthead.copy_to) == ("招商引资工作通报", "第  期（草稿）", "县招商引资工作领导小组办公室", "2024年7月12日",
+                                  "各招商单元", "县委、县政府领导，县招商引资工作领导小组成员单位")
+    assert bulletin_content(county, AS_OF, number=3).masthead.number_line == "第3期"
+
+
+def test_overview_and_standing(county):
+    """一 is the headline and the month's reports; 二 one table of every unit in register order with score, rank and
+    its change, the counts, the two rates and 签约金额's completion, then the 一票评优 note."""
+    bulletin = bulletin_content(county, AS_OF)
+    overview, standing = bulletin.body[:2]
+    assert overview.blocks == [bulletin.headline, _section(bulletin, "月度报表报送情况").blocks[0]]
+    table, note, excellent = standing.blocks
+    assert [c.header for c in table.columns] == STANDING_HEADERS
+    assert table.rows == STANDING_ROWS
+    assert note.startswith("注：排名为全县排名，括号内为较上月末的名次变化")
+    assert excellent.startswith("一票评优：经济开发区")
+
+
+def test_supervision_counts_tasks_and_red_warnings_per_unit_and_rule(county):
+    """三: the red and yellow counts as of the day, then per unit the year's 督办事项 (none here) and the red warnings
+    per rule that has any (RED_WARNINGS_JUNE: U01 three 开工未纳统 and its 开工率, U02 落后序时进度), not one row each."""
+    summary, table, criticised = bulletin_content(county, AS_OF).body[2].blocks
+    assert summary == "截至6月底，全县有红色预警5条、黄色预警2条，分单元、分规则情况见下表（逐条明细见Excel版通报）。"
+    assert [c.header for c in table.columns] == ["单元", "交办", "已办结", "逾期未办", "开工未纳统", "开工率/纳统率未达标",
+                                                 "落后序时进度", "合计"]
+    assert [(b.label, b.span) for b in table.bands] == [("本年督办事项（项）", 3), ("红色预警（条）", 4)]
+    assert table.rows == [("经济开发区", 0, 0, 0, 3, 1, 0, 4), ("城东街道", 0, 0, 0, 0, 0, 1, 1),
+                          ("城西街道", 0, 0, 0, 0, 0, 0, 0)]
+    assert criticised == "本年影响重大的督办事项均未逾期。"
+
+
+def test_problems_drafted_from_the_figures(county):
+    """四 drafted from the data (worked in PROBLEMS_JUNE), one numbered paragraph a line; 五 the settings' draft."""
+    bulletin = bulletin_content(county, AS_OF)
+    assert bulletin.problems == PROBLEMS_JUNE
+    assert bulletin.body[3].blocks == PROBLEMS_JUNE.split("\n")
+    assert bulletin.next_steps == settings.current().bulletin.next_steps
+    assert bulletin.body[4].blocks == settings.current().bulletin.next_steps.splitlines()
+
+
+def test_nothing_to_criticise(county):
+    """A county on schedule, meeting both rates and reporting on time gets one sentence instead of a list."""
+    county.execute("DELETE FROM targets")
+    config = settings.current()
+    relaxed = dataclasses.replace(config, figures=dataclasses.replace(config.figures, commencement_target=0,
+                                                                      stats_target=0),
+                                  assessment=config.assessment)
+    county.execute("DELETE FROM snapshots WHERE project_id IN (SELECT id FROM projects WHERE code IN ('H', 'S'))")
+    timeline.rebuild(county)
+    problems = bulletin_content(county, dt.date(2024, 5, 31), relaxed).problems
+    assert problems == "本月各单元目标进度、两率和报表报送均未发现突出问题。"
+
+
+def test_edited_problems_and_next_steps_replace_the_drafts_in_word(county):
+    """An admin's 四 and 五 replace the drafts line by line (blank lines dropped); a leading '（一）….' is set in 楷体."""
+    data = bulletin_docx(county, AS_OF, problems_text="（一）甲单元进度偏慢。须加快\n\n  乙单元未报  ",
+                         next_steps_text="全力冲刺四季度", number=7)
+    paragraphs = docx.Document(io.BytesIO(data)).paragraphs
+    texts = [p.text for p in paragraphs]
+    assert texts[texts.index("四、存在问题") + 1:texts.index("五、下步工作")] == ["（一）甲单元进度偏慢。须加快", "乙单元未报"]
+    assert texts[texts.index("五、下步工作") + 1] == "全力冲刺四季度"
+    assert not any("部分单元两率未达标" in t for t in texts)
+    numbered = paragraphs[texts.index("（一）甲单元进度偏慢。须加快")]
+    assert [r.text for r in numbered.runs] == ["（一）甲单元进度偏慢。", "须加快"]
+    assert numbered.runs[0].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "楷体"
+
+
+def test_docx_in_the_form_of_a_gongwen(county):
+    """The Word document: 版头 (red 机关名称, 期号, 编发单位 and date), title, 主送, 一 … 五, 附件说明, 落款, 版记, then
+    each 附件 on a new page; the first table is 二's, as the document prints it; 仿宋 body."""
+    data = bulletin_docx(county, AS_OF, known_by=dt.date(2024, 7, 12), number=5)
     document = docx.Document(io.BytesIO(data))
-    assert [p.text for p in document.paragraphs[:2]] == ["招商引资项目推进情况通报", "（2024年6月）"]
-    assert bulletin_content(county, AS_OF).headline in [p.text for p in document.paragraphs]
-    unit_table = _docx_tables(data)[0]
-    assert unit_table[0][0] == "排名" and unit_table[0][10:12] == ["报送率", "及时率"] and unit_table[0][14] == "得分"
-    assert [(r[0], r[1], r[8], r[10], r[11], r[14], r[15], r[16]) for r in unit_table[1:]] == [
-        ("1", "经济开发区", "33.3%", "66.7%", "33.3%", "88.04", "↑2", "优秀"),
-        ("2", "城东街道", "50.0%", "100.0%", "100.0%", "85.35", "↓1", "优秀"),
-        ("3", "城西街道", "—", "50.0%", "50.0%", "-1.00", "↓1", ""),
-    ]
-    warnings = next(t for t in _docx_tables(data) if t[0] == RED_WARNING_HEADERS)
-    assert [tuple(r) for r in warnings[1:]] == [
-        (unit, rule, subject, "—" if since is None else f"{since:%Y-%m-%d}", detail)
-        for unit, rule, subject, since, detail in RED_WARNINGS_JUNE]
-    headings = [p.text for p in document.paragraphs]
-    assert "二、月度报表报送情况" in headings and "四、年度目标完成进度" in headings
-    assert "七、督办事项" in headings and "八、红色预警" in headings
-    # Title page, the unit table (wide), 报送情况, the rates (wide), 完成进度 (split to fit), group ranking,
-    # attention and 督办事项, red warnings, score changes.
-    assert [s.orientation for s in document.sections] == [
-        WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT,
-        WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
-    assert document.styles["Normal"].element.rPr.rFonts.get(
-        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia") == "仿宋"
+    texts = [p.text for p in document.paragraphs]
+    assert texts[:6] == ["招商引资工作通报", "第5期", "县招商引资工作领导小组办公室\t2024年7月12日",
+                         "2024年6月招商引资项目推进情况通报", bulletin_content(county, AS_OF, known_by=dt.date(2024, 7, 12)
+                                                                              ).as_of_line, "各招商单元："]
+    assert document.paragraphs[0].runs[0].font.color.rgb == docx.shared.RGBColor(0xE6, 0x00, 0x12)
+    order = ["一、总体情况", "二、各单元完成情况", "三、督办与预警", "四、存在问题", "五、下步工作", "附件：1.本月新签约项目",
+             "2.本月新开工项目", "3.本月新投产项目", "4.迟报漏报及逾期未报送进展的项目", "县招商引资工作领导小组办公室",
+             "2024年7月12日", "抄送：县委、县政府领导，县招商引资工作领导小组成员单位。",
+             "县招商引资工作领导小组办公室\t2024年7月12日印发", "附件1", "本月新签约项目", "附件2", "附件3", "附件4"]
+    positions = [texts.index(text, 6) for text in order]
+    assert positions == sorted(positions)
+    assert [document.paragraphs[texts.index(f"附件{n}")].paragraph_format.page_break_before for n in (1, 4)] == [True] * 2
+    standing = _docx_tables(data)[0]
+    assert standing[0] == STANDING_HEADERS
+    # Known by 07-12 U01 has also missed June (−3: 87.04) and May known by 07-12 had it first already: no change.
+    assert standing[1] == ["1", "经济开发区", "87.04", "1", "3", "14.00", "2", "1", "33.3%", "50.0%", "70.0%"]
+    assert document.styles["Normal"].element.rPr.rFonts.get(docx.oxml.ns.qn("w:eastAsia")) == "仿宋"
+    assert {s.orientation for s in document.sections} == {WD_ORIENT.PORTRAIT}
+
+
+def test_annexes_list_the_month_s_projects(county):
+    """附件1–3: the projects the year's figures count (1亿元 and more) whose 签约, 开工 or 投产 day falls in the report
+    month, by unit; N (3亿元, signed 06-12, commenced 06-20) is listed, M (0.5亿元) is not; 附件4 the late reports
+    and the projects still unreported."""
+    _report(county, "N", total=30000, period="2024-06", received="2024-06-30", signed_date="2024-06-12",
+            commenced_date="2024-06-20")
+    _report(county, "M", total=5000, period="2024-06", received="2024-06-30", signed_date="2024-06-15")
+    signed, commenced, produced, overdue = bulletin_content(county, AS_OF).annexes
+    assert [c.header for c in signed.blocks[0].columns] == ["序号", "单元", "项目名称", "计划总投资(亿元)", "签约日期"]
+    assert signed.blocks[0].rows == [(1, "经济开发区", "N项目", 3.0, dt.date(2024, 6, 12))]
+    assert commenced.blocks[0].rows == [(1, "经济开发区", "N项目", 3.0, dt.date(2024, 6, 20))]
+    assert produced.blocks[0].rows == [] and produced.blocks[0].empty == "6月没有新投产项目。"
+    assert [t.title for t in overdue.blocks] == ["本年迟报与漏报", "目前仍未报送进展的项目"]
+    assert not overdue.in_workbook and signed.sheet == "本月项目"
 
 
 def test_xlsx_sheets_and_values(county):
@@ -452,7 +551,8 @@ def test_xlsx_sheets_and_values(county):
     numbers, the ledger with both deductions (U01's late March and April); the 报送情况 sheet holds the month's
     reports; the red warnings sheet lists the same lines as the document."""
     book = CalamineWorkbook.from_filelike(io.BytesIO(bulletin_xlsx(county, AS_OF)))
-    assert book.sheet_names == list(SHEETS) and len(SHEETS) == 10 and {"报送情况", "完成进度", "督办事项"} <= set(SHEETS)
+    assert book.sheet_names == list(SHEETS) and len(SHEETS) == 11
+    assert {"报送情况", "完成进度", "督办事项", "本月项目"} <= set(SHEETS)
     ranking = book.get_sheet_by_name("单元排名").to_python()
     header = next(i for i, row in enumerate(ranking) if row[0] == "排名")
     u01 = ranking[header + 1]
@@ -475,7 +575,7 @@ def test_xlsx_sheets_and_values(county):
         [unit, rule, subject, "—" if since is None else f"{since:%Y-%m-%d}", detail]
         for unit, rule, subject, since, detail in RED_WARNINGS_JUNE]
     summary = book.get_sheet_by_name("通报汇总").to_python()
-    assert summary[0][0] == "招商引资项目推进情况通报（2024年6月）"
+    assert summary[0][0] == "2024年6月招商引资项目推进情况通报"
     assert bulletin_content(county, AS_OF).headline in [row[0] for row in summary]
 
 
@@ -547,13 +647,15 @@ def test_a_project_name_with_control_characters_or_markdown_is_written_as_text(t
     as text too."""
     from docx import Document as Read
 
-    from pipelines.bulletin.content import Bulletin, Column, Section
+    from pipelines.bulletin.content import Bulletin, Column, Masthead, Section
     from pipelines.bulletin.excel import render_xlsx
     from pipelines.bulletin.word import render_docx
 
     name = "甲\x0b项目\x00![x](http://evil.example/p.png)"
     table = Table("需要关注的项目", (Column("项目名称"),), [(name,)])
-    bulletin = Bulletin("2024年6月", "截至2024年6月30日", f"全县{name}", [Section("需要关注", "需要关注", [table])])
+    masthead = Masthead("招商引资工作通报", None, "办公室", dt.date(2024, 7, 12), "各招商单元", "县领导")
+    bulletin = Bulletin("2024年6月", "截至2024年6月30日", f"全县{name}", [Section("需要关注", "需要关注", [table])],
+                        masthead)
     document = Read(io.BytesIO(render_docx(bulletin)))
     texts = [p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells]
     assert "甲项目![x](http://evil.example/p.png)" in texts

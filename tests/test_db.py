@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.store import db
 
-TABLES = ["api_tokens", "audit_log", "exemptions", "issue_acknowledgements", "notification_channels", "notification_log",
+TABLES = ["api_tokens", "audit_log", "bulletin_editions", "exemptions", "issue_acknowledgements", "notification_channels", "notification_log",
           "project_cover", "project_current", "project_spans", "projects", "reminders", "replacements", "row_problems",
           "scheduler_runs", "schema_migrations", "sessions", "settings_overrides", "snapshots", "submissions", "targets",
           "task_actions", "task_warnings",

@@ -12,18 +12,19 @@ from pipelines.settings import (
     ROOT,
     AssessmentSettings,
     AuthSettings,
+    BulletinSettings,
     DutySettings,
     FigureSettings,
     InboxSettings,
     IngestSettings,
     NotifySettings,
     SchedulerSettings,
-    TaskSettings,
     ScreenSettings,
     ServerSettings,
     Settings,
     SettingsError,
     StoreSettings,
+    TaskSettings,
     WarningSettings,
 )
 
@@ -70,6 +71,12 @@ def test_defaults_load_as_typed_values():
         screen=ScreenSettings(title="招引智控 · 领导驾驶舱", refresh_seconds=60.0, trend_months=12, funnel_cohort="year",
                               warnings_shown=10, stuck_shown=8),
         server=ServerSettings(keep_alive_seconds=75.0, public_url=""),
+        bulletin=BulletinSettings(title="招商引资工作通报", issuer="县招商引资工作领导小组办公室", recipients="各招商单元",
+                                  copy_to="县委、县政府领导，县招商引资工作领导小组成员单位", first_number=1,
+                                  next_steps=(
+                                      "（一）加快在谈项目签约落地。各单元对照年度目标和序时进度，逐项排定在谈项目签约时间，确保应签尽签。\n"
+                                      "（二）推动签约项目开工纳统。对签约未开工、开工未纳统的项目逐一明确责任人和时间节点。\n"
+                                      "（三）按时准确报送项目进展。各单元于每月规定时间前报送月度项目进展表，确保数据真实完整，杜绝迟报漏报。")),
     )
     assert isinstance(settings.load(env={}).ingest.max_rows, int)
 

@@ -1,15 +1,20 @@
-"""The monthly 通报 a bureau circulates, as plain data: the headline paragraph (the county against every annual
-target it has and 序时进度, then the rates), every unit's figures, score and rank, the ranking per assessment group,
-the two rates against their targets, each unit's progress on each target, what needs attention, the red warnings
-and which units gained or lost points and why.
+"""The monthly 通报 a bureau circulates (issue 18), as plain data: the 版头 (机关名称, 期号, 编发单位, date, 主送), the
+five parts of its body — 一、总体情况 (the county against every annual target it has and 序时进度, the rates, the
+reports), 二、各单元完成情况 (one ranking table), 三、督办与预警 (per unit, the late important tasks by name, the red
+warnings counted per unit and rule), 四、存在问题 (drafted from the figures, editable), 五、下步工作 (the admin's
+text) — the 附件 (the month's newly signed, commenced and producing projects, the late reports and the projects
+still unreported), and for the workbook the detailed tables behind them: every unit's figures, the reports, the
+two rates, the progress on each target, the groups, what needs attention, the tasks, every red warning, the score
+changes and the whole ledger.
 
 The content is gathered once (`bulletin_content`: paragraphs and tables) and written either as the Word document
-(pipelines.bulletin.word) or as the Excel workbook of the same tables plus the score ledger
+(pipelines.bulletin.word: the body and the 附件) or as the Excel workbook of every table plus the score ledger
 (pipelines.bulletin.excel), so the two always say the same thing. Every number comes from
 pipelines.figures.assessment; the warnings are the conditions of alerts.rules holding as of the day (not the live
 warnings table, which only knows today)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import unicodedata
 from collections.abc import Mapping
@@ -36,9 +41,13 @@ from pipelines.vocabulary import RED, TARGETS, WAN_PER_YI, Target
 TITLE = "招商引资项目推进情况通报"
 SUMMARY_SHEET = "通报汇总"
 # The workbook's sheets, in order; each section of the content names the sheet that holds it.
+MONTH_SHEET = "本月项目"
 SHEETS = (SUMMARY_SHEET, "单元排名", "报送情况", "两率", "完成进度", "分组排名", "需要关注", "督办事项", "红色预警",
-          "得分明细")
+          MONTH_SHEET, "得分明细")
+# The parts of the body, in the order Word numbers them 一、…五、.
+PARTS = ("总体情况", "各单元完成情况", "督办与预警", "存在问题", "下步工作")
 NO_VALUE = "—"
+_CHINESE_NUMERALS = "一二三四五六七八九十"
 
 _LEDGER_MEASURES = {"signed_amount": "万元", "commencement_rate": "比率", "stats_rate": "比率", "late_reports": "月",
                     "forgotten_updates": "项次"}
@@ -86,14 +95,38 @@ class Table:
 @dataclass(frozen=True)
 class Section:
     """A headed part of the 通报: paragraphs (str) and tables in reading order, and the sheet that holds it.
-    `in_document` is False for what only the workbook carries (the whole ledger); `landscape` turns the Word
-    page sideways for a table of long texts that would wrap on every line of a portrait page."""
+    `in_document` is False for what only the workbook carries (the detailed tables and the whole ledger); `annex`
+    makes it a 附件 of the document (on pages of its own after the body); `in_workbook` is False for an annex whose
+    tables a workbook sheet already holds."""
 
     heading: str
     sheet: str
     blocks: list = field(default_factory=list)
     in_document: bool = True
-    landscape: bool = False
+    annex: bool = False
+    in_workbook: bool = True
+
+
+@dataclass(frozen=True)
+class Masthead:
+    """The 版头 and 版记 of one edition (GB/T 9704): 机关名称 (settings [bulletin] title), 期号 (None: a draft, not
+    numbered), 编发单位, the day it is dated (the knowledge day), 主送 and 抄送."""
+
+    title: str
+    number: int | None
+    issuer: str
+    date: dt.date
+    recipients: str
+    copy_to: str
+
+    @property
+    def number_line(self) -> str:
+        """'第3期', or for a draft '第  期（草稿）': a draft gets its number only when it is produced."""
+        return f"第{self.number}期" if self.number is not None else "第  期（草稿）"
+
+    @property
+    def date_line(self) -> str:
+        return f"{self.date.year}年{self.date.month}月{self.date.day}日"
 
 
 @dataclass(frozen=True)
@@ -102,10 +135,24 @@ class Bulletin:
     as_of_line: str  # the as-of day, 序时进度 and what the numbers cover
     headline: str
     sections: list[Section]
+    masthead: Masthead
+    problems: str = ""  # 四、存在问题 as printed: the draft or the admin's text, one paragraph a line
+    next_steps: str = ""  # 五、下步工作 as printed
 
     @property
     def title(self) -> str:
-        return f"{TITLE}（{self.month}）"
+        """The document's title under the 版头, one line at 二号: '2024年6月招商引资项目推进情况通报'."""
+        return f"{self.month}招商引资项目推进情况通报"
+
+    @property
+    def body(self) -> list[Section]:
+        """The parts of the body, 一、…五、 in Word."""
+        return [s for s in self.sections if s.in_document and not s.annex]
+
+    @property
+    def annexes(self) -> list[Section]:
+        """The 附件, 附件1 … in Word."""
+        return [s for s in self.sections if s.in_document and s.annex]
 
 
 # ---------------------------------------------------------------------------------------------------- content
@@ -382,7 +429,7 @@ def _warnings_section(found: pd.DataFrame, projects: pd.DataFrame, unit_names: d
     unit_rules = "、".join(rule.name for rule in RULES if rule.subject_kind == "unit")
     note = (f"注：按单元、预警规则排列；持续自为该情形首次达到黄色预警标准的日期，{unit_rules}按统计日的数据判断，"
             f"不列持续自。")
-    return Section("红色预警", "红色预警", [summary, Table("", columns, rows), note], landscape=True)
+    return Section("红色预警", "红色预警", [summary, Table("", columns, rows), note])
 
 
 def _score_change_section(result: Assessment, previous: Assessment) -> Section:
@@ -423,29 +470,34 @@ def _ledger_section(result: Assessment, unit_names: dict[str, str]) -> Section:
     return Section("得分明细", "得分明细", [Table("", columns, rows), note], in_document=False)
 
 
-def _tasks_section(con: duckdb.DuckDBPyConnection, result: Assessment, known: dt.date,
-                   unit_names: dict[str, str]) -> Section:
+def _year_tasks(con: duckdb.DuckDBPyConnection, year: int, known: dt.date) -> list[tasks.Task]:
+    """The 督办事项 with their deadline in `year`, as they stood at the end of the knowledge day (DOMAIN §10)."""
+    return [t for t in tasks.tasks_as_of(con, known) if t.deadline.year == year]
+
+
+def _criticised(found: list[tasks.Task], known: dt.date, unit_names: dict[str, str]) -> str:
+    """The 批评通报: every late important task by unit, title and deadline, or that there is none."""
+    late_important = [t for t in found if t.important and t.late(known)]
+    if not late_important:
+        return "本年影响重大的督办事项均未逾期。"
+    return "以下影响重大的督办事项逾期未办，予以通报批评：" + "；".join(
+        f"{unit_names.get(t.unit, t.unit)}“{t.title}”（办理期限{t.deadline.month}月{t.deadline.day}日）"
+        for t in late_important) + "。"
+
+
+def _tasks_section(found: list[tasks.Task], known: dt.date, unit_names: dict[str, str]) -> Section:
     """督办事项 (DOMAIN §10): per unit the tasks of the year (deadline in it) issued, closed and late at the end of
     the knowledge day, and every late important task by name (the 批评通报)."""
-    year = result.as_of.year
-    found = [t for t in tasks.tasks_as_of(con, known) if t.deadline.year == year]
     rows = []
     for code, name in unit_names.items():
         mine = [t for t in found if t.unit == code]
         if mine:
             rows.append((name, len(mine), sum(t.state == "closed" for t in mine),
                          sum(t.state in ("open", "responded") for t in mine), sum(t.late(known) for t in mine)))
-    late_important = [t for t in found if t.important and t.late(known)]
     columns = (Column("单元"), Column("交办(项)", "count"), Column("已办结", "count"), Column("办理中", "count"),
                Column("逾期", "count"))
-    blocks: list = [Table("", columns, rows, "本年没有截止的督办事项。")]
-    if late_important:
-        blocks.append("以下影响重大的督办事项逾期未办，予以通报批评：" + "；".join(
-            f"{unit_names.get(t.unit, t.unit)}“{t.title}”（办理期限{t.deadline.month}月{t.deadline.day}日）"
-            for t in late_important) + "。")
-    else:
-        blocks.append("本年影响重大的督办事项均未逾期。")
-    return Section("督办事项", "督办事项", blocks)
+    return Section("督办事项", "督办事项", [Table("", columns, rows, "本年没有截止的督办事项。"),
+                                         _criticised(found, known, unit_names)])
 
 
 _REPORT_STATES = {"received_on_time": "按时报送", "received_late": "逾期报送", "not_received": "未报送",
@@ -483,10 +535,164 @@ def _reporting_section(con: duckdb.DuckDBPyConnection, result: Assessment, known
     return Section("月度报表报送情况", "报送情况", [text, Table("", columns, rows, "本月没有应报的单元。")])
 
 
+# ------------------------------------------------------------------------------------------------- the body
+
+
+def _overview_part(headline: str, reporting: Section) -> Section:
+    """一、总体情况: the county against its targets and the rates, the month's reports (what the numbers cover is
+    the Bulletin's as_of_line, printed under the title)."""
+    return Section(PARTS[0], SUMMARY_SHEET, [headline, reporting.blocks[0]])
+
+
+def _standing_part(result: Assessment, changes: pd.DataFrame, unit_section: Section, compared: bool) -> Section:
+    """二、各单元完成情况: one table in the order of the register (unit code), narrow enough for a portrait page —
+    score, rank with its change since last month, the counts, the two rates and 签约金额's completion — and the
+    一票评优 / 一票否优 notes of the unit table."""
+    targets = result.targets.to_dict("index")
+    columns = (Column("序号", "count"), Column("单元"), Column("得分", "points"), Column("排名（较上期）"),
+               Column("签约亿元以上项目", "count"), Column("签约金额(亿元)", "amount"), Column("新开工", "count"),
+               Column("新投产", "count"), Column("开工率", "percent"), Column("纳统率", "percent"),
+               Column("签约金额完成率", "percent"))
+    rows = []
+    for number, u in enumerate(result.units.sort_values("code").to_dict("records"), 1):
+        share = completion(u, targets.get(u["code"]), result.time_progress)["completion"]["signed_amount"]
+        moved = _movement(changes["rank_change"].get(u["code"]))
+        rows.append((number, u["name"], float(u["score"]), f"{int(u['rank'])}" + ("" if moved == NO_VALUE else
+                                                                                 f"（{moved}）"),
+                     int(u["signed"]), _yi(u["signed_amount_wan"]), int(u["commenced"]), int(u["production"]),
+                     _number(u["commencement_rate"]), _number(u["stats_rate"]), share))
+    moved = "括号内为较上月末的名次变化" if compared else "年度首月不与上年比较"
+    note = f"注：排名为全县排名，{moved}；逐项得分、分组排名及各项目标完成进度见Excel版通报。"
+    return Section(PARTS[1], SUMMARY_SHEET, [Table("", columns, rows), note, *unit_section.blocks[2:]])
+
+
+def _supervision_part(found_tasks: list[tasks.Task], warnings: pd.DataFrame, known: dt.date,
+                      unit_names: dict[str, str]) -> Section:
+    """三、督办与预警: the red warnings counted by rule and the yellow ones; one table of the units (register order)
+    with the year's tasks issued, closed and late and the red warnings holding per rule (the rules with any);
+    the late important tasks by name. The Excel workbook lists each red warning."""
+    red = warnings[warnings["grade"] == RED]
+    counts = red.groupby(["unit_code", "rule"]).size()
+    rules = [rule for rule in RULES if rule.id in set(red["rule"])]
+    rows = []
+    for code, name in unit_names.items():
+        mine = [t for t in found_tasks if t.unit == code]
+        per_rule = [int(counts.get((code, rule.id), 0)) for rule in rules]
+        rows.append((name, len(mine), sum(t.state == "closed" for t in mine), sum(t.late(known) for t in mine),
+                     *per_rule, sum(per_rule)))
+    columns = (Column("单元"), Column("交办", "count"), Column("已办结", "count"), Column("逾期未办", "count"),
+               *(Column(rule.name, "count") for rule in rules), Column("合计", "count"))
+    bands = (Band("本年督办事项（项）", 3), Band("红色预警（条）", len(rules) + 1))
+    summary = (f"截至{_day_phrase(known)}，全县有红色预警{len(red)}条、黄色预警{len(warnings) - len(red)}条，"
+               "分单元、分规则情况见下表（逐条明细见Excel版通报）。")
+    return Section(PARTS[2], SUMMARY_SHEET, [summary, Table("", columns, rows, bands=bands),
+                                             _criticised(found_tasks, known, unit_names)])
+
+
+def _behind_clauses(result: Assessment, config: Settings) -> list[str]:
+    """Per unit (register order) the targets it is behind 序时进度 on by at least the 落后序时进度 warning's yellow
+    gap ([warnings] behind_schedule_yellow_points): '城东街道新投产项目数落后50.0个百分点', or for several the count and
+    the furthest behind: '云溪镇7项，其中新纳统项目数落后33.3个百分点'."""
+    decimals, limit = config.figures.completion_decimals, config.warnings.behind_schedule_yellow_points
+    targets = result.targets.to_dict("index")
+    clauses = []
+    for u in result.units.sort_values("code").to_dict("records"):
+        gaps = completion(u, targets.get(u["code"]), result.time_progress)["schedule_gap_points"]
+        behind = [(gaps[t.id], t.label) for t in TARGETS if gaps[t.id] is not None and gaps[t.id] <= limit]
+        if behind:
+            gap, label = min(behind)
+            worst = f"{label}落后{-_rounded(gap, decimals)}个百分点"
+            clauses.append(f"{u['name']}{worst}" if len(behind) == 1 else f"{u['name']}{len(behind)}项，其中{worst}")
+    return clauses
+
+
+def _problems(result: Assessment, stale: pd.DataFrame, found_tasks: list[tasks.Task], known: dt.date,
+              config: Settings) -> str:
+    """四、存在问题 drafted from the figures, one numbered paragraph a line: the units behind 序时进度 on their
+    targets, the units below either rate's target, late reports and projects left out or unreported, late 督办事项."""
+    units = result.units.sort_values("code")
+    found = []
+    behind = _behind_clauses(result, config)
+    if behind:
+        found.append(("部分单元目标任务进度滞后", f"落后序时进度{-config.warnings.behind_schedule_yellow_points:g}个百分点"
+                                        "以上的目标有：" + "；".join(behind)))
+    rates = []
+    for rate, label, target in _rates(config):
+        low = [f"{u['name']}（{u[rate]:.1%}）" for _, u in units.iterrows()
+               if _number(u[rate]) is not None and u[f"{rate}_status"] != "达标"]
+        if low:
+            rates.append(f"{label}未达到{target:.0%}目标的有{'、'.join(low)}")
+    if rates:
+        found.append(("部分单元两率未达标", "；".join(rates)))
+    reports = []
+    late = [f"{u['name']}{int(u['late_reports'])}次" for _, u in units.iterrows() if u["late_reports"] > 0]
+    if late:
+        reports.append("本年迟报或未报月度报表的有" + "、".join(late))
+    forgotten = [f"{u['name']}{int(u['forgotten_updates'])}项次" for _, u in units.iterrows()
+                 if u["forgotten_updates"] > 0]
+    if forgotten:
+        reports.append("按时报表中漏报项目的有" + "、".join(forgotten))
+    if len(stale):
+        reports.append(f"目前仍有{len(stale)}个项目逾期未报送进展")
+    if reports:
+        reports[-1] += f"（详见附件{_OVERDUE_ANNEX}）"
+        found.append(("项目进展报送不及时", "；".join(reports)))
+    late_tasks = [t for t in found_tasks if t.late(known)]
+    if late_tasks:
+        by_unit = pd.Series([t.unit for t in late_tasks]).value_counts()
+        names = dict(zip(units["code"], units["name"]))
+        found.append(("督办事项落实不到位", "逾期未办结的督办事项有" + "、".join(
+            f"{names.get(code, code)}{count}项" for code, count in by_unit.items())))
+    if not found:
+        return "本月各单元目标进度、两率和报表报送均未发现突出问题。"
+    return "\n".join(f"（{_CHINESE_NUMERALS[i]}）{title}。{text}。" for i, (title, text) in enumerate(found))
+
+
+def _lines(text: str) -> list[str]:
+    """An admin's text as paragraphs: one a line, blank lines and surrounding spaces dropped."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# ------------------------------------------------------------------------------------------------ the annexes
+
+
+_MONTH_PROJECTS = (("本月新签约项目", "signed_major", "signed_date", "签约日期"),
+                   ("本月新开工项目", "commenced", "commenced_date", "开工日期"),
+                   ("本月新投产项目", "production", "production_date", "投产日期"))
+_OVERDUE_ANNEX = len(_MONTH_PROJECTS) + 1  # the 附件 number of the late reports and unreported projects
+
+
+def _month_projects_annex(result: Assessment, projects: pd.DataFrame, heading: str, item: str, date_field: str,
+                          date_label: str, unit_names: dict[str, str]) -> Section:
+    """A 附件 of the projects the year's figures count for `item` (the ledger's subjects: assessed projects, the
+    thresholds and statuses of DOMAIN §5) whose milestone falls in the report month, by unit and day."""
+    counted = {code for subjects in result.ledger.loc[result.ledger["item"] == item, "subjects"] for code in subjects}
+    first = result.as_of.replace(day=1)
+    days = pd.to_datetime(projects[date_field])
+    month = projects[projects["project_code"].isin(counted) & (days >= pd.Timestamp(first))
+                     & (days <= pd.Timestamp(result.as_of))]
+    month = month.assign(day=days[month.index].dt.date).sort_values(["unit_code", "day", "project_code"])
+    rows = [(number, unit_names.get(p["unit_code"], p["unit_code"]), p["project_name"], _yi(p["total_investment_wan"]),
+             p["day"]) for number, p in enumerate(month.to_dict("records"), 1)]
+    columns = (Column("序号", "count"), Column("单元"), Column("项目名称"), Column("计划总投资(亿元)", "amount"),
+               Column(date_label, "date"))
+    return Section(heading, MONTH_SHEET, [Table("", columns, rows, f"{first.month}月没有{heading[2:]}。")],
+                   annex=True)
+
+
+def _overdue_annex(attention: Section) -> Section:
+    """The 附件 of late reports and projects still unreported: the 需要关注 sheet's two tables."""
+    tables = [b for b in attention.blocks if isinstance(b, Table)][1:]
+    return Section("迟报漏报及逾期未报送进展的项目", attention.sheet, tables, annex=True, in_workbook=False)
+
+
 def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None,
-                     known_by: dt.date | None = None) -> Bulletin:
+                     known_by: dt.date | None = None, *, problems_text: str | None = None,
+                     next_steps_text: str | None = None, number: int | None = None) -> Bulletin:
     """Everything the 通报 says for the period end `as_of`, as known by the end of `known_by` (the report for the
-    month of `as_of`, DOMAIN §4; default: as of `as_of`), as paragraphs and tables of plain values."""
+    month of `as_of`, DOMAIN §4; default: as of `as_of`), as paragraphs and tables of plain values: the body, the
+    附件 and the workbook's detailed tables. `problems_text` and `next_steps_text` replace the drafted 四、存在问题
+    and the settings' draft of 五、下步工作 (one paragraph a line); `number` is the edition's 期号 (None: a draft)."""
     config = config or current()
     known = known_by or as_of
     result = assess(con, as_of, config, known_by=known_by)
@@ -494,29 +700,44 @@ def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Set
         raise NoUnits("数据库中还没有招商单元名录，无法生成通报：请先载入单元名录和年度目标。")
     changes = rank_changes(con, result, config).set_index("code")
     compared = previous_month_end(as_of).year == result.year
-    unit_names = dict(zip(result.units["code"], result.units["name"]))
+    unit_names = dict(zip(result.units.sort_values("code")["code"], result.units.sort_values("code")["name"]))
     projects = queries.frame(con, "projects_as_of", as_of=known, unit=None)
     vetoes = queries.frame(con, "veto_flags", year=result.year)
     stale = duty.stale_projects(con, known, config)
+    found_tasks = _year_tasks(con, result.year, known)
+    warnings = conditions(con, known, config)
     minimum = config.figures.assess_min_investment_wan / WAN_PER_YI
     received = "" if known == as_of else f"，计入{known.year}年{known.month}月{known.day}日以前收到的报表"
     as_of_line = (f"数据截至{as_of.year}年{as_of.month}月{as_of.day}日{received}，序时进度{result.time_progress:.1%}；"
                   f"项目数与金额均为计划总投资{minimum:g}亿元及以上项目，全年目标为各单元年度目标之和。")
-    sections = [
-        _unit_section(result, changes["rank_change"], vetoes, compared, config),
-        _reporting_section(con, result, known, config),
-        _rates_section(result, config),
-        _progress_section(result),
-        _group_section(result, changes["group_rank_change"]),
-        _attention_section(result, stale, projects, unit_names, config),
-        _tasks_section(con, result, known, unit_names),
-        _warnings_section(conditions(con, known, config), projects, unit_names, known),
+    headline = _headline(result, config)
+    units = _unit_section(result, changes["rank_change"], vetoes, compared, config)
+    reporting = _reporting_section(con, result, known, config)
+    attention = _attention_section(result, stale, projects, unit_names, config)
+    problems = problems_text if problems_text is not None else _problems(result, stale, found_tasks, known, config)
+    next_steps = next_steps_text if next_steps_text is not None else config.bulletin.next_steps
+    body = [
+        _overview_part(headline, reporting),
+        _standing_part(result, changes, units, compared),
+        _supervision_part(found_tasks, warnings, known, unit_names),
+        Section(PARTS[3], SUMMARY_SHEET, _lines(problems) or ["无。"]),
+        Section(PARTS[4], SUMMARY_SHEET, _lines(next_steps) or ["无。"]),
     ]
+    annexes = [_month_projects_annex(result, projects, *annex, unit_names) for annex in _MONTH_PROJECTS]
+    annexes.append(_overdue_annex(attention))
+    details = [units, reporting, _rates_section(result, config), _progress_section(result),
+               _group_section(result, changes["group_rank_change"]), attention,
+               _tasks_section(found_tasks, known, unit_names),
+               _warnings_section(warnings, projects, unit_names, known)]
     if compared:
-        sections.append(_score_change_section(result, assess(con, previous_month_end(as_of), config,
-                                                             known_by=known_by)))
-    sections.append(_ledger_section(result, unit_names))
-    return Bulletin(f"{as_of.year}年{as_of.month}月", as_of_line, _headline(result, config), sections)
+        details.append(_score_change_section(result, assess(con, previous_month_end(as_of), config,
+                                                            known_by=known_by)))
+    details.append(_ledger_section(result, unit_names))
+    bulletin = config.bulletin
+    masthead = Masthead(bulletin.title, number, bulletin.issuer, known, bulletin.recipients, bulletin.copy_to)
+    return Bulletin(f"{as_of.year}年{as_of.month}月", as_of_line, headline,
+                    [*body, *annexes, *(dataclasses.replace(s, in_document=False) for s in details)], masthead,
+                    problems, next_steps)
 
 
 def shown(value: object, kind: str) -> str:

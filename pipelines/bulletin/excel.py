@@ -1,5 +1,5 @@
-"""The 通报 as an Excel workbook: the summary sheet with its paragraphs, one sheet per table, and the whole score
-ledger."""
+"""The 通报 as an Excel workbook: the summary sheet with the body (一、…五、), one sheet per group of detailed tables
+(the month's projects of the 附件 among them), and the whole score ledger."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +10,7 @@ import duckdb
 import xlsxwriter
 
 from pipelines.bulletin.content import (
+    _CHINESE_NUMERALS,
     NO_VALUE,
     SHEETS,
     SUMMARY_SHEET,
@@ -109,7 +110,7 @@ class _Sheet:
 
 
 def render_xlsx(bulletin: Bulletin) -> bytes:
-    """The 通报 as an Excel workbook: the summary, one sheet per table group and the whole score ledger;
+    """The 通报 as an Excel workbook: the body, one sheet per table group and the whole score ledger;
     numbers as numbers, every text written as text (never a formula)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
@@ -127,12 +128,15 @@ def render_xlsx(bulletin: Bulletin) -> bytes:
     sheets = {name: _Sheet(workbook, name, formats) for name in SHEETS}
     summary = sheets[SUMMARY_SHEET]
     summary.line(bulletin.title, "title")
+    masthead = bulletin.masthead
+    summary.line(f"{masthead.title}  {masthead.number_line}  {masthead.issuer}  {masthead.date_line}", "plain")
     summary.row += 1
     summary.paragraph(bulletin.as_of_line)
-    summary.paragraph(bulletin.headline)
-    for section in bulletin.sections:
+    parts = iter(_CHINESE_NUMERALS)
+    for section in (s for s in bulletin.sections if s.in_workbook):
         sheet = sheets[section.sheet]
-        sheet.line(section.heading, "title")
+        numbered = section in bulletin.body
+        sheet.line(f"{next(parts)}、{section.heading}" if numbered else section.heading, "title")
         sheet.row += 1
         for block in section.blocks:
             if isinstance(block, Table):
@@ -146,8 +150,9 @@ def render_xlsx(bulletin: Bulletin) -> bytes:
 
 
 def bulletin_xlsx(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Settings | None = None,
-                  known_by: dt.date | None = None) -> bytes:
-    """The 通报 as of the end of `as_of` as an Excel workbook (.xlsx bytes), with the whole score ledger."""
-    return render_xlsx(bulletin_content(con, as_of, config, known_by))
+                  known_by: dt.date | None = None, **editable) -> bytes:
+    """The 通报 as of the end of `as_of` as an Excel workbook (.xlsx bytes), with the whole score ledger;
+    `editable`: bulletin_content's problems_text, next_steps_text and number."""
+    return render_xlsx(bulletin_content(con, as_of, config, known_by, **editable))
 
 
