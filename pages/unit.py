@@ -144,7 +144,7 @@ tabs = dict(zip(TABS, st.tabs(TABS, key="unit_tab", on_change="rerun")))
 with tabs["得分明细"]:
     if tabs["得分明细"].open:
         st.caption("展开各项查看计入的项目。")
-        widgets.ledger_expanders(view.score_items, "没有计入的项目。")
+        widgets.ledger_expanders(view.score_items, "没有计入的项目。", lazy_key="unit_ledger")
 with tabs["月度走势"]:
     if tabs["月度走势"].open:
         rates = current().figures

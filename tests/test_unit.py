@@ -402,19 +402,23 @@ def test_page_trend_is_the_units_own(county):
 
 
 def test_page_draws_only_the_open_tab(county):
-    """The first view draws the ledger's nine expanders and neither the trend's chart nor the files' grid; opening
-    月度走势 draws the chart alone, 报送记录 the grid of U01's one file alone. The figures above the tabs (cards,
+    """The first view draws the ledger's nine expanders closed and empty and neither the trend's chart nor the
+    files' grid; an opened expander draws its projects; opening 月度走势 draws the chart alone, 报送记录 the grid of
+    U01's one file alone. The figures above the tabs (cards,
     得分构成, guidance, warnings) are there whichever tab is open."""
     county.close()
     first = _page(Actor("管理员", "admin"), unit="U01")
     trend = _page(Actor("管理员", "admin"), unit="U01", tab="月度走势")
     files = _page(Actor("管理员", "admin"), unit="U01", tab="报送记录")
     assert not (first.exception or trend.exception or files.exception)
-    in_expanders = sum(len(expander.dataframe) for expander in first.expander)
-    assert (len(first.expander), len(first.get("plotly_chart")), len(first.dataframe)) == (9, 0, in_expanders)
+    assert (len(first.expander), len(first.get("plotly_chart")), len(first.dataframe)) == (9, 0, 0)
     assert (len(trend.expander), len(trend.get("plotly_chart")), len(trend.dataframe)) == (0, 1, 0)
     assert (len(files.expander), len(files.get("plotly_chart")), len(files.dataframe)) == (0, 0, 1)
     assert files.dataframe[0].value["载入行数"].tolist() == [3]  # the September file of U01's three projects
+    first.session_state["unit_ledger_signed_major"] = True  # 签约亿元以上项目数 opened: P1, P2, P3
+    first.run()
+    assert not first.exception and len(first.dataframe) == 1
+    assert first.dataframe[0].value["项目编号"].tolist() == ["P1", "P2", "P3"]
     for at in (first, trend, files):
         assert [m.label for m in at.metric][:2] == ["考核得分", "全县排名"]
         assert [h.value for h in at.subheader][:3] == ["得分构成", "目标差距与建议", "逾期未更新项目"]

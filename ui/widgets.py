@@ -27,11 +27,15 @@ def no_data_yet() -> None:
     st.info(NO_DATA)
 
 
-def ledger_expanders(items: list[LedgerItem], nothing: str) -> None:
+def ledger_expanders(items: list[LedgerItem], nothing: str, lazy_key: str | None = None) -> None:
     """One expander per ledger item: its rule in words and the projects (or project·months) behind it; `nothing`
-    where there are none."""
+    where there are none. With `lazy_key` each expander (keyed `lazy_key` + the item) draws its contents only while
+    it is open: a dozen grids of projects cost a page's first view more than its figures."""
     for item in items:
-        with st.expander(format.ledger_title(item)):
+        lazy = {} if lazy_key is None else {"key": f"{lazy_key}_{item.item}", "on_change": "rerun"}
+        with st.expander(format.ledger_title(item), **lazy) as expander:
+            if lazy_key is not None and not expander.open:
+                continue
             st.caption(item.rule)
             if item.behind.empty:
                 st.write(nothing)
