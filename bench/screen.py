@@ -12,14 +12,14 @@ competes), and logs in through the login form as the demo leader. With --url it 
 running there (for instance `streamlit run pages/cockpit.py` while the page is not yet in app.py's navigation).
 
 Each run opens a new browser tab at 1920×1080 and times from navigation to the screen fully drawn: the script
-run finished (no stale element left), the five headline cards, the three tables and the five chart panels
+run finished (no stale element left), the six headline cards, the four tables and the four chart panels
 (.zs-chart, drawn on the server as SVG images and HTML bars) each with its drawing present and its images
 decoded. The first run is cold (a fresh server: nothing cached, the page's modules imported on first use); the
 following runs are warm (the server's cached figures). For scale it times the same way two floors, each a
 Streamlit page on a server of its own: one holding a three-bar plotly chart (what a page pays for plotly.js,
 4.7 MB, being loaded and compiled, whatever it draws) and one holding a single line of HTML (Streamlit's
 frontend alone); and it prints the load average, since the browser's share depends on a free CPU. It prints
-every run, the medians of the warm runs and whether the cold one meets the goal of issue 5: under 3 s. This is a
+every run, the medians of the warm runs and whether the cold one meets the goal of issue 18: at most 2 s. This is a
 benchmark, not a test.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ ROOT = HERE.parent
 
 from tests.server import CHROMIUM, CHROMIUM_ARGS, free_port, get, running_server
 
-GOAL_SECONDS = 3.0
+GOAL_SECONDS = 2.0
 CHARTS, CARDS, TABLES = 4, 6, 4  # what pages/cockpit.py draws
 DEMO_LEADER, DEMO_PASSWORD = "leader", "demo"
 # The floors: a page of one plotly chart, and a page without plotly (one headline-card-like line of HTML).
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(times) > 1:
         print(f"warm medians: screen {statistics.median(times[1:]):.2f} s, floor with plotly "
               f"{statistics.median(plotly_times[1:]):.2f} s, floor without {statistics.median(bare_times[1:]):.2f} s")
-    verdict = "meets" if times[0] < GOAL_SECONDS else "misses"
+    verdict = "meets" if times[0] <= GOAL_SECONDS else "misses"
     print(f"first render {times[0]:.2f} s {verdict} the goal of {GOAL_SECONDS:.0f} s")
     return 0
 
