@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test demo browser clean wheelhouse offline-install
+.PHONY: install run test demo browser office clean wheelhouse offline-install
 
 install: $(STAMP)
 
@@ -34,7 +34,14 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk nginx-light >/dev/null; \
 	fi
 
-test: install browser
+# LibreOffice (Writer) and poppler's pdftotext for the 通报's PDF test, from Debian's packages, when missing.
+office:
+	@if ! command -v soffice >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then \
+		echo "installing libreoffice-writer-nogui and poppler-utils"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui poppler-utils >/dev/null; \
+	fi
+
+test: install browser office
 	$(BIN)/python -m pytest -q
 
 # An install without internet access (county servers on the 政务外网 rarely reach a package index): on a machine
