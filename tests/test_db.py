@@ -13,7 +13,7 @@ from pipelines.store import db
 
 TABLES = ["api_tokens", "audit_log", "bulletin_editions", "exemptions", "issue_acknowledgements", "notification_channels", "notification_log",
           "project_cover", "project_current", "project_spans", "projects", "reminders", "replacements", "row_problems",
-          "scheduler_runs", "schema_migrations", "sessions", "settings_overrides", "snapshots", "submissions", "targets",
+          "scheduler_runs", "schema_migrations", "screen_links", "sessions", "settings_overrides", "snapshots", "submissions", "targets",
           "task_actions", "task_warnings",
           "unit_reports", "units", "users", "veto_decisions", "veto_flags", "warning_events", "warnings"]
 
