@@ -52,9 +52,10 @@ def warnings_version() -> tuple[int, str | None]:
 @st.cache_data(show_spinner=False, max_entries=32)
 def screen_figures(as_of: dt.date, scope: str | None, data_version: int, vetoes: tuple) -> dict:
     """pipelines.screens.cockpit.screen_figures, cached per as-of day, scope, data version and the year's 一票否优 flags
-    (the ranking's 优秀 marks)."""
+    (the ranking's 优秀 marks); the day's and the previous month-end's assessments are the shared ones."""
     with db.cursor() as cur:
-        return cockpit.screen_figures(cur, as_of, scope)
+        return cockpit.screen_figures(cur, as_of, scope,
+                                      assessed=lambda day: assessment(day, None, data_version, vetoes))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

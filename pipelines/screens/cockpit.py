@@ -10,6 +10,7 @@ numbers (how many rows, how many months, when data counts as old) are [screen] i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -23,6 +24,8 @@ from pipelines.settings import Settings, current
 from pipelines.store import queries, state
 from pipelines.vocabulary import MILESTONE_BY_ID, RED, STATUSES, TARGET_BY_ID, YELLOW
 
+# A day -> the project facts (with details) and the assessment as of that day (screen_figures).
+Assessed = Callable[[dt.date], tuple[pd.DataFrame, assessment.Assessment]]
 COUNTY = "全县"  # the scope name when the screen shows every unit
 # The headline strip, in order: targets (pipelines.vocabulary.TARGETS) by id; each card shows the year's actual
 # against the scope's target, or the figure alone where none is set.
@@ -68,17 +71,24 @@ class Cockpit:
 
 
 def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | None = None,
-                   settings: Settings | None = None) -> dict:
+                   settings: Settings | None = None, assessed: Assessed | None = None) -> dict:
     """The screen's figures as of the end of `as_of` for `scope` (None: the county, else a unit code): every
-    field of Cockpit but the warnings. They change only with the data (and the day)."""
+    field of Cockpit but the warnings. They change only with the data (and the day). `assessed(day)` gives the
+    project facts (with details) and the assessment as of a day — the as-of day's and, for the rank changes, the
+    previous month-end's — when a caller keeps them (default: computed here)."""
     settings = settings or current()
     screen = settings.screen
     register = state.unit_register(con)
     names = dict(zip(register["code"], register["name"]))
     if scope is not None and scope not in names:
         raise LookupError(f"unknown unit {scope!r}")
-    facts = measures.project_facts(con, as_of, settings)
-    result = assessment.assess(con, as_of, settings, facts)
+    if assessed is None:
+        def assessed(day: dt.date) -> tuple[pd.DataFrame, assessment.Assessment]:
+            day_facts = measures.project_facts(con, day, settings)
+            return day_facts, assessment.assess(con, day, settings, day_facts)
+    facts, result = assessed(as_of)
+    previous_day = previous_month_end(as_of)
+    previous = assessed(previous_day)[1] if previous_day.year == result.year else None
     now = _scoped_figures(result.units, result.overall, scope)
     mine = _in_scope(facts, scope)
     live = mine[mine["status"] != "terminated"]
@@ -88,7 +98,7 @@ def screen_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, scope: str | 
         "headline": headline(now, _scope_targets(result, scope), result.time_progress),
         "rates": rates(now, settings),
         "funnel": measures.funnel(mine, as_of, screen.funnel_cohort), "funnel_cohort": screen.funnel_cohort,
-        "ranking": ranking(con, result, scope, settings),
+        "ranking": ranking(result, previous, scope),
         "trend": trend(con, as_of, scope, settings),
         "industry_mix": measures.mix(live, "industry"), "size_mix": measures.mix(live, "size_band"),
         "stuck": stuck_projects(mine, as_of, names, screen.stuck_shown),
@@ -174,12 +184,11 @@ def rates(scoped: dict, settings: Settings | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def ranking(con: duckdb.DuckDBPyConnection, result: assessment.Assessment, scope: str | None,
-            settings: Settings | None = None) -> pd.DataFrame:
+def ranking(result: assessment.Assessment, previous: assessment.Assessment | None, scope: str | None) -> pd.DataFrame:
     """Every unit by assessment group and rank in it: score, group rank and overall rank, places moved since
-    the end of last month (None in January), 优秀, the two rates and 签约金额; `in_scope` marks the scope's unit.
-    Units see the whole ranking (DOMAIN §1)."""
-    changes = assessment.rank_changes(con, result, settings)
+    `previous` (the assessment at the end of last month; None in January), 优秀, the two rates and 签约金额;
+    `in_scope` marks the scope's unit. Units see the whole ranking (DOMAIN §1)."""
+    changes = assessment.rank_moves(result, previous)
     table = result.units.merge(changes, on="code")
     table["in_scope"] = table["code"] == scope
     columns = ["code", "name", "group", "score", "group_rank", "group_rank_change", "rank", "rank_change",
