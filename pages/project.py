@@ -55,12 +55,12 @@ st.caption(f"{view.code}　·　{format.text(view.unit_name)}（{view.unit_code}
            f"{'　·　' + format.text(project['chain']) if isinstance(project['chain'], str) and project['chain'] else ''}"
            f"　·　数据截至 {view.as_of:{DAY}}，最近报告期 {pd.Timestamp(project['period']):%Y-%m}")
 cards = widgets.phone_pairs("project_cards").columns(5)
-cards[0].metric("所处阶段", view.stage_label, border=True)
-cards[1].metric("项目状态", view.status_label, border=True)
-cards[2].metric("计划总投资(亿元)", format.yi(project["total_investment_wan"]), border=True)
-cards[3].metric("规模档次", view.size_band, border=True)
+cards[0].metric("所处阶段", view.stage_label, border=True, height="stretch")
+cards[1].metric("项目状态", view.status_label, border=True, height="stretch")
+cards[2].metric("计划总投资(亿元)", format.yi(project["total_investment_wan"]), border=True, height="stretch")
+cards[3].metric("规模档次", view.size_band, border=True, height="stretch")
 open_warnings = view.warnings[view.warnings["resolved_at"].isna()]
-cards[4].metric("在办预警", f"{len(open_warnings)} 条", border=True)
+cards[4].metric("在办预警", f"{len(open_warnings)} 条", border=True, height="stretch")
 # The tier's name is too long for a metric card ("分管副县长（县长同意）"): a line of its own under the cards.
 st.markdown(f"**审批层级**：{view.approval_tier}", help="按用地面积和产业类别确定的落地审批层级（仅供参考，不作强制）")
 

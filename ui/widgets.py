@@ -103,20 +103,20 @@ def stacked_table(frame: pd.DataFrame, numeric: tuple[str, ...] = (), bars: tupl
 def phone_pairs(key: str) -> DeltaGenerator:
     """A container (keyed `key`) whose st.columns stand two a row below PHONE_PX instead of one (cards, steps), a
     card's value wrapping rather than cut short."""
-    st.html(f"""<style>@media (max-width: {PHONE_PX}px) {{
+    st.html(f"""<style>.st-key-{key} [data-testid="stMetricValue"] * {{white-space: normal; overflow: visible}}
+@media (max-width: {PHONE_PX}px) {{
 .st-key-{key} [data-testid="stHorizontalBlock"] {{flex-wrap: wrap; gap: 0.5rem}}
 .st-key-{key} [data-testid="stColumn"] {{min-width: calc(50% - 0.25rem) !important;
   flex: 1 1 calc(50% - 0.25rem) !important; width: calc(50% - 0.25rem) !important}}
 .st-key-{key} [data-testid="stMetricValue"] {{font-size: 1.75rem}}
-.st-key-{key} [data-testid="stMetricValue"] * {{white-space: normal; overflow: visible}}
 }}</style>""")
     return st.container(key=key)
 
 
 _FIELDS_STYLE = """<style>
 .zs-fields {display: grid; grid-template-columns: max-content 1fr; gap: 6px 16px; font-size: 0.9rem;
-  margin: 0 !important; padding: 0}
-.zs-fields dt {margin: 0 !important; padding: 0}
+  margin: 0 !important; padding: 0 !important}
+.zs-fields dt, .zs-fields dd {margin: 0 !important; padding: 0 !important}
 .zs-fields dt {color: #666} .zs-fields dd {margin: 0; overflow-wrap: anywhere}
 </style>"""
 
