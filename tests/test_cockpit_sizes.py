@@ -131,7 +131,8 @@ def test_the_screen_fits_every_viewport(leader, width, height):
     ellipsis and no unit name of the ranking cut at all, no panel or card overflowing, detail text 18 px × the
     screen's scale (18 at 1920×1080, 36 at 3840×2160); no English in the main area (the collapsed sidebar's
     icons and Streamlit's skip link are not the screen's). A desktop viewport shows everything without a
-    scrollbar, the ten warnings listed whole with no roll, the stuck projects (8, 3 fit) rolling; a phone
+    scrollbar, the ten warnings listed whole with no roll, the stuck projects (8, 3 fit) rolling but for
+    under the pointer; a phone
     is one scrolling column with two cards a row, every warning and stuck project once, without rolling."""
     page = leader
     page.set_viewport_size({"width": width, "height": height})
@@ -172,8 +173,12 @@ def test_the_screen_fits_every_viewport(leader, width, height):
         wide = width / height >= 12 / 5
         if wide:  # the stuck projects' panel spans both rows: all eight show, still
             assert seen["stuck"] == {"shown": 8, "whole": 8, "moving": 0, "loop": True}
-        else:  # three whole rows of eight, and their copy, rolling
+        else:  # three whole rows of eight, and their copy, rolling, and resting under the pointer
             assert seen["stuck"] == {"shown": 16, "whole": 3, "moving": 1, "loop": True}
+            page.hover(".zs-loop")
+            assert page.evaluate("() => document.querySelector('.zs-loop tbody').getAnimations()"
+                                 ".map(a => a.playState)") == ["paused"]
+            page.mouse.move(0, 0)
     (ROOT / "test-results").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "test-results" / f"cockpit_{width}x{height}.png"))
 

@@ -677,7 +677,7 @@ def page_style(kiosk: bool) -> str:
       .zs-panel-title {{ height: auto; white-space: normal; }}
       .zs-legend {{ position: static; flex-wrap: wrap; gap: 2u 12u; }}
       .zs-wide {{ display: none; }}
-      .zs-narrow {{ display: block; flex: none; height: auto; }}
+      .zs-narrow {{ display: block; flex: none; height: auto; max-width: {PHONE_WIDTH + 60}u; margin: 0 auto; }}
       .zs-frow {{ flex: none; height: 30u; }}
       .zs-mix {{ grid-template-columns: 1fr; }}
       .zs-bars {{ grid-template-rows: none !important; grid-auto-rows: 30u; }}
