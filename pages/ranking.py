@@ -1,11 +1,11 @@
 """考核排名: the assessment ranking of a month, quarter or year, overall and per group, with rank and score
-changes, 一票评优 / 一票否优, one unit's score ledger down to its projects, and the 通报 of the chosen day."""
+changes, 一票评优 / 一票否优, one unit's score ledger down to its projects, and the 通报 and 过堂材料 of the chosen day."""
 import datetime as dt
 
 import streamlit as st
 
 from pipelines.access import OutOfScope
-from pipelines.bulletin import files
+from pipelines.bulletin import files, hearing
 from pipelines.screens import ranking
 from pipelines.settings import current
 from ui import auth, data, format, widgets
@@ -22,25 +22,27 @@ if not facts["projects"]:
 # ---- the period: the report for a month (DOMAIN §4), known by today unless an admin reproduces an earlier edition
 today = dt.date.today()
 first_day = data.first_data_day(facts["data_version"])
-picker, downloads = st.columns([3.4, 2], vertical_alignment="bottom")
-with picker:
-    kind_col, period_col, known_col = st.columns([1.35, 1.2, 1], vertical_alignment="bottom")
-    kind = kind_col.segmented_control("考核周期", list(ranking.PERIOD_KINDS), format_func=ranking.PERIOD_KINDS.get,
-                                      default="month", required=True, key="period_kind")
-    known_by = today
-    if scope is None:
-        known_by = known_col.date_input("数据截至", value=today, min_value=first_day, max_value=today,
-                                        key="known_by", format="YYYY-MM-DD",
-                                        help="默认今天：统计今天以前收到的全部报表。选择以前的某一天，可重现当天印发的排名与通报。")
-    choices = {p.label: p for p in ranking.periods(kind, today, first_day, known_by)}
-    if not choices:
-        st.info(f"还没有可以排名的{ranking.PERIOD_KINDS[kind]}统计期：最早的数据收到于 {first_day:%Y-%m-%d}。")
-        st.stop()
-    period = choices[period_col.selectbox("统计期", list(choices), key=f"period_{kind}")]
+kind_col, period_col, known_col, _ = st.columns([1.35, 1.2, 1, 1.6], vertical_alignment="bottom")
+kind = kind_col.segmented_control("考核周期", list(ranking.PERIOD_KINDS), format_func=ranking.PERIOD_KINDS.get,
+                                  default="month", required=True, key="period_kind")
+known_by = today
+if scope is None:
+    known_by = known_col.date_input("数据截至", value=today, min_value=first_day, max_value=today,
+                                    key="known_by", format="YYYY-MM-DD",
+                                    help="默认今天：统计今天以前收到的全部报表。选择以前的某一天，可重现当天印发的排名与通报。")
+choices = {p.label: p for p in ranking.periods(kind, today, first_day, known_by)}
+if not choices:
+    st.info(f"还没有可以排名的{ranking.PERIOD_KINDS[kind]}统计期：最早的数据收到于 {first_day:%Y-%m-%d}。")
+    st.stop()
+period = choices[period_col.selectbox("统计期", list(choices), key=f"period_{kind}")]
 as_of = period.as_of
 
-if scope is None:
-    with downloads:
+# ---- downloads, made on click: the 通报 (admins and leaders), the 过堂材料 (filled in below, once the names are read)
+bulletin_area, hearing_area = st.columns([1, 1.3], vertical_alignment="bottom")
+if scope is not None:  # a unit user has no 通报: its 过堂材料 stands first
+    hearing_area = bulletin_area
+else:
+    with bulletin_area:
         st.caption(f"招商引资项目推进情况通报（{period.label}" + ("" if period.known_by is None else
                    f"，数据截至 {period.known_by:%Y-%m-%d}") + "）")
         word, excel = st.columns(2)
@@ -58,6 +60,18 @@ result = data.period_ranking(period, scope)
 if result.table.empty:
     st.info("尚无招商单元名录，无法排名。请先载入单元名录和年度目标。")
     st.stop()
+
+# 过堂材料 (one page per unit for the review meeting): every unit for admins and leaders, a unit user's own page
+with hearing_area:
+    st.caption(f"过堂材料（{period.label}，每单元一页）")
+    formats = (("docx", "过堂材料（Word）", ":material/article:"),
+               ("zip", "过堂材料（每单元一份，zip）", ":material/folder_zip:"))
+    for column, (fmt, label, icon) in zip(st.columns([1, 1.35] if scope is None else [1.6, 1]),
+                                          formats if scope is None else formats[:1]):
+        column.download_button(
+            label, data=lambda fmt=fmt: data.hearing_file(as_of, fmt, scope, period.known_by),
+            file_name=hearing.file_name(as_of, fmt, None if scope is None else result.names.get(scope)),
+            mime=hearing.FORMATS[fmt], icon=icon, on_click="ignore", width="stretch", key=f"hearing_{fmt}")
 known_text = "" if period.known_by is None else f"，计入 {period.known_by:%Y-%m-%d} 以前收到的报表"
 st.caption(
     f"{ranking.PERIOD_KINDS[kind]}排名：截至 {as_of:%Y-%m-%d} 的{result.year}年累计考核得分{known_text}"

@@ -19,6 +19,7 @@ from pipelines.admin import tasks
 from pipelines.bulletin.content import NoUnits
 from pipelines.bulletin.hearing import (
     HEADINGS,
+    file_name,
     hearing_docx,
     hearing_file,
     hearing_pages,
@@ -184,6 +185,17 @@ def test_who_gets_which_units(county):
         hearing_file(county, AS_OF, "docx", "U02", unit="U01")
     with pytest.raises(LookupError, match="没有编码为 U09 的招商单元"):
         hearing_file(county, AS_OF, "docx", None, unit="U09")
+
+
+@pytest.mark.parametrize(("as_of", "fmt", "unit", "name"), [
+    (AS_OF, "docx", None, "过堂材料_2024-06.docx"),
+    (AS_OF, "zip", None, "过堂材料_2024-06.zip"),
+    (AS_OF, "docx", "城东街道", "过堂材料_城东街道_2024-06.docx"),
+    (dt.date(2024, 6, 15), "docx", "城东/街道", "过堂材料_城东_街道_2024-06-15.docx"),  # a day within a month
+])
+def test_file_names(as_of, fmt, unit, name):
+    """The download's name: every unit's file or zip, a unit user's own page by its unit; no '/' in a name."""
+    assert file_name(as_of, fmt, unit) == name
 
 
 def test_no_unit_register_is_refused(con):

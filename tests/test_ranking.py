@@ -268,11 +268,11 @@ def test_ranking_table_hides_indicators_nobody_scores(county):
     fixed = ["排名", "变化", "单元", "组别", "得分", "较上期"]
     tail = ["加分", "扣分", "报送率", "及时率", "评优"]
     plain = format.ranking_table(ranking.ranking(county, AS_OF, BEFORE).table).data
-    assert plain.columns.tolist() == [*fixed, "签约项目开工率（满分15）", "开工项目纳统率（满分15）", *tail]
+    assert plain.columns.tolist() == [*fixed, "开工率（满分15）", "纳统率（满分15）", *tail]
     _with_targets(county)
     targeted = format.ranking_table(ranking.ranking(county, AS_OF, BEFORE).table).data
-    assert targeted.columns.tolist() == [*fixed, "签约亿元以上项目数（满分25）", "新开工项目数（满分20）",
-                                         "签约项目开工率（满分15）", "开工项目纳统率（满分15）", *tail]
+    assert targeted.columns.tolist() == [*fixed, "签约亿元以上（满分25）", "新开工（满分20）", "开工率（满分15）",
+                                         "纳统率（满分15）", *tail]
 
 
 def test_excellent_and_veto_notes(county):
@@ -420,13 +420,14 @@ def test_page_monthly_ranking(county):
     assert table["评优"].tolist() == ["", "★ 优秀", ""]
     assert [tab.label for tab in at.tabs] == ["全县排名", "乡镇组", "园区组"]
     assert at.dataframe[1].value["单元"].tolist() == ["城东街道", "城西街道"]
-    assert "与5月底相比" in at.caption[1].value and f"计入 {dt.date.today():%Y-%m-%d} 以前收到的报表" in at.caption[1].value
+    assert "与5月底相比" in _ranking_caption(at) and f"计入 {dt.date.today():%Y-%m-%d} 以前收到的报表" in _ranking_caption(at)
     text = _markdown(at)
     assert "**城东街道**　49.00 → 99.00（**+50.00**）" in text and "开工项目纳统率 +50.00" in text
     assert "**经济开发区**　53.00 → 52.00（**−1.00**）" in text and "扣分：迟报月度报表 −1.00" in text
     assert len(at.expander) == len(SCORED) + 3  # 加分 and the two 扣分 (the further targets: none set, none weighted)
     buttons = at.get("download_button")
-    assert [b.label for b in buttons] == ["下载通报（Word）", "下载通报（Excel）"]
+    assert [b.label for b in buttons] == ["下载通报（Word）", "下载通报（Excel）", "过堂材料（Word）",
+                                          "过堂材料（每单元一份，zip）"]
     assert all(b.proto.deferred_file_id for b in buttons)  # made when clicked, not on every run
 
 
@@ -442,7 +443,7 @@ def test_page_admin_reproduces_an_earlier_edition(county):
     assert at.selectbox(key="period_month").options == ["2024年6月", "2024年5月"]
     at.selectbox(key="period_month").select("2024年6月").run()
     assert not at.exception
-    assert "计入 2024-07-05 以前收到的报表" in at.caption[1].value
+    assert "计入 2024-07-05 以前收到的报表" in _ranking_caption(at)
     table = at.dataframe[0].value
     assert table["单元"].tolist() == ["经济开发区", "城东街道", "城西街道"]
     assert table["得分"].tolist() == [53.0, 49.0, 0.0]
@@ -459,14 +460,14 @@ def test_page_quarterly_and_annual_rankings(county):
     at.segmented_control(key="period_kind").set_value("quarter").run()
     at.selectbox(key="period_quarter").select("2024年第三季度").run()
     assert not at.exception
-    assert "截至 2024-09-30" in at.caption[1].value and "与6月底相比" in at.caption[1].value
+    assert "截至 2024-09-30" in _ranking_caption(at) and "与6月底相比" in _ranking_caption(at)
     at.selectbox(key="period_quarter").select("2024年第二季度").run()
-    assert "此前没有数据，不作比较" in at.caption[1].value
+    assert "此前没有数据，不作比较" in _ranking_caption(at)
     assert at.dataframe[0].value["较上期"].tolist() == ["—", "—", "—"]
     at.segmented_control(key="period_kind").set_value("year").run()
     at.selectbox(key="period_year").select("2024年").run()
     assert not at.exception
-    assert "截至 2024-12-31" in at.caption[1].value and "此前没有数据，不作比较" in at.caption[1].value
+    assert "截至 2024-12-31" in _ranking_caption(at) and "此前没有数据，不作比较" in _ranking_caption(at)
     assert at.info[0].value.startswith("本期不比较得分变化")
     assert at.dataframe[0].value["变化"].tolist() == ["—", "—", "—"]
 
@@ -486,6 +487,11 @@ def test_page_target_progress(county):
     assert len(progress) == 3 and "本年完成投资" not in at.dataframe[0].value.columns
 
 
+def _ranking_caption(at) -> str:
+    """The caption under the downloads that says what the ranking counts and what it is compared with."""
+    return next(c.value for c in at.caption if "排名：截至" in c.value)
+
+
 def test_page_without_targets_says_so(county):
     county.close()
     at = _page(LEADER)
@@ -495,7 +501,7 @@ def test_page_without_targets_says_so(county):
 
 def test_page_as_a_unit_user(county):
     """A unit user sees every unit's rank and score, its own unit highlighted in the cards, only its own ledger
-    to choose, and no 通报 downloads. June's report known by today counts June's reports too (due 07-10), which
+    to choose, no 通报 downloads but its own 过堂材料. June's report known by today counts June's reports too (due 07-10), which
     never came: U01 52 (2 of its 3 reports, both on time: 66.7%), U02 48 (1 of 3: 33.3%), U03 owes none; U02's score
     fell from 49 (May's report) by one more late report."""
     county.close()
@@ -517,12 +523,14 @@ def test_page_as_a_unit_user(county):
     with pytest.raises(ValueError):
         ledger_unit.select("U01").run()  # the widget cannot even express another unit
     assert "**城东街道**（乡镇组）" in _markdown(at)
-    assert not at.get("download_button")
+    buttons = at.get("download_button")  # no 通报; the 过堂材料 of its own unit
+    assert [b.label for b in buttons] == ["过堂材料（Word）"]
 
 
 def test_indicator_headers_say_full_marks_in_force(county):
     """An indicator's points column is headed with its 满分, the weight in force (an admin's 30 for 签约亿元以上项目数
-    shows as 30, not the default 25), and every such header is among the columns pages align right."""
+    shows as 30, not the default 25), and every such header is among the columns pages align right; an indicator
+    without a shorthand keeps its label."""
     import dataclasses
 
     from ui import format
@@ -530,10 +538,12 @@ def test_indicator_headers_say_full_marks_in_force(county):
     config = settings.current()
     heavier = dataclasses.replace(config, assessment=dataclasses.replace(config.assessment, weight_signed_major=30))
     signed_major = next(i for i in INDICATORS if i.id == "signed_major")
-    assert format.indicator_header(signed_major, heavier) == "签约亿元以上项目数（满分30）"
+    assert format.indicator_header(signed_major, heavier) == "签约亿元以上（满分30）"
+    invested = next(i for i in INDICATORS if i.id == "invested_year")
+    assert format.indicator_header(invested, heavier) == "本年完成投资（满分0）"
     settings.use(heavier)
     _with_targets(county)
     shown = format.ranking_table(ranking.ranking(county, AS_OF, BEFORE).table).data
-    assert "签约亿元以上项目数（满分30）" in shown.columns
+    assert "签约亿元以上（满分30）" in shown.columns
     indicator_columns = [c for c in shown.columns if "满分" in c]
     assert len(indicator_columns) == 4 and set(indicator_columns) <= set(format.ranking_text_numbers())

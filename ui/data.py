@@ -12,7 +12,7 @@ from alerts import centre, exemptions, remind, supervision
 from pipelines import template
 from pipelines.access import Actor, require_admin
 from pipelines.admin import problems, tasks
-from pipelines.bulletin import files
+from pipelines.bulletin import files, hearing
 from pipelines.figures import duty, measures
 from pipelines.figures.assessment import Assessment, assess
 from pipelines.ingest import desk, run
@@ -133,6 +133,13 @@ def bulletin_file(as_of: dt.date, fmt: str, scope: str | None, known_by: dt.date
     and only then)."""
     with db.cursor() as cur:
         return files.bulletin_file(cur, as_of, fmt, scope, known_by)
+
+
+def hearing_file(as_of: dt.date, fmt: str, scope: str | None, known_by: dt.date | None = None) -> bytes:
+    """pipelines.bulletin.hearing.hearing_file (过堂材料: every unit for admins and leaders, a unit user's own), made
+    when a download button is clicked (not cached: it is made seldom and only then)."""
+    with db.cursor() as cur:
+        return hearing.hearing_file(cur, as_of, fmt, scope, known_by)
 
 
 def _county(as_of: dt.date, data_version: int, vetoes: tuple) -> unit_screen.County:

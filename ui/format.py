@@ -115,10 +115,17 @@ _OWN_ROW = "background-color: #fff4d6"  # the unit user's own unit in the rankin
 _MOVED = {"▲": "color: #1a7f37", "▼": "color: #c62828"}  # places moved up or down, coloured as metric deltas
 
 
+# The bureaus' shorthand for the indicators in a table's header (the 通报's unit table says the same); the others
+# by their label.
+_SHORT_LABELS = {"signed_major": "签约亿元以上", "commenced": "新开工", "production": "新投产", "in_stats": "新纳统",
+                 "commencement_rate": "开工率", "stats_rate": "纳统率"}
+
+
 def indicator_header(indicator: Indicator, settings: Settings | None = None) -> str:
-    """The header of an indicator's points column: '签约亿元以上项目数（满分25）', its weight in force, so that the
-    column reads as points, not as the indicator's count."""
-    return f"{indicator.label}（满分{getattr((settings or current()).assessment, indicator.weight):g}）"
+    """The header of an indicator's points column: '新开工（满分20）', its weight in force, so that the column reads
+    as points, not as the indicator's count ('签约亿元以上项目数 25.00' read as 25 projects)."""
+    label = _SHORT_LABELS.get(indicator.id, indicator.label)
+    return f"{label}（满分{getattr((settings or current()).assessment, indicator.weight):g}）"
 
 
 def ranking_text_numbers(settings: Settings | None = None) -> tuple[str, ...]:
