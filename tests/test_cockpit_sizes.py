@@ -203,6 +203,19 @@ def test_a_refresh_keeps_the_phone_where_it_was_scrolled(leader):
     assert before == 2400 and abs(after - before) <= 4, (before, after)
 
 
+def test_the_columns_fill_the_design_screen():
+    """At 1920×1080 the padding (8 u above and below), the header, the cards and the grid with its gaps are 1080 u
+    tall, each column's panels and gaps fill the grid, every panel has a place on a wide wall, and the drawings'
+    widths are the columns' inner widths: 1920 less 2 × 16 padding and 2 × 10 gaps, shared 0.95 : 1.2 : 1.3,
+    less 22 of border and padding."""
+    assert 8 + cockpit.HEADER_HEIGHT + cockpit.GAP + cockpit.CARDS_HEIGHT + cockpit.GAP + cockpit.GRID_HEIGHT + 8 == 1080
+    for names in cockpit.COLUMNS:
+        assert sum(cockpit.HEIGHTS[n] for n in names) + cockpit.GAP * (len(names) - 1) == cockpit.GRID_HEIGHT, names
+    placed = {name for row in cockpit.WIDE_AREAS for name in row.split()}
+    assert placed == set(cockpit.HEIGHTS) == {name for names in cockpit.COLUMNS for name in names}
+    assert (cockpit.LEFT_WIDTH, cockpit.MIDDLE_WIDTH) == (round(1868 * 0.95 / 3.45) - 22, round(1868 * 1.2 / 3.45) - 22)
+
+
 @pytest.mark.parametrize(("name", "rows", "row", "expected"), [
     # warnings: 610 u less 54 (title) and 34 (header row) leaves 522 u: ten rows of 52 u (520); a wide wall's
     # panel spans both rows, 832 u: (832 - 88) // 52 = 14

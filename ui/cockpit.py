@@ -1,7 +1,8 @@
 """The big screen's look on one dark theme with CJK fonts: its charts drawn on the server as inline SVG and HTML
 bars (no plotly.js for the browser to load), the tables, the page style, the header with its clock and the
-headline cards. Builders take what pipelines.screens.cockpit returns and only draw it: every value and status arrives
-computed; each returns one titled panel of the height asked."""
+headline cards, laid out for 1920×1080 in design pixels that scale with the viewport (see DESIGN_WIDTH). Builders
+take what pipelines.screens.cockpit returns and only draw it: every value and status arrives computed; each returns
+one titled panel for its place in the layout (HEIGHTS, WIDE_AREAS), and `screen` the whole screen."""
 from __future__ import annotations
 
 import base64
