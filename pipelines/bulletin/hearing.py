@@ -284,7 +284,7 @@ def _gaps(gaps: list[guidance.Gap]) -> list[str]:
 
 def hearing_pages(con: duckdb.DuckDBPyConnection, as_of: dt.date, known_by: dt.date | None = None,
                   units: Sequence[str] | None = None, settings: Settings | None = None) -> list[UnitPage]:
-    """The page of each unit of `units` (codes; default every registered unit), in register order, for the period
+    """The page of each unit of `units` (codes; default every registered unit, by code), for the period
     end `as_of` known by the end of `known_by` (a month's report, DOMAIN §4; default: as of `as_of`). NoUnits
     without a unit register; LookupError for a code that is not registered."""
     config = settings or current()
