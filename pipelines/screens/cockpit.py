@@ -239,6 +239,12 @@ def stuck_projects(facts: pd.DataFrame, as_of: dt.date, unit_names: dict[str, st
     days = (np.datetime64(as_of, "D") - stage_date).astype("timedelta64[D]").astype(float)  # NaT -> nan
     open_ = ((facts["status"] != "terminated").to_numpy(dtype=bool) & facts["stage"].notna().to_numpy(dtype=bool)
              & (stage != "production"))
+    # The candidates: open projects at least as long in their stage as the `limit`-th longest (ties kept).
+    ranked = np.where(open_ & ~np.isnan(days), days, -np.inf)
+    if 0 < limit < len(ranked):
+        ranked_open = ranked[open_]
+        least = -np.partition(-ranked_open, limit - 1)[limit - 1] if len(ranked_open) >= limit else -np.inf
+        open_ = open_ & ((ranked >= least) | (least == -np.inf))
     picked = facts[open_].assign(stage_date=pd.to_datetime(stage_date[open_]), days=days[open_])
     ordered = picked.sort_values(["days", "project_code"], ascending=[False, True]).head(limit)
     ordered = ordered.assign(
