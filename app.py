@@ -68,6 +68,7 @@ PAGES = (
     ("pages/warnings.py", "预警中心", ":material/notifications_active:", "warnings", "工作台", _ALL, True),
     ("pages/tasks.py", "督办中心", ":material/assignment_late:", "tasks", "工作台", _ALL, True),
     ("pages/problems.py", "问题清单", ":material/report_problem:", "problems", "工作台", _ALL, True),
+    ("pages/bulletin.py", "通报编发", ":material/article:", "bulletin", "管理", frozenset({"admin"}), True),
     ("pages/admin.py", "系统管理", ":material/settings:", "admin", "管理", frozenset({"admin"}), True),
 )
 

@@ -240,10 +240,10 @@ def test_browser_logs_in_through_the_form_and_stays_logged_in_on_reload(library,
 
 
 @pytest.mark.parametrize("actor, refused, allowed", [
-    (Actor("u01", "unit", "U01"), ["pages/cockpit.py", "pages/admin.py"],
+    (Actor("u01", "unit", "U01"), ["pages/cockpit.py", "pages/admin.py", "pages/bulletin.py"],
      ["pages/unit.py", "pages/ranking.py", "pages/submit.py", "pages/projects.py", "pages/project.py",
       "pages/warnings.py", "pages/tasks.py", "pages/problems.py"]),
-    (Actor("领导", "leader"), ["pages/submit.py", "pages/admin.py"],
+    (Actor("领导", "leader"), ["pages/submit.py", "pages/admin.py", "pages/bulletin.py"],
      ["pages/cockpit.py", "pages/unit.py", "pages/ranking.py", "pages/projects.py", "pages/warnings.py",
       "pages/tasks.py", "pages/problems.py"]),
     (Actor("管理员", "admin"), [], [page[0] for page in app.PAGES]),

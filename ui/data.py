@@ -12,7 +12,7 @@ from alerts import centre, exemptions, remind, supervision
 from pipelines import template
 from pipelines.access import Actor, require_admin
 from pipelines.admin import problems, tasks
-from pipelines.bulletin import files, hearing
+from pipelines.bulletin import editions, files, hearing
 from pipelines.figures import duty, measures
 from pipelines.figures.assessment import Assessment, assess
 from pipelines.ingest import desk, run
@@ -126,6 +126,18 @@ def unit_ledger(as_of: dt.date, unit_code: str, scope: str | None, data_version:
     with db.cursor() as cur:
         return ranking.unit_ledger(cur, as_of, unit_code, scope, known_by=known_by, result=result,
                                    facts=project_facts)
+
+
+@st.cache_data(show_spinner="正在汇总通报……", max_entries=8, ttl=60)
+def _bulletin_preview(month: dt.date, known_by: dt.date, data_version: int, today: dt.date):
+    with db.cursor() as cur:
+        return editions.preview(cur, month, known_by, today=today)
+
+
+def bulletin_preview(month: dt.date, known_by: dt.date):
+    """pipelines.bulletin.editions.preview (drafts of 四 and 五), kept for a minute per data version: 督办事项 and
+    warnings that change without new data show at most a minute late in the preview, never in an edition."""
+    return _bulletin_preview(month, known_by, facts()["data_version"], dt.date.today())
 
 
 def bulletin_file(as_of: dt.date, fmt: str, scope: str | None, known_by: dt.date | None = None) -> bytes:
