@@ -104,6 +104,7 @@ def _time_page(page: str, actor, state: dict, keep: bool) -> tuple[float, float,
 
     if not keep:
         st.cache_data.clear()
+        st.cache_resource.clear()  # the shared assessments (ui.data.assessment) too: a new load misses them
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=600)
     at.session_state[TEST_ACTOR_KEY] = actor
     for key, value in state.items():
