@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
+import duckdb
 import pytest
 import requests
 from starlette.applications import Starlette
@@ -493,3 +496,24 @@ def test_the_hand_off_retries_a_reset_connection_once(tmp_path):
                 with pytest.raises(_HandOffFailed, match="无法连接服务"):
                     _send_file(url, "zsk_test", path, {})
             thread.join(timeout=5)
+
+
+def test_an_admin_token_downloads_the_backup(server, tmp_path):
+    """GET /api/backup with an admin's token: the database as the backup ZIP (schema.sql, load.sql, a Parquet file
+    per table) that imports into a new file with the same projects; a leader's or a unit's token is refused with 403,
+    none with 401."""
+    answer = requests.get(server.base + "/api/backup", headers={"Authorization": f"Bearer {server.tokens['admin']}"}, timeout=120)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/zip"
+    assert answer.headers["content-disposition"].startswith('attachment; filename="zhaoshang-backup-')
+    folder = tmp_path / "restore"
+    with zipfile.ZipFile(io.BytesIO(answer.content)) as archive:
+        assert {"schema.sql", "load.sql"} <= set(archive.namelist())
+        archive.extractall(folder)
+    restored = duckdb.connect(str(tmp_path / "restored.duckdb"))
+    restored.execute(f"IMPORT DATABASE '{folder}'")
+    assert restored.execute("SELECT count(*) FROM units").fetchone()[0] == 5
+    restored.close()
+    for who in ("leader", "u01"):
+        refused = requests.get(server.base + "/api/backup", headers={"Authorization": f"Bearer {server.tokens[who]}"}, timeout=60)
+        assert (refused.status_code, refused.json()["error"]) == (403, "admin_only")
+    assert requests.get(server.base + "/api/backup", timeout=60).status_code == 401
