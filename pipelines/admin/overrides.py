@@ -48,11 +48,12 @@ class Setting:
         return self.unit == "%"
 
     def on_screen(self, value: object) -> object:
-        """A stored value as the screen's input shows it: a fraction as a percentage (0.75 → 75.0)."""
-        return round(value * 100, 9) if self.percent else value  # 0.8 × 100 is 80.00000000000001
+        """A stored value as the screen's input shows it: a fraction as a percentage (a quarter → 25.0); rounded,
+        for a fraction times 100 is not always a whole number in floating point."""
+        return round(value * 100, 9) if self.percent else value
 
     def from_screen(self, value: object) -> object:
-        """A value typed on the screen as stored: a percentage as a fraction (75 → 0.75)."""
+        """A value typed on the screen as stored: a percentage as a fraction (25 → a quarter)."""
         return round(value / 100, 11) if self.percent and isinstance(value, (int, float)) else value
 
     def shown(self, value: object) -> str:
