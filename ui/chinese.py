@@ -46,6 +46,10 @@ TRANSLATIONS = {
     "Clear value": "清除",
     "Clear all": "全部清除",
     "Previous month": "上个月",
+    # an empty date input's placeholder, one text per part
+    "yyyy": "年",
+    "mm": "月",
+    "dd": "日",
     "Next month": "下个月",
     "Show password": "显示密码",
     "Hide password": "隐藏密码",
@@ -67,6 +71,7 @@ TRANSLATIONS = {
     "Collapse sidebar": "收起侧边栏",
     "Expand sidebar": "展开侧边栏",
     "Close": "关闭",
+    "Skip to main content": "跳到主要内容",
     "Copy": "复制",
 }
 
