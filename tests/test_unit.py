@@ -488,3 +488,25 @@ def test_the_deductions_in_words_a_unit_head_acts_on():
         "每月10日前报送完整的月度报表（列全所有在推进的项目，被拒收的行改正后重报）即可避免再扣分；逾期后补报不免扣分。")
     nothing = LedgerItem("late_reports", "扣分：迟报月度报表", "times", 0, None, 0.0, "", pd.DataFrame({"period": []}))
     assert format.deductions_sentence([nothing], 10) is None
+
+
+def _stacked_table_script():
+    import pandas as pd
+
+    from ui import widgets
+
+    widgets.stacked_table(pd.DataFrame({"项目名称": ["<img src=x onerror=alert(1)>"], "得分": ["7.50"],
+                                        "得分率": [0.375], "说明": [None]}), numeric=("得分",), bars=("得分率",),
+                          row_classes=["zs-red"])
+
+
+def test_stacked_table_escapes_and_labels_each_cell():
+    """What a user wrote reaches the page as text; every cell carries its header (the phone's label), numbers and
+    bars align right, a share draws a bar of its width with its percentage, a missing value shows as '—'."""
+    at = AppTest.from_function(_stacked_table_script).run()
+    assert not at.exception
+    page = at.html[0].value
+    assert "<img" not in page and "<td data-label='项目名称'>&lt;img src=x onerror=alert(1)&gt;</td>" in page
+    assert "<td class='zs-num' data-label='得分'>7.50</td>" in page
+    assert "<span style='width:38%'></span></span>38%</td>" in page
+    assert "<td data-label='说明'>—</td>" in page and "<tr class='zs-red'>" in page
