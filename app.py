@@ -6,6 +6,8 @@ Executed by Streamlit as the page script of every session (`__name__ == "__main_
 routes: page config and navigation."""
 from __future__ import annotations
 
+import logging
+import threading
 from contextlib import asynccontextmanager
 
 import streamlit as st
@@ -29,6 +31,17 @@ def _first_start() -> None:
               flush=True)
 
 
+def _warm_up() -> None:
+    """ui.data.warm_up in the background: the first reader of the big screen does not wait for its figures. A
+    failure costs only the head start (the page computes them itself), so it is logged, never raised."""
+    try:
+        from ui import data
+
+        data.warm_up()
+    except Exception:  # a head start only: the pages compute whatever is missing
+        logging.getLogger(__name__).exception("招引智控：预热缓存失败（页面会在首次打开时自行计算）")
+
+
 @asynccontextmanager
 async def lifespan(_app):
     """Open the database for this process and start its scheduler; on shutdown stop the scheduler (waiting for a
@@ -40,6 +53,7 @@ async def lifespan(_app):
             overrides.apply(cur)
         _first_start()
         scheduler.start()
+        threading.Thread(target=_warm_up, name="zs-warm-up", daemon=True).start()
         yield {"db_path": str(path)}
     finally:
         scheduler.shutdown()

@@ -531,3 +531,31 @@ def test_page_with_an_empty_database_says_how_to_start():
     at = _page()
     assert not at.exception
     assert "pipelines.demo" in at.info[0].value
+
+
+def test_warm_up_fills_the_big_screens_caches_for_its_first_reader(units, monkeypatch):
+    """ui.data.warm_up (run at server start) computes the county's big screen of the day once; the page's read
+    afterwards is served from the cache, its figures the same. With no project stored it computes nothing."""
+    import streamlit as st
+
+    from ui import data
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    computed: list[tuple] = []
+    real = cockpit.screen_figures
+
+    def counting(con, as_of, scope=None, *args, **kwargs):
+        computed.append((as_of, scope))
+        return real(con, as_of, scope, *args, **kwargs)
+
+    monkeypatch.setattr(cockpit, "screen_figures", counting)
+    data.warm_up(D)
+    assert computed == []  # nothing stored yet
+    p = f.project(units, "A")
+    f.snapshot(units, p, "2024-09", "2024-10-05", signed_date="2024-09-12")
+    data.warm_up(D)
+    assert computed == [(D, None)]
+    view = data.screen(D, None)
+    assert computed == [(D, None)]
+    assert view.headline.set_index("item").loc["signed", "actual"] == 1

@@ -74,6 +74,20 @@ def screen(as_of: dt.date, scope: str | None) -> cockpit.Cockpit:
     return cockpit.Cockpit(**figures, **screen_warnings(as_of, scope, warnings_version()), task_counts=counts)
 
 
+def warm_up(today: dt.date | None = None) -> None:
+    """Fill the caches the day's first readers wait for — the county's big screen with its assessments of the day
+    and of the previous month-end, which 单元看板 and the ranking share — and import the pages' heavier modules
+    (pandas' Styler, python-docx), so that the first view after the server starts is served like a later one.
+    Run by app.py in a background thread at start; nothing is computed while the store is empty."""
+    from ui import cockpit as _drawing  # noqa: F401  (imported for its cost: the big screen's drawing)
+    from ui import format as _format  # noqa: F401  (pandas' Styler, jinja2)
+
+    today = today or dt.date.today()
+    held = facts()
+    if held["projects"]:
+        screen_figures(today, None, held["data_version"], veto_version(today.year))
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def first_data_day(data_version: int) -> dt.date | None:
     """pipelines.screens.ranking.first_data_day, cached per data version."""
