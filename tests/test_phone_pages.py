@@ -33,6 +33,7 @@ UNIT_SECTIONS = ("得分构成", "目标差距与建议", "逾期未更新项目
 UNIT_TABS = ("得分明细", "月度走势", "报送记录")
 UNIT_CARDS = ("考核得分", "全县排名", "园区组排名", "在办预警", "逾期未更新项目")
 PROJECT_SECTIONS = ("项目节点",)
+PROJECT_CARDS = ("所处阶段", "项目状态", "计划总投资(亿元)", "规模档次", "在办预警")
 PROJECT_TABS = ("项目信息", "报送历史", "预警")
 PROJECT_FIELDS = ("投资方", "统一社会信用代码", "计划总投资(万元)", "累计完成投资(万元)", "联系人", "联系电话", "首次登记")
 
@@ -147,6 +148,10 @@ def test_unit_and_project_pages_fit_a_phone(units, tmp_path, browser):
         assert f"/project?code={red['subject']}" in phone.url
         assert phone.locator("h1").first.inner_text() == "城南智造产业园"
         assert all(s in _headings(phone) for s in PROJECT_SECTIONS)
+        cards = dict(zip([label.strip() for label in phone.locator("[data-testid='stMetricLabel']").all_inner_texts()],
+                         phone.locator("[data-testid='stMetricValue']").all_inner_texts()))
+        assert list(cards) == list(PROJECT_CARDS)
+        assert (cards["所处阶段"], cards["计划总投资(亿元)"], cards["在办预警"]) == ("签约", "8.00", "1 条")
         assert [t.split("（")[0] for t in phone.get_by_role("tab").all_inner_texts()] == list(PROJECT_TABS)
         fields = dict(zip(phone.locator(".zs-fields dt").all_inner_texts(),
                           phone.locator(".zs-fields dd").all_inner_texts()))
