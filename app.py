@@ -16,6 +16,7 @@ from alerts import scheduler
 from pipelines import settings
 from pipelines.access import SCREEN, landing_path
 from pipelines.admin import overrides, users
+from pipelines.ingest import load
 from pipelines.screens import project as project_screen
 from pipelines.store import db
 from ui import auth, chinese
@@ -42,20 +43,50 @@ def _warm_up() -> None:
         logging.getLogger(__name__).exception("招引智控：预热缓存失败（页面会在首次打开时自行计算）")
 
 
+class _WarmUpAfterLoads:
+    """_warm_up once `[server] warm_up_after_load_seconds` after the last file loaded in this process: each load
+    restarts the wait, so a run of uploads (units sending on the 10th) is followed by one warm-up, not one each."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def loaded(self, _submission_id: int) -> None:
+        delay = settings.current().server.warm_up_after_load_seconds
+        if delay <= 0:
+            return
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(delay, _warm_up)
+            self._timer.name, self._timer.daemon = "zs-warm-up", True
+            self._timer.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+
+
 @asynccontextmanager
 async def lifespan(_app):
     """Open the database for this process and start its scheduler; on shutdown stop the scheduler (waiting for a
     running job), then checkpoint and close the database."""
     path = settings.db_path()
     db.open_for_process(path)
+    warm_ups, stop_listening = _WarmUpAfterLoads(), None
     try:
         with db.cursor() as cur:  # the admins' settings overrides, in force before any page or job reads them
             overrides.apply(cur)
         _first_start()
         scheduler.start()
         threading.Thread(target=_warm_up, name="zs-warm-up", daemon=True).start()
+        stop_listening = load.on_loaded(warm_ups.loaded)
         yield {"db_path": str(path)}
     finally:
+        if stop_listening is not None:
+            stop_listening()
+        warm_ups.stop()
         scheduler.shutdown()
         db.close_for_process()
 

@@ -149,6 +149,7 @@ class TaskSettings:
 class ServerSettings:
     keep_alive_seconds: float
     public_url: str
+    warm_up_after_load_seconds: float
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,7 @@ _RANGES = {("auth", "max_failed_logins"): (1, 100), ("auth", "password_min_lengt
            ("figures", "production_target"): (0, 1), ("figures", "funds_target"): (0, 1),
            ("figures", "completion_decimals"): (0, 3),
            ("notify", "max_lines"): (5, 1000), ("server", "keep_alive_seconds"): (1, 3600),
+           ("server", "warm_up_after_load_seconds"): (0, 3600),
            ("duty", "due_day"): (1, 28),  # every month has a day 28
            ("duty", "remind_days_before"): (0, 27), ("tasks", "remind_days"): (0, 60),
            ("bulletin", "first_number"): (1, 999)}

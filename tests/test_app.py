@@ -123,3 +123,34 @@ def test_an_idle_connection_is_kept_for_the_next_request(units, tmp_path):
             assert (first.status, second.status, json.loads(second.read())["status"]) == (200, 200, "ok")
         finally:
             connection.close()
+
+
+def test_a_run_of_loads_is_followed_by_one_warm_up(monkeypatch):
+    """app._WarmUpAfterLoads: each load restarts the wait, so three loads in quick succession warm the caches once,
+    [server] warm_up_after_load_seconds after the last; 0 turns it off."""
+    import threading
+
+    import app
+    from pipelines import settings
+
+    warmed = threading.Event()
+    calls: list[float] = []
+    monkeypatch.setattr(app, "_warm_up", lambda: (calls.append(time.monotonic()), warmed.set()))
+    settings.use(settings.load(overrides={"server": {"warm_up_after_load_seconds": 0.3}}))
+    try:
+        warm_ups = app._WarmUpAfterLoads()
+        started = time.monotonic()
+        for submission in (1, 2, 3):
+            warm_ups.loaded(submission)
+            time.sleep(0.1)
+        last_load = time.monotonic()
+        assert warmed.wait(5)
+        time.sleep(0.5)  # no second warm-up follows
+        assert len(calls) == 1 and calls[0] - last_load >= 0.15 and calls[0] - started >= 0.5
+        settings.use(settings.load(overrides={"server": {"warm_up_after_load_seconds": 0}}))
+        warm_ups.loaded(4)
+        time.sleep(0.3)
+        assert len(calls) == 1
+        warm_ups.stop()
+    finally:
+        settings.use(None)

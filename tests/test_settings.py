@@ -70,7 +70,7 @@ def test_defaults_load_as_typed_values():
                             scan_seconds=60.0, settle_seconds=10.0),
         screen=ScreenSettings(title="招引智控 · 领导驾驶舱", refresh_seconds=60.0, trend_months=12, funnel_cohort="year",
                               warnings_shown=10, stuck_shown=8),
-        server=ServerSettings(keep_alive_seconds=75.0, public_url=""),
+        server=ServerSettings(keep_alive_seconds=75.0, public_url="", warm_up_after_load_seconds=10.0),
         bulletin=BulletinSettings(title="招商引资工作通报", issuer="县招商引资工作领导小组办公室", recipients="各招商单元",
                                   copy_to="县委、县政府领导，县招商引资工作领导小组成员单位", first_number=1,
                                   next_steps=(
