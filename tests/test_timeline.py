@@ -152,9 +152,10 @@ def test_an_older_database_gets_its_timeline_on_opening(tmp_path):
                 " received_at, project_name, industry, total_investment_wan, status) VALUES"
                 " (7, 1, 'S', 2, 'U01', '2024-05-01', '2024-06-05', 'A', '制造业', 20000, 'active')")
     for table in ("project_spans", "project_current", "project_cover", "replacements", "unit_reports", "reminders",
-                  "task_actions", "veto_decisions", "exemptions", "task_warnings", "issue_acknowledgements"):
+                  "task_actions", "veto_decisions", "exemptions", "task_warnings", "issue_acknowledgements",
+                  "bulletin_editions", "screen_links"):
         con.execute(f"DROP TABLE {table}")  # names from this list: the tables of migrations 9 and later
-    for sequence in ("reminder_ids", "task_action_ids", "exemption_ids"):
+    for sequence in ("reminder_ids", "task_action_ids", "exemption_ids", "screen_link_ids"):
         con.execute(f"DROP SEQUENCE {sequence}")
     con.execute("DELETE FROM schema_migrations WHERE version >= $v", {"v": db.TIMELINE_MIGRATION})
     con.close()
