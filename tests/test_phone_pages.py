@@ -114,6 +114,7 @@ def test_unit_and_project_pages_fit_a_phone(units, tmp_path, browser):
         headings = _headings(page)
         assert all(any(h.startswith(s) for h in headings) for s in UNIT_SECTIONS), headings
         assert page.get_by_role("tab").all_inner_texts() == list(UNIT_TABS)
+        page.locator("[data-testid='stMetricLabel']").nth(len(UNIT_CARDS) - 1).wait_for(timeout=60000)
         labels = page.locator("[data-testid='stMetricLabel']").all_inner_texts()
         assert [label.strip() for label in labels] == list(UNIT_CARDS)
         values = page.locator("[data-testid='stMetricValue']").all_inner_texts()
@@ -148,6 +149,9 @@ def test_unit_and_project_pages_fit_a_phone(units, tmp_path, browser):
         assert f"/project?code={red['subject']}" in phone.url
         assert phone.locator("h1").first.inner_text() == "城南智造产业园"
         assert all(s in _headings(phone) for s in PROJECT_SECTIONS)
+        # the page may run once more after the login's redirect: wait for its last card rather than read at once
+        phone.locator("[data-testid='stMetricLabel']").nth(len(PROJECT_CARDS) - 1).wait_for(timeout=60000)
+        _ready(phone)
         cards = dict(zip([label.strip() for label in phone.locator("[data-testid='stMetricLabel']").all_inner_texts()],
                          phone.locator("[data-testid='stMetricValue']").all_inner_texts()))
         assert list(cards) == list(PROJECT_CARDS)
