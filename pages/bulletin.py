@@ -76,7 +76,7 @@ problems = st.text_area("四、存在问题（按数据起草，可修改；每�
                         key=f"problems_{key}")
 next_steps = st.text_area("五、下步工作（每行一段）", value=draft.next_steps, height=160, key=f"next_steps_{key}")
 if next_steps.strip() == draft.next_steps.strip():
-    st.warning("“下步工作”仍是默认草稿（设置 [bulletin] next_steps），请按本月工作改写后再生成。",
+    st.warning("“下步工作”仍是默认草稿，请按本月工作改写后再生成。",
                icon=":material/edit_note:")
 st.caption("附件另页印出：" + "；".join(f"附件{n}.{a.heading}" for n, a in enumerate(draft.annexes, 1))
            + "。Excel 版另含全部明细表和得分明细。")

@@ -25,6 +25,7 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     # Page caches are keyed by the store's data version (its latest submission id), which every fresh test
     # database restarts at 1: a cache left by an earlier test would answer for this one.
     st.cache_data.clear()
+    st.cache_resource.clear()  # the shared assessments (ui.data.assessment) are keyed the same way
     yield
     db.close_for_process()
     settings.use(None)
@@ -64,3 +65,18 @@ def units(con):
         ],
     )
     return con
+
+
+DEMO_UNTIL = "2026-10"
+
+
+@pytest.fixture(scope="session")
+def demo_county(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo county (pipelines.demo: 8 units, some 420 projects, its accounts with password demo) until October
+    2026, built once for the session. A test that writes to it or serves it copies the file first."""
+    from pipelines.demo.__main__ import main as demo_main
+
+    base = tmp_path_factory.mktemp("demo_county")
+    settings.use(None)
+    assert demo_main(["--until", DEMO_UNTIL, "--db", str(base / "demo.duckdb"), "--out", str(base / "files")]) == 0
+    return base / "demo.duckdb"

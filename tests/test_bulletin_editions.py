@@ -20,7 +20,6 @@ from pipelines import settings
 from pipelines.access import Actor
 from pipelines.bulletin import editions
 from pipelines.bulletin.word import bulletin_docx
-from pipelines.demo.__main__ import main as demo_main
 from pipelines.store import db
 from tests.factories import project, snapshot
 from tests.server import ROOT
@@ -187,16 +186,8 @@ def test_the_page_previews_edits_produces_and_lists(county):
 
 # ------------------------------------------------------------------------------ the PDF, at demo size
 
-DEMO_UNTIL, DEMO_PERIOD, DEMO_KNOWN = "2026-10", dt.date(2026, 10, 1), dt.date(2026, 11, 12)
+DEMO_PERIOD, DEMO_KNOWN = dt.date(2026, 10, 1), dt.date(2026, 11, 12)  # the last month of conftest.demo_county
 OFFICE = shutil.which("soffice") and shutil.which("pdftotext")
-
-
-@pytest.fixture(scope="module")
-def demo_county(tmp_path_factory):
-    """The demo county (8 units, some 420 projects) until October 2026, in a database of this module's own."""
-    base = tmp_path_factory.mktemp("demo")
-    assert demo_main(["--until", DEMO_UNTIL, "--db", str(base / "demo.duckdb"), "--out", str(base / "files")]) == 0
-    return base / "demo.duckdb"
 
 
 def _pdf_pages(data: bytes, folder: Path) -> list[str]:
@@ -216,7 +207,9 @@ def test_the_pdf_at_demo_size(demo_county, tmp_path):
     """The produced edition as a PDF: page 1 opens with the 版头 (机关名称, 第1期, 编发单位 and date) and the title;
     一 … 五 follow in order; the body with 落款 and 版记 takes at most four pages, so 附件1 opens page 5 at the
     latest; every 附件 is there."""
-    con = db.connect(demo_county)
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(demo_county, copy)
+    con = db.connect(copy)
     try:
         made = editions.produce(con, ADMIN, DEMO_PERIOD, DEMO_KNOWN, today=DEMO_KNOWN)
         pages = _pdf_pages(editions.edition_file(con, made.year, made.number), tmp_path)

@@ -5,11 +5,13 @@ picker's month buttons, the select boxes' "No results").
 Streamlit has no setting for its frontend's language and no parameter for these texts (the data grid's toolbar is
 always there), so a small script in the page (installed once per browser tab by app.py's navigation) watches the
 document and replaces each of these exact texts, in text nodes and in the aria-label, title and placeholder
-attributes, by its Chinese. Only whole texts listed here are touched: a page's own text never matches them."""
+attributes, by its Chinese. Only whole texts listed here (or beginning as one of PREFIXES does) are touched: a page's
+own text never matches them."""
 from __future__ import annotations
 
 import json
 
+_NOT_FOUND = "您打开的页面不存在，或您的账户无权访问，已为您打开首页。"
 # Streamlit 1.67's English texts a user of these pages can meet, and what they say in Chinese.
 TRANSLATIONS = {
     # the table toolbar and fullscreen
@@ -73,24 +75,34 @@ TRANSLATIONS = {
     "Close": "关闭",
     "Skip to main content": "跳到主要内容",
     "Copy": "复制",
+    # the dialog over a page this account may not open (a link meant for another role), then its home page
+    "Page not found": "页面不存在或无权访问",
+    "The page that you have requested does not seem to exist. Running the app's main page.": _NOT_FOUND,
 }
+# Texts that carry a variable part (the page's name) after a fixed beginning, replaced whole.
+PREFIXES = {"You have requested page /": _NOT_FOUND}
 
 # The element holding the script takes no room: its container is hidden (it would add a gap at the top of every page).
 _SCRIPT = """<style>.stElementContainer:has(#zs-chinese) { display: none; }</style><script id="zs-chinese">
 (() => {
   if (window.zsChinese) return;
   const words = %s;
+  const prefixes = Object.entries(%s);
+  const chinese = (text) => Object.hasOwn(words, text) ? words[text]
+    : (prefixes.find(([start]) => text.startsWith(start)) || [])[1];
   const attributes = ["aria-label", "title", "placeholder"];
   const translate = (node) => {
     if (node.nodeType === Node.TEXT_NODE) {
       const text = node.nodeValue.trim();
-      if (text && Object.hasOwn(words, text)) node.nodeValue = node.nodeValue.replace(text, words[text]);
+      const said = text && chinese(text);
+      if (said) node.nodeValue = node.nodeValue.replace(text, said);
       return;
     }
     if (node.nodeType !== Node.ELEMENT_NODE) return;
     for (const name of attributes) {
       const value = node.getAttribute(name);
-      if (value && Object.hasOwn(words, value.trim())) node.setAttribute(name, words[value.trim()]);
+      const said = value && chinese(value.trim());
+      if (said) node.setAttribute(name, said);
     }
     for (const child of node.childNodes) translate(child);
   };
@@ -109,4 +121,4 @@ _SCRIPT = """<style>.stElementContainer:has(#zs-chinese) { display: none; }</sty
 
 def script() -> str:
     """The script that puts TRANSLATIONS in place, for st.html(..., unsafe_allow_javascript=True)."""
-    return _SCRIPT % json.dumps(TRANSLATIONS, ensure_ascii=False)
+    return _SCRIPT % (json.dumps(TRANSLATIONS, ensure_ascii=False), json.dumps(PREFIXES, ensure_ascii=False))
