@@ -108,8 +108,8 @@ def test_admin_lowers_the_red_threshold_and_the_warning_turns_red(units, tmp_pat
 
 
 def test_unit_user_typing_admin_gets_its_own_page_and_a_not_found_notice(units, tmp_path, browser):
-    """u02 opening /admin by address gets Streamlit's "Page not found" notice over its own 单元看板 (/unit), with no
-    系统管理 heading, menu entry, tabs or unit register."""
+    """u02 opening /admin by address gets Streamlit's "Page not found" notice, in Chinese (ui.chinese), over its own
+    单元看板 (/unit), with no 系统管理 heading, menu entry, tabs or unit register."""
     users.create_user(units, ADMIN, "u02", "城东街道填报员", "unit", PASSWORD, "U02")
     _last_report(units, tmp_path)
     units.close()
@@ -117,10 +117,9 @@ def test_unit_user_typing_admin_gets_its_own_page_and_a_not_found_notice(units, 
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         log_in(page, base, "u02", PASSWORD)
         page.goto(f"{base}/admin")
-        notice = page.get_by_role("dialog").filter(has_text="Page not found")
+        notice = page.get_by_role("dialog").filter(has_text="页面不存在或无权访问")
         notice.wait_for(timeout=30000)
-        assert "The page that you have requested does not seem to exist. Running the app's main page." in \
-            notice.text_content()
+        assert "您打开的页面不存在，或您的账户无权访问，已为您打开首页。" in notice.text_content()
         page.get_by_role("heading", name="单元看板").wait_for(timeout=30000)
         page.wait_for_timeout(1000)
         assert re.fullmatch(rf"{re.escape(base)}/unit\?unit=U02", page.url), page.url
