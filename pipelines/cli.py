@@ -16,7 +16,7 @@ import duckdb
 from pipelines import settings
 from pipelines.admin import overrides
 from pipelines.cells import CellProblem, parse_period
-from pipelines.months import RANGE_TEXT, in_range
+from pipelines.months import RANGE_TEXT, in_range, month_end
 from pipelines.store import db
 
 BUSY_EXIT = 2
@@ -39,6 +39,15 @@ def month(text: str) -> dt.date:
         return parse_period(text)
     except CellProblem as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def knowledge_day(parser: argparse.ArgumentParser, period: dt.date, known_by: dt.date | None) -> dt.date:
+    """The knowledge day K of the report for month `period` (DOMAIN §4): --known-by, default today; a day before the
+    month's last is refused as the parser refuses a bad argument."""
+    known_by = known_by or dt.date.today()
+    if known_by < month_end(period):
+        parser.error(f"--known-by 不能早于 {period:%Y-%m} 的最后一天（{month_end(period)}）")
+    return known_by
 
 
 def output_arguments(parser: argparse.ArgumentParser) -> None:

@@ -121,9 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.known_by and not args.period:
         parser.error("--known-by 须与 --period 一起使用")
-    known_by = args.known_by or dt.date.today()
-    if args.period and known_by < month_end(args.period):
-        parser.error(f"--known-by 不能早于 {args.period:%Y-%m} 的最后一天（{month_end(args.period)}）")
+    known_by = cli.knowledge_day(parser, args.period, args.known_by) if args.period else None
     with cli.database(args.db) as con:
         if args.period:
             data = month_report(con, args.period, known_by)

@@ -10,7 +10,6 @@ written (pipelines.bulletin.editions)."""
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -41,9 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--edition 须与 --period 一起使用：编号印发的是某月的通报")
     as_of, known_by = args.as_of, None
     if args.period:
-        as_of, known_by = month_end(args.period), args.known_by or dt.date.today()
-        if known_by < as_of:
-            parser.error(f"--known-by 不能早于 {args.period:%Y-%m} 的最后一天（{as_of}）")
+        as_of, known_by = month_end(args.period), cli.knowledge_day(parser, args.period, args.known_by)
     render = RENDERERS.get(args.out.suffix.lower().lstrip("."))
     if render is None:
         print(f"不支持的文件类型：{args.out.name}。通报只能导出为 .docx（Word）或 .xlsx（Excel）。", file=sys.stderr)

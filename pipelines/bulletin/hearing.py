@@ -29,7 +29,6 @@ import pandas as pd
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from alerts.rules import RULE_BY_ID, RULES, conditions
@@ -37,6 +36,7 @@ from pipelines import cli
 from pipelines.access import OutOfScope
 from pipelines.admin import tasks
 from pipelines.bulletin.content import NoUnits
+from pipelines.bulletin.word import set_font
 from pipelines.figures import guidance, measures
 from pipelines.figures.assessment import (
     INDICATORS,
@@ -334,19 +334,6 @@ _COLUMN_CM = (4.6, 2.2, 2.2, 1.9, 2.1, 2.6)  # TARGET_COLUMNS: 15.6 cm, the text
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what Word's XML cannot hold: dropped
 
 
-def _font(target, name: str, size: float | None = None, bold: bool | None = None) -> None:
-    """A style's or run's font for Latin and East Asian text alike (Word reads w:eastAsia for Chinese)."""
-    target.font.name = name
-    if size is not None:
-        target.font.size = Pt(size)
-    if bold is not None:
-        target.font.bold = bold
-    fonts = target.element.get_or_add_rPr().get_or_add_rFonts()
-    fonts.set(qn("w:eastAsia"), name)
-    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
-        fonts.attrib.pop(qn(theme), None)
-
-
 def _line(document, text: str, font: str = _BODY_FONT, size: float = _BODY_PT, bold: bool = False,
           centred: bool = False, indent: bool = True, heading: str | None = None):
     """A paragraph of `text`, opening with `heading` in 黑体 when given."""
@@ -356,8 +343,8 @@ def _line(document, text: str, font: str = _BODY_FONT, size: float = _BODY_PT, b
         paragraph.paragraph_format.first_line_indent = Pt(2 * size)
     if heading:
         paragraph.paragraph_format.space_before = Pt(3)
-        _font(paragraph.add_run(heading + ("" if not text else "　")), _HEADING_FONT, size)
-    _font(paragraph.add_run(_NOT_XML.sub("", text)), font, size, bold)
+        set_font(paragraph.add_run(heading + ("" if not text else "　")), _HEADING_FONT, size)
+    set_font(paragraph.add_run(_NOT_XML.sub("", text)), font, size, bold)
     return paragraph
 
 
@@ -376,7 +363,7 @@ def _table(document, rows: list[tuple[str, ...]]) -> None:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if index == 0 and not bold else WD_ALIGN_PARAGRAPH.CENTER
             paragraph.paragraph_format.line_spacing = 1
             paragraph.paragraph_format.first_line_indent = Pt(0)
-            _font(paragraph.add_run(_NOT_XML.sub("", value)), _TABLE_FONT, _TABLE_PT, bold)
+            set_font(paragraph.add_run(_NOT_XML.sub("", value)), _TABLE_FONT, _TABLE_PT, bold)
 
 
 def _page(document, page: UnitPage, first: bool) -> None:
@@ -404,7 +391,7 @@ def _page(document, page: UnitPage, first: bool) -> None:
 def _render(pages: list[UnitPage], known: dt.date) -> bytes:
     document = Document()
     normal = document.styles["Normal"]
-    _font(normal, _BODY_FONT, _BODY_PT)
+    set_font(normal, _BODY_FONT, _BODY_PT)
     normal.paragraph_format.line_spacing = Pt(_LINE_PT)
     normal.paragraph_format.space_after = Pt(0)
     section = document.sections[0]
@@ -504,9 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="要写出的文件，.docx 或 .zip")
     parser.add_argument("--db", help="数据库文件（默认：ZS_DB 或配置）")
     args = parser.parse_args(argv)
-    as_of, known_by = month_end(args.period), args.known_by or dt.date.today()
-    if known_by < as_of:
-        parser.error(f"--known-by 不能早于 {args.period:%Y-%m} 的最后一天（{as_of}）")
+    as_of, known_by = month_end(args.period), cli.knowledge_day(parser, args.period, args.known_by)
     render = RENDERERS.get(args.out.suffix.lower().lstrip("."))
     if render is None:
         print(f"不支持的文件类型：{args.out.name}。过堂材料只能写出为 .docx（Word）或 .zip（每单元一份）。", file=sys.stderr)

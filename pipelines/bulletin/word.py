@@ -52,7 +52,7 @@ _CHINESE_NUMERALS = "一二三四五六七八九十"
 _THEME_FONT_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 
 
-def _font(target, name: str, size: float | None = None, bold: bool | None = None) -> None:
+def set_font(target, name: str, size: float | None = None, bold: bool | None = None) -> None:
     """Set a style's or run's font for Latin and East Asian text alike (Word picks rFonts w:eastAsia for
     Chinese) and drop the theme fonts that would otherwise win."""
     target.font.name = name
@@ -69,19 +69,19 @@ def _font(target, name: str, size: float | None = None, bold: bool | None = None
 def _styles(document) -> None:
     styles = document.styles
     normal = styles["Normal"]
-    _font(normal, _BODY_FONT, _BODY_PT)
+    set_font(normal, _BODY_FONT, _BODY_PT)
     normal.paragraph_format.line_spacing = Pt(_LINE_PT)
     normal.paragraph_format.space_after = Pt(0)
     for name, font in (("Heading 1", _HEADING_FONT), ("Heading 2", _SUBHEADING_FONT)):
         heading = styles[name]
-        _font(heading, font, _BODY_PT, bold=False)
+        set_font(heading, font, _BODY_PT, bold=False)
         heading.font.color.rgb = RGBColor(0, 0, 0)
         heading.paragraph_format.space_before = Pt(6)
         heading.paragraph_format.space_after = Pt(0)
         heading.paragraph_format.first_line_indent = Pt(2 * _BODY_PT)
     table_text = styles.add_style("表格文字", WD_STYLE_TYPE.PARAGRAPH)
     table_text.base_style = normal
-    _font(table_text, _TABLE_FONT, _TABLE_PT)
+    set_font(table_text, _TABLE_FONT, _TABLE_PT)
     table_text.paragraph_format.line_spacing = 1
     table_text.paragraph_format.first_line_indent = Pt(0)
 
@@ -286,7 +286,7 @@ def _line(document, text: str = "", font: str = _BODY_FONT, size: float = _BODY_
     paragraph = _paragraph(document, "", indent=False)
     paragraph.alignment = align
     if text:
-        _font(paragraph.add_run(_xml_text(text)), font, size, bold)
+        set_font(paragraph.add_run(_xml_text(text)), font, size, bold)
     return paragraph
 
 
@@ -295,12 +295,12 @@ def _text(document, text: str):
     set smaller."""
     paragraph = _paragraph(document, "")
     if text.startswith("注："):  # a table's note, in 四号 as the 版记
-        _font(paragraph.add_run(_xml_text(text)), _BODY_FONT, _RECORD_PT)
+        set_font(paragraph.add_run(_xml_text(text)), _BODY_FONT, _RECORD_PT)
         paragraph.paragraph_format.line_spacing = Pt(_RECORD_PT * 1.5)
         return paragraph
     numbered = _NUMBERED.match(text)
     if numbered:
-        _font(paragraph.add_run(_xml_text(numbered.group())), _SUBHEADING_FONT)
+        set_font(paragraph.add_run(_xml_text(numbered.group())), _SUBHEADING_FONT)
         text = text[numbered.end():]
     paragraph.add_run(_xml_text(text))
     return paragraph
