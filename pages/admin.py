@@ -290,6 +290,8 @@ with tabs["规则与权重"]:
                 elif picked.kind == "bool":
                     value = st.radio("新值", [True, False], index=0 if picked.value else 1, horizontal=True,
                                      format_func=setting.shown)
+                elif picked.kind == "str":
+                    value = st.text_area("新值", value=picked.value, height=120 if "\n" in picked.value else 68)
                 else:
                     value = setting.from_screen(st.number_input(
                         f"新值（{setting.unit}）" if setting.unit else "新值", value=setting.on_screen(picked.value),

@@ -376,6 +376,8 @@ def test_every_editable_setting_has_a_chinese_name_and_unit():
             assert (kind, setting.unit, sorted(setting.choices)) == (str, "", sorted(settings._CHOICES[section, key])), key
         elif kind is bool:
             assert (setting.unit, setting.choices) == ("", None), key
+        elif kind is str:  # a text of the 通报
+            assert (section, setting.unit, setting.choices) == ("bulletin", "", None), key
         else:
             assert kind in (int, float) and setting.unit and setting.choices is None, key
     assert {section for section, _ in overrides.EDITABLE} == set(overrides.SECTIONS)
@@ -427,7 +429,8 @@ def test_rules_tab_lists_chinese_names_and_takes_a_percentage(units):
         f"{title}（{sum(s == section for s, _ in overrides.EDITABLE)} 项，已修改 0 项）"
         for section, title in overrides.SECTIONS.items()]
     tables = [frame.value for frame in at.dataframe]
-    assert [list(t.columns) for t in tables] == [["设置", "说明", "设置文件值", "当前值", "修改人", "修改时间"]] * 5
+    assert [list(t.columns) for t in tables] == [["设置", "说明", "设置文件值", "当前值", "修改人", "修改时间"]] * len(
+        overrides.SECTIONS)
     names = [name for t in tables for name in t["设置"]]
     assert names == [s.title for s in overrides.EDITABLE.values()] and not any("_" in name for name in names)
     shown = {row["设置"]: row["当前值"] for t in tables for _, row in t.iterrows()}
@@ -441,6 +444,21 @@ def test_rules_tab_lists_chinese_names_and_takes_a_percentage(units):
     assert not at.exception and at.success[0].value == "已将“签约项目开工率目标（%）”改为 70%"
     with db.cursor() as cur:
         assert overrides.stored(cur) == {"figures": {"commencement_target": 0.7}}
+
+
+def test_the_bulletins_texts_are_edited_on_the_rules_tab(units):
+    """编发单位 of the 通报 is a text the admin types on 规则与权重 (月度通报); it is stored and in force for the next
+    通报."""
+    units.close()
+    at = _tab("规则与权重")
+    at.selectbox(key="setting_pick").set_value("bulletin.issuer").run()
+    assert not at.exception and at.text_area[0].label == "新值"
+    at.text_area[0].set_value("青岚县投资促进中心")
+    next(b for b in at.button if b.label == "保存").click().run()
+    assert not at.exception and at.success[0].value == "已将“编发单位”改为 青岚县投资促进中心"
+    with db.cursor() as cur:
+        assert overrides.stored(cur) == {"bulletin": {"issuer": "青岚县投资促进中心"}}
+    assert settings.current().bulletin.issuer == "青岚县投资促进中心"
 
 
 def test_integration_tab_creates_lists_and_revokes_a_screen_link(units, monkeypatch):

@@ -2,7 +2,7 @@
 of settings.toml, the ZS_SETTINGS file and the ZS_* variables.
 
 Only the keys in EDITABLE can be changed here — targets, thresholds, score weights, the due day, the notification
-dry-run — never paths or secrets; EDITABLE also says what the screen calls each (its Chinese name and unit), so the
+dry-run, the 通报's 版头 and 版记 texts — never paths or secrets; EDITABLE also says what the screen calls each (its Chinese name and unit), so the
 screen never shows a configuration key. A value is validated by pipelines.settings.load exactly as the file's are; a bad
 one raises SettingsError in Chinese and nothing is saved. Every change and removal is written to the audit log
 with the value before and after, and then put in force in this process (`apply`): pages and the scheduler read
@@ -24,7 +24,7 @@ from pipelines.settings import Settings, SettingsError
 from pipelines.store import db
 
 SECTIONS = {"figures": "指标与目标", "duty": "报送时限", "assessment": "考核得分", "warnings": "预警阈值",
-            "notify": "通知"}
+            "notify": "通知", "bulletin": "月度通报"}
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,12 @@ EDITABLE: dict[tuple[str, str], Setting] = {
     ("warnings", "behind_schedule_red_points"): Setting("落后序时进度红色预警", "个百分点", "完成率减序时进度的差距，负数"),
     ("notify", "dry_run"): Setting("通知演练模式", note="是：只记入发送日志，不真正发送"),
     ("notify", "max_lines"): Setting("每条通知逐条列出的预警数", "条", "其余只计数，5–1000"),
+    ("bulletin", "title"): Setting("通报版头机关名称", note="首页顶端的红色标题，如“青岚县招商引资工作通报”"),
+    ("bulletin", "issuer"): Setting("编发单位", note="版头左侧、落款和印发机关"),
+    ("bulletin", "recipients"): Setting("主送", note="正文前的主送机关"),
+    ("bulletin", "copy_to"): Setting("抄送", note="版记中的抄送机关"),
+    ("bulletin", "first_number"): Setting("本年第一期期号", "期", "本年尚未印发通报时，第一期的期号，1–999"),
+    ("bulletin", "next_steps"): Setting("“下步工作”默认草稿", note="每行一段；印发前在“通报编发”页按当月工作改写"),
 }
 # Keys of SECTIONS' sections that stay in the settings file: how notifications are delivered, not a rule.
 FILE_ONLY = frozenset({("notify", "max_attempts"), ("notify", "backoff_seconds"), ("notify", "timeout_seconds"),
