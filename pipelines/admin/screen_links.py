@@ -17,13 +17,13 @@ pages' login (ui/auth.py) call this module; it never imports Streamlit."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 import duckdb
 import pandas as pd
 
 from pipelines.access import SCREEN, Actor, require_admin
+from pipelines.admin.users import secret_digest
 from pipelines.store import db
 
 PREFIX = "zss_"  # what every link's secret starts with, so that it is never mistaken for an API token (zsk_)
@@ -42,9 +42,6 @@ UNKNOWN = "此大屏链接无效，请核对链接或联系管理员"
 class LinkRefused(PermissionError):
     """A big-screen link that shows nothing: unknown (UNKNOWN) or revoked (REVOKED); the message says which."""
 
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def address(base: str, secret: str) -> str:
@@ -68,7 +65,7 @@ def create_link(con: duckdb.DuckDBPyConnection, actor: Actor, label: str, unit_c
         link_id = con.execute(
             "INSERT INTO screen_links (label, unit_code, secret_hash, shown, created_at, created_by) "
             "VALUES ($label, $unit, $hash, $shown, $now, $by) RETURNING id",
-            {"label": label, "unit": unit_code, "hash": _digest(secret), "shown": secret[:SHOWN],
+            {"label": label, "unit": unit_code, "hash": secret_digest(secret), "shown": secret[:SHOWN],
              "now": now or dt.datetime.now(), "by": actor.name}).fetchone()[0]
         db.audit(con, actor.name, "screen_link.created", label, {"link_id": link_id, "unit": unit_code})
     return secret
@@ -108,7 +105,7 @@ def resolve(con: duckdb.DuckDBPyConnection, secret: str | None, *, now: dt.datet
     if not secret or not secret.startswith(PREFIX):
         raise LinkRefused(UNKNOWN)
     row = con.execute("SELECT id, unit_code, revoked_at, last_seen_at FROM screen_links WHERE secret_hash = $hash",
-                      {"hash": _digest(secret)}).fetchone()
+                      {"hash": secret_digest(secret)}).fetchone()
     if row is None:
         raise LinkRefused(UNKNOWN)
     link_id, unit_code, revoked_at, last_seen_at = row

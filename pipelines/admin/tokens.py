@@ -9,14 +9,13 @@ API (api.py) call this module; it never imports Streamlit."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 import duckdb
 import pandas as pd
 
 from pipelines.access import Actor, require_admin
-from pipelines.admin.users import TOUCH_EVERY, account_of
+from pipelines.admin.users import TOUCH_EVERY, account_of, secret_digest
 from pipelines.store import db
 
 PREFIX = "zsk_"  # what every token starts with, so one pasted into a chat or a script is recognisable
@@ -24,9 +23,6 @@ SHOWN = len(PREFIX) + 4  # characters of a token kept in clear for lists
 # A token's state as the admin page names it.
 STATE_LABELS = {"active": "有效", "expired": "已过期", "revoked": "已撤销", "user_disabled": "账户已停用"}
 
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def create_token(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, label: str, *,
@@ -51,7 +47,7 @@ def create_token(con: duckdb.DuckDBPyConnection, actor: Actor, username: str, la
         token_id = con.execute(
             "INSERT INTO api_tokens (username, label, token_hash, shown, created_at, created_by, expires_at) "
             "VALUES ($name, $label, $hash, $shown, $now, $by, $expires) RETURNING id",
-            {"name": account.username, "label": label, "hash": _digest(token), "shown": token[:SHOWN], "now": now,
+            {"name": account.username, "label": label, "hash": secret_digest(token), "shown": token[:SHOWN], "now": now,
              "by": actor.name, "expires": expires_at}).fetchone()[0]
         db.audit(con, actor.name, "api_token.created", account.username,
                  {"token_id": token_id, "label": label, "expires_at": expires_at})
@@ -93,7 +89,7 @@ def resolve(con: duckdb.DuckDBPyConnection, token: str | None, *, client: str | 
     row = con.execute(
         "SELECT t.id, u.username, u.role, u.unit_code, t.revoked_at, t.expires_at, u.disabled_at, t.last_used_at "
         "FROM api_tokens t JOIN users u USING (username) WHERE t.token_hash = $hash",
-        {"hash": _digest(token)}).fetchone()
+        {"hash": secret_digest(token)}).fetchone()
     if row is None:
         return None
     token_id, username, role, unit_code, revoked_at, expires_at, disabled_at, last_used_at = row

@@ -69,8 +69,10 @@ def _normal(username: str) -> str:
     return username.strip().lower()
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+def secret_digest(secret: str) -> str:
+    """What the database keeps of a secret shown once (a session token, an API token, a big-screen link): its
+    SHA-256, so that the secret itself is never stored."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 @functools.cache
@@ -213,7 +215,7 @@ def login(con: duckdb.DuckDBPyConnection, username: str, password: str, *, clien
             con.execute("UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $now "
                         "WHERE username = $name", {"name": name, "now": now})
             con.execute("INSERT INTO sessions VALUES ($hash, $name, $now, $now)",
-                        {"hash": _token_hash(token), "name": name, "now": now})
+                        {"hash": secret_digest(token), "name": name, "now": now})
             # Sessions nobody came back to are removed here rather than by a job of their own.
             con.execute("DELETE FROM sessions WHERE last_seen_at <= $idle OR created_at <= $absolute",
                         _expiry_bounds(auth, now))
@@ -255,7 +257,7 @@ def resolve_session(con: duckdb.DuckDBPyConnection, token: str | None, *, config
     if not token:
         return None
     now = now or dt.datetime.now()
-    digest = _token_hash(token)
+    digest = secret_digest(token)
     row = con.execute(
         "SELECT u.username, u.display_name, u.role, u.unit_code, u.disabled_at, s.created_at, s.last_seen_at "
         "FROM sessions s JOIN users u USING (username) WHERE s.token_hash = $hash", {"hash": digest}).fetchone()
@@ -286,7 +288,7 @@ def logout(con: duckdb.DuckDBPyConnection, token: str | None, *, client: str | N
         return None
     with db.transaction(con):
         ended = con.execute("DELETE FROM sessions WHERE token_hash = $hash RETURNING username",
-                            {"hash": _token_hash(token)}).fetchall()
+                            {"hash": secret_digest(token)}).fetchall()
         if not ended:
             return None
         db.audit(con, ended[0][0], "auth.logout", ended[0][0], {"client": client})
