@@ -60,3 +60,17 @@ def running_server(db_path: Path, extra_env: dict[str, str] | None = None, start
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+# The page's script run is over and nothing on it is stale: the page as its reader finally sees it.
+_RUN_OVER = """(() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null && app.dataset.testScriptState === 'notRunning'
+        && document.querySelectorAll('[data-stale="true"]').length === 0;
+})()"""
+
+
+def wait_run_over(page, also: str = "true", timeout: float = 60000) -> None:
+    """In a browser page: wait until the script run is over, nothing is stale and the JavaScript condition `also`
+    (what this page must show, e.g. its cards) holds."""
+    page.wait_for_function(f"() => {_RUN_OVER} && ({also})", timeout=timeout)

@@ -19,7 +19,7 @@ from pipelines.admin import users
 from pipelines.store import db
 from tests import factories as f
 from tests.conftest import ADMIN
-from tests.server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_server
+from tests.server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_server, wait_run_over
 from tests.test_auth_ui import log_in
 from ui import cockpit
 
@@ -75,14 +75,9 @@ def leader(tmp_path_factory):
 
 def _drawn(page) -> None:
     """Wait until the screen is fully drawn: the script run over, nothing stale, cards, panels and images in place."""
-    page.wait_for_function("""() => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        return app !== null && app.dataset.testScriptState === 'notRunning'
-            && document.querySelectorAll('[data-stale="true"]').length === 0
-            && document.querySelectorAll('.zs-card').length === 6
-            && document.querySelectorAll('.zs-panel').length === 8
-            && [...document.querySelectorAll('.zs-svg')].every(i => i.complete && i.naturalWidth > 0);
-    }""", timeout=30000)
+    wait_run_over(page, """document.querySelectorAll('.zs-card').length === 6
+        && document.querySelectorAll('.zs-panel').length === 8
+        && [...document.querySelectorAll('.zs-svg')].every(i => i.complete && i.naturalWidth > 0)""", timeout=30000)
 
 
 # Everything the test measures, in one pass over the page: only what is displayed counts.

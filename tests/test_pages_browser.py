@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from tests.server import running_server
+from tests.server import running_server, wait_run_over
 from tests.test_auth_ui import log_in
 
 ADMIN_PAGES = ("cockpit", "unit", "ranking", "bulletin", "submit", "projects", "warnings", "tasks", "problems", "admin",
@@ -34,12 +34,8 @@ VISIBLE_TEXT = """() => {
     }
     return out.join(' ');
 }"""
-READY = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return app !== null && app.dataset.testScriptState === 'notRunning'
-        && document.querySelectorAll('[data-stale="true"]').length === 0
-        && document.querySelector('[data-testid="stMain"] h1, [data-testid="stMain"] .zs-header') !== null;
-}"""
+# A page is there once its title is: a heading, or the big screen's header.
+TITLED = "document.querySelector('[data-testid=\"stMain\"] h1, [data-testid=\"stMain\"] .zs-header') !== null"
 
 
 def _english(text: str) -> list[str]:
@@ -49,7 +45,7 @@ def _english(text: str) -> list[str]:
 
 def _check(page, base: str, path: str) -> None:
     page.goto(f"{base}/{path}")
-    page.wait_for_function(READY, timeout=60000)
+    wait_run_over(page, TITLED)
     page.wait_for_timeout(300)  # the translation runs as elements appear
     assert page.locator("[data-testid='stException']").count() == 0, path
     wide, screen = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")

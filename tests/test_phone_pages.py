@@ -19,7 +19,7 @@ from pipelines.admin import users
 from pipelines.ingest.run import ingest_file
 from pipelines.screens import unit as unit_screen
 from tests.conftest import ADMIN
-from tests.server import ROOT, running_server
+from tests.server import ROOT, running_server, wait_run_over
 from tests.test_auth_ui import log_in
 from ui import format
 
@@ -40,15 +40,6 @@ PROJECT_FIELDS = ("投资方", "统一社会信用代码", "计划总投资(万�
 
 def _ago(days: int) -> str:
     return f"{dt.date.today() - dt.timedelta(days=days):%Y-%m-%d}"
-
-
-def _ready(page) -> None:
-    """Wait until the page's script run is over and nothing on it is stale."""
-    page.wait_for_function("""() => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        return app !== null && app.dataset.testScriptState === 'notRunning'
-            && document.querySelectorAll('[data-stale="true"]').length === 0;
-    }""", timeout=60000)
 
 
 def _widths(page) -> dict:
@@ -110,7 +101,7 @@ def test_unit_and_project_pages_fit_a_phone(units, tmp_path, browser):
         log_in(page, base, "u01", PASSWORD)
         assert page.url.split("?")[0].rstrip("/").endswith("/unit")
         page.get_by_role("heading", name="在办预警", exact=False).wait_for(timeout=60000)
-        _ready(page)
+        wait_run_over(page)
         headings = _headings(page)
         assert all(any(h.startswith(s) for h in headings) for s in UNIT_SECTIONS), headings
         assert page.get_by_role("tab").all_inner_texts() == list(UNIT_TABS)
@@ -132,7 +123,7 @@ def test_unit_and_project_pages_fit_a_phone(units, tmp_path, browser):
 
         page.get_by_role("tab", name="月度走势").click()
         page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=60000)
-        _ready(page)
+        wait_run_over(page)
         _assert_fits(page, "月度走势")
 
         link = item_link(red, base)
@@ -145,13 +136,13 @@ def test_unit_and_project_pages_fit_a_phone(units, tmp_path, browser):
         with phone.expect_navigation():
             phone.locator("form[action='/api/login'] button").click()
         phone.get_by_role("heading", name="项目节点").wait_for(timeout=60000)
-        _ready(phone)
+        wait_run_over(phone)
         assert f"/project?code={red['subject']}" in phone.url
         assert phone.locator("h1").first.inner_text() == "城南智造产业园"
         assert all(s in _headings(phone) for s in PROJECT_SECTIONS)
         # the page may run once more after the login's redirect: wait for its last card rather than read at once
         phone.locator("[data-testid='stMetricLabel']").nth(len(PROJECT_CARDS) - 1).wait_for(timeout=60000)
-        _ready(phone)
+        wait_run_over(phone)
         cards = dict(zip([label.strip() for label in phone.locator("[data-testid='stMetricLabel']").all_inner_texts()],
                          phone.locator("[data-testid='stMetricValue']").all_inner_texts()))
         assert list(cards) == list(PROJECT_CARDS)
@@ -170,7 +161,7 @@ def test_unit_and_project_pages_fit_a_phone(units, tmp_path, browser):
 
         phone.goto(unit_link)
         phone.get_by_role("heading", name="得分构成").wait_for(timeout=60000)
-        _ready(phone)
+        wait_run_over(phone)
         assert phone.url.endswith("/unit?unit=U01")
         _assert_fits(phone, "单元看板 from its link")
         phone.close()

@@ -19,7 +19,7 @@ from pipelines.admin import tokens, users
 from pipelines.ingest.run import ingest_file
 from pipelines.store import db
 from tests.conftest import ADMIN
-from tests.server import running_server
+from tests.server import running_server, wait_run_over
 from tests.test_auth_ui import log_in
 
 PASSWORD = "screen-password"
@@ -90,15 +90,11 @@ def server(tmp_path_factory) -> Server:
 
 def _drawn(page) -> None:
     """Wait until the screen is fully drawn: the script run over, nothing stale, cards, charts and tables in place."""
-    page.wait_for_function("""() => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        return app !== null && app.dataset.testScriptState === 'notRunning'
-            && document.querySelectorAll('[data-stale="true"]').length === 0
-            && document.querySelectorAll('.zs-card').length === 6
-            && document.querySelectorAll('.zs-chart').length === 4
-            && document.querySelectorAll('.zs-tabular').length === 4
-            && [...document.querySelectorAll('.zs-chart img')].every(i => i.complete && i.naturalWidth > 0);
-    }""", timeout=30000)
+    wait_run_over(page, """document.querySelectorAll('.zs-card').length === 6
+        && document.querySelectorAll('.zs-chart').length === 4
+        && document.querySelectorAll('.zs-tabular').length === 4
+        && [...document.querySelectorAll('.zs-chart img')].every(i => i.complete && i.naturalWidth > 0)""",
+                  timeout=30000)
 
 
 def _leader_screen(browser, server: Server, width: int = 1920, height: int = 1080):
@@ -141,15 +137,6 @@ def test_a_warning_raised_after_a_load_shows_on_the_open_screen(server, browser)
     page.close()
 
 
-def _ready(page) -> None:
-    """Wait until the page's script run is over and nothing on it is stale."""
-    page.wait_for_function("""() => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        return app !== null && app.dataset.testScriptState === 'notRunning'
-            && document.querySelectorAll('[data-stale="true"]').length === 0;
-    }""", timeout=30000)
-
-
 def test_a_warning_becomes_a_task_the_unit_answers_and_the_admin_closes_while_the_screen_follows(server, browser):
     """The loop of DOMAIN §10 in Chromium: the admin picks U01's open warning in the 预警中心 and turns it into a
     督办事项; U01's user finds it on 单元看板 and answers it; the admin opens the task from its link (logged out:
@@ -167,7 +154,7 @@ def test_a_warning_becomes_a_task_the_unit_answers_and_the_admin_closes_while_th
     admin.get_by_role("heading", name="预警中心").wait_for(timeout=30000)
     grid = admin.locator("[data-testid='stDataFrame']").first
     grid.filter(has_text="经济开发区").wait_for(timeout=30000)
-    _ready(admin)
+    wait_run_over(admin, timeout=30000)
     # The grid is a canvas: its accessible rows say which row is U01's 开工未纳统 (城南智造产业园); click its box.
     row = grid.locator("[role='row']").filter(has_text="城南智造产业园").first
     row.wait_for(state="attached", timeout=30000)
