@@ -74,8 +74,10 @@ def leader(tmp_path_factory):
 
 
 def _drawn(page) -> None:
-    """Wait until the screen is fully drawn: the script run over, nothing stale, cards, panels and images in place."""
-    wait_run_over(page, """document.querySelectorAll('.zs-card').length === 6
+    """Wait until the screen is fully drawn: the script run over, nothing stale, cards, panels and images in place,
+    and the fonts loaded (texts are measured: a fallback font drawn meanwhile is wider)."""
+    wait_run_over(page, """document.fonts.status === 'loaded'
+        && document.querySelectorAll('.zs-card').length === 6
         && document.querySelectorAll('.zs-panel').length === 8
         && [...document.querySelectorAll('.zs-svg')].every(i => i.complete && i.naturalWidth > 0)""", timeout=30000)
 
