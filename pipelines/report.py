@@ -14,7 +14,7 @@ import sys
 import duckdb
 
 from pipelines import cli, settings
-from pipelines.figures.assessment import Assessment, assess, completion
+from pipelines.figures.assessment import Assessment, assess, completion, records
 from pipelines.months import due_date, month_end
 from pipelines.vocabulary import WAN_PER_YI
 
@@ -42,12 +42,13 @@ def report(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: settings.Sett
            known_by: dt.date | None = None) -> dict:
     """The report object of DOMAIN §9 for the period end `as_of` known by the end of `known_by` (default: as of
     `as_of`); rates are fractions or None, score unrounded."""
-    return _as_json(assess(con, as_of, config, known_by=known_by))
+    return _as_json(assess(con, as_of, config, known_by=known_by, ledger=False))
 
 
 def _as_json(result: Assessment) -> dict:
     as_of, progress = result.as_of, result.time_progress
-    targets = result.targets.to_dict("index")
+    targets = dict(zip(result.targets.index, records(result.targets)))
+    units = records(result.units)
     return {
         "as_of": as_of.isoformat(),
         "period_end": as_of.isoformat(),
@@ -57,8 +58,7 @@ def _as_json(result: Assessment) -> dict:
         "overall": {**{name: _plain(result.overall[name]) for name in FIGURE_FIELDS},
                     **result.county_completion()},
         "units": [{**{name: _plain(row[name]) for name in UNIT_FIELDS},
-                   **completion(row, targets.get(row["code"]), progress)}
-                  for row in result.units.to_dict("records")],
+                   **completion(row, targets.get(row["code"]), progress)} for row in units],
     }
 
 
@@ -71,7 +71,7 @@ def month_report(con: duckdb.DuckDBPyConnection, period: dt.date, known_by: dt.d
     if known_by < end:
         raise ValueError(f"known_by {known_by} is before the end of {period:%Y-%m}")
     config = config or settings.current()
-    result = assess(con, end, config, known_by=known_by)
+    result = assess(con, end, config, known_by=known_by, ledger=False)
     data = _as_json(result)
     data["period"] = f"{period:%Y-%m}"
     data["due_date"] = due_date(period, config.duty.due_day).isoformat()

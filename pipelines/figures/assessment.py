@@ -3,6 +3,7 @@ score ledger that says where every point came from (the projects or (project, pe
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -63,7 +64,7 @@ class Assessment:
     year: int
     time_progress: float
     units: pd.DataFrame
-    ledger: pd.DataFrame
+    ledger: pd.DataFrame | None  # None when assessed without it (assess with ledger=False)
     overall: dict
     known_by: dt.date | None = None  # the knowledge day K of a month's report; None: as of `as_of`
     reports: duty.UnitReports | None = None
@@ -77,6 +78,12 @@ class Assessment:
     def county_completion(self) -> dict[str, dict]:
         """`completion` for the county: its figures against the sum of the units' targets (county_targets)."""
         return completion(self.overall, county_targets(self.targets), self.time_progress)
+
+
+def _blank(target: object) -> bool:
+    """Whether a target read from targets_as_of is not set: None, NaN or pandas' NA (pd.isna costs microseconds
+    a call, thousands of calls a report)."""
+    return target is None or target is pd.NA or (isinstance(target, float) and math.isnan(target))
 
 
 def _rate_target(indicator: Indicator, settings: Settings) -> float:
@@ -95,7 +102,7 @@ def _indicator_points(unit: Mapping, indicator: Indicator, target: float | None,
     if indicator.target is None:
         rate_target = _rate_target(indicator, settings)
         return 0.0 if actual is None else weight * min(actual / rate_target, 1.0)
-    if target is None or pd.isna(target) or target <= 0:
+    if _blank(target) or target <= 0:
         return None
     if progress <= 0:  # nothing is due yet (January): full points (DOMAIN §7)
         return float(weight)
@@ -126,52 +133,60 @@ def _overdue_pairs_by_unit(overdue: pd.DataFrame) -> dict[str, list[str]]:
     return _sorted_by_unit(overdue["unit_code"].to_numpy(dtype=object), np.array(labels, dtype=object))
 
 
-def _rank(frame: pd.DataFrame) -> pd.Series:
-    ordered = frame.sort_values(["score", "signed_amount_wan", "code"], ascending=[False, False, True])
-    return pd.Series(range(1, len(ordered) + 1), index=ordered.index)
+def _ranks(units: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each unit's rank overall and in its group: by score, then 签约金额 (both highest first), then code. With numpy:
+    a pandas sort per group costs milliseconds."""
+    code_order = pd.factorize(units["code"], sort=True)[0]
+    groups = pd.factorize(units["group"], sort=True)[0]
+    keys = (code_order, -units["signed_amount_wan"].to_numpy(dtype=float), -units["score"].to_numpy(dtype=float))
+    rank = np.empty(len(units), dtype=np.int64)
+    rank[np.lexsort(keys)] = np.arange(1, len(units) + 1)
+    in_groups = np.lexsort((*keys, groups))  # by group, then as the overall order
+    starts = np.searchsorted(groups[in_groups], groups[in_groups])  # where each row's group begins
+    group_rank = np.empty(len(units), dtype=np.int64)
+    group_rank[in_groups] = np.arange(len(units)) - starts + 1
+    return rank, group_rank
 
 
 def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None,
-           facts: pd.DataFrame | None = None, known_by: dt.date | None = None) -> Assessment:
+           facts: pd.DataFrame | None = None, known_by: dt.date | None = None, ledger: bool = True) -> Assessment:
     """The assessment of every unit for the year of the period end `as_of` (E), as known at the end of `known_by`
     (K, default E), DOMAIN §4. `facts` may pass measures.project_facts for the same (E, K) (with or without
-    details) when a caller already has them."""
+    details) when a caller already has them. With `ledger` False and no facts (the report of pipelines.report) the
+    figures are counted in the database (measures.unit_tally) and the projects behind them are not listed: the
+    result's `ledger` and `reports.overdue` are None."""
     settings = settings or current()
     rules = settings.assessment
     known = known_by or as_of
     year, progress = as_of.year, measures.time_progress(as_of, settings)
-    all_facts = measures.project_facts(con, as_of, settings, details=False, known_by=known) if facts is None else facts
-    units = measures.unit_figures(con, as_of, settings=settings, facts=all_facts)
     targets = queries.frame(con, "targets_as_of", year=year, as_of=known).set_index("unit_code")
     vetoed = set(queries.frame(con, "veto_flags", year=year)["unit_code"])
-    # The facts already carry each project's duty of the year: no second pass over the snapshots.
-    reports = duty.unit_reports(con, all_facts, all_facts.attrs["duty"])
-    overdue = reports.overdue
-    # Strings converted once (each conversion of 10⁵ of them costs milliseconds), flags as numpy arrays.
-    unit_codes = all_facts["unit_code"].to_numpy(dtype=object)
-    project_codes = all_facts["project_code"].to_numpy(dtype=object)
-
-    def flagged(flag: str) -> np.ndarray:
-        return all_facts[flag].to_numpy(dtype=bool)
-
-    assessed = flagged("assessed")
-    subjects = {flag: _codes_by_unit(unit_codes, project_codes, assessed & flagged(flag))
-                for flag in {i.subjects for i in INDICATORS}}
-    majors = _codes_by_unit(unit_codes, project_codes, flagged("major_manufacturing"))
-    others = _codes_by_unit(unit_codes, project_codes, flagged("bonus_other"))
-    overdue_counts = overdue["unit_code"].value_counts().to_dict()  # only counted: no labels for 10⁵ pairs
     known_tasks = tasks.tasks_as_of(con, as_of)
     late_tasks = _late_tasks(known_tasks, as_of, year)
     proposed = {p["unit"] for p in tasks.veto_proposals(con, as_of, year, known_tasks)}
-    forgotten_pairs = _overdue_pairs_by_unit(overdue[overdue["forgotten"]])
+    behind: _Behind | None = None
+    if ledger or facts is not None:
+        all_facts = measures.project_facts(con, as_of, settings, details=False, known_by=known) if facts is None else facts
+        units = measures.unit_figures(con, as_of, settings=settings, facts=all_facts)
+        # The facts already carry each project's duty of the year: no second pass over the snapshots.
+        reports = duty.unit_reports(con, all_facts, all_facts.attrs["duty"])
+        behind = _behind(all_facts, reports.overdue)
+        per_unit = behind.counts()
+    else:
+        units = measures.unit_tally(con, as_of, settings, known)
+        reports = duty.reports_of(units.set_index("code"), units.attrs["duty"])
+        per_unit = dict(zip(units["code"], records(units[list(_BEHIND_COUNTS)])))
+        units = units.drop(columns=list(measures.TALLY_DUTY))
+    nothing = dict.fromkeys(_BEHIND_COUNTS, 0)
 
-    ledger: list[dict] = []
+    rows: list[dict] = []  # the ledger's, when the projects behind the points are listed
     scored: list[dict] = []
     # Plain dicts: 200 units × a dozen lookups each cost tens of milliseconds through iterrows and .loc.
-    target_rows = targets.to_dict("index")
-    for unit in units.to_dict("records"):
+    target_rows = dict(zip(targets.index, records(targets)))
+    for unit in records(units):
         code = unit["code"]
         unit_targets = target_rows.get(code)
+        counts = per_unit.get(code, nothing)
         raw: dict[str, float] = {}
         for indicator in INDICATORS:
             target = None if unit_targets is None or indicator.target is None else unit_targets[indicator.target]
@@ -180,49 +195,38 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
                 raw[indicator.id] = points
         present_weight = sum(getattr(rules, i.weight) for i in INDICATORS if i.id in raw)
         scale = 100 / present_weight if present_weight else 0.0
-        for indicator in INDICATORS:
-            target = None if unit_targets is None or indicator.target is None else unit_targets[indicator.target]
-            if not getattr(rules, indicator.weight) and (target is None or pd.isna(target)):
-                continue  # a further target neither weighted nor set for the unit: not in its ledger
-            ledger.append({
-                "unit_code": code, "item": indicator.id, "label": indicator.label,
-                "quantity": unit[indicator.actual],
-                "target": _rate_target(indicator, settings) if indicator.target is None else target,
-                "points": raw[indicator.id] * scale if indicator.id in raw else None,
-                "subjects": subjects[indicator.subjects].get(code, []),
-            })
-        major, other = majors.get(code, []), others.get(code, [])
-        bonus_earned = len(major) * rules.bonus_major_manufacturing + len(other) * rules.bonus_other
+        bonus_earned = (counts["bonus_major"] * rules.bonus_major_manufacturing
+                        + counts["bonus_other"] * rules.bonus_other)
         bonus = min(bonus_earned, rules.bonus_cap)
-        ledger.append({"unit_code": code, "item": "bonus", "label": BONUS_LABEL, "quantity": len(major) + len(other),
-                       "target": None, "points": bonus, "subjects": sorted(major + other)})
         # DOMAIN §7: −1 per late report, −0.5 per forgotten update, deduction_per_late_task per late 督办事项,
         # together at most the cap (charged in that order).
         counted = reports.counts(code)
         late_months = [f"{month:%Y-%m}" for month in counted["late_months"]]
-        forgotten = forgotten_pairs.get(code, [])
+        forgotten = counts["forgotten_updates"]
         late_points = min(len(late_months) * rules.deduction_per_late_report, rules.deduction_cap)
-        forgotten_points = min(len(forgotten) * rules.deduction_per_forgotten_update, rules.deduction_cap - late_points)
+        forgotten_points = min(forgotten * rules.deduction_per_forgotten_update, rules.deduction_cap - late_points)
         overdue_tasks = late_tasks.get(code, [])
         task_points = min(len(overdue_tasks) * rules.deduction_per_late_task,
                           rules.deduction_cap - late_points - forgotten_points)
         deduction = late_points + forgotten_points + task_points
-        items = [("late_reports", len(late_months), late_points, late_months),
-                 ("forgotten_updates", len(forgotten), forgotten_points, forgotten)]
-        if rules.deduction_per_late_task:  # in the ledger only when late tasks cost points (DOMAIN §7, §10)
-            items.append(("late_tasks", len(overdue_tasks), task_points, [t.code for t in overdue_tasks]))
-        for item, quantity, points, behind in items:
-            ledger.append({"unit_code": code, "item": item, "label": DEDUCTIONS[item], "quantity": quantity,
-                           "target": None, "points": -points, "subjects": behind})
+        if behind is not None:
+            rows += behind.ledger_rows(unit, unit_targets, raw, scale, bonus, settings)
+            items = [("late_reports", len(late_months), late_points, late_months),
+                     ("forgotten_updates", forgotten, forgotten_points, behind.forgotten.get(code, []))]
+            if rules.deduction_per_late_task:  # in the ledger only when late tasks cost points (DOMAIN §7, §10)
+                items.append(("late_tasks", len(overdue_tasks), task_points, [t.code for t in overdue_tasks]))
+            rows += [{"unit_code": code, "item": item, "label": DEDUCTIONS[item], "quantity": quantity,
+                      "target": None, "points": -points, "subjects": subjects}
+                     for item, quantity, points, subjects in items]
         indicators_total = sum(raw.values()) * scale
         major_target = None if unit_targets is None else unit_targets["major_manufacturing"]
         # 一票评优: more such projects than the target; with no target "needs one", i.e. the target counts as 0.
-        if major_target is None or pd.isna(major_target):
+        if _blank(major_target):
             major_target = 0
         qualifies = int(unit["major_manufacturing"]) > major_target
         scored.append({"code": code, "indicator_points": indicators_total, "bonus": bonus,
-                       "deduction": deduction, "overdue_updates": int(overdue_counts.get(code, 0)),
-                       "forgotten_updates": len(forgotten), "late_months": late_months,
+                       "deduction": deduction, "overdue_updates": int(counts["overdue_updates"]),
+                       "forgotten_updates": int(forgotten), "late_months": late_months,
                        "late_tasks": len(overdue_tasks),
                        "veto_proposed": code in proposed,
                        **{key: counted[key] for key in REPORT_FIELDS},
@@ -232,16 +236,88 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     columns = ["code", "indicator_points", "bonus", "deduction", "overdue_updates", "forgotten_updates",
                "late_months", "late_tasks", "veto_proposed", *REPORT_FIELDS, "score", "vetoed", "qualifies",
                "excellent"]
-    units = units.merge(pd.DataFrame(scored, columns=columns), on="code")
-    units["rank"] = _rank(units)
-    units["group_rank"] = pd.concat([_rank(g) for _, g in units.groupby("group")]) if len(units) else []
-    units = units.sort_values("rank").reset_index(drop=True)
+    # scored is in the units' order: put side by side rather than merged
+    units = pd.concat([units.reset_index(drop=True), pd.DataFrame(scored, columns=columns).drop(columns="code")],
+                      axis=1)
+    units["rank"], units["group_rank"] = _ranks(units)
+    units = units.take(np.argsort(units["rank"].to_numpy())).reset_index(drop=True)
     overall = measures.overall_figures(units, settings)
     overall["overdue_updates"] = int(units["overdue_updates"].sum()) if len(units) else 0
     overall["forgotten_updates"] = int(units["forgotten_updates"].sum()) if len(units) else 0
     overall["late_tasks"] = int(units["late_tasks"].sum()) if len(units) else 0
     overall.update(_summed_reports(units))
-    return Assessment(as_of, year, progress, units, pd.DataFrame(ledger), overall, known_by, reports, targets)
+    return Assessment(as_of, year, progress, units, None if behind is None else pd.DataFrame(rows), overall,
+                      known_by, reports, targets)
+
+
+# What the scores count of the projects behind them, per unit (measures.unit_tally's columns of the same names).
+_BEHIND_COUNTS = ("bonus_major", "bonus_other", "overdue_updates", "forgotten_updates")
+
+
+@dataclass
+class _Behind:
+    """The projects behind a unit's points, by unit code, each list sorted: `subjects` per project_facts flag
+    (of the assessed projects), the projects earning a bonus (`majors`: 7亿元以上制造业, `others`), `forgotten`
+    updates ('code@YYYY-MM'), and the count of its overdue updates (`overdue`)."""
+
+    subjects: dict[str, dict[str, list[str]]]
+    majors: dict[str, list[str]]
+    others: dict[str, list[str]]
+    forgotten: dict[str, list[str]]
+    overdue: dict[str, int]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """unit → the _BEHIND_COUNTS."""
+        units = set(self.majors) | set(self.others) | set(self.forgotten) | set(self.overdue)
+        return {code: {"bonus_major": len(self.majors.get(code, [])), "bonus_other": len(self.others.get(code, [])),
+                       "overdue_updates": int(self.overdue.get(code, 0)),
+                       "forgotten_updates": len(self.forgotten.get(code, []))} for code in units}
+
+    def ledger_rows(self, unit: Mapping, unit_targets: Mapping | None, raw: dict[str, float], scale: float,
+                    bonus: float, settings: Settings) -> list[dict]:
+        """The ledger rows of one unit's indicators and bonus (its deductions are the caller's)."""
+        code, rows = unit["code"], []
+        for indicator in INDICATORS:
+            target = None if unit_targets is None or indicator.target is None else unit_targets[indicator.target]
+            if not getattr(settings.assessment, indicator.weight) and _blank(target):
+                continue  # a further target neither weighted nor set for the unit: not in its ledger
+            rows.append({
+                "unit_code": code, "item": indicator.id, "label": indicator.label,
+                "quantity": unit[indicator.actual],
+                "target": _rate_target(indicator, settings) if indicator.target is None else target,
+                "points": raw[indicator.id] * scale if indicator.id in raw else None,
+                "subjects": self.subjects[indicator.subjects].get(code, []),
+            })
+        major, other = self.majors.get(code, []), self.others.get(code, [])
+        rows.append({"unit_code": code, "item": "bonus", "label": BONUS_LABEL, "quantity": len(major) + len(other),
+                     "target": None, "points": bonus, "subjects": sorted(major + other)})
+        return rows
+
+
+def _behind(facts: pd.DataFrame, overdue: pd.DataFrame) -> _Behind:
+    """_Behind of the project_facts `facts` and their overdue pairs (duty.UnitReports.overdue)."""
+    # Strings converted once (each conversion of 10⁵ of them costs milliseconds), flags as numpy arrays.
+    unit_codes = facts["unit_code"].to_numpy(dtype=object)
+    project_codes = facts["project_code"].to_numpy(dtype=object)
+
+    def flagged(flag: str) -> np.ndarray:
+        return facts[flag].to_numpy(dtype=bool)
+
+    assessed = flagged("assessed")
+    return _Behind(
+        subjects={flag: _codes_by_unit(unit_codes, project_codes, assessed & flagged(flag))
+                  for flag in {i.subjects for i in INDICATORS}},
+        majors=_codes_by_unit(unit_codes, project_codes, flagged("major_manufacturing")),
+        others=_codes_by_unit(unit_codes, project_codes, flagged("bonus_other")),
+        forgotten=_overdue_pairs_by_unit(overdue[overdue["forgotten"]]),
+        overdue=overdue["unit_code"].value_counts().to_dict())  # only counted: no labels for 10⁵ pairs
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of `frame` as dicts of Python values, as DataFrame.to_dict("records") gives them (NaN stays NaN)
+    in a fraction of its time: a column at a time instead of a value at a time."""
+    columns = {name: frame[name].tolist() for name in frame.columns}
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
 
 def _late_tasks(known: list[tasks.Task], as_of: dt.date, year: int) -> dict[str, list[tasks.Task]]:
@@ -305,7 +381,7 @@ def completion(actuals: Mapping, targets: Mapping | None, progress: float) -> di
     found: dict[str, dict] = {"targets": {}, "completion": {}, "schedule_gap_points": {}}
     for target in TARGETS:
         value = None if targets is None else targets.get(target.column)
-        value = None if value is None or pd.isna(value) or float(value) <= 0 else float(value)
+        value = None if _blank(value) or float(value) <= 0 else float(value)
         done = None if value is None else float(actuals[target.actual]) / value
         found["targets"][target.id] = value
         found["completion"][target.id] = done
@@ -317,7 +393,7 @@ def county_targets(targets: pd.DataFrame) -> dict[str, float | None]:
     """The county's targets: the sum of the units' targets of each kind (None where no unit has one)."""
     sums = {}
     for target in TARGETS:
-        values = targets[target.column].dropna() if len(targets) else pd.Series(dtype=float)
-        values = values[values > 0]
+        values = targets[target.column].to_numpy(dtype=float) if len(targets) else np.zeros(0)
+        values = values[values > 0]  # blank (NaN) and 0 are not set
         sums[target.column] = float(values.sum()) if len(values) else None
     return sums

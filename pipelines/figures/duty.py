@@ -7,6 +7,7 @@ bitmasks over a window of report months, and `months_behind` since `reported_unt
 those into (project, month) rows, stale projects and per-unit reports."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -141,7 +142,7 @@ class UnitReports:
     first_period: dt.date
     months: int  # width of the window
     masks: pd.DataFrame  # index unit_code; columns owed, expected, received, on_time (int64)
-    overdue: pd.DataFrame  # overdue_pairs plus `forgotten`
+    overdue: pd.DataFrame | None  # overdue_pairs plus `forgotten`; None when counted in the database (reports_of)
 
     @functools.cached_property
     def _counts(self) -> dict[str, dict]:
@@ -188,24 +189,34 @@ def unit_reports(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, params: di
     """The units' monthly reports over the duty window of `params` (duty_params, with which `facts`, the
     project_facts rows, were read): expected from the facts' `owed_months` per unit of each project's latest
     snapshot, received and on time from unit_reports (unit_reports.sql)."""
-    first, last, last_due = params["first_period"], params["last_period"], params["last_due"]
-    width = max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
-    due_months = max(0, min(width, (last_due.year - first.year) * 12 + last_due.month - first.month + 1))
+    first, last = params["first_period"], params["last_period"]
     owed = facts["owed_months"].to_numpy(dtype=np.int64)
     groups, units = pd.factorize(facts["unit_code"])
     owed_by_unit = np.zeros(len(units), dtype=np.int64)
     np.bitwise_or.at(owed_by_unit, groups[groups >= 0], owed[groups >= 0])
-    masks = pd.DataFrame({"owed": owed_by_unit, "expected": owed_by_unit & ((1 << due_months) - 1)},
-                         index=pd.Index(units, name="unit_code"))
+    masks = pd.DataFrame({"owed": owed_by_unit}, index=pd.Index(units, name="unit_code"))
     arrived = queries.frame(con, "unit_reports", first_period=first, last_period=last, as_of=params["as_of"],
                             due_day=params["due_day"]).set_index("unit_code")
     masks = masks.join(arrived, how="outer").fillna(0).astype(np.int64)
+    reports = reports_of(masks, params)
     overdue = overdue_pairs(facts, first, params["due_day"])
     on_time = masks["on_time"]
     offsets = ((overdue["period"].dt.year - first.year) * 12 + overdue["period"].dt.month - first.month).to_numpy()
     unit_on_time = on_time.reindex(overdue["unit_code"]).fillna(0).to_numpy(dtype=np.int64)
     overdue["forgotten"] = (unit_on_time >> offsets.astype(np.int64) & 1).astype(bool)
-    return UnitReports(first, width, masks, overdue)
+    return dataclasses.replace(reports, overdue=overdue)
+
+
+def reports_of(masks: pd.DataFrame, params: dict) -> UnitReports:
+    """The units' reports over the duty window of `params` (duty_params) from their masks `owed`, `received` and
+    `on_time` (index unit_code), without the overdue pairs (`overdue` None): what measures.unit_tally counts in
+    the database."""
+    first, last, last_due = params["first_period"], params["last_period"], params["last_due"]
+    width = max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
+    due_months = max(0, min(width, (last_due.year - first.year) * 12 + last_due.month - first.month + 1))
+    masks = masks[["owed", "received", "on_time"]].astype(np.int64)
+    masks.insert(1, "expected", masks["owed"] & ((1 << due_months) - 1))
+    return UnitReports(first, width, masks, None)
 
 
 def month_reports(con: duckdb.DuckDBPyConnection, period: dt.date, known_by: dt.date,
