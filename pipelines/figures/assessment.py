@@ -160,7 +160,7 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     known = known_by or as_of
     year, progress = as_of.year, measures.time_progress(as_of, settings)
     targets = queries.frame(con, "targets_as_of", year=year, as_of=known).set_index("unit_code")
-    vetoed = set(queries.frame(con, "veto_flags", year=year)["unit_code"])
+    vetoed = {row[0] for row in queries.rows(con, "veto_flags", year=year)}
     known_tasks = tasks.tasks_as_of(con, as_of)
     late_tasks = _late_tasks(known_tasks, as_of, year)
     proposed = {p["unit"] for p in tasks.veto_proposals(con, as_of, year, known_tasks)}
@@ -174,7 +174,8 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
         per_unit = behind.counts()
     else:
         units = measures.unit_tally(con, as_of, settings, known)
-        reports = duty.reports_of(units.set_index("code"), units.attrs["duty"])
+        reports = duty.reports_of(units.rename(columns={"code": "unit_code"}).set_index("unit_code"),
+                                  units.attrs["duty"])
         per_unit = dict(zip(units["code"], records(units[list(_BEHIND_COUNTS)])))
         units = units.drop(columns=list(measures.TALLY_DUTY))
     nothing = dict.fromkeys(_BEHIND_COUNTS, 0)

@@ -214,8 +214,10 @@ def reports_of(masks: pd.DataFrame, params: dict) -> UnitReports:
     first, last, last_due = params["first_period"], params["last_period"], params["last_due"]
     width = max(0, (last.year - first.year) * 12 + last.month - first.month + 1)
     due_months = max(0, min(width, (last_due.year - first.year) * 12 + last_due.month - first.month + 1))
-    masks = masks[["owed", "received", "on_time"]].astype(np.int64)
-    masks.insert(1, "expected", masks["owed"] & ((1 << due_months) - 1))
+    owed = masks["owed"].to_numpy(dtype=np.int64)
+    masks = pd.DataFrame({"owed": owed, "expected": owed & ((1 << due_months) - 1),
+                          "received": masks["received"].to_numpy(dtype=np.int64),
+                          "on_time": masks["on_time"].to_numpy(dtype=np.int64)}, index=masks.index)
     return UnitReports(first, width, masks, None)
 
 

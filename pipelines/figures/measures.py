@@ -302,6 +302,8 @@ def unit_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, population: str
 # What unit_tally gives beside unit_figures' columns, per unit over all its projects and files: the projects
 # earning a bonus, the overdue updates of the year and those of them forgotten, and the report bitmasks
 # (duty.UnitReports.masks: owed, received, on_time).
+# unit_tally's `later` when no state is of a year after the period end's: no baselines to look up.
+_NO_BASELINES = "SELECT CAST(NULL AS INTEGER) AS project_id, CAST(NULL AS DOUBLE) AS baseline WHERE false"
 TALLY_DUTY = ("bonus_major", "bonus_other", "overdue_updates", "forgotten_updates", "owed", "received", "on_time")
 
 
@@ -316,13 +318,24 @@ def unit_tally(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Setting
     rules = settings.assessment
     bands = {f"{column}_{edge}": value for column, low, high in SIGNED_BANDS
              for edge, value in (("low", low), ("high", high))}
-    sql = ("WITH facts AS (" + queries.sql("project_facts") + "), reports AS (" + queries.sql("unit_reports") + "), "
-           + queries.sql("unit_tally"))
-    later_states = queries.rows(con, "later_states", as_of=window.known_by, period_end=as_of)[0][0]
-    found = con.execute(sql, {
-        **params, **bands, "later_states": later_states, "period_end": as_of, "year_start": window.year_start, "cohort_start": window.cohort_start,
-        "assess_min": settings.figures.assess_min_investment_wan, "major_min": rules.major_manufacturing_min_wan,
-        "bonus_other_min": rules.bonus_other_min_wan, "manufacturing": MANUFACTURING}).df()
+    next_year_start = dt.date(as_of.year + 1, 1, 1)
+    values = {**params, **bands, "period_end": as_of, "year_start": window.year_start,
+              "next_year_start": next_year_start, "cohort_start": window.cohort_start,
+              "assess_min": settings.figures.assess_min_investment_wan, "major_min": rules.major_manufacturing_min_wan,
+              "bonus_other_min": rules.bonus_other_min_wan, "manufacturing": MANUFACTURING}
+    later = [row[0] for row in queries.rows(con, "later_year_projects", as_of=window.known_by,
+                                            next_year_start=next_year_start)]
+    baselines = _NO_BASELINES
+    if later:  # states of a later year: their baselines are looked up (investment_baseline.sql)
+        baselines, values["known_by"] = queries.sql("investment_baseline"), window.known_by
+        con.register("baseline_projects", pa.table({"project_id": pa.array(later, pa.int64())}))
+    sql = ("WITH facts AS (" + queries.sql("project_facts") + "), reports AS (" + queries.sql("unit_reports")
+           + "), later AS (" + baselines + "), " + queries.sql("unit_tally"))
+    try:
+        found = con.execute(sql, values).df()
+    finally:
+        if later:
+            con.unregister("baseline_projects")
     whole = [*_COUNTS, *TALLY_DUTY]
     found[whole] = found[whole].fillna(0).astype(np.int64)  # a unit without projects or files: nothing counted
     found[_MONEY] = found[_MONEY].fillna(0.0).astype(float)
@@ -339,8 +352,8 @@ def group_figures(units: pd.DataFrame, settings: Settings | None = None) -> pd.D
 
 def overall_figures(units: pd.DataFrame, settings: Settings | None = None) -> dict:
     """unit_figures summed over all units, rates recomputed from the summed cohorts."""
-    sums = {c: units[c].to_numpy().sum() for c in _COUNTED}
-    counts = pd.DataFrame({c: [int(v) if c in _COUNTS_SET else float(v)] for c, v in sums.items()})
+    sums = units[_COUNTED].to_numpy(dtype=float).sum(axis=0)  # counts of 0/1 flags: exact in floating point
+    counts = pd.DataFrame({c: [int(v) if c in _COUNTS_SET else float(v)] for c, v in zip(_COUNTED, sums)})
     return _with_rates(counts, settings or current()).to_dict("records")[0]
 
 

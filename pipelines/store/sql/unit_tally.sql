@@ -3,8 +3,8 @@
 -- measures.project_facts sets in numpy, and what duty.unit_reports and the assessment count from the same facts,
 -- without bringing 10⁵ project rows into Python (the report of pipelines.report, ~0.1 s at province scale).
 -- tests/test_report_tally.py holds the two paths equal, column by column, across month and year boundaries.
--- It runs after `facts` (project_facts.sql, with the duty parameters) and `reports` (unit_reports.sql), composed by
--- pipelines.figures.measures.unit_tally.
+-- It runs after `facts` (project_facts.sql, with the duty parameters), `reports` (unit_reports.sql) and `later`,
+-- composed by pipelines.figures.measures.unit_tally.
 -- * Over the assessed projects (计划总投资 at or above $assess_min): the year's flow of every milestone (dated in
 --   [$year_start, E]); each rate's cohort (opening date in [$cohort_start, E]) and hits (the hit date on or before E);
 --   签约 in each size band of 天门; 7亿元以上制造业 signed; and the sums of money: 签约金额, 资金到位率's parts
@@ -17,17 +17,8 @@
 -- * From the unit's files: `received` and `on_time` (unit_reports.sql).
 -- The baseline of 本年完成投资 is the timeline's `invested_before_year` for a state of E's year, the state's own
 -- 累计完成投资 for an earlier one, and for a state already of a later year (a month's report produced after the
--- next year's first files came in) looked up among the files known by K (as investment_baseline.sql).
-later AS (
-    SELECT r.project_id,
-           arg_max_null(r.invested_to_date_wan, precedence(r.period, r.received_at, r.submission_id)) AS baseline
-    FROM received_by($as_of) r
-    WHERE $later_states  -- later_states.sql: none, nothing to look up
-      AND r.project_id IN (SELECT project_id FROM state_at($as_of) WHERE year(period) > year(CAST($period_end AS DATE)))
-      AND r.period < CAST($year_start AS DATE)
-      AND r.submission_id NOT IN (SELECT submission_id FROM superseded_by($as_of))
-    GROUP BY r.project_id
-),
+-- next year's first files came in) looked up among the files known by K: `later`, investment_baseline.sql for the
+-- projects later_year_projects.sql finds (empty when there are none).
 flagged AS (
     SELECT f.unit_code,
            f.total_investment_wan AS total,
@@ -50,10 +41,10 @@ flagged AS (
            coalesce(f.funds_in_place_wan, 0) AS funds,
            CASE WHEN f.invested_to_date_wan IS NULL THEN 0
                 ELSE f.invested_to_date_wan - coalesce(
-                    CASE WHEN year(f.period) < year(CAST($period_end AS DATE)) THEN f.invested_to_date_wan
-                         WHEN year(f.period) = year(CAST($period_end AS DATE)) THEN f.invested_before_year
+                    CASE WHEN f.period < $year_start THEN f.invested_to_date_wan
+                         WHEN f.period < $next_year_start THEN f.invested_before_year
                          ELSE l.baseline END, 0) END AS invested_year,
-           f.annual_plan_wan > 0 AND year(f.period) = year(CAST($period_end AS DATE)) AS planned,
+           f.annual_plan_wan > 0 AND f.period >= $year_start AND f.period < $next_year_start AS planned,
            f.annual_plan_wan AS plan,
            f.overdue_months, f.owed_months,
            -- the overdue updates of months for which the unit's report was on time: forgotten (DOMAIN §6)
@@ -63,46 +54,54 @@ flagged AS (
     LEFT JOIN reports r ON r.unit_code = f.unit_code
 ),
 sums AS (
-    SELECT unit_code,
-           count(*) FILTER (WHERE assessed AND lead) AS lead,
-           count(*) FILTER (WHERE assessed AND evaluated) AS evaluated,
-           count(*) FILTER (WHERE assessed AND approved) AS approved,
-           count(*) FILTER (WHERE assessed AND signed) AS signed,
-           count(*) FILTER (WHERE assessed AND commenced) AS commenced,
-           count(*) FILTER (WHERE assessed AND in_stats) AS in_stats,
-           count(*) FILTER (WHERE assessed AND completed) AS completed,
-           count(*) FILTER (WHERE assessed AND production) AS production,
-           count(*) FILTER (WHERE assessed AND major) AS major_manufacturing,
+    -- per unit and whether the projects are assessed: a group key costs less than the same condition in every sum
+    SELECT unit_code, assessed,
+           count_if(lead) AS lead,
+           count_if(evaluated) AS evaluated,
+           count_if(approved) AS approved,
+           count_if(signed) AS signed,
+           count_if(commenced) AS commenced,
+           count_if(in_stats) AS in_stats,
+           count_if(completed) AS completed,
+           count_if(production) AS production,
+           count_if(major) AS major_manufacturing,
            -- 天门's size bands of 签约 (pipelines.vocabulary.SIGNED_BANDS): [low, high) in 万元
-           count(*) FILTER (WHERE assessed AND signed AND total >= $signed_50yi_low AND total < $signed_50yi_high)
-               AS signed_50yi,
-           count(*) FILTER (WHERE assessed AND signed AND total >= $signed_10_50yi_low
-                                  AND total < $signed_10_50yi_high) AS signed_10_50yi,
-           count(*) FILTER (WHERE assessed AND signed AND total >= $signed_5_10yi_low AND total < $signed_5_10yi_high)
-               AS signed_5_10yi,
-           count(*) FILTER (WHERE assessed AND signed_cohort) AS commencement_rate_base,
-           count(*) FILTER (WHERE assessed AND signed_cohort AND commenced_by_end) AS commencement_rate_hits,
-           count(*) FILTER (WHERE assessed AND commenced_cohort) AS stats_rate_base,
-           count(*) FILTER (WHERE assessed AND commenced_cohort AND in_stats_by_end) AS stats_rate_hits,
-           count(*) FILTER (WHERE assessed AND commenced_cohort) AS production_rate_base,
-           count(*) FILTER (WHERE assessed AND commenced_cohort AND production_by_end) AS production_rate_hits,
-           coalesce(sum(total) FILTER (WHERE assessed AND signed), 0) AS signed_amount_wan,
-           coalesce(sum(funds) FILTER (WHERE assessed AND signed_cohort), 0) AS funds_cohort_wan,
-           coalesce(sum(total) FILTER (WHERE assessed AND signed_cohort), 0) AS funds_cohort_total_wan,
-           coalesce(sum(invested_year) FILTER (WHERE assessed), 0) AS invested_year_wan,
-           coalesce(sum(plan) FILTER (WHERE assessed AND planned), 0) AS plan_year_wan,
-           coalesce(sum(invested_year) FILTER (WHERE assessed AND planned), 0) AS plan_invested_year_wan,
-           count(*) FILTER (WHERE major) AS bonus_major,
-           count(*) FILTER (WHERE signed AND NOT major AND total >= $bonus_other_min) AS bonus_other,
-           coalesce(sum(bit_count(overdue_months)), 0) AS overdue_updates,
-           coalesce(sum(bit_count(forgotten_months)), 0) AS forgotten_updates,
-           coalesce(bit_or(owed_months), 0) AS owed
+           count_if(signed AND total >= $signed_50yi_low AND total < $signed_50yi_high) AS signed_50yi,
+           count_if(signed AND total >= $signed_10_50yi_low AND total < $signed_10_50yi_high) AS signed_10_50yi,
+           count_if(signed AND total >= $signed_5_10yi_low AND total < $signed_5_10yi_high) AS signed_5_10yi,
+           count_if(signed_cohort) AS commencement_rate_base,
+           count_if(signed_cohort AND commenced_by_end) AS commencement_rate_hits,
+           count_if(commenced_cohort) AS stats_rate_base,
+           count_if(commenced_cohort AND in_stats_by_end) AS stats_rate_hits,
+           count_if(commenced_cohort) AS production_rate_base,
+           count_if(commenced_cohort AND production_by_end) AS production_rate_hits,
+           sum(total) FILTER (WHERE signed) AS signed_amount_wan,
+           sum(funds) FILTER (WHERE signed_cohort) AS funds_cohort_wan,
+           sum(total) FILTER (WHERE signed_cohort) AS funds_cohort_total_wan,
+           sum(invested_year) AS invested_year_wan,
+           sum(plan) FILTER (WHERE planned) AS plan_year_wan,
+           sum(invested_year) FILTER (WHERE planned) AS plan_invested_year_wan,
+           count_if(signed AND NOT major AND total >= $bonus_other_min) AS bonus_other,
+           sum(bit_count(overdue_months)) AS overdue_updates,
+           sum(bit_count(forgotten_months)) AS forgotten_updates,
+           bit_or(owed_months) AS owed
     FROM flagged
-    GROUP BY unit_code
+    GROUP BY unit_code, assessed
+),
+by_unit AS (
+    -- the figures over the assessed projects (their row of sums); the bonus and the duty over all
+    SELECT d.unit_code, a.* EXCLUDE (unit_code, assessed, bonus_other, overdue_updates, forgotten_updates, owed),
+           d.* EXCLUDE (unit_code)
+    FROM (SELECT unit_code, sum(major_manufacturing) AS bonus_major, sum(bonus_other) AS bonus_other,
+                 sum(overdue_updates) AS overdue_updates, sum(forgotten_updates) AS forgotten_updates,
+                 bit_or(owed) AS owed
+          FROM sums
+          GROUP BY unit_code) d
+    LEFT JOIN sums a ON a.unit_code = d.unit_code AND a.assessed
 )
 SELECT u.code, u.name, u.kind, u.assess_group AS "group", s.* EXCLUDE (unit_code),
        coalesce(r.received, 0) AS received, coalesce(r.on_time, 0) AS on_time
 FROM units u
-LEFT JOIN sums s ON s.unit_code = u.code
+LEFT JOIN by_unit s ON s.unit_code = u.code
 LEFT JOIN reports r ON r.unit_code = u.code
 ORDER BY u.assess_group, u.code
