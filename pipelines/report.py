@@ -16,7 +16,7 @@ import duckdb
 from pipelines import cli, settings
 from pipelines.figures.assessment import Assessment, assess, completion, records
 from pipelines.months import due_date, month_end
-from pipelines.vocabulary import WAN_PER_YI
+from pipelines.vocabulary import TARGETS, WAN_PER_YI
 
 FIGURE_FIELDS = ("signed", "signed_amount_wan", "commenced", "in_stats", "completed", "production",
                  "commencement_rate", "stats_rate", "production_rate", "funds_rate", "invested_year_wan",
@@ -47,8 +47,9 @@ def report(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: settings.Sett
 
 def _as_json(result: Assessment) -> dict:
     as_of, progress = result.as_of, result.time_progress
-    targets = dict(zip(result.targets.index, records(result.targets)))
-    units = records(result.units)
+    targets = dict(zip(result.targets.index.tolist(), records(result.targets)))
+    # the fields printed and the actuals of the targets' completion
+    units = records(result.units[list(dict.fromkeys([*UNIT_FIELDS, *(t.actual for t in TARGETS)]))])
     return {
         "as_of": as_of.isoformat(),
         "period_end": as_of.isoformat(),

@@ -124,7 +124,7 @@ def test_a_report_of_december_produced_in_february(county):
 def test_the_tally_counts_in_the_database(county):
     """unit_tally gives every registered unit, in the register's order, without reading project rows into
     Python: U03 has no projects and counts zeros, no rates."""
-    found = measures.unit_tally(county, D(2026, 2, 28))
+    found, _ = measures.unit_tally(county, D(2026, 2, 28))
     assert list(found["code"]) == ["U02", "U03", "U01"]  # 乡镇组, then 园区组
     u03 = found.set_index("code").loc["U03"]
     assert u03["signed"] == 0 and u03["overdue_updates"] == 0 and u03["commencement_rate"] is None

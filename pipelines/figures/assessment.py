@@ -173,17 +173,16 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
         behind = _behind(all_facts, reports.overdue)
         per_unit = behind.counts()
     else:
-        units = measures.unit_tally(con, as_of, settings, known)
-        reports = duty.reports_of(units.rename(columns={"code": "unit_code"}).set_index("unit_code"),
-                                  units.attrs["duty"])
-        per_unit = dict(zip(units["code"], records(units[list(_BEHIND_COUNTS)])))
+        units, params = measures.unit_tally(con, as_of, settings, known)
+        reports = duty.reports_of(units.rename(columns={"code": "unit_code"}).set_index("unit_code"), params)
+        per_unit = dict(zip(units["code"].tolist(), records(units[list(_BEHIND_COUNTS)])))
         units = units.drop(columns=list(measures.TALLY_DUTY))
     nothing = dict.fromkeys(_BEHIND_COUNTS, 0)
 
     rows: list[dict] = []  # the ledger's, when the projects behind the points are listed
     scored: list[dict] = []
     # Plain dicts: 200 units × a dozen lookups each cost tens of milliseconds through iterrows and .loc.
-    target_rows = dict(zip(targets.index, records(targets)))
+    target_rows = dict(zip(targets.index.tolist(), records(targets)))
     for unit in records(units):
         code = unit["code"]
         unit_targets = target_rows.get(code)

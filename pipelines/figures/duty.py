@@ -147,8 +147,8 @@ class UnitReports:
     @functools.cached_property
     def _counts(self) -> dict[str, dict]:
         return {unit: _report_counts(int(expected), int(received), int(on_time), self.first_period, self.months)
-                for unit, expected, received, on_time in zip(self.masks.index, self.masks["expected"],
-                                                             self.masks["received"], self.masks["on_time"])}
+                for unit, expected, received, on_time in zip(*(self.masks.index.tolist(), *(
+                    self.masks[c].tolist() for c in ("expected", "received", "on_time"))))}
 
     def counts(self, unit: str) -> dict:
         """reports_expected, _received, _on_time, reporting_rate, on_time_rate, late_reports and the late and

@@ -308,10 +308,11 @@ TALLY_DUTY = ("bonus_major", "bonus_other", "overdue_updates", "forgotten_update
 
 
 def unit_tally(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | None = None,
-               known_by: dt.date | None = None) -> pd.DataFrame:
+               known_by: dt.date | None = None) -> tuple[pd.DataFrame, dict]:
     """unit_figures of the assessed population for the period end `as_of` known by `known_by` (default `as_of`),
     with the columns TALLY_DUTY, counted in the database (unit_tally.sql) rather than from project_facts: the
-    same numbers without 10⁵ project rows in Python. The duty's parameters are the frame's attrs["duty"]."""
+    same numbers without 10⁵ project rows in Python; and the duty's parameters (duty.duty_params). The parameters
+    are not the frame's attrs as with project_facts: pandas deep-copies attrs on every operation on the frame."""
     settings = settings or current()
     window = Window.of(as_of, settings, known_by)
     params = duty.duty_params(as_of, window.year_start, settings, window.known_by)
@@ -339,9 +340,7 @@ def unit_tally(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Setting
     whole = [*_COUNTS, *TALLY_DUTY]
     found[whole] = found[whole].fillna(0).astype(np.int64)  # a unit without projects or files: nothing counted
     found[_MONEY] = found[_MONEY].fillna(0.0).astype(float)
-    found = _with_rates(found, settings)
-    found.attrs["duty"] = params
-    return found
+    return _with_rates(found, settings), params
 
 
 def group_figures(units: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
