@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 
@@ -57,11 +58,17 @@ def output_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def emit(data: dict, as_json: bool, table: Callable[[dict], None]) -> None:
-    """Print `data` as indented JSON (Chinese kept as written) or through `table`."""
-    if as_json:
-        print(json.dumps(data, ensure_ascii=False, indent=1))
-    else:
-        table(data)
+    """Print `data` as indented JSON (Chinese kept as written) or through `table`. A reader that stops early
+    (`| head`) ends the output quietly, as other command-line tools do, instead of a BrokenPipeError traceback."""
+    try:
+        if as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=1))
+        else:
+            table(data)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the pipe again when it flushes stdout at exit: point stdout at nothing first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @contextlib.contextmanager

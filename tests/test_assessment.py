@@ -186,6 +186,26 @@ def test_funnel_of_the_year(county):
     assert everything.loc["commenced", "conversion"] == pytest.approx(everything.loc["commenced", "reached"] / 8)
 
 
+def test_a_reader_that_stops_early_ends_the_report_quietly(county, tmp_path):
+    """`python -m pipelines.report --json | head -1`: the command ends with 0 and no traceback when its reader
+    closes the pipe after one line (with 300 more units the JSON is larger than what a pipe holds)."""
+    import subprocess
+    import sys
+
+    from tests.server import ROOT
+
+    county.executemany("INSERT INTO units VALUES (?, ?, '乡镇街道', '乡镇组', ?, ?)",
+                       [(f"X{i:03d}", f"单元{i}", dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1)) for i in range(300)])
+    county.close()
+    report = subprocess.Popen([sys.executable, "-m", "pipelines.report", "--as-of", "2024-06-30", "--json",
+                               "--db", str(tmp_path / "test.duckdb")], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, bufsize=0)
+    assert report.stdout.read(1) == b"{"
+    report.stdout.close()  # the reader is gone before the rest is written
+    _, errors = report.communicate(timeout=60)
+    assert report.returncode == 0 and b"Traceback" not in errors, errors.decode()
+
+
 def test_report_json_shape_and_values(county, tmp_path):
     """`python -m pipelines.report --as-of 2024-06-30 --json` prints DOMAIN §9's object with U01's figures."""
     import json
