@@ -65,7 +65,8 @@ def test_stats_gap_exactly_at_target(units, commenced, in_stats, needed):
 
 
 def test_gap_against_time_progress(units):
-    """Target 6 新开工 with 序时进度 0.5: 3 due, 1 commenced, 2 lacking (completion 1/6, gap (1/6 − 0.5) × 100); 签约金额
+    """Target 6 新开工 with 序时进度 0.5: 3 due, 1 commenced, 2 lacking, no project signed and waiting to commence
+    (completion 1/6, gap (1/6 − 0.5) × 100); 签约金额
     target 10亿: 5亿 due, 3亿 signed, nothing 在谈 or 已审批 to sign; no 投产 target; the further targets, not set,
     are not listed."""
     _targets(units, signed_amount_wan=100000, commenced=6)
@@ -73,7 +74,7 @@ def test_gap_against_time_progress(units):
     gaps = _gaps(units)
     assert list(gaps) == ["commencement_rate", "stats_rate", "signed", "signed_amount", "commenced", "production"]
     commenced = gaps["commenced"]
-    assert (commenced.needed, commenced.message) == (2, "新开工项目数距序时进度还差2个")
+    assert (commenced.needed, commenced.message) == (2, "新开工项目数距序时进度还差2个（没有已签约未开工的项目）")
     assert (commenced.actual, commenced.target, commenced.completion) == (1, 6, pytest.approx(1 / 6))
     assert commenced.gap_points == pytest.approx((1 / 6 - 0.5) * 100)
     assert gaps["signed_amount"].message == "签约金额距序时进度还差2.00亿元（没有在谈、已审批的此类项目）"
@@ -171,3 +172,36 @@ def test_invested_year_against_time_progress(units):
 def test_approval_tier(land, industry, tier):
     """审批层级 by 用地面积 and whether the project is industrial (Pan'an rule)."""
     assert approval_tier(land, industry) == tier
+
+
+def test_commenced_and_production_targets_with_the_projects_to_move(units):
+    """序时进度 0.5. 新开工 target 6: 3 due, 1 commenced this year (P1), 2 lacking; candidates the projects signed by the
+    day and not commenced, by 计划开工日期 (K2 07-15 before K1 08-01, K3 without one last; not K4, terminated), with that
+    date. 新投产 target 4: 2 due, 1 in production this year (P5), 1 lacking; candidates the projects commenced and not
+    in production, 已竣工 first (P2, commenced 2023), then 在建 by 开工日期 (P3 2023-06 before P1 2024-03), with their
+    stage and 开工日期."""
+    _targets(units, commenced=6, production=4)
+    _signed(units, "P1", "2024-01-05", commenced="2024-03-01")
+    _signed(units, "P2", "2023-01-05", commenced="2023-02-01", completed_date="2024-05-01")
+    _signed(units, "P3", "2023-01-05", commenced="2023-06-01")
+    _signed(units, "P5", "2023-01-05", commenced="2023-03-01", production_date="2024-04-01")
+    _signed(units, "K1", "2024-02-01", planned_start_date="2024-08-01")
+    _signed(units, "K2", "2024-03-01", planned_start_date="2024-07-15")
+    _signed(units, "K3", "2023-11-01")
+    _signed(units, "K4", "2024-02-01", status="terminated", planned_start_date="2024-07-01")
+    gaps = _gaps(units)
+    commenced = gaps["commenced"]
+    assert (commenced.needed, commenced.message) == (2, "新开工项目数距序时进度还差2个")
+    assert [(c["code"], c["date"]) for c in commenced.candidates] == [
+        ("K2", dt.date(2024, 7, 15)), ("K1", dt.date(2024, 8, 1)), ("K3", None)]
+    production = gaps["production"]
+    assert (production.needed, production.actual, production.message) == (1, 1, "新投产项目数距序时进度还差1个")
+    assert [(c["code"], c["stage"], c["date"]) for c in production.candidates] == [
+        ("P2", "已竣工", dt.date(2023, 2, 1)), ("P3", "在建", dt.date(2023, 6, 1)), ("P1", "在建", dt.date(2024, 3, 1))]
+
+
+def test_too_few_projects_to_commence_is_said(units):
+    """新开工 target 8, 序时进度 0.5: 4 due, none commenced; only one project signed and waiting: said in the message."""
+    _targets(units, commenced=8)
+    _signed(units, "K1", "2024-02-01")
+    assert _gaps(units)["commenced"].message == "新开工项目数距序时进度还差4个（已签约未开工的项目只有1个）"

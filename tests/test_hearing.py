@@ -102,7 +102,7 @@ def test_a_unit_page_says_rank_score_targets_reports_tasks_warnings_and_gaps(cou
                              "另有黄色预警1条。")
     assert page.gaps == ["签约项目开工率还需开工1个项目可达75%。可推动：B项目（2.00亿元）。",
                          "开工项目纳统率还需纳统1个项目可达80%。可推动：A项目（2.00亿元）。",
-                         "新开工项目数距序时进度还差2个。"]
+                         "新开工项目数距序时进度还差2个（已签约未开工的项目只有1个）。可推动：B项目（2.00亿元）。"]
 
 
 def test_the_other_units_pages(county):

@@ -168,7 +168,7 @@ def test_guidance_splits_what_is_lacking(county):
     assert [(g.item, g.needed, g.message) for g in view.lacking] == [
         ("commencement_rate", 2, "还需开工2个项目可达75%"),
         ("commenced", 1, "新开工项目数距序时进度还差1个"),
-        ("production", 2, "新投产项目数距序时进度还差2个"),
+        ("production", 2, "新投产项目数距序时进度还差2个（已开工未投产的项目只有1个）"),
     ]
     assert [c["code"] for c in view.lacking[0].candidates] == ["P3", "P2"]
     assert [(g.item, g.needed) for g in view.on_track] == [

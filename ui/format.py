@@ -335,19 +335,22 @@ def target_progress_table(progress: pd.DataFrame, target: str, digits: int = 1) 
     })
 
 
-_CANDIDATE_DATES = {"commencement_rate": "签约日期", "stats_rate": "开工日期", "in_stats": "开工日期"}
+# The date listed with a gap's candidates; a 签约 target's is the day its stage (在谈 / 已审批) was reached.
+_CANDIDATE_DATES = {"commencement_rate": "签约日期", "stats_rate": "开工日期", "in_stats": "开工日期",
+                    "commenced": "计划开工日期", "production": "开工日期"}
 
 
 def candidates_table(gap: Gap) -> pd.DataFrame:
-    """The projects that could close a gap: code, name, for a 签约 target the stage (在谈 / 已审批) and the day it was
-    reached, else the date they entered the rate's cohort (开工 for 新纳统), 计划总投资 (亿元)."""
+    """The projects that could close a gap: code, name, their stage where it matters (在谈 / 已审批 for a 签约 target,
+    已竣工 / 在建 for 新投产), a date (_CANDIDATE_DATES: the day the stage was reached for a 签约 target), 计划总投资
+    (亿元)."""
     rows = pd.DataFrame(gap.candidates, columns=["code", "name", "stage", "date", "amount_wan"])
     dates = pd.to_datetime(rows["date"]).dt.strftime("%Y-%m-%d").fillna("")
-    signing = rows["stage"].notna().any()
+    staged = rows["stage"].notna().any()
     return pd.DataFrame({
         "项目编号": rows["code"], "项目名称": rows["name"],
-        **({"所处阶段": rows["stage"], "研判/审批日期": dates} if signing
-           else {_CANDIDATE_DATES.get(gap.item, "日期"): dates}),
+        **({"所处阶段": rows["stage"]} if staged else {}),
+        _CANDIDATE_DATES.get(gap.item, "研判/审批日期" if staged else "日期"): dates,
         "计划总投资(亿元)": rows["amount_wan"] / WAN_PER_YI,
     })
 

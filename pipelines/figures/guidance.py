@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -93,8 +94,34 @@ def _not_signed(mine: pd.DataFrame, settings: Settings) -> dict[str, pd.DataFram
     return found
 
 
-def _target_gap(target: Target, figures: dict, progress: float, candidates: pd.DataFrame | None,
-                signing: bool) -> Gap:
+@dataclass(frozen=True)
+class _Open:
+    """The projects that could close a target's gap: the rows, what the message calls them, and how they are
+    listed (Gap.candidates)."""
+
+    rows: pd.DataFrame
+    kind: str
+    listed: Callable[[pd.DataFrame], list[dict]]
+
+
+def _commencing_candidates(rows: pd.DataFrame) -> list[dict]:
+    """Projects signed and not yet commenced, by 计划开工日期 (none given: last), with that date."""
+    return _candidates(rows, "planned_start_date")
+
+
+def _producing_candidates(rows: pd.DataFrame) -> list[dict]:
+    """Projects commenced and not yet in production: 已竣工 first, then 在建, each longest since 开工 first, with
+    their stage and 开工日期."""
+    done = rows["completed_date"].notna()
+    ordered = rows.assign(_order=(~done).astype(int), _started=pd.to_datetime(rows["commenced_date"])).sort_values(
+        ["_order", "_started", "project_code"])
+    return [{"code": c, "name": n, "stage": "已竣工" if o == 0 else "在建", "date": d.date() if pd.notna(d) else None,
+             "amount_wan": a}
+            for c, n, o, d, a in zip(ordered["project_code"], ordered["project_name"], ordered["_order"],
+                                     ordered["_started"], ordered["total_investment_wan"])]
+
+
+def _target_gap(target: Target, figures: dict, progress: float, opening: _Open | None) -> Gap:
     """One annual target against 序时进度: how much is lacking, in words, with the projects that could close it."""
     value, actual = figures["targets"][target.id], figures["actual"]
     completion, gap = figures["completion"][target.id], figures["schedule_gap_points"][target.id]
@@ -111,13 +138,12 @@ def _target_gap(target: Target, figures: dict, progress: float, candidates: pd.D
         message = (f"{target.label}距序时进度还差{lack}个" if lack
                    else f"{target.label}已达序时进度（{actual:g}/{value:g}个）")
     found: list[dict] = []
-    if lack and candidates is not None:
-        found = _signing_candidates(candidates) if signing else _candidates(candidates, "commenced_date")
-        kind = "在谈、已审批的此类项目" if signing else "已开工未纳统的项目"
+    if lack and opening is not None:
+        found, kind, amount = opening.listed(opening.rows), opening.kind, float(opening.rows["total_investment_wan"].sum())
         if not found:
             message += f"（没有{kind}）"
-        elif money and float(candidates["total_investment_wan"].sum()) < lack:
-            message += f"（{kind}计划总投资合计只有{candidates['total_investment_wan'].sum() / WAN_PER_YI:.2f}亿元）"
+        elif money and amount < lack:
+            message += f"（{kind}计划总投资合计只有{amount / WAN_PER_YI:.2f}亿元）"
         elif not money and len(found) < lack:
             message += f"（{kind}只有{len(found)}个）"
     return Gap(target.id, target.label, lack, message, found, actual, value, completion, gap)
@@ -129,8 +155,9 @@ def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
     """What `unit_code` lacks as of `as_of`: the two rates against their targets with the candidate projects
     (signed but not commenced; commenced but not 纳统 and big enough to be), then every annual target
     (pipelines.vocabulary.TARGETS; the four classic ones also when none is set) against 序时进度 with its
-    completion and gap, the 签约 targets with the projects 在谈 or 已审批 of their size, 新纳统 with the projects
-    commenced but not yet 纳统. For a month's report, `known_by` is its knowledge day (DOMAIN §4: the targets and
+    completion and gap, the 签约 targets with the projects 在谈 or 已审批 of their size, 新开工 with the projects
+    signed but not commenced (by 计划开工日期), 新纳统 with the projects commenced but not yet 纳统, 新投产 with the
+    projects commenced but not in production (已竣工 first). For a month's report, `known_by` is its knowledge day (DOMAIN §4: the targets and
     the facts known by its end; default `as_of`). `facts` may pass measures.project_facts (with details) for the
     same days."""
     settings = settings or current()
@@ -156,14 +183,24 @@ def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
     actuals = {t.actual: mine[t.actual].sum() for t in TARGETS}
     figures = assessment.completion(actuals, row, progress)
     day = pd.Timestamp(as_of)
-    # 新纳统 can come from any project commenced by now (not only this year's), not yet 纳统 and big enough to be.
-    started = pd.to_datetime(mine["commenced_date"]) <= day
-    stats_open = mine[started & ~(pd.to_datetime(mine["in_stats_date"]) <= day) & statable]
-    candidates = {**_not_signed(mine, settings), "in_stats": stats_open}
+    # 新开工, 新纳统 and 新投产 can come from any project signed (commenced) by now, not only this year's, that has
+    # not yet reached the milestone and is still active; 纳统 only from the size that can be.
+    def reached(column: str) -> pd.Series:
+        return pd.to_datetime(mine[column]) <= day
+
+    started = reached("commenced_date")
+    openings = {target: _Open(rows, "在谈、已审批的此类项目", _signing_candidates)
+                for target, rows in _not_signed(mine, settings).items()}
+    openings["commenced"] = _Open(mine[reached("signed_date") & ~started & active], "已签约未开工的项目",
+                                  _commencing_candidates)
+    openings["in_stats"] = _Open(mine[started & ~reached("in_stats_date") & statable], "已开工未纳统的项目",
+                                 lambda rows: _candidates(rows, "commenced_date"))
+    openings["production"] = _Open(mine[started & ~reached("production_date") & active], "已开工未投产的项目",
+                                   _producing_candidates)
     for target in TARGETS:
         if figures["targets"][target.id] is None and target.id not in _ALWAYS_LISTED:
             continue
         actual = float(actuals[target.actual])
         found = {**figures, "actual": actual if target.unit == "亿元" else int(actual)}
-        gaps.append(_target_gap(target, found, progress, candidates.get(target.id), target.id != "in_stats"))
+        gaps.append(_target_gap(target, found, progress, openings.get(target.id)))
     return gaps
