@@ -122,6 +122,23 @@ MEASURE = """(detail) => {
 }"""
 
 
+def _settled(page) -> dict:
+    """MEASURE once the layout has settled: two measurements half a second apart that place every panel and card
+    alike and cut the same titles. On a busy machine the first one after a resize can still see a frame laid out
+    for the size before (a title 9 px too wide at 1366×768, once in a full run; never alone)."""
+    def layout(seen: dict) -> list:
+        return [(p["box"], p["titleCut"]) for p in seen["panels"]] + [c["box"] for c in seen["cards"]]
+
+    seen = page.evaluate(MEASURE, DETAIL)
+    for _ in range(10):
+        page.wait_for_timeout(500)
+        again = page.evaluate(MEASURE, DETAIL)
+        if layout(again) == layout(seen):
+            return again
+        seen = again
+    return seen
+
+
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_the_screen_fits_every_viewport(leader, width, height):
     """At each size: the eight panels and six cards inside the viewport's width, no cell cut but by a deliberate
@@ -135,7 +152,7 @@ def test_the_screen_fits_every_viewport(leader, width, height):
     page.set_viewport_size({"width": width, "height": height})
     page.goto(f"{page.base}/cockpit")
     _drawn(page)
-    seen = page.evaluate(MEASURE, DETAIL)
+    seen = _settled(page)
     phone = width <= 480
     assert seen["exception"] == 0
     titles = [p["title"] for p in seen["panels"]]
