@@ -393,7 +393,7 @@ def county_targets(targets: pd.DataFrame) -> dict[str, float | None]:
     """The county's targets: the sum of the units' targets of each kind (None where no unit has one)."""
     sums = {}
     for target in TARGETS:
-        values = targets[target.column].to_numpy(dtype=float) if len(targets) else np.zeros(0)
+        values = targets[target.column].to_numpy(dtype=float)
         values = values[values > 0]  # blank (NaN) and 0 are not set
         sums[target.column] = float(values.sum()) if len(values) else None
     return sums

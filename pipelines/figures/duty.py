@@ -146,9 +146,10 @@ class UnitReports:
 
     @functools.cached_property
     def _counts(self) -> dict[str, dict]:
+        masks = self.masks
         return {unit: _report_counts(int(expected), int(received), int(on_time), self.first_period, self.months)
-                for unit, expected, received, on_time in zip(*(self.masks.index.tolist(), *(
-                    self.masks[c].tolist() for c in ("expected", "received", "on_time"))))}
+                for unit, expected, received, on_time in zip(masks.index.tolist(), masks["expected"].tolist(),
+                                                             masks["received"].tolist(), masks["on_time"].tolist())}
 
     def counts(self, unit: str) -> dict:
         """reports_expected, _received, _on_time, reporting_rate, on_time_rate, late_reports and the late and

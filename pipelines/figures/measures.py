@@ -299,11 +299,11 @@ def unit_figures(con: duckdb.DuckDBPyConnection, as_of: dt.date, population: str
     return pd.concat([register, counts], axis=1)
 
 
+# unit_tally's `later` when no state is of a year after the period end's: no baselines to look up.
+_NO_BASELINES = "SELECT CAST(NULL AS INTEGER) AS project_id, CAST(NULL AS DOUBLE) AS baseline WHERE false"
 # What unit_tally gives beside unit_figures' columns, per unit over all its projects and files: the projects
 # earning a bonus, the overdue updates of the year and those of them forgotten, and the report bitmasks
 # (duty.UnitReports.masks: owed, received, on_time).
-# unit_tally's `later` when no state is of a year after the period end's: no baselines to look up.
-_NO_BASELINES = "SELECT CAST(NULL AS INTEGER) AS project_id, CAST(NULL AS DOUBLE) AS baseline WHERE false"
 TALLY_DUTY = ("bonus_major", "bonus_other", "overdue_updates", "forgotten_updates", "owed", "received", "on_time")
 
 

@@ -36,8 +36,7 @@ flagged AS (
            f.commenced_date <= $period_end AS commenced_by_end,
            f.in_stats_date <= $period_end AS in_stats_by_end,
            f.production_date <= $period_end AS production_by_end,
-           f.signed_date BETWEEN $year_start AND $period_end AND coalesce(f.industry = $manufacturing, false)
-               AND f.total_investment_wan >= $major_min AS major,
+           signed AND coalesce(f.industry = $manufacturing, false) AND total >= $major_min AS major,
            coalesce(f.funds_in_place_wan, 0) AS funds,
            CASE WHEN f.invested_to_date_wan IS NULL THEN 0
                 ELSE f.invested_to_date_wan - coalesce(
