@@ -4,6 +4,7 @@ the completion of every target set and the gap to 序时进度, and which of its
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,16 +57,27 @@ def _candidates(rows: pd.DataFrame, date_column: str) -> list[dict]:
                                   pd.to_datetime(ordered[date_column]), ordered["total_investment_wan"])]
 
 
+def _staged(rows: pd.DataFrame, stages: pd.Series, dates: pd.Series, order: list[str]) -> list[dict]:
+    """`rows` with their stage label (`stages`) and date, by stage in `order`, then date (longest ago first), then
+    code: code, name, stage, date, amount_wan."""
+    ordered = rows.assign(_stage=stages, _order=stages.map({stage: i for i, stage in enumerate(order)}),
+                          _date=pd.to_datetime(dates)).sort_values(["_order", "_date", "project_code"])
+    return [{"code": c, "name": n, "stage": s, "date": d.date() if pd.notna(d) else None, "amount_wan": a}
+            for c, n, s, d, a in zip(ordered["project_code"], ordered["project_name"], ordered["_stage"],
+                                     ordered["_date"], ordered["total_investment_wan"])]
+
+
 def _signing_candidates(rows: pd.DataFrame) -> list[dict]:
     """Projects not yet signed, 已审批 first then 在谈, each by the day it reached its stage (longest waiting first)."""
-    order = {stage: i for i, stage in enumerate(SIGNING_STAGES)}
     reached = rows["approved_date"].where(rows["stage"] == "approved", rows["evaluated_date"])
-    ordered = rows.assign(_order=rows["stage"].map(order), _reached=pd.to_datetime(reached)).sort_values(
-        ["_order", "_reached", "project_code"])
-    return [{"code": c, "name": n, "stage": SIGNING_STAGES[s], "date": d.date() if pd.notna(d) else None,
-             "amount_wan": a}
-            for c, n, s, d, a in zip(ordered["project_code"], ordered["project_name"], ordered["stage"],
-                                     ordered["_reached"], ordered["total_investment_wan"])]
+    return _staged(rows, rows["stage"].map(SIGNING_STAGES), reached, list(SIGNING_STAGES.values()))
+
+
+def _producing_candidates(rows: pd.DataFrame) -> list[dict]:
+    """Projects commenced and not yet in production: 已竣工 first, then 在建, each longest since 开工 first, with
+    their stage and 开工日期."""
+    stages = rows["completed_date"].notna().map({True: "已竣工", False: "在建"})
+    return _staged(rows, stages, rows["commenced_date"], ["已竣工", "在建"])
 
 
 def _rate_gap(item: str, label: str, verb: str, base: pd.DataFrame, hits: pd.Series, target: float,
@@ -104,23 +116,6 @@ class _Open:
     listed: Callable[[pd.DataFrame], list[dict]]
 
 
-def _commencing_candidates(rows: pd.DataFrame) -> list[dict]:
-    """Projects signed and not yet commenced, by 计划开工日期 (none given: last), with that date."""
-    return _candidates(rows, "planned_start_date")
-
-
-def _producing_candidates(rows: pd.DataFrame) -> list[dict]:
-    """Projects commenced and not yet in production: 已竣工 first, then 在建, each longest since 开工 first, with
-    their stage and 开工日期."""
-    done = rows["completed_date"].notna()
-    ordered = rows.assign(_order=(~done).astype(int), _started=pd.to_datetime(rows["commenced_date"])).sort_values(
-        ["_order", "_started", "project_code"])
-    return [{"code": c, "name": n, "stage": "已竣工" if o == 0 else "在建", "date": d.date() if pd.notna(d) else None,
-             "amount_wan": a}
-            for c, n, o, d, a in zip(ordered["project_code"], ordered["project_name"], ordered["_order"],
-                                     ordered["_started"], ordered["total_investment_wan"])]
-
-
 def _target_gap(target: Target, figures: dict, progress: float, opening: _Open | None) -> Gap:
     """One annual target against 序时进度: how much is lacking, in words, with the projects that could close it."""
     value, actual = figures["targets"][target.id], figures["actual"]
@@ -157,8 +152,8 @@ def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
     (pipelines.vocabulary.TARGETS; the four classic ones also when none is set) against 序时进度 with its
     completion and gap, the 签约 targets with the projects 在谈 or 已审批 of their size, 新开工 with the projects
     signed but not commenced (by 计划开工日期), 新纳统 with the projects commenced but not yet 纳统, 新投产 with the
-    projects commenced but not in production (已竣工 first). For a month's report, `known_by` is its knowledge day (DOMAIN §4: the targets and
-    the facts known by its end; default `as_of`). `facts` may pass measures.project_facts (with details) for the
+    projects commenced but not in production (已竣工 first). For a month's report, `known_by` is its knowledge day
+    (DOMAIN §4: the targets and the facts known by its end; default `as_of`). `facts` may pass measures.project_facts (with details) for the
     same days."""
     settings = settings or current()
     fig = settings.figures
@@ -192,9 +187,9 @@ def target_gaps(con: duckdb.DuckDBPyConnection, as_of: dt.date, unit_code: str,
     openings = {target: _Open(rows, "在谈、已审批的此类项目", _signing_candidates)
                 for target, rows in _not_signed(mine, settings).items()}
     openings["commenced"] = _Open(mine[reached("signed_date") & ~started & active], "已签约未开工的项目",
-                                  _commencing_candidates)
+                                  functools.partial(_candidates, date_column="planned_start_date"))
     openings["in_stats"] = _Open(mine[started & ~reached("in_stats_date") & statable], "已开工未纳统的项目",
-                                 lambda rows: _candidates(rows, "commenced_date"))
+                                 functools.partial(_candidates, date_column="commenced_date"))
     openings["production"] = _Open(mine[started & ~reached("production_date") & active], "已开工未投产的项目",
                                    _producing_candidates)
     for target in TARGETS:
