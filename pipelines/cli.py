@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import duckdb
 
@@ -69,6 +70,13 @@ def emit(data: dict, as_json: bool, table: Callable[[dict], None]) -> None:
     except BrokenPipeError:
         # Python would report the pipe again when it flushes stdout at exit: point stdout at nothing first.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def write_out(path: Path, data: bytes) -> None:
+    """Write a command's output file (its folder made when missing) and say where."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    print(f"已写出 {path}")
 
 
 @contextlib.contextmanager

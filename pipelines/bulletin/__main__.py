@@ -56,9 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         except (NoUnits, editions.EditionRefused) as exc:
             print(exc, file=sys.stderr)
             return 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
-    print(f"已写出 {args.out}")
+    cli.write_out(args.out, data)
     return 0
 
 

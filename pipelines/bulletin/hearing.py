@@ -502,9 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         except (NoUnits, LookupError) as exc:
             print(exc.args[0], file=sys.stderr)
             return 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
-    print(f"已写出 {args.out}")
+    cli.write_out(args.out, data)
     return 0
 
 
