@@ -53,6 +53,10 @@ def running_server(db_path: Path, extra_env: dict[str, str] | None = None, start
                 raise RuntimeError("server did not become healthy in time")
             time.sleep(0.3)
         yield base
+    except BaseException:  # a failing browser test shows what the server said (pytest prints captured stderr)
+        log.flush()
+        print(f"server log:\n{(db_path.parent / log.name).read_text()[-4000:]}", file=sys.stderr)
+        raise
     finally:
         process.terminate()
         try:
