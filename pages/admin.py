@@ -249,7 +249,7 @@ with tabs["目标任务"]:
                             attempt(register.set_targets, actor, year, code, values)[0]:
                         done(f"已设定 {unit_label(code)} {year} 年目标")
             st.caption("签约金额、本年完成投资以亿元填写，其余为项目个数。留空的指标视为未下达目标，不计分，其余指标权重按比例"
-                       "折算为100分；新纳统、签约规模分档和本年完成投资默认权重为0，只显示完成进度，在“规则与权重”中设定权重后计分。"
+                       "折算为100分；填0表示本年不作要求，该项得满分；新纳统、签约规模分档和本年完成投资默认权重为0，只显示完成进度，在“规则与权重”中设定权重后计分。"
                        "每次保存新增一条记录，以最近一次为准，历史记录保留，可按“截至日期”重现。")
         st.download_button(f"下载{year}年度目标任务表（已列出各单元现行目标）",
                            functools.partial(data.read, template.targets_template_bytes, year),

@@ -117,8 +117,8 @@ def test_every_target_is_set_on_the_screen_with_money_in_yi(units):
                          ).fetchall() == [(125000.0, 84000.0)]
     targets = {u["code"]: u["targets"] for u in report.report(units, AS_OF)["units"]}["U01"]
     assert targets == {"signed": 6, "signed_amount": 125000.0, "commenced": 4, "production": 2,
-                       "major_manufacturing": 1, "in_stats": 3, "signed_50yi": None, "signed_10_50yi": 1,
-                       "signed_5_10yi": 2, "invested_year": 84000.0}
+                       "major_manufacturing": 1, "in_stats": 3, "signed_50yi": 0, "signed_10_50yi": 1,
+                       "signed_5_10yi": 2, "invested_year": 84000.0}  # a target of 0 is set (DOMAIN §9)
     assert [(who, d["submission_id"], d["kind"]) for who, _, d in _audit(units, "submission.loaded")] == [
         (ADMIN.name, sid, "targets")]
 

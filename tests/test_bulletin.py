@@ -60,7 +60,7 @@ def county(units):
     As of 05-31 (months owed Jan–Apr) only H and S were known: U01 −2 (March late, April missing), U02 0, U03 0
     (S's April on time): ranked U02, U03 (by code), U01."""
     con = units
-    _target(con, "U01", signed_major=4, amount_wan=200000, commenced=2, production=2, major=0)
+    _target(con, "U01", signed_major=4, amount_wan=200000, commenced=2, production=2)
     _target(con, "U02", signed_major=2, commenced=2, production=1)
     _report(con, "A", total=80000, industry="制造业", signed_date="2024-02-01", commenced_date="2024-04-01")
     _report(con, "B", total=40000, industry="服务业", signed_date="2024-03-01")

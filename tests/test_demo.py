@@ -362,7 +362,8 @@ def test_the_investment_figures_are_there_on_first_start(demo_db):
     overall = result["overall"]
     assert 0.25 <= overall["funds_rate"] <= 0.7
     assert 0.3 <= overall["investment_completion_rate"] <= 0.8  # half the year gone (序时进度 6/12)
-    assert overall["invested_year_wan"] > 0 and overall["production_rate"] > 0
+    # 开工项目投产率 counts the projects signed this year and commenced: few reach production within the year
+    assert overall["invested_year_wan"] > 0 and overall["production_rate"] is not None
     for unit in result["units"]:
         assert unit["funds_rate"] > 0 and unit["investment_completion_rate"] > 0, unit["code"]
 

@@ -67,11 +67,14 @@ def test_funds_rate_invested_this_year_and_completion_rate(county):
     assert u01["investment_completion_rate"] == pytest.approx(1400 / 5200)
 
 
-def test_a_plan_of_an_earlier_year_is_not_this_years(county):
-    """On 01-10 the latest reports are December's: A's 年度计划投资 3000 is 2025's plan, so no project has a plan for
-    2026 yet and 年度投资完成率 has no value; from A's January report (4000) on it counts."""
-    assert _u01(county, D(2026, 1, 10))["investment_completion_rate"] is None
+def test_a_plan_counts_from_the_latest_report_whatever_its_year(county):
+    """DOMAIN §5 takes each project's 年度计划投资 from its state. On 01-10 the latest reports are December's: A's 3000
+    (its 2025 plan) is the plan and nothing is done this year yet (1000 − 1000), so 年度投资完成率 is 0 / 3000 = 0,
+    not "no value"; from A's January report on, its new plan counts: 500 / 4000. Both ways of counting agree."""
+    assert _u01(county, D(2026, 1, 10))["investment_completion_rate"] == 0
     assert _u01(county, D(2026, 2, 10))["investment_completion_rate"] == pytest.approx(500 / 4000)
+    ledger = assessment.assess(county, D(2026, 1, 10)).units.set_index("code").loc["U01"]
+    assert ledger["investment_completion_rate"] == 0
 
 
 def test_the_baseline_as_the_files_arrived(county):
@@ -145,3 +148,45 @@ def test_behind_schedule_covers_every_target_set(county):
     assert behind["subject"].tolist() == ["U01:in_stats"]
     assert behind["grade"].tolist() == ["yellow"]
     assert "新纳统项目数完成 12.5%，落后序时进度 12.5 个百分点" in behind["detail"].iloc[0]
+
+
+def test_a_target_of_0_is_set_and_scores_its_full_points(county):
+    """A target of 0 is set (DOMAIN §9 nulls only a target not set): the JSON shows 0, its completion and gap have no
+    value (nothing to divide by), and it asks for nothing, so it scores its full points (DOMAIN §7: target × 序时进度
+    is 0), while a blank target is left out. U01 with 新开工 0 and the other counts blank: 新开工 scores its 20 and
+    the two rates 0 each (D, T, F signed, none commenced; nothing commenced this year), rescaled by 100 / 50: 40."""
+    _target(county, commenced=0)
+    data = report(county, E, known_by=D(2026, 4, 10))
+    u01 = next(u for u in data["units"] if u["code"] == "U01")
+    assert u01["targets"]["commenced"] == 0 and u01["targets"]["signed"] is None
+    assert u01["completion"]["commenced"] is None and u01["schedule_gap_points"]["commenced"] is None
+    assert data["overall"]["targets"]["commenced"] == 0 and data["overall"]["targets"]["production"] is None
+    for scored in (assessment.assess(county, E, known_by=D(2026, 4, 10)),
+                   assessment.assess(county, E, known_by=D(2026, 4, 10), ledger=False)):
+        assert scored.units.set_index("code").loc["U01", "indicator_points"] == pytest.approx(40)
+    assert u01["score"] == pytest.approx(40 + u01["bonus"] - u01["deduction"])
+
+
+def test_production_rate_is_over_the_commencement_rate_s_commenced_projects(units):
+    """开工项目投产率 (DOMAIN §5) counts the 开工率's commenced cohort: the projects signed this year and commenced by E.
+    P1, signed 2025-12-20, commenced and in production in 2026, is outside it; P2 (signed 01-10, commenced 02-01, in
+    production 06-30) and P3 (signed 02-01, commenced 03-01) are in it; P4 (signed 03-01, not commenced) is not.
+    June's report known by 07-10: 1 / 2; up to 06-29: 0 / 2. The cumulative cohort takes P1 in: 2 / 3."""
+    p1, p2, p3, p4 = (project(units, code, "U01") for code in ("P1", "P2", "P3", "P4"))
+    snapshot(units, p1, "2026-06", "2026-07-05", signed_date="2025-12-20", commenced_date="2026-01-05",
+             production_date="2026-06-01")
+    snapshot(units, p2, "2026-06", "2026-07-05", signed_date="2026-01-10", commenced_date="2026-02-01",
+             production_date="2026-06-30")
+    snapshot(units, p3, "2026-06", "2026-07-05", signed_date="2026-02-01", commenced_date="2026-03-01")
+    snapshot(units, p4, "2026-06", "2026-07-05", signed_date="2026-03-01")
+
+    def rates(period_end, config=None):
+        tally = report(units, period_end, config, known_by=D(2026, 7, 10))
+        u01 = next(u for u in tally["units"] if u["code"] == "U01")
+        ledger = assessment.assess(units, period_end, config, known_by=D(2026, 7, 10)).units.set_index("code")
+        return u01["production_rate"], ledger.loc["U01", "production_rate"], tally["overall"]["production_rate"]
+
+    assert rates(D(2026, 6, 30)) == (pytest.approx(0.5),) * 3
+    assert rates(D(2026, 6, 29)) == (0, 0, 0)
+    cumulative = settings.load(env={}, overrides={"figures": {"rate_cohort": "cumulative"}})
+    assert rates(D(2026, 6, 30), cumulative) == (pytest.approx(2 / 3),) * 3

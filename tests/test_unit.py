@@ -54,7 +54,7 @@ def county(units):
     con.execute("INSERT INTO submissions VALUES (1, 'projects', 'U03.xlsx', 'bad', 'U03', '2024-09-01', "
                 "'2024-10-09 16:00:00', '城西填报员', 0, 0, 'rejected', '未找到表头行', '2024-10-09 16:00:00')")
     con.executemany("INSERT INTO targets (submission_id, received_at, year, unit_code, signed_major, "
-                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, 0)",
+                  "signed_amount_wan, commenced, production, major_manufacturing) VALUES (1, '2024-01-15', 2024, ?, ?, ?, ?, ?, NULL)",
                     [("U01", 4, 100000, 2, 2), ("U02", 2, 50000, 2, None)])
     return con
 

@@ -102,9 +102,9 @@ def _indicator_points(unit: Mapping, indicator: Indicator, target: float | None,
     if indicator.target is None:
         rate_target = _rate_target(indicator, settings)
         return 0.0 if actual is None else weight * min(actual / rate_target, 1.0)
-    if _blank(target) or target <= 0:
+    if _blank(target):
         return None
-    if progress <= 0:  # nothing is due yet (January): full points (DOMAIN §7)
+    if target * progress <= 0:  # nothing is due yet (January, or a target of 0): full points (DOMAIN §7)
         return float(weight)
     return weight * min(float(actual) / (target * progress), 1.0)
 
@@ -377,12 +377,12 @@ def completion(actuals: Mapping, targets: Mapping | None, progress: float) -> di
     """Every target of DOMAIN §9 for one unit (or the county) with its figures: {"targets", "completion",
     "schedule_gap_points"}, each keyed by target id (pipelines.vocabulary.TARGETS): the annual target (money in
     万元, as every money figure), actual / target, and (actual / target − 序时进度) × 100; null where no target is
-    set (blank or 0). `actuals` holds unit_figures' columns; `targets` the targets_as_of row (None: none)."""
+    set (blank; a target of 0 is set, its completion and gap null). `actuals` holds unit_figures' columns; `targets` the targets_as_of row (None: none)."""
     found: dict[str, dict] = {"targets": {}, "completion": {}, "schedule_gap_points": {}}
     for target in TARGETS:
         value = None if targets is None else targets.get(target.column)
-        value = None if _blank(value) or float(value) <= 0 else float(value)
-        done = None if value is None else float(actuals[target.actual]) / value
+        value = None if _blank(value) else float(value)
+        done = float(actuals[target.actual]) / value if value else None
         found["targets"][target.id] = value
         found["completion"][target.id] = done
         found["schedule_gap_points"][target.id] = None if done is None else (done - progress) * 100
@@ -394,6 +394,6 @@ def county_targets(targets: pd.DataFrame) -> dict[str, float | None]:
     sums = {}
     for target in TARGETS:
         values = targets[target.column].to_numpy(dtype=float)
-        values = values[values > 0]  # blank (NaN) and 0 are not set
+        values = values[~np.isnan(values)]  # blank is not set; 0 is
         sums[target.column] = float(values.sum()) if len(values) else None
     return sums

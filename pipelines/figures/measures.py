@@ -28,9 +28,12 @@ FLOWS: tuple[str, ...] = tuple(m.id for m in MILESTONES)
 RATES: dict[str, tuple[str, str]] = {
     "commencement_rate": ("signed_date", "commenced_date"),
     "stats_rate": ("commenced_date", "in_stats_date"),
-    # 开工项目投产率: the commenced cohort, as the 纳统率's (DOMAIN §5)
-    "production_rate": ("commenced_date", "production_date"),
+    # 开工项目投产率: the 开工率's commenced cohort, its projects signed in the cohort's window and commenced by E
+    # (DOMAIN §5; _WITHIN_HITS)
+    "production_rate": ("signed_date", "production_date"),
 }
+# Rates whose cohort is another rate's hits rather than the projects whose opening date falls in the window.
+_WITHIN_HITS = {"production_rate": "commencement_rate"}
 _EARLIEST = dt.date(1900, 1, 1)  # start of the 'cumulative' cohort: every project signed (commenced) so far
 
 
@@ -101,7 +104,8 @@ def project_facts(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Sett
         facts = _with_details(con, facts, as_of, window.known_by)
     flags: dict[str, np.ndarray | pd.Series] = {m.id: _between(facts[m.date_field], window.year_start, as_of) for m in MILESTONES}
     for rate, (opens, hits) in RATES.items():
-        flags[f"{rate}_base"] = _between(facts[opens], window.cohort_start, as_of)
+        flags[f"{rate}_base"] = (flags[f"{_WITHIN_HITS[rate]}_hits"] if rate in _WITHIN_HITS
+                                 else _between(facts[opens], window.cohort_start, as_of))
         flags[f"{rate}_hits"] = flags[f"{rate}_base"] & _on_or_before(facts[hits], as_of)
     total = facts["total_investment_wan"].to_numpy(dtype=float)
     rules = settings.assessment
@@ -152,15 +156,15 @@ def _investment(con: duckdb.DuckDBPyConnection, facts: pd.DataFrame, window: Win
                 signed_cohort: np.ndarray) -> dict[str, np.ndarray]:
     """The per-project parts of 资金到位率, 本年完成投资 and 年度投资完成率 (DOMAIN §5): the signed cohort's 累计到位资金
     (blank: 0) and 计划总投资; 本年完成投资 (累计完成投资 less its baseline; 0 when 累计完成投资 is blank); and, for
-    the projects with a 年度计划投资 above 0 reported for the year (a plan in a report of an earlier year is that
-    year's plan), that plan and their 本年完成投资."""
+    the projects whose state has a 年度计划投资 above 0 (of whichever year's report: DOMAIN §5 takes the state's),
+    that plan and their 本年完成投资."""
     total = facts["total_investment_wan"].to_numpy(dtype=float)
     funds = np.nan_to_num(facts["funds_in_place_wan"].to_numpy(dtype=float), nan=0.0)
     invested = facts["invested_to_date_wan"].to_numpy(dtype=float)
     years = _state_years(facts)
     this_year = np.where(np.isnan(invested), 0.0, invested - _baselines(con, facts, window, years))
     plan = np.nan_to_num(facts["annual_plan_wan"].to_numpy(dtype=float), nan=0.0)
-    planned = (plan > 0) & (years == window.year)
+    planned = plan > 0
     return {"funds_cohort_wan": np.where(signed_cohort, funds, 0.0),
             "funds_cohort_total_wan": np.where(signed_cohort, total, 0.0),
             "invested_year_wan": this_year, "invested_this_year": this_year != 0,

@@ -6,11 +6,11 @@
 -- It runs after `facts` (project_facts.sql, with the duty parameters), `reports` (unit_reports.sql) and `later`,
 -- composed by pipelines.figures.measures.unit_tally.
 -- * Over the assessed projects (计划总投资 at or above $assess_min): the year's flow of every milestone (dated in
---   [$year_start, E]); each rate's cohort (opening date in [$cohort_start, E]) and hits (the hit date on or before E);
+--   [$year_start, E]); each rate's cohort (opening date in [$cohort_start, E]; 开工项目投产率's: the 开工率's hits) and hits (the hit date
+--   on or before E);
 --   签约 in each size band of 天门; 7亿元以上制造业 signed; and the sums of money: 签约金额, 资金到位率's parts
 --   (累计到位资金, blank 0, and 计划总投资 of the signed cohort), 本年完成投资 (累计完成投资 less its baseline; 0
---   when blank) and, for the projects with a 年度计划投资 above 0 in a state of E's year, that plan and their
---   本年完成投资.
+--   when blank) and, for the projects whose state has a 年度计划投资 above 0, that plan and their 本年完成投资.
 -- * Over every project charged to the unit: the projects earning a bonus (bonus_major: 7亿元以上制造业 signed;
 --   bonus_other: any other signed at or above $bonus_other_min), the overdue updates of the window and those of them
 --   forgotten (the unit's report for the month was on time), and the months owed (bitmask, as `owed_months`).
@@ -43,7 +43,7 @@ flagged AS (
                     CASE WHEN f.period < $year_start THEN f.invested_to_date_wan
                          WHEN f.period < $next_year_start THEN f.invested_before_year
                          ELSE l.baseline END, 0) END AS invested_year,
-           f.annual_plan_wan > 0 AND f.period >= $year_start AND f.period < $next_year_start AS planned,
+           coalesce(f.annual_plan_wan > 0, false) AS planned,
            f.annual_plan_wan AS plan,
            f.overdue_months, f.owed_months,
            -- the overdue updates of months for which the unit's report was on time: forgotten (DOMAIN §6)
@@ -72,8 +72,9 @@ sums AS (
            count_if(signed_cohort AND commenced_by_end) AS commencement_rate_hits,
            count_if(commenced_cohort) AS stats_rate_base,
            count_if(commenced_cohort AND in_stats_by_end) AS stats_rate_hits,
-           count_if(commenced_cohort) AS production_rate_base,
-           count_if(commenced_cohort AND production_by_end) AS production_rate_hits,
+           -- 开工项目投产率: the 开工率's commenced cohort (its hits), DOMAIN §5
+           count_if(signed_cohort AND commenced_by_end) AS production_rate_base,
+           count_if(signed_cohort AND commenced_by_end AND production_by_end) AS production_rate_hits,
            sum(total) FILTER (WHERE signed) AS signed_amount_wan,
            sum(funds) FILTER (WHERE signed_cohort) AS funds_cohort_wan,
            sum(total) FILTER (WHERE signed_cohort) AS funds_cohort_total_wan,
