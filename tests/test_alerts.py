@@ -161,6 +161,26 @@ def test_behind_schedule(units, target, grade):
     assert _grades(units, D(2024, 6, 30), "behind_schedule").get("U01:commenced") == grade
 
 
+def test_behind_schedule_leaves_the_excellence_target_alone(units):
+    """7亿元以上制造业项目数 is the 一票评优 target (more than it over the year), not one paced by 序时进度: a unit with
+    none of 2 by 06-30 raises no 落后序时进度, while its 新开工 target of 3 (one commenced) does (DOMAIN §8)."""
+    units.execute("INSERT INTO targets (submission_id, received_at, year, unit_code, commenced, major_manufacturing) "
+                  "VALUES (1, '2024-01-10', 2024, 'U01', 3, 2)")
+    _one(units, "N", total=20000, signed_date="2024-02-01", investor="甲", commenced_date="2024-04-01")
+    found = _grades(units, D(2024, 6, 30), "behind_schedule")
+    assert found == {"U01:commenced": "yellow"}
+
+
+def test_duplicate_names_differ_by_a_symbol_not_by_punctuation(units):
+    """DOMAIN §8 leaves out spaces and punctuation only: "5G+智慧工厂项目" is not "5G智慧工厂项目" (+ is a symbol), while
+    an investor written "星河·科技" is "星河科技" (· is punctuation) and full-width brackets fold (NFKC)."""
+    _one(units, "S1", project_name="5G+智慧工厂项目", investor="星河·科技有限公司")
+    _one(units, "S2", unit="U02", project_name="5G智慧工厂项目", investor="星河科技有限公司")
+    _one(units, "S3", unit="U02", project_name="5G+智慧工厂项目（一期）", investor="星河 科技有限公司")
+    _one(units, "S4", unit="U03", project_name="5G+智慧工厂项目(一期)", investor="星河科技有限公司")
+    assert _grades(units, D(2024, 6, 30), "duplicate_project") == {"S3": "yellow", "S4": "yellow"}
+
+
 def test_duplicate_project_across_units(units):
     """The same name (ignoring spaces and punctuation) and investor in two units: one 黄 warning per project;
     the same name with another investor, or in the same unit, is not a duplicate."""
