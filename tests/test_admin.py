@@ -148,19 +148,28 @@ def test_a_bad_target_is_refused_in_chinese_naming_it(units, values, reason):
 
 
 def test_veto_stops_excellent_and_is_audited(units):
-    """U01's 8亿 制造业 project makes it 优秀; 一票否优 takes that away, lifting it gives it back; both audited."""
+    """U01's 8亿 制造业 project makes it 优秀; 一票否优 takes that away (in what is known from the moment it is set: the
+    day before, as known then, U01 stays 优秀), lifting it gives it back; both audited."""
     p = f.project(units, "A", "U01")
     f.snapshot(units, p, "2024-05", "2024-06-05", total=80000, signed_date="2024-02-01")
-    excellent = lambda: dict(zip(assess(units, AS_OF).units["code"], assess(units, AS_OF).units["excellent"]))["U01"]
+
+    def excellent(known_by=dt.date.today()):
+        return assess(units, AS_OF, known_by=known_by).units.set_index("code").loc["U01", "excellent"]
+
     assert excellent()
     with pytest.raises(ValueError, match="原因"):
         register.set_veto(units, ADMIN, 2024, "U01", " ")
     register.set_veto(units, ADMIN, 2024, "U01", "未完成交办任务")
     assert not excellent()
+    assert excellent(dt.date.today() - dt.timedelta(days=1))
+    register.set_veto(units, ADMIN, 2024, "U01", "未完成交办任务（已核实）")  # a new reason keeps the moment it was set
+    assert not excellent()
     register.clear_veto(units, ADMIN, 2024, "U01")
     assert excellent()
-    assert [d for _, _, d in _audit(units, "veto.set")] == [{"year": 2024, "before": None, "after": "未完成交办任务"}]
-    assert [d for _, _, d in _audit(units, "veto.cleared")] == [{"year": 2024, "before": "未完成交办任务",
+    assert [d for _, _, d in _audit(units, "veto.set")] == [
+        {"year": 2024, "before": None, "after": "未完成交办任务"},
+        {"year": 2024, "before": "未完成交办任务", "after": "未完成交办任务（已核实）"}]
+    assert [d for _, _, d in _audit(units, "veto.cleared")] == [{"year": 2024, "before": "未完成交办任务（已核实）",
                                                                    "after": None}]
 
 

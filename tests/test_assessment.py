@@ -123,7 +123,7 @@ def test_excellent_and_veto(county):
     qualifies."""
     units = assess(county, AS_OF).units.set_index("code")
     assert list(units.loc[["U01", "U02", "U03"], "excellent"]) == [True, True, False]
-    county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', now())")
+    county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', TIMESTAMP '2024-06-20 10:00')")
     u01 = _unit(assess(county, AS_OF), "U01")
     assert (u01["excellent"], u01["qualifies"], u01["vetoed"]) == (False, True, True)
 

@@ -400,7 +400,7 @@ def test_january_is_not_compared_with_last_year(county):
 
 def test_veto_note(county):
     """A unit that qualifies for 一票评优 but is vetoed loses the 优秀 mark and gets a note with the reason."""
-    county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', now())")
+    county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', TIMESTAMP '2024-06-20 10:00')")
     section = _section(bulletin_content(county, AS_OF), "各单元考核得分及排名")
     assert section.blocks[0].rows[0][16] == ""  # 评优
     assert "一票否优：经济开发区本年达到一票评优条件，但被一票否优（未完成交办任务），不评为优秀。" in section.blocks

@@ -280,7 +280,7 @@ def test_excellent_and_veto_notes(county):
     the note says why."""
     assert ranking.ranking(county, AS_OF, BEFORE).notes == [
         "一票评优：经济开发区本年签约7亿元以上制造业项目数超过年度目标（未下达该目标的须有1个），评为优秀，不论排名。"]
-    county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', now())")
+    county.execute("INSERT INTO veto_flags VALUES (2024, 'U01', '未完成交办任务', 'admin', TIMESTAMP '2024-06-20 10:00')")
     result = ranking.ranking(county, AS_OF, BEFORE)
     assert result.excellent == []
     assert result.notes == ["一票否优：经济开发区达到一票评优条件，但被一票否优（未完成交办任务），不评为优秀。"]

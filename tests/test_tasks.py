@@ -229,8 +229,11 @@ def test_a_veto_proposal_confirmed_or_dismissed(story):
         tasks.decide_veto(con, ADMIN, "U01", "dismissed", day)
     tasks.decide_veto(con, ADMIN, "U01", "confirmed", day, now=NOW)
     assert tasks.veto_proposals(con, day) == []
-    u01 = assess(con, day).units.set_index("code").loc["U01"]
+    # known by 04-01, when it was confirmed: vetoed; the same day as known then (before it) still only proposed
+    u01 = assess(con, day, known_by=NOW.date()).units.set_index("code").loc["U01"]
     assert (bool(u01["vetoed"]), bool(u01["veto_proposed"])) == (True, False)
+    then = assess(con, day).units.set_index("code").loc["U01"]
+    assert (bool(then["vetoed"]), bool(then["veto_proposed"])) == (False, True)
     note = con.execute("SELECT note FROM veto_flags WHERE year = 2026 AND unit_code = 'U01'").fetchone()[0]
     assert note == f"督办事项逾期：{code}“推进A项目开工”（期限2026-03-10）"
 

@@ -170,7 +170,7 @@ def set_targets(con: duckdb.DuckDBPyConnection, actor: Actor, year: int, unit_co
 def veto_table(con: duckdb.DuckDBPyConnection, actor: Actor, year: int) -> pd.DataFrame:
     """The units flagged 一票否优 for `year`: unit_code, name, note (the reason), set_by, set_at."""
     require_admin(actor)
-    flags = queries.frame(con, "veto_flags", year=year)
+    flags = queries.frame(con, "veto_flags", year=year, known_by=None)
     names = dict(con.execute("SELECT code, name FROM units").fetchall())
     return flags.assign(name=flags["unit_code"].map(names))[["unit_code", "name", "note", "set_by", "set_at"]]
 

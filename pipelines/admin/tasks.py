@@ -316,22 +316,25 @@ def _write(con: duckdb.DuckDBPyConnection, actor: Actor, code: str, action: str,
 
 # ---- 一票否优 proposals (DOMAIN §10) ----------------------------------------------------------------------------
 
-def _decided(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, set[str]]:
-    """unit → the task codes the admins' decisions on its proposals of `year` covered."""
+def _decided(con: duckdb.DuckDBPyConnection, year: int, by: dt.date | None) -> dict[str, set[str]]:
+    """unit → the task codes the admins' decisions on its proposals of `year` covered, those decided by the end of
+    `by` (None: all)."""
     covered: dict[str, set[str]] = {}
-    for unit, codes in con.execute("SELECT unit_code, task_codes FROM veto_decisions WHERE year = $y",
-                                   {"y": year}).fetchall():
+    for unit, codes in con.execute("SELECT unit_code, task_codes FROM veto_decisions WHERE year = $y "
+                                   "AND ($by IS NULL OR decided_at < CAST($by AS DATE) + INTERVAL 1 DAY)",
+                                   {"y": year, "by": by}).fetchall():
         covered.setdefault(unit, set()).update(codes)
     return covered
 
 
 def veto_proposals(con: duckdb.DuckDBPyConnection, as_of: dt.date, year: int | None = None,
-                   known: list[Task] | None = None) -> list[dict]:
+                   known: list[Task] | None = None, decided_by: dt.date | None = None) -> list[dict]:
     """The units proposed for 一票否优 of `year` (default the year of `as_of`) at the end of `as_of`: an important task
-    with its deadline in the year is late and no admin has yet decided on it. Each {"unit", "tasks": [Task]}.
-    `known` may pass tasks_as_of(con, as_of) when the caller has it."""
+    with its deadline in the year is late and no admin had decided on it by the end of `decided_by` (None: by now,
+    every decision made; a report reproducing an earlier day passes its knowledge day). Each {"unit", "tasks":
+    [Task]}. `known` may pass tasks_as_of(con, as_of) when the caller has it."""
     year = year or as_of.year
-    covered = _decided(con, year)
+    covered = _decided(con, year, decided_by)
     found: dict[str, list[Task]] = {}
     for task in tasks_as_of(con, as_of) if known is None else known:
         if task.important and task.deadline.year == year and task.late(as_of) \

@@ -702,7 +702,7 @@ def bulletin_content(con: duckdb.DuckDBPyConnection, as_of: dt.date, config: Set
     compared = previous_month_end(as_of).year == result.year
     unit_names = dict(zip(result.units.sort_values("code")["code"], result.units.sort_values("code")["name"]))
     projects = queries.frame(con, "projects_as_of", as_of=known, unit=None)
-    vetoes = queries.frame(con, "veto_flags", year=result.year)
+    vetoes = queries.frame(con, "veto_flags", year=result.year, known_by=known)
     stale = duty.stale_projects(con, known, config)
     found_tasks = _year_tasks(con, result.year, known)
     warnings = conditions(con, known, config)

@@ -160,10 +160,10 @@ def assess(con: duckdb.DuckDBPyConnection, as_of: dt.date, settings: Settings | 
     known = known_by or as_of
     year, progress = as_of.year, measures.time_progress(as_of, settings)
     targets = queries.frame(con, "targets_as_of", year=year, as_of=known).set_index("unit_code")
-    vetoed = {row[0] for row in queries.rows(con, "veto_flags", year=year)}
+    vetoed = {row[0] for row in queries.rows(con, "veto_flags", year=year, known_by=known)}
     known_tasks = tasks.tasks_as_of(con, as_of)
     late_tasks = _late_tasks(known_tasks, as_of, year)
-    proposed = {p["unit"] for p in tasks.veto_proposals(con, as_of, year, known_tasks)}
+    proposed = {p["unit"] for p in tasks.veto_proposals(con, as_of, year, known_tasks, decided_by=known)}
     behind: _Behind | None = None
     if ledger or facts is not None:
         all_facts = measures.project_facts(con, as_of, settings, details=False, known_by=known) if facts is None else facts

@@ -143,7 +143,7 @@ def first_data_day(con: duckdb.DuckDBPyConnection) -> dt.date | None:
 def veto_version(con: duckdb.DuckDBPyConnection, year: int) -> tuple:
     """The year's 一票否优 flags as one comparable value, which changes whenever an admin sets or clears one
     (they change the ranking without new data)."""
-    flags = queries.frame(con, "veto_flags", year=year)
+    flags = queries.frame(con, "veto_flags", year=year, known_by=None)
     return tuple(sorted(zip(flags["unit_code"], flags["note"].fillna(""), flags["set_at"].astype(str))))
 
 
@@ -289,7 +289,7 @@ def ranking(con: duckdb.DuckDBPyConnection, as_of: dt.date, compare_as_of: dt.da
     table = table.assign(commencement_rate_value=table["commencement_rate"], stats_rate_value=table["stats_rate"])
     for indicator in INDICATORS:
         table[indicator.id] = [points.get((code, indicator.id)) for code in table["code"]]
-    notes = queries.frame(con, "veto_flags", year=now.year)
+    notes = queries.frame(con, "veto_flags", year=now.year, known_by=now.known)
     table["veto_note"] = table["code"].map(dict(zip(notes["unit_code"], notes["note"])))
     if before is None:
         table = table.assign(previous_score=None, score_change=None, reasons=[[] for _ in range(len(table))])
