@@ -85,6 +85,18 @@ def _in_range(day: dt.date, raw: object) -> dt.date:
     return day
 
 
+def _decimal_month(value: float) -> dt.date:
+    """A month typed as 2024.3 that Excel keeps as a number, as its first day. 2024.1 is refused: it may be January
+    or October (2024.10 becomes 2024.1)."""
+    if round(value, 2) != value or value < 0:
+        raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
+    year, fraction = f"{value:.2f}".rstrip("0").split(".")
+    if fraction == "1":
+        raise CellProblem(f"'{shown(value)}' 无法确定月份（单元格被当作数字，2024.10 会变成 2024.1），"
+                          "请填写如 2024-10 并设为文本格式")
+    return _checked_date(int(year), int(fraction), 1, value)
+
+
 def parse_date(value: object) -> dt.date:
     """A date from a real Excel date, a serial number or text (2024-03-08, 2024/3/8, 2024.3.8, 2024年3月8日,
     20240308); a month alone (2024-03, 2024年3月, 2024.3) is taken as its first day."""
@@ -95,9 +107,11 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, bool):
         raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
     if isinstance(value, (int, float)):
-        if float(value).is_integer() and _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:
+        if _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:  # a serial, with the time of day if any
             return _in_range(EXCEL_EPOCH + dt.timedelta(days=int(value)), value)
-        if float(value).is_integer() and _COMPACT_DATE.match(str(int(value))):
+        if not float(value).is_integer():  # a month typed as 2024.3 (DOMAIN §3's month-only forms)
+            return _decimal_month(float(value))
+        if _COMPACT_DATE.match(str(int(value))):
             value = str(int(value))
         else:
             raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
@@ -114,8 +128,7 @@ def parse_date(value: object) -> dt.date:
 def parse_period(value: object) -> dt.date:
     """The report month as its first day, from 2024-10, 2024年10月, 2024.10, 2024/10, 202410 or any full date."""
     if isinstance(value, float) and not value.is_integer():
-        raise CellProblem(f"'{shown(value)}' 无法确定月份（单元格被当作数字，2024.10 会变成 2024.1），"
-                          "请填写如 2024-10 并设为文本格式")
+        return _decimal_month(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         digits = str(int(value))
         if m := _COMPACT_MONTH.match(digits):

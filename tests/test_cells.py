@@ -35,6 +35,10 @@ D = dt.date
     ("2024.3", D(2024, 3, 1)),
     ("2024/03", D(2024, 3, 1)),
     ("2024-2-29", D(2024, 2, 29)),
+    (2024.3, D(2024, 3, 1)),  # 2024.3 typed into a cell Excel keeps as a number: still DOMAIN §3's month form
+    (2024.12, D(2024, 12, 1)),
+    (2024.05, D(2024, 5, 1)),
+    (45359.75, D(2024, 3, 8)),  # a serial with a time of day
 ])
 def test_parse_date_accepts_every_listed_form(cell, expected):
     """Real dates, serial numbers, every text form of DOMAIN §3 and month-only texts give the exact date."""
@@ -47,7 +51,9 @@ def test_parse_date_accepts_every_listed_form(cell, expected):
     ("2024年13月", "'2024年13月' 不是有效日期，请填写如 2024-03-08"),
     ("明年三月", "'明年三月' 不是有效日期，请填写如 2024-03-08"),
     ("3月8日", "'3月8日' 不是有效日期，请填写如 2024-03-08"),
-    (2024.3, "'2024.3' 不是有效日期，请填写如 2024-03-08"),
+    (2024.1, "'2024.1' 无法确定月份（单元格被当作数字，2024.10 会变成 2024.1），请填写如 2024-10 并设为文本格式"),
+    (2024.13, "'2024.13' 不是有效日期，请填写如 2024-03-08"),
+    (2024.125, "'2024.125' 不是有效日期，请填写如 2024-03-08"),
     (12, "'12' 不是有效日期，请填写如 2024-03-08"),
     (True, "'True' 不是有效日期，请填写如 2024-03-08"),
 ])
@@ -86,6 +92,8 @@ def test_serial_numbers_are_dates_only_inside_the_plausible_range(serial, expect
     ("2024-10-31", D(2024, 10, 1)),
     (D(2024, 10, 15), D(2024, 10, 1)),
     (45580, D(2024, 10, 1)),
+    (2024.3, D(2024, 3, 1)),  # a number: only 2024.1 (January or October?) is ambiguous
+    (2024.11, D(2024, 11, 1)),
 ])
 def test_parse_period_gives_the_first_day_of_the_month(cell, expected):
     """Every month form (and any full date) gives the report month as its first day."""
@@ -98,7 +106,8 @@ def test_parse_period_gives_the_first_day_of_the_month(cell, expected):
     ("十月", "'十月' 不是有效的报告期，请填写如 2024-10"),
 ])
 def test_parse_period_refuses_ambiguous_or_invalid_months(cell, reason):
-    """A 报告期 typed as a decimal number is ambiguous (2024.10 is 2024.1) and refused, like an invalid month."""
+    """A 报告期 typed as the decimal number 2024.1 is ambiguous (2024.10 becomes 2024.1) and refused, like an invalid
+    month."""
     with pytest.raises(CellProblem) as caught:
         cells.parse_period(cell)
     assert str(caught.value) == reason

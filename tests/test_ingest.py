@@ -308,6 +308,20 @@ def test_same_file_twice_is_a_duplicate_and_changes_nothing(units, tmp_path):
     assert _counts(units) == before
 
 
+def test_the_same_bytes_given_for_another_month_are_another_report(units, tmp_path):
+    """A file without 报告期 loaded for October and then, the same bytes, for November (--period) is November's report,
+    not a duplicate; loaded for November again, it is one."""
+    rows = [{k: v for k, v in build.report_row("年产10万吨新材料项目").items() if k != "报告期"}]
+    path = _report("无报告期.xlsx", rows, tmp_path)
+    october = _ingest(units, path, period=dt.date(2024, 10, 1))
+    november = _ingest(units, path, received=dt.datetime(2024, 12, 5, 9), period=dt.date(2024, 11, 1))
+    again = _ingest(units, path, received=dt.datetime(2024, 12, 6, 9), period=dt.date(2024, 11, 1))
+    assert [(r.status, r.rows_loaded) for r in (october, november)] == [("loaded", 1), ("loaded", 1)]
+    assert (again.status, again.submission_id) == ("duplicate", november.submission_id)
+    assert units.execute("SELECT strftime(period, '%Y-%m') FROM snapshots ORDER BY period").fetchall() == [
+        ("2024-10",), ("2024-11",)]
+
+
 def test_later_file_for_the_same_unit_and_period_supersedes_as_of_its_arrival(units, tmp_path):
     """A corrected October report received on 11-08 is what is seen from 11-08 on; as of 11-07 the first one still
     is; before 11-05 nothing is; both files stay in the history."""

@@ -173,6 +173,28 @@ def test_blank_total_and_signature_rows_are_not_projects():
     assert _errors(result) == [(6, "项目名称", "第6行 项目名称 为必填项，不能为空")]
 
 
+@pytest.mark.parametrize("line", ["单位负责人（签字）：王五　　填表人：张三", "填表人（签字）：", "报送单位（盖章）：城东街道",
+                                  "填表单位：城东街道", "统计人：张三", "填表人 张三　审核人 李四", "单位（盖章）"])
+def test_signature_lines_in_the_name_column_are_not_projects(line):
+    """A signature line written where the project names are (a sheet without 序号) is passed over, in the forms
+    units write it; a project whose name begins like one ("经办人才驿站项目", "注塑件生产项目") is still a project."""
+    rows = [GOOD, _project("经办人才驿站项目"), _project("注塑件生产项目")]
+    table = build.project_table(rows, titles=TITLE, footer=[[None, None, line]], numbered=False)
+    result = _check(table)
+    assert [r.values["project_name"] for r in result.records] == ["年产10万吨新材料项目", "经办人才驿站项目", "注塑件生产项目"]
+    assert _errors(result) == []
+
+
+def test_a_statistics_date_before_the_signing_is_a_warning():
+    """纳统 after 开工 but before 签约 (开工 before 签约 happens): both dates are warned about, the row loads; 纳统
+    before 开工 stays a rejection (DOMAIN §2)."""
+    result = _check(build.project_table([_project(签约日期="2024-05-01", 开工日期="2024-03-01", 纳统日期="2024-04-01")]))
+    assert _errors(result) == [] and len(result.records) == 1
+    assert [(p.column, p.reason) for p in result.warnings] == [
+        ("开工日期", "第2行（智能装备产业园（一期））开工日期 2024-03-01 早于签约日期 2024-05-01，节点顺序异常，请核实"),
+        ("纳统日期", "第2行（智能装备产业园（一期））纳统日期 2024-04-01 早于签约日期 2024-05-01，节点顺序异常，请核实")]
+
+
 def test_period_given_for_the_whole_file():
     """Without a 报告期 column the period given at upload applies; a 报告期 cell still wins for its row."""
     rows = [{k: v for k, v in _project(name).items() if k != "报告期"} for name in ("甲项目", "乙项目")]

@@ -54,11 +54,15 @@ class FileReport:
         }
 
 
-def content_hash(path: Path) -> str:
+def content_hash(path: Path, period: dt.date | None = None) -> str:
+    """SHA-256 of the file's bytes, and of the report month given for the whole file (--period, the upload form)
+    when one is: the same bytes loaded for another month are another report, not a duplicate."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
+    if period is not None:
+        digest.update(f"\0period={period:%Y-%m}".encode())
     return digest.hexdigest()
 
 
@@ -149,7 +153,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
              config: settings.Settings, isolated: bool = True, mode: str = "amend") -> _Prepared | FileReport:
     """Read, validate and normalise without writing anything: the prepared file, or the report of a duplicate or
     of a file rejected whole (not yet recorded)."""
-    digest = content_hash(path) if path.is_file() else ""
+    digest = content_hash(path, period) if path.is_file() else ""
     duplicate = con.execute(
         "SELECT id, kind FROM submissions WHERE content_hash = $h AND status = 'loaded' ORDER BY id LIMIT 1",
         {"h": digest},
@@ -228,9 +232,9 @@ def ingest_file(
     prepared = _prepare(con, path, actor, received_at, period, unit_code, file_name, config, isolated, mode)
     if isinstance(prepared, FileReport):
         if prepared.status == "rejected":  # a file rejected whole is recorded, with why
-            prepared.submission_id = load(con, Submission(prepared.kind, file_name, content_hash(path) if path.is_file()
-                                                          else "", received_at, actor, "rejected", prepared.message),
-                                          None)
+            digest = content_hash(path, period) if path.is_file() else ""
+            prepared.submission_id = load(con, Submission(prepared.kind, file_name, digest, received_at, actor,
+                                                          "rejected", prepared.message), None)
         return prepared
     sid = load(con, Submission(prepared.kind, file_name, prepared.digest, received_at, actor, "loaded", mode=mode),
                prepared.plan)

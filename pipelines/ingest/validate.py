@@ -23,9 +23,14 @@ from pipelines.settings import Settings
 from pipelines.vocabulary import MILESTONE_BY_ID, MILESTONES, REQUIRES
 
 _TOTAL_WORDS = ("合计", "小计", "总计")
+# A signature line's first text (normalised: NFKC, no whitespace): a role no project name begins with, with or
+# without （签字）/（盖章） and a colon ("填表人：张三  审核人：李四", "单位负责人（签字）：", "填表人 张三"), a
+# (盖章) line, or a word that a project name may begin with ("注塑…") followed by a colon.
 _SIGNATURE_LINE = re.compile(
-    r"^(填表人|填报人|审核人|审核|负责人|制表人|制表|联系人|联系电话|分管领导|单位负责人|主要负责人"
-    r"|填报日期|填表日期|填报时间|备注|说明|注)\s*[:：]"
+    r"^(?:(?:单位负责人|主要负责人|分管负责人|分管领导|主要领导|填表人|填报人|审核人|审批人|负责人|制表人|联系人|统计人"
+    r"|经办人|报送单位|填表单位|填报单位|制表单位|审核单位|填报日期|填表日期|填报时间|报送日期|制表日期|联系电话)"
+    r"(?:\((?:签字|签名|签章|盖章)\))?(?![\u4e00-\u9fff]*项目)"
+    r"|单位\((?:盖章|签章)\)|(?:审核|制表|备注|说明|注)[:：])"
 )
 # Fields that a template prefills on every row, so a row holding only these is an empty row.
 _PREFILLED = frozenset({"period", "unit", "year"})  # a targets template's unit with no target left: not a row
@@ -333,8 +338,9 @@ def _check_project(row: _Row, ctx: Context) -> None:
     if v.get("signed_date") and not v.get("investor") and not _cell_failed(row, "investor"):
         row.error("investor", "为空：已签约的项目须填写投资方")
     latest: tuple[dt.date, str] | None = None
+    stats_rejected = isinstance(in_stats, dt.date) and isinstance(commenced, dt.date) and in_stats < commenced
     for m, day in reached:
-        if latest and day < latest[0] and m.id != "in_stats":
+        if latest and day < latest[0] and not (m.id == "in_stats" and stats_rejected):  # that one is an error
             row.warn(m.date_field, f"{day:%Y-%m-%d} 早于{latest[1]} {latest[0]:%Y-%m-%d}，节点顺序异常，请核实")
         if latest is None or day > latest[0]:
             latest = (day, m.header)
