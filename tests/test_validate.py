@@ -185,6 +185,15 @@ def test_signature_lines_in_the_name_column_are_not_projects(line):
     assert _errors(result) == []
 
 
+def test_a_header_wrapped_in_its_cell_is_named_on_one_line():
+    """A header typed on two lines ("开工\n日期") is named "开工日期" in a rejection, as one line."""
+    row = _project(**{"开工日期": "2024-13-01"})
+    header = [("开工\n日期" if h == "开工日期" else h) for h in row]
+    table = build.project_table([dict(zip(header, row.values()))])
+    assert _errors(_check(table)) == [
+        (2, "开工日期", "第2行（智能装备产业园（一期））开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08")]
+
+
 def test_a_statistics_date_before_the_signing_is_a_warning():
     """纳统 after 开工 but before 签约 (开工 before 签约 happens): both dates are warned about, the row loads; 纳统
     before 开工 stays a rejection (DOMAIN §2)."""

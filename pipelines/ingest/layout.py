@@ -1,6 +1,7 @@
 """Finding the header row of a sheet, what kind of workbook it is, and which column holds which field."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -65,6 +66,11 @@ def _scale(column: Column, header: object) -> float:
     return scales[unit]
 
 
+def _one_line(header: object) -> str:
+    """A header as messages name it: as the sheet shows it, a header wrapped in its cell ("开工\n日期") on one line."""
+    return re.sub(r"\s*\n\s*", "", shown(header))
+
+
 def find_layout(sheet: Sheet, search_rows: int) -> Layout | None:
     """The sheet's layout if one of its top rows is a recognisable header, else None.
 
@@ -83,7 +89,7 @@ def find_layout(sheet: Sheet, search_rows: int) -> Layout | None:
                     found.update(below)
                     headers.update({j: sheet.rows[data_start][j] for j in below})
                     data_start += 1
-            fields = [Field(j, c, shown(headers[j]), _scale(c, headers[j])) for j, c in sorted(found.items())]
+            fields = [Field(j, c, _one_line(headers[j]), _scale(c, headers[j])) for j, c in sorted(found.items())]
             header_rows = sheet.rows[i:data_start]
             ignored = sorted({
                 shown(cell) for r in header_rows for j, cell in enumerate(r)
