@@ -308,6 +308,28 @@ def test_same_file_twice_is_a_duplicate_and_changes_nothing(units, tmp_path):
     assert _counts(units) == before
 
 
+def test_a_unit_and_month_merged_down_their_column_apply_to_every_row_of_the_merge(units, tmp_path):
+    """报告期 and 填报单位 written once in cells merged down a group of projects (as units lay their sheets out) apply
+    to each project of the merge; a note merged across the row below the table is still no project."""
+    import xlsxwriter
+
+    path = tmp_path / "合并单元格.xlsx"
+    with xlsxwriter.Workbook(str(path)) as book:
+        sheet = book.add_worksheet("项目进展")
+        sheet.merge_range(0, 0, 0, 4, "城东街道2024年10月招商引资项目推进情况表")
+        sheet.write_row(1, 0, ["报告期", "填报单位", "项目名称", "产业类别", "计划总投资(万元)"])
+        sheet.merge_range(2, 0, 4, 0, "2024-10")
+        sheet.merge_range(2, 1, 4, 1, "城东街道")
+        for r, (name, industry) in enumerate((("甲项目", "制造业"), ("乙项目", "服务业"), ("丙项目", "文旅")), start=2):
+            sheet.write_row(r, 2, [name, industry, 12000])
+        sheet.merge_range(5, 0, 5, 4, "以上数据截至10月31日")
+    report = _ingest(units, path)
+    assert (report.status, report.rows_loaded, report.rows_rejected) == ("loaded", 3, 0), report.as_json()
+    assert units.execute("SELECT project_name, unit_code, strftime(period, '%Y-%m') FROM snapshots ORDER BY row_number"
+                         ).fetchall() == [("甲项目", "U02", "2024-10"), ("乙项目", "U02", "2024-10"),
+                                          ("丙项目", "U02", "2024-10")]
+
+
 def test_the_same_bytes_given_for_another_month_are_another_report(units, tmp_path):
     """A file without 报告期 loaded for October and then, the same bytes, for November (--period) is November's report,
     not a duplicate; loaded for November again, it is one."""

@@ -243,6 +243,21 @@ def _read_csv(path: Path, limits: IngestSettings) -> list[Sheet]:
     return [Sheet(name=path.stem, rows=rows)]
 
 
+def _fill_merged_down(rows: list[list], ranges: list | None) -> None:
+    """Give every cell of a range merged down one column the value written in its first cell, as the sheet shows
+    it: a 填报单位 or 报告期 written once for a group of projects. Ranges merged across columns (titles, notes, 合计
+    and signature lines) are left as the reader gives them, their text in the first cell only."""
+    for (top, column), (bottom, right) in ranges or ():
+        if right != column or bottom <= top or top >= len(rows) or column >= len(rows[top]):
+            continue
+        value = rows[top][column]
+        if value is None or value == "":
+            continue
+        for row in rows[top + 1:bottom + 1]:
+            if column < len(row) and (row[column] is None or row[column] == ""):
+                row[column] = value
+
+
 def _read_workbook(path: Path, limits: IngestSettings,
                    errors: dict[str, dict[tuple[int, int], str]] | None = None) -> list[Sheet]:
     try:
@@ -269,6 +284,7 @@ def _read_workbook(path: Path, limits: IngestSettings,
             # From A1, empty leading rows and columns included, so rows[i] is sheet row i + 1 whatever the
             # used area is (iter_rows() keeps leading empty rows but drops leading columns, unlike .start).
             rows = sheet.to_python(skip_empty_area=False)
+            _fill_merged_down(rows, sheet.merged_cell_ranges)
             for (r, c), value in (errors or {}).get(meta.name, {}).items():
                 if r < len(rows) and c < len(rows[r]):
                     rows[r][c] = CellError(value)
