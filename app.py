@@ -129,6 +129,14 @@ def _pages(role: str | None) -> dict[str, list]:
     return sections
 
 
+_REFUSED_KEY = "zs_refused_page"  # set by a refused page's address, popped by the landing page's run
+
+
+@st.dialog(chinese.NOT_FOUND_TITLE)
+def _refused_notice() -> None:
+    st.write(chinese.NOT_FOUND)
+
+
 def _navigation() -> None:
     st.set_page_config(page_title="招引智控", page_icon="📈", layout="wide")
     actor = auth.current_actor()
@@ -140,13 +148,25 @@ def _navigation() -> None:
         landing = landing_path(auth.require_actor()).strip("/")
         st.switch_page(next(p for p in pages if p.url_path == landing), query_params=auth.kept_query())
 
+    def refused() -> None:
+        # The address of a page this role may not open (a link meant for another role): its landing page, with a
+        # notice. Streamlit's own "Page not found" dialog is sent before the switch and dropped with the queue the
+        # new run clears whenever the switch comes first (seen under load), so these addresses never reach it.
+        st.session_state[_REFUSED_KEY] = True
+        home()
+
     if actor is not None:
         auth.account_box(actor)
     st.html(chinese.script(), unsafe_allow_javascript=True)  # Streamlit's own English texts in Chinese
     home_page = st.Page(home, title="首页", url_path="home", default=True, visibility="hidden")
     menu = actor is not None and actor.role != SCREEN  # a wall screen has no menu: it shows one page
-    current = st.navigation({"": [home_page], **sections}, position="sidebar" if menu else "hidden")
+    allowed = {page.url_path for page in pages}
+    elsewhere = [st.Page(refused, title=chinese.NOT_FOUND_TITLE, url_path=url_path, visibility="hidden")
+                 for *_, url_path, _, _, _ in PAGES if menu and url_path not in allowed]
+    current = st.navigation({"": [home_page, *elsewhere], **sections}, position="sidebar" if menu else "hidden")
     st.session_state[auth.PAGE_KEY] = current.url_path  # the login screen sends the user back here
+    if current.url_path in allowed and st.session_state.pop(_REFUSED_KEY, False):
+        _refused_notice()
     current.run()
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 
-_NOT_FOUND = "您打开的页面不存在，或您的账户无权访问，已为您打开首页。"
+NOT_FOUND_TITLE = "页面不存在或无权访问"
+NOT_FOUND = "您打开的页面不存在，或您的账户无权访问，已为您打开首页。"
 # Streamlit 1.67's English texts a user of these pages can meet, and what they say in Chinese.
 TRANSLATIONS = {
     # the table toolbar and fullscreen
@@ -75,12 +76,12 @@ TRANSLATIONS = {
     "Close": "关闭",
     "Skip to main content": "跳到主要内容",
     "Copy": "复制",
-    # the dialog over a page this account may not open (a link meant for another role), then its home page
-    "Page not found": "页面不存在或无权访问",
-    "The page that you have requested does not seem to exist. Running the app's main page.": _NOT_FOUND,
+    # the dialog over an address that is no page (app.py answers a page of another role with its own notice)
+    "Page not found": NOT_FOUND_TITLE,
+    "The page that you have requested does not seem to exist. Running the app's main page.": NOT_FOUND,
 }
 # Texts that carry a variable part (the page's name) after a fixed beginning, replaced whole.
-PREFIXES = {"You have requested page /": _NOT_FOUND}
+PREFIXES = {"You have requested page /": NOT_FOUND}
 
 # The element holding the script takes no room: its container is hidden (it would add a gap at the top of every page).
 _SCRIPT = """<style>.stElementContainer:has(#zs-chinese) { display: none; }</style><script id="zs-chinese">
