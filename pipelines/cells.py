@@ -71,11 +71,15 @@ def _text(value: object) -> str:
     return unicodedata.normalize("NFKC", shown(value)).strip()
 
 
+def _not_a_date(value: object) -> CellProblem:
+    return CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
+
+
 def _checked_date(year: int, month: int, day: int, raw: object) -> dt.date:
     try:
         checked = dt.date(year, month, day)
     except ValueError:
-        raise CellProblem(f"'{shown(raw)}' 不是有效日期，请填写如 2024-03-08") from None
+        raise _not_a_date(raw) from None
     return _in_range(checked, raw)
 
 
@@ -89,7 +93,7 @@ def _decimal_month(value: float) -> dt.date:
     """A month typed as 2024.3 that Excel keeps as a number, as its first day. 2024.1 is refused: it may be January
     or October (2024.10 becomes 2024.1)."""
     if round(value, 2) != value or value < 0:
-        raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
+        raise _not_a_date(value)
     year, fraction = f"{value:.2f}".rstrip("0").split(".")
     if fraction == "1":
         raise CellProblem(f"'{shown(value)}' 无法确定月份（单元格被当作数字，2024.10 会变成 2024.1），"
@@ -105,7 +109,7 @@ def parse_date(value: object) -> dt.date:
     if isinstance(value, dt.date):
         return _in_range(value, value)
     if isinstance(value, bool):
-        raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
+        raise _not_a_date(value)
     if isinstance(value, (int, float)):
         if _SERIAL_RANGE[0] <= value <= _SERIAL_RANGE[1]:  # a serial, with the time of day if any
             return _in_range(EXCEL_EPOCH + dt.timedelta(days=int(value)), value)
@@ -114,7 +118,7 @@ def parse_date(value: object) -> dt.date:
         if _COMPACT_DATE.match(str(int(value))):
             value = str(int(value))
         else:
-            raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
+            raise _not_a_date(value)
     text = _text(value)
     if m := _DATE_TEXT.match(text) or _COMPACT_DATE.match(text):
         return _checked_date(int(m[1]), int(m[2]), int(m[3]), value)
@@ -122,7 +126,7 @@ def parse_date(value: object) -> dt.date:
         return _checked_date(int(m[1]), int(m[2]), 1, value)
     if text.isdigit() and _SERIAL_RANGE[0] <= int(text) <= _SERIAL_RANGE[1]:
         return _in_range(EXCEL_EPOCH + dt.timedelta(days=int(text)), value)
-    raise CellProblem(f"'{shown(value)}' 不是有效日期，请填写如 2024-03-08")
+    raise _not_a_date(value)
 
 
 def parse_period(value: object) -> dt.date:

@@ -331,14 +331,14 @@ def _check_project(row: _Row, ctx: Context) -> None:
         if v.get(later_m.date_field) and not v.get(earlier_m.date_field) and not _cell_failed(row, earlier_m.date_field):
             row.error(later_m.date_field, f"已填写，但未填写{earlier_m.header}：{later_m.label}须在{earlier_m.label}之后")
     in_stats, commenced = v.get("in_stats_date"), v.get("commenced_date")
-    if isinstance(in_stats, dt.date) and isinstance(commenced, dt.date) and in_stats < commenced:
+    stats_rejected = isinstance(in_stats, dt.date) and isinstance(commenced, dt.date) and in_stats < commenced
+    if stats_rejected:
         row.error("in_stats_date", f"{in_stats:%Y-%m-%d} 早于开工日期 {commenced:%Y-%m-%d}：须先开工后纳统")
     if in_stats and isinstance(total, float) and total < fig.stats_min_investment_wan:
         row.error("in_stats_date", f"已填写，但计划总投资 {total:g}万元 不足{fig.stats_min_investment_wan:g}万元，不能纳统")
     if v.get("signed_date") and not v.get("investor") and not _cell_failed(row, "investor"):
         row.error("investor", "为空：已签约的项目须填写投资方")
     latest: tuple[dt.date, str] | None = None
-    stats_rejected = isinstance(in_stats, dt.date) and isinstance(commenced, dt.date) and in_stats < commenced
     for m, day in reached:
         if latest and day < latest[0] and not (m.id == "in_stats" and stats_rejected):  # that one is an error
             row.warn(m.date_field, f"{day:%Y-%m-%d} 早于{latest[1]} {latest[0]:%Y-%m-%d}，节点顺序异常，请核实")
