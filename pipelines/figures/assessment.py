@@ -377,7 +377,8 @@ def completion(actuals: Mapping, targets: Mapping | None, progress: float) -> di
     """Every target of DOMAIN §9 for one unit (or the county) with its figures: {"targets", "completion",
     "schedule_gap_points"}, each keyed by target id (pipelines.vocabulary.TARGETS): the annual target (money in
     万元, as every money figure), actual / target, and (actual / target − 序时进度) × 100; null where no target is
-    set (blank; a target of 0 is set, its completion and gap null). `actuals` holds unit_figures' columns; `targets` the targets_as_of row (None: none)."""
+    set (blank; a target of 0 is set, its completion and gap null). `actuals` holds unit_figures' columns;
+    `targets` the targets_as_of row (None: none)."""
     found: dict[str, dict] = {"targets": {}, "completion": {}, "schedule_gap_points": {}}
     for target in TARGETS:
         value = None if targets is None else targets.get(target.column)

@@ -6,11 +6,11 @@
 -- It runs after `facts` (project_facts.sql, with the duty parameters), `reports` (unit_reports.sql) and `later`,
 -- composed by pipelines.figures.measures.unit_tally.
 -- * Over the assessed projects (计划总投资 at or above $assess_min): the year's flow of every milestone (dated in
---   [$year_start, E]); each rate's cohort (opening date in [$cohort_start, E]; 开工项目投产率's: the 开工率's hits) and hits (the hit date
---   on or before E);
---   签约 in each size band of 天门; 7亿元以上制造业 signed; and the sums of money: 签约金额, 资金到位率's parts
---   (累计到位资金, blank 0, and 计划总投资 of the signed cohort), 本年完成投资 (累计完成投资 less its baseline; 0
---   when blank) and, for the projects whose state has a 年度计划投资 above 0, that plan and their 本年完成投资.
+--   [$year_start, E]); each rate's cohort (opening date in [$cohort_start, E]; 开工项目投产率's: the 开工率's
+--   hits) and hits (the hit date on or before E); 签约 in each size band of 天门; 7亿元以上制造业 signed; and the
+--   sums of money: 签约金额, 资金到位率's parts (累计到位资金, blank 0, and 计划总投资 of the signed cohort),
+--   本年完成投资 (累计完成投资 less its baseline; 0 when blank) and, for the projects whose state has a 年度计划投资
+--   above 0, that plan and their 本年完成投资.
 -- * Over every project charged to the unit: the projects earning a bonus (bonus_major: 7亿元以上制造业 signed;
 --   bonus_other: any other signed at or above $bonus_other_min), the overdue updates of the window and those of them
 --   forgotten (the unit's report for the month was on time), and the months owed (bitmask, as `owed_months`).
