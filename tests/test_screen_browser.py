@@ -173,10 +173,16 @@ def test_a_warning_becomes_a_task_the_unit_answers_and_the_admin_closes_while_th
     unit = browser.new_page(viewport={"width": 1366, "height": 900})
     log_in(unit, server.base, "u01", PASSWORD)
     unit.get_by_text("待办督办事项（1 项）").wait_for(timeout=30000)
+    # as a user does: answer once the page has loaded (a form sent while the page still runs restarts the run)
+    wait_run_over(unit, timeout=60000)
     unit.get_by_text(f"{code} · 督办：城南智造产业园尽快纳统").click()
     unit.get_by_role("textbox", name="办理情况").fill("已督促企业提交纳统材料，预计下月入库")
     unit.get_by_role("button", name="提交办理情况", exact=True).click()
-    unit.get_by_text("待办督办事项").wait_for(state="detached", timeout=30000)
+    try:
+        unit.get_by_text("待办督办事项").wait_for(state="detached", timeout=45000)
+    except Exception:
+        alerts = unit.locator("[data-testid='stAlert']").all_inner_texts()
+        raise AssertionError(f"the task stayed open; the page's notices: {alerts}") from None
     unit.close()
     title.filter(has_text="办理中 1").wait_for(timeout=30000)  # answered and waiting: still unfinished
 
