@@ -19,7 +19,7 @@ from pipelines.admin import users
 from pipelines.ingest.run import ingest_file
 from pipelines.months import add_months
 from tests.conftest import ADMIN
-from tests.server import running_server
+from tests.server import running_server, wait_run_over
 from tests.test_auth_ui import log_in
 from tests.test_desk import _last_report
 
@@ -99,6 +99,7 @@ def test_admin_lowers_the_red_threshold_and_the_warning_turns_red(units, tmp_pat
         form.wait_for(timeout=30000)
         # the previous setting's form may linger for a moment while the page reruns: wait for the one field
         expect(form.get_by_label("新值")).to_have_count(1, timeout=30000)
+        wait_run_over(page, timeout=60000)
         form.get_by_label("新值").fill("3")
         form.get_by_role("button", name="保存", exact=True).click()
         page.get_by_text("已将“签约未开工红色预警（个月）”改为 3个月").wait_for(timeout=30000)

@@ -163,6 +163,7 @@ def test_a_warning_becomes_a_task_the_unit_answers_and_the_admin_closes_while_th
     admin.mouse.click(box["x"] + 16, box["y"] + 35 * index + 17)
     form = admin.locator("[data-testid='stForm']").filter(has_text="转为督办事项")
     form.wait_for(timeout=30000)
+    wait_run_over(admin, timeout=60000)
     form.get_by_label("事项标题").fill("督办：城南智造产业园尽快纳统")
     form.get_by_role("button", name="交办", exact=True).click()
     done = admin.get_by_text("已交办 DB")
@@ -196,6 +197,7 @@ def test_a_warning_becomes_a_task_the_unit_answers_and_the_admin_closes_while_th
     assert f"/tasks?code={code}" in closer.url
     # the task opened by the link: its history (in a canvas grid, whose cells are in the page but not "visible")
     closer.get_by_text("已督促企业提交纳统材料").first.wait_for(state="attached", timeout=30000)
+    wait_run_over(closer, timeout=60000)
     closer.get_by_role("button", name="办结", exact=True).click()
     closer.get_by_text(f"已办结：{code}").wait_for(timeout=30000)
     closer.close()

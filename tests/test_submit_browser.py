@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 from pipelines.admin import users
 from tests.conftest import ADMIN
 from tests.fixtures import build
-from tests.server import ROOT, running_server
+from tests.server import ROOT, running_server, wait_run_over
 from tests.test_auth_ui import log_in
 from tests.test_desk import PASSWORD, _last_report, _months
 
@@ -72,6 +72,7 @@ def test_unit_user_downloads_the_prefilled_template_changes_a_milestone_and_hand
         reason = "第5行（丙项目）开工日期 '2024-13-01' 不是有效日期，请填写如 2024-03-08"
         page.locator("[data-testid='stDataFrame']").first.filter(has_text=reason).wait_for(timeout=30000)  # cells fill late
         page.get_by_role("tab", name="达到节点（1）").wait_for(timeout=30000)
+        wait_run_over(page, timeout=60000)
         page.get_by_role("button", name="确认载入 2 行").click()
         page.get_by_text(re.compile(r"已载入：第2号报送《城东街道本月\.xlsx》，载入 2 行，拒收 1 行")).wait_for(timeout=30000)
         page.wait_for_timeout(1000)
