@@ -21,7 +21,7 @@ from pipelines.access import SCREEN, Actor, landing_path
 from pipelines.admin import screen_links, users
 from pipelines.store import db
 from tests.conftest import ADMIN
-from tests.server import ROOT, running_server
+from tests.server import ROOT, running_server, wait_run_over
 from tests.test_app import _load_sample
 from tests.test_auth_ui import log_in
 from ui import widgets
@@ -241,6 +241,7 @@ def test_a_wall_shows_the_big_screen_logged_out_until_the_link_is_revoked(units,
         admin.goto(f"{base}/admin")
         admin.get_by_role("tab", name="集成").click()
         admin.get_by_text("撤销大屏链接", exact=True).wait_for(timeout=30000)
+        wait_run_over(admin, timeout=60000)
         admin.locator("button").filter(has_text="撤销").first.click()
         admin.get_by_text("已撤销大屏链接 1").wait_for(timeout=30000)
         wall.get_by_text("此大屏链接已被撤销，请联系管理员").wait_for(timeout=20000)
