@@ -13,8 +13,9 @@ import pytest
 from pipelines import settings
 from pipelines.access import Actor
 from pipelines.figures import duty
-from pipelines.ingest import load, run
+from pipelines.ingest import layout, load, run
 from pipelines.ingest.run import ingest_file
+from pipelines.ingest.validate import UnitDirectory
 from pipelines.settings import ROOT
 from pipelines.store import state
 from tests.fixtures import build
@@ -91,6 +92,53 @@ def test_multi_sheet_report_takes_the_period_given_at_upload(units, tmp_path):
         "生物医药中试基地": ("续建项目", 4, "U01", D(2024, 10, 1), 80000.0, D(2024, 1, 15), D(2024, 4, 1), 12000.0),
         "数字经济产业园": ("新签约项目", 2, "U01", D(2024, 10, 1), 30000.0, D(2024, 9, 20), None, None),
     }
+
+
+def test_a_report_without_month_and_unit_columns_takes_them_from_its_title(units, tmp_path):
+    """城东街道's table titled as units title them, with neither 报告期 nor 填报单位 column and nothing given at upload:
+    the month and the unit come from the title (the 填报日期 line below it names no report month), and the report
+    says so; given at upload, they win over the title."""
+    rows = [{k: v for k, v in build.report_row(name).items() if k not in ("报告期", "填报单位")}
+            for name in ("年产10万吨新材料项目", "城东文旅综合体")]
+    titles = ["城东街道2024年10月招商引资项目推进情况表", "填报日期：2024年11月5日"]
+    path = build.write_xlsx(tmp_path / "城东10月.xlsx", build.project_table(rows, titles=titles))
+    report = _ingest(units, path)
+    assert (report.status, report.rows_loaded, report.rejections) == ("loaded", 2, [])
+    assert report.notes[:2] == ["文件没有“报告期”列，报告期按标题“城东街道2024年10月招商引资项目推进情况表”取 2024-10",
+                                "文件没有“填报单位”列，填报单位按标题“城东街道2024年10月招商引资项目推进情况表”取 城东街道"]
+    assert {name: _pick(row, "unit_code", "period") for name, row in _snapshots(units).items()} == {
+        "年产10万吨新材料项目": ("U02", D(2024, 10, 1)), "城东文旅综合体": ("U02", D(2024, 10, 1))}
+
+    given = build.write_xlsx(tmp_path / "城东9月.xlsx", build.project_table(rows, titles=titles))
+    report = _ingest(units, given, period=D(2024, 9, 1), unit_code="U03")
+    assert (report.status, report.rows_loaded) == ("loaded", 2) and not any("标题" in n for n in report.notes)
+    assert _dicts(units, "SELECT DISTINCT unit_code, period FROM snapshots WHERE submission_id = $s",
+                  s=report.submission_id) == [{"unit_code": "U03", "period": D(2024, 9, 1)}]
+
+
+@pytest.mark.parametrize("titles, month", [
+    (["城关街道2024年10月招商引资项目推进情况表"], D(2024, 10, 1)),
+    (["城关街道2024年10月份重点项目进展"], D(2024, 10, 1)),
+    (["2024年1-10月招商引资项目推进情况"], D(2024, 10, 1)),  # the year to October
+    (["招商项目推进情况表", "报告期：2024-10"], D(2024, 10, 1)),
+    (["2024年10月项目推进情况表（填报日期：2024年11月）"], D(2024, 10, 1)),
+    (["招商项目推进情况表", "填报日期：2024年11月5日"], None),  # a date, not a report month
+    (["2024年10月项目推进情况", "（含2024年9月补报）"], None),  # two months: which one?
+    (["招商项目推进情况表"], None),
+])
+def test_the_month_a_title_names(titles, month):
+    """The one report month named above the header, or none when there is none or more than one."""
+    found = layout.title_month(titles)
+    assert (found and found[0]) == month
+
+
+def test_the_unit_a_title_names(units):
+    """The one unit named in the titles, the longer name when one holds the other; none for two units."""
+    directory = UnitDirectory({"U01": "城东", "U02": "城东街道", "U03": "城西街道"})
+    assert directory.named_in(["城东街道2024年10月招商引资项目推进情况表"]) == (
+        "U02", "城东街道2024年10月招商引资项目推进情况表")
+    assert directory.named_in(["城东街道、城西街道联合项目表"]) is None
+    assert directory.named_in(["全县招商项目表"]) is None
 
 
 @pytest.mark.parametrize("make", [
@@ -228,7 +276,8 @@ WHOLE_FILE_REJECTIONS = [
      "（单元名录须包含 单元编码、单元名称、单元类型；年度目标须包含 年度、单元编码）"),
     (lambda d: build.zip_bomb(d)[0], {}, None, "工作簿解压后达 1023.9MB，超过上限 400.0MB，疑似异常文件，已拒收"),
     (_missing_industry, {}, "projects", "缺少必填列：产业类别。请使用系统模板或补上这些列"),
-    (_no_period, {}, "projects", "缺少必填列：报告期。请使用系统模板或补上这些列"),
+    (_no_period, {}, "projects", "缺少必填列：报告期。请使用系统模板或补上这些列（整表为同一月份时，也可在表头上方的标题中写明，"
+                                 "如“城关街道2024年10月招商引资项目推进情况表”，或在上传时指定；命令行用 --period 2024-10）"),
     (_header_only, {}, "projects", "表头下没有任何数据行"),
     (_eight_rows, {"config": {"max_rows": 5}}, "projects", "工作表“项目进展”的数据超过 5 行的上限，请分批上传"),
     (build.town_report, {"config": {"max_file_mb": 0.005}}, None, "文件大小 0.0MB 超过上限 0.005MB，请分批上传"),

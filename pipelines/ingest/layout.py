@@ -1,6 +1,7 @@
 """Finding the header row of a sheet, what kind of workbook it is, and which column holds which field."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Layout:
     fields: list[Field]
     ignored_headers: list[str] = field(default_factory=list)
     ignored_indexes: frozenset[int] = frozenset()  # columns such as 序号 whose cells never make a row "data"
+    header_row: int = 0  # index into sheet.rows of the (first) header row: the rows above are titles and notes
 
     def field(self, column_id: str) -> Field | None:
         return next((f for f in self.fields if f.column.id == column_id), None)
@@ -97,7 +99,7 @@ def find_layout(sheet: Sheet, search_rows: int) -> Layout | None:
             })
             skipped = frozenset(j for r in header_rows for j, cell in enumerate(r)
                                 if j not in found and normalise_header(cell) in IGNORED_HEADERS)
-            return Layout(kind, sheet, data_start, fields, ignored, skipped)
+            return Layout(kind, sheet, data_start, fields, ignored, skipped, i)
     return None
 
 
@@ -111,3 +113,30 @@ def find_layouts(sheets: list[Sheet], search_rows: int) -> list[Layout]:
         )
     kind = layouts[0].kind
     return [layout for layout in layouts if layout.kind == kind]
+
+
+# The month a title above the header names: "城关街道2024年10月招商引资项目推进情况表", "2024年1-10月…" (the year to
+# October), "报告期：2024-10". A day after the month ("2024年11月5日") makes it a date, not a report month, and the
+# date a form was filled in ("填报日期：2024年11月") is no report month either.
+_TITLE_MONTH = re.compile(r"(?<!\d)(\d{4})\s*年\s*(?:\d{1,2}\s*[-—–~～至到]\s*)?(\d{1,2})\s*月(?!\s*\d)")
+_LABELLED_MONTH = re.compile(r"(?:报告期|统计期|填报月份|报送月份)\s*[:：]?\s*(\d{4})\s*[-/.]\s*(\d{1,2})(?![-/.\d])")
+_FILLED_ON = re.compile(r"(?:填报|填表|报送|制表|打印)(?:日期|时间)\s*[:：]?\s*[^\s，,；;）)]*")
+
+
+def title_texts(layouts: list[Layout]) -> list[str]:
+    """The filled cells above the headers (titles and notes), on one line each, each text once."""
+    texts = (_one_line(cell) for layout in layouts for row in layout.sheet.rows[:layout.header_row]
+             for cell in row if not is_blank(cell) and not isinstance(cell, (int, float, dt.date)))
+    return list(dict.fromkeys(texts))
+
+
+def title_month(texts: list[str]) -> tuple[dt.date, str] | None:
+    """The one report month the titles name, with the title naming it; None when they name none or several."""
+    found: dict[dt.date, str] = {}
+    for text in texts:
+        bare = _FILLED_ON.sub("", text)
+        for match in (*_TITLE_MONTH.finditer(bare), *_LABELLED_MONTH.finditer(bare)):
+            year, month = int(match[1]), int(match[2])
+            if 1 <= month <= 12 and 1900 <= year <= 2100:
+                found.setdefault(dt.date(year, month, 1), text)
+    return next(iter(found.items())) if len(found) == 1 else None

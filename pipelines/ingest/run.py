@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -14,7 +14,7 @@ from pipelines import settings
 from pipelines.access import Actor
 from pipelines.ingest.columns import COLUMNS_BY_KIND
 from pipelines.ingest.compare import month_checks
-from pipelines.ingest.layout import find_layouts
+from pipelines.ingest.layout import find_layouts, title_month, title_texts
 from pipelines.ingest.load import Submission, load
 from pipelines.ingest.normalise import Normalised, normalise
 from pipelines.ingest.validate import Context, Problem, UnitDirectory, Validated, validate
@@ -74,6 +74,36 @@ def _missing_columns(layouts, ctx: Context) -> list[str]:
         if column.required and defaults.get(column.id) is None and any(lay.field(column.id) is None for lay in layouts):
             missing.append(column.header)
     return missing
+
+
+def _from_titles(layouts, ctx: Context) -> tuple[Context, list[str]]:
+    """A projects workbook without a 报告期 (填报单位) column, given none for the whole file: the month (unit) its
+    title names, as units title their monthly tables ("城关街道2024年10月招商引资项目推进情况表"), with a note saying
+    so. A title naming several months (units) gives none."""
+    if layouts[0].kind != "projects":
+        return ctx, []
+    texts = title_texts(layouts)
+    taken, notes = {}, []
+    if ctx.period is None and any(layout.field("period") is None for layout in layouts) and \
+            (month := title_month(texts)):
+        taken["period"] = month[0]
+        notes.append(f"文件没有“报告期”列，报告期按标题“{month[1]}”取 {month[0]:%Y-%m}")
+    if ctx.unit_code is None and any(layout.field("unit") is None for layout in layouts) and \
+            (unit := ctx.units.named_in(texts)):
+        taken["unit_code"] = unit[0]
+        notes.append(f"文件没有“填报单位”列，填报单位按标题“{unit[1]}”取 {ctx.units.names[unit[0]]}")
+    return replace(ctx, **taken), notes
+
+
+def _missing_message(missing: list[str]) -> str:
+    """Why a workbook lacking required columns is refused; for 报告期 and 填报单位, the other ways to give them."""
+    message = f"缺少必填列：{'、'.join(missing)}。请使用系统模板或补上这些列"
+    ways = {"报告期": ("同一月份", "--period 2024-10"), "填报单位": ("同一单元", "--unit 单元编码")}
+    given = [ways[header] for header in missing if header in ways]
+    if given:
+        message += (f"（整表为{'、'.join(same for same, _ in given)}时，也可在表头上方的标题中写明，如“城关街道2024年10月"
+                    f"招商引资项目推进情况表”，或在上传时指定；命令行用 {'、'.join(option for _, option in given)}）")
+    return message
 
 
 # Why a project the unit reported before is missing from the month once this file loads (DOMAIN §3).
@@ -172,10 +202,12 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
                 raise FileRejected(f"指定的填报单位“{unit_code}”不在单元名录中")
             ctx = Context(actor, units, received_at, config, period,
                           units.resolve(unit_code) if unit_code else None)
+            ctx, from_titles = _from_titles(layouts, ctx)
             missing_columns = _missing_columns(layouts, ctx)
             if missing_columns:
-                raise FileRejected(f"缺少必填列：{'、'.join(missing_columns)}。请使用系统模板或补上这些列")
+                raise FileRejected(_missing_message(missing_columns))
             validated = validate(layouts, ctx)
+            validated.notes[:0] = from_titles
     except (FileRejected, PermissionError) as exc:
         return FileReport(file_name, kind, "rejected", message=str(exc),
                           rejections=[Problem(None, None, None, str(exc))], submission_id=None)
