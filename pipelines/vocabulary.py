@@ -98,10 +98,13 @@ def size_band(total_investment_wan: float | None) -> str | None:
     return next(b.label for b in SIZE_BANDS if total_investment_wan >= b.min_wan)
 
 # Words units write for the same industry or status; mapped to the canonical value.
-INDUSTRY_ALIASES: dict[str, str] = {"工业": "制造业", "现代服务业": "服务业", "文化旅游": "文旅", "健康养老": "康养"}
+INDUSTRY_ALIASES: dict[str, str] = {
+    "工业": "制造业", "先进制造业": "制造业", "现代服务业": "服务业", "现代农业": "农业", "文化旅游": "文旅", "旅游": "文旅",
+    "健康养老": "康养", "其它": "其他",
+}
 STATUS_ALIASES: dict[str, str] = {
     "正常": "active", "推进中": "active", "在建": "active",
-    "暂停": "paused", "缓建": "paused",
+    "暂停": "paused", "缓建": "paused", "停建": "paused",
     "已终止": "terminated", "取消": "terminated", "已取消": "terminated",
 }
 
