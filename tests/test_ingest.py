@@ -207,6 +207,26 @@ def test_money_header_variants_load_in_wan_yuan(units, tmp_path, header, cell, e
     assert _snapshots(units)["年产10万吨新材料项目"]["total_investment_wan"] == expected
 
 
+def test_amounts_written_with_their_unit_are_converted_by_it_and_the_row_says_so(units, tmp_path):
+    """'2.5亿' under 计划总投资(万元) is 25000 万元, '8,000万' under a 亿元 column 8000 万元, '120亩' 120 亩: each
+    converted by the unit in its cell, with a warning naming row, project and column; a unit of another kind
+    ('3亿美元' under 万元) or a negative area is still refused."""
+    good = {**build.report_row("年产10万吨新材料项目", total="2.5亿"), "累计完成投资（亿元）": "8,000万",
+            "用地面积(亩)": "120 亩"}
+    bad = {**build.report_row("城东文旅综合体", total="3亿美元"), "累计完成投资（亿元）": 1, "用地面积(亩)": "-5亩"}
+    report = _ingest(units, _report("units.xlsx", [good, bad], tmp_path))
+    assert (report.rows_loaded, report.rows_rejected) == (1, 1)
+    assert _pick(_snapshots(units)["年产10万吨新材料项目"], "total_investment_wan", "invested_to_date_wan",
+                 "land_mu") == (25000.0, 8000.0, 120.0)
+    assert [w.reason for w in report.warnings] == [
+        "第2行（年产10万吨新材料项目）计划总投资(万元) '2.5亿' 按单元格中的单位“亿元”换算为 25000万元，今后请只填数字",
+        "第2行（年产10万吨新材料项目）累计完成投资（亿元） '8,000万' 按单元格中的单位“万元”换算为 8000万元，今后请只填数字",
+        "第2行（年产10万吨新材料项目）用地面积(亩) '120 亩' 按单元格中的单位“亩”换算为 120亩，今后请只填数字"]
+    assert [r.reason for r in report.rejections] == [
+        "第3行（城东文旅综合体）计划总投资(万元) '3亿美元' 不是有效的数字，请只填写数字（如 12000 或 1.2）",
+        "第3行（城东文旅综合体）用地面积(亩) '-5亩' 不能为负数"]
+
+
 # --------------------------------------------------------------------------------------------------- rejections
 
 def test_bad_rows_are_rejected_with_row_column_and_reason_and_good_rows_load(units, tmp_path):
