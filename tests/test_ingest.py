@@ -699,7 +699,7 @@ def test_a_one_row_correction_amends_the_month(october, tmp_path):
     path = _report("10月更正.xlsx", [build.report_row("甲项目", total=15000)], tmp_path)
     preview = run.preview_file(october, path, EAST_USER, received_at=dt.datetime(2024, 11, 8))
     assert preview.report.missing == []
-    assert preview.report.notes == ["补充更正：U02 2024年10月已报送3个项目，本文件列出的项目以本文件为准，未列出的项目保留原报送。"
+    assert preview.report.notes == ["补充更正：城东街道2024年10月已报送3个项目，本文件列出的项目以本文件为准，未列出的项目保留原报送。"
                                     "如需整表替换，请选择“整表替换”。"]
     _ingest(october, path, EAST_USER, received=dt.datetime(2024, 11, 8))
     assert _month_state(october, D(2024, 11, 8)) == {
@@ -714,7 +714,7 @@ def test_a_replacement_lists_what_drops_out_before_storing(october, tmp_path):
     preview = run.preview_file(october, path, EAST_USER, received_at=dt.datetime(2024, 11, 8), mode="replace")
     assert [(m["name"], m["reason"]) for m in preview.report.missing] == [
         ("乙项目", "整表替换后移出"), ("丙项目", "整表替换后移出")]
-    assert preview.report.notes[0].startswith("整表替换：U02 2024年10月已报送3个项目")
+    assert preview.report.notes[0].startswith("整表替换：城东街道2024年10月已报送3个项目")
     assert october.execute("SELECT count(*) FROM submissions").fetchone()[0] == 2  # nothing stored yet
     _ingest(october, path, EAST_USER, received=dt.datetime(2024, 11, 8), mode="replace")
     assert _month_state(october, D(2024, 11, 8)) == {"甲项目": ("2024-10", 15000.0), "乙项目": ("2024-09", 12000.0)}

@@ -114,11 +114,12 @@ def _mode_notes(con: duckdb.DuckDBPyConnection, validated: Validated, as_of: dt.
     """What the file does to each unit's month that already has a report (DOMAIN §3: the preview says whether it
     amends or replaces it)."""
     notes = []
+    names = dict(con.execute("SELECT code, name FROM units").fetchall())
     for unit, period in sorted({(r.values["unit"], r.values["period"]) for r in validated.records}):
         listed = queries.rows(con, "month_report_projects", unit=unit, period=period, as_of=as_of)
         if not listed:
             continue
-        month = f"{unit} {period.year}年{period.month}月"
+        month = f"{names.get(unit, unit)}{period.year}年{period.month}月"
         if mode == "replace":
             notes.append(f"整表替换：{month}已报送{len(listed)}个项目，载入后以本文件为准，本文件未列出的项目退回上一期的报送"
                          "（见“整表替换后移出”）。")
