@@ -132,6 +132,18 @@ def test_the_month_a_title_names(titles, month):
     assert (found and found[0]) == month
 
 
+def test_a_unit_written_as_the_body_that_runs_it_is_that_unit(units, tmp_path):
+    """城东街道办事处 and 经济开发区管委会 are 城东街道 and 经济开发区; a name that is no unit's is still refused."""
+    rows = [build.report_row("年产10万吨新材料项目", unit="城东街道办事处"),
+            build.report_row("智能装备产业园", unit="经济开发区管委会"),
+            build.report_row("城北商业综合体", unit="城北街道办事处")]
+    report = _ingest(units, _report("bodies.xlsx", rows, tmp_path))
+    assert (report.rows_loaded, [r.reason for r in report.rejections]) == (2, [
+        "第4行（城北商业综合体）填报单位 '城北街道办事处' 不在单元名录中，请填写单元编码或单元全称"])
+    assert {name: row["unit_code"] for name, row in _snapshots(units).items()} == {
+        "年产10万吨新材料项目": "U02", "智能装备产业园": "U01"}
+
+
 def test_the_unit_a_title_names(units):
     """The one unit named in the titles, the longer name when one holds the other; none for two units."""
     directory = UnitDirectory({"U01": "城东", "U02": "城东街道", "U03": "城西街道"})

@@ -99,9 +99,11 @@ class UnitDirectory:
             self._keys.setdefault(name_key(name), code)
 
     def resolve(self, text: str) -> str | None:
-        """The code of the unit named by its code or its name, or None."""
+        """The code of the unit named by its code or its name, or None. The name of the body that runs the unit
+        counts too: 城关街道办事处, 云溪镇人民政府, 青岚经济开发区管委会 are 城关街道, 云溪镇, 青岚经济开发区."""
         if text not in self._resolved:  # a file names its few units on every row
-            self._resolved[text] = self._keys.get(name_key(text))
+            key = name_key(text)
+            self._resolved[text] = self._keys.get(key) or self._keys.get(_BODY.sub("", key) or key)
         return self._resolved[text]
 
     def named_in(self, texts: list[str]) -> tuple[str, str] | None:
@@ -117,6 +119,10 @@ class UnitDirectory:
         longest = [code for code in found if not any(keys[code] in keys[other] and keys[code] != keys[other]
                                                       for other in found)]
         return (longest[0], found[longest[0]]) if len(longest) == 1 else None
+
+
+# The bodies that run units, as a 填报单位 is often written: 办事处 (a street), 人民政府 (a town), 管委会 (a zone).
+_BODY = re.compile(r"(?:人民政府|政府|办事处|管理委员会|管委会|党工委)$")
 
 
 @dataclass(frozen=True)
