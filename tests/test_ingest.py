@@ -144,6 +144,23 @@ def test_a_unit_written_as_the_body_that_runs_it_is_that_unit(units, tmp_path):
         "年产10万吨新材料项目": "U02", "智能装备产业园": "U01"}
 
 
+def test_group_headings_inside_the_table_are_not_projects(units, tmp_path):
+    """Rows that only head a group ("二、新签约项目" as its name, or "（一）" in 序号 beside "制造业项目") load nothing and
+    say so with their row; a project row with only its name is still refused, and a project whose name merely
+    starts like one ("（一期）…") is a project."""
+    rows = [build.report_row("续建甲项目"), {"项目名称": "二、新签约项目"}, build.report_row("（一期）新签乙项目"),
+            {"项目名称": "只有名称的项目"}]
+    table = build.project_table(rows)
+    table.rows.insert(2, ["（一）", None, None, "制造业项目"])  # 序号, 报告期, 填报单位, 项目名称
+    report = _ingest(units, build.write_xlsx(tmp_path / "groups.xlsx", table))
+    assert (report.rows_loaded, report.rows_rejected) == (2, 1)
+    assert [w.reason for w in report.warnings] == [
+        "第3行（二、新签约项目）视为分组标题，未作为项目载入（如是项目，请填写产业类别、计划总投资等）",
+        "第4行（制造业项目）视为分组标题，未作为项目载入（如是项目，请填写产业类别、计划总投资等）"]
+    assert [r.reason for r in report.rejections][:1] == ["第6行（只有名称的项目）报告期 为空：请填写报告月份，如 2024-10（整表同一月份时可在上传时统一指定）"]
+    assert set(_snapshots(units)) == {"续建甲项目", "（一期）新签乙项目"}
+
+
 def test_the_unit_a_title_names(units):
     """The one unit named in the titles, the longer name when one holds the other; none for two units."""
     directory = UnitDirectory({"U01": "城东", "U02": "城东街道", "U03": "城西街道"})
@@ -308,8 +325,8 @@ WHOLE_FILE_REJECTIONS = [
      "（单元名录须包含 单元编码、单元名称、单元类型；年度目标须包含 年度、单元编码）"),
     (lambda d: build.zip_bomb(d)[0], {}, None, "工作簿解压后达 1023.9MB，超过上限 400.0MB，疑似异常文件，已拒收"),
     (_missing_industry, {}, "projects", "缺少必填列：产业类别。请使用系统模板或补上这些列"),
-    (_no_period, {}, "projects", "缺少必填列：报告期。请使用系统模板或补上这些列（整表为同一月份时，也可在表头上方的标题中写明，"
-                                 "如“城关街道2024年10月招商引资项目推进情况表”，或在上传时指定；命令行用 --period 2024-10）"),
+    (_no_period, {}, "projects", ("缺少必填列：报告期。请使用系统模板或补上这些列（整表为同一月份时，也可在表头上方的标题中写明，"
+                                  "如“城关街道2024年10月招商引资项目推进情况表”，或在上传时指定；命令行用 --period 2024-10）")),
     (_header_only, {}, "projects", "表头下没有任何数据行"),
     (_eight_rows, {"config": {"max_rows": 5}}, "projects", "工作表“项目进展”的数据超过 5 行的上限，请分批上传"),
     (build.town_report, {"config": {"max_file_mb": 0.005}}, None, "文件大小 0.0MB 超过上限 0.005MB，请分批上传"),

@@ -171,6 +171,21 @@ def _is_total_or_signature(cells: Sequence[object], keys: dict[str, str]) -> boo
     return False
 
 
+# A group heading inside the table: "一、续建项目", "（二）新签约项目", "三．在谈项目"; or its numeral in the 序号 column.
+_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十]+[)）])")
+
+
+def _is_heading(cells: Sequence[object], quiet: frozenset[int], name: int | None) -> bool:
+    """Whether the row is a group heading: it fills only its 项目名称 and the columns that never make a row data
+    (序号, a 报告期 or 填报单位 filled down), and one of them opens with a Chinese numeral ("一、", "（二）")."""
+    if name is None or name >= len(cells) or is_blank(cells[name]):
+        return False
+    marked = (j for j in (name, *quiet) if j < len(cells) and isinstance(cells[j], str))
+    if not any(_HEADING.match(cells[j].strip()) for j in marked):  # the common case ends here, cheaply
+        return False
+    return all(is_blank(cell) for j, cell in enumerate(cells) if j != name and j not in quiet)
+
+
 class _Row:
     """One sheet row being validated: parsed values plus the problems found so far."""
 
@@ -275,12 +290,17 @@ def _rows(layout: Layout, problems: list[Problem]) -> Iterator[_Row]:
     # times (about 0.5 s of 2 s at 50,000 rows).
     columns = [(f.index, f.column.id, PARSERS[f.column.kind], f.scale, f.column.kind, {}) for f in layout.fields]
     total_or_signature: dict[str, str] = {}
+    name = layout.field("project_name")
+    name_index = name.index if name is not None else None
     for offset, cells in enumerate(itertools.islice(sheet.rows, layout.data_start, None), start=layout.data_start):
         if all(is_blank(c) for j, c in enumerate(cells) if j not in quiet):
             continue
         if _is_total_or_signature(cells, total_or_signature):
             continue
         row = _Row(layout, offset + 1, cells, problems)
+        if _is_heading(cells, quiet, name_index):
+            row.warn(None, "视为分组标题，未作为项目载入（如是项目，请填写产业类别、计划总投资等）")
+            continue
         width = len(cells)
         for index, column_id, parse, scale, kind, seen in columns:
             cell = cells[index] if index < width else None
