@@ -34,6 +34,13 @@ def _fields(layout) -> dict[str, tuple[str, float]]:
     ("开工时间", "commenced_date", 1.0),
     ("入库日期", "in_stats_date", 1.0),
     ("项目代码", "project_code", 1.0),
+    ("总投资额（亿元）", "total_investment_wan", 10000.0),
+    ("占地面积（亩）", "land_mu", 1.0),
+    ("业主单位", "investor", 1.0),
+    ("项目进展情况", "progress_note", 1.0),
+    ("需协调解决的问题", "issues", 1.0),
+    ("责任领导", "liaison_leader", 1.0),
+    ("联系方式", "contact_phone", 1.0),
 ])
 def test_header_variants_name_the_column_and_its_unit(header, column_id, scale):
     """Full-width brackets, spaces, line breaks, required marks and aliases name the column; the unit in the

@@ -26,7 +26,7 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("project_code", "项目编号", "text", False, ("项目代码", "项目ID", "编号"),
            "系统分配的项目编号；新项目留空，系统按名称匹配或新建"),
     Column("project_name", "项目名称", "text", True, ("项目名",), "项目全称，每月保持一致"),
-    Column("investor", "投资方", "text", False, ("投资主体", "投资企业", "投资商", "签约主体"),
+    Column("investor", "投资方", "text", False, ("投资主体", "投资企业", "投资商", "签约主体", "投资单位", "签约企业", "业主单位"),
            "签约后必填"),
     Column("investor_uscc", "统一社会信用代码", "uscc", False, ("社会信用代码", "信用代码"),
            "投资方的18位统一社会信用代码，可不填；填写时须正确"),
@@ -35,12 +35,12 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("chain", "产业链", "text", False, ("所属产业链",), "如 纺织服装、生物医药"),
     Column("is_foreign", "是否外资", "yesno", False, ("外资项目",), "是/否"),
     Column("total_investment_wan", "计划总投资(万元)", "money", True,
-           ("计划总投资", "总投资", "项目总投资", "计划投资总额", "投资总额"), "大于0；表头注明亿元或元时自动换算", "万元"),
+           ("计划总投资", "总投资", "项目总投资", "计划投资总额", "投资总额", "总投资额", "计划总投资额"), "大于0；表头注明亿元或元时自动换算", "万元"),
     Column("fixed_investment_wan", "固定资产投资(万元)", "money", False, ("固定资产投资", "其中固定资产投资", "固投"),
            "不大于计划总投资", "万元"),
     Column("foreign_investment_usd_wan", "外资金额(万美元)", "usd", False, ("外资金额", "合同外资", "实际外资"),
            "万美元", "万美元"),
-    Column("land_mu", "用地面积(亩)", "area", False, ("用地面积", "用地", "土地面积", "供地面积"), "亩", "亩"),
+    Column("land_mu", "用地面积(亩)", "area", False, ("用地面积", "用地", "土地面积", "供地面积", "占地面积", "用地规模"), "亩", "亩"),
     *(
         Column(m.date_field, m.header, "date", False, alias, "日期，如 2024-03-08；只知月份时填 2024-03")
         for m, alias in zip(MILESTONES, (
@@ -57,15 +57,15 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
     Column("planned_start_date", "计划开工日期", "date", False, ("计划开工时间", "预计开工日期", "预计开工时间"),
            "日期，如 2024-03-08"),
     Column("status", "项目状态", "status", False, ("状态",), "正常推进/暂缓/终止；空白视为正常推进"),
-    Column("annual_plan_wan", "年度计划投资(万元)", "money", False, ("年度计划投资", "本年计划投资", "年度计划"), "", "万元"),
+    Column("annual_plan_wan", "年度计划投资(万元)", "money", False, ("年度计划投资", "本年计划投资", "年度计划", "本年度计划投资", "年度计划投资额"), "", "万元"),
     Column("invested_to_date_wan", "累计完成投资(万元)", "money", False,
-           ("累计完成投资", "累计完成", "开工以来累计完成投资"), "开工至今累计", "万元"),
+           ("累计完成投资", "累计完成", "开工以来累计完成投资", "累计完成投资额", "已完成投资"), "开工至今累计", "万元"),
     Column("funds_in_place_wan", "累计到位资金(万元)", "money", False, ("累计到位资金", "到位资金"), "", "万元"),
-    Column("progress_note", "本月进展", "text", False, ("项目进展", "进展情况", "本月进展情况"), ""),
-    Column("issues", "存在问题", "text", False, ("存在的问题", "问题及困难", "困难问题"), ""),
-    Column("liaison_leader", "包联领导", "text", False, ("联系领导", "挂联领导"), ""),
-    Column("contact_name", "联系人", "text", False, (), ""),
-    Column("contact_phone", "联系电话", "text", False, ("电话", "手机"), ""),
+    Column("progress_note", "本月进展", "text", False, ("项目进展", "进展情况", "本月进展情况", "项目进展情况", "推进情况", "目前进展"), ""),
+    Column("issues", "存在问题", "text", False, ("存在的问题", "问题及困难", "困难问题", "存在问题及困难", "需协调解决的问题", "需协调问题"), ""),
+    Column("liaison_leader", "包联领导", "text", False, ("联系领导", "挂联领导", "责任领导", "包抓领导"), ""),
+    Column("contact_name", "联系人", "text", False, ("项目联系人",), ""),
+    Column("contact_phone", "联系电话", "text", False, ("电话", "手机", "联系方式"), ""),
 )
 
 UNIT_COLUMNS: tuple[Column, ...] = (
