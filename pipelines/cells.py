@@ -26,8 +26,8 @@ BLANK_MARKS = frozenset({"", "/", "-", "--", "—", "——", "无", "暂无", "
 # NFKC never lengthens one of these marks' forms by more than this (full-width "Ｎ／Ａ" is as long as "N/A").
 _LONGEST_MARK = 2 * max(len(mark) for mark in BLANK_MARKS)
 
-_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
-_MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:[ T].*)?$")
+_MONTH_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:月份?)?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _COMPACT_MONTH = re.compile(r"^(\d{4})(\d{2})$")
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
