@@ -97,7 +97,7 @@ def test_multi_sheet_report_takes_the_period_given_at_upload(units, tmp_path):
 def test_a_report_without_month_and_unit_columns_takes_them_from_its_title(units, tmp_path):
     """城东街道's table titled as units title them, with neither 报告期 nor 填报单位 column and nothing given at upload:
     the month and the unit come from the title (the 填报日期 line below it names no report month), and the report
-    says so; given at upload, they win over the title."""
+    says so; given at upload, they win over the title, and a month other than the title's is pointed out."""
     rows = [{k: v for k, v in build.report_row(name).items() if k not in ("报告期", "填报单位")}
             for name in ("年产10万吨新材料项目", "城东文旅综合体")]
     titles = ["城东街道2024年10月招商引资项目推进情况表", "填报日期：2024年11月5日"]
@@ -111,7 +111,9 @@ def test_a_report_without_month_and_unit_columns_takes_them_from_its_title(units
 
     given = build.write_xlsx(tmp_path / "城东9月.xlsx", build.project_table(rows, titles=titles))
     report = _ingest(units, given, period=D(2024, 9, 1), unit_code="U03")
-    assert (report.status, report.rows_loaded) == ("loaded", 2) and not any("标题" in n for n in report.notes)
+    assert (report.status, report.rows_loaded) == ("loaded", 2) and not any("按标题" in n for n in report.notes)
+    assert report.notes[0] == ("标题“城东街道2024年10月招商引资项目推进情况表”写的是2024年10月，表中报告期却是 2024-09，"
+                               "请核实是否沿用了其他月份的报表")
     assert _dicts(units, "SELECT DISTINCT unit_code, period FROM snapshots WHERE submission_id = $s",
                   s=report.submission_id) == [{"unit_code": "U03", "period": D(2024, 9, 1)}]
 

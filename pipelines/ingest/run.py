@@ -95,6 +95,18 @@ def _from_titles(layouts, ctx: Context) -> tuple[Context, list[str]]:
     return replace(ctx, **taken), notes
 
 
+def _title_disagrees(layouts, validated: Validated) -> list[str]:
+    """A note when the 报告期 of the rows is not the month the title names (a table copied from last month whose
+    报告期 column was not changed, or the other way round)."""
+    month = title_month(title_texts(layouts)) if layouts[0].kind == "projects" else None
+    periods = sorted({r.values["period"] for r in validated.records if isinstance(r.values.get("period"), dt.date)})
+    if month is None or not periods or month[0] in periods:
+        return []
+    given = "、".join(f"{p:%Y-%m}" for p in periods)
+    return [f"标题“{month[1]}”写的是{month[0].year}年{month[0].month}月，表中报告期却是 {given}，"
+            "请核实是否沿用了其他月份的报表"]
+
+
 def _missing_message(missing: list[str]) -> str:
     """Why a workbook lacking required columns is refused; for 报告期 and 填报单位, the other ways to give them."""
     message = f"缺少必填列：{'、'.join(missing)}。请使用系统模板或补上这些列"
@@ -208,7 +220,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
             if missing_columns:
                 raise FileRejected(_missing_message(missing_columns))
             validated = validate(layouts, ctx)
-            validated.notes[:0] = from_titles
+            validated.notes[:0] = from_titles + _title_disagrees(layouts, validated)
     except (FileRejected, PermissionError) as exc:
         return FileReport(file_name, kind, "rejected", message=str(exc),
                           rejections=[Problem(None, None, None, str(exc))], submission_id=None)
