@@ -41,6 +41,11 @@ def _fields(layout) -> dict[str, tuple[str, float]]:
     ("需协调解决的问题", "issues", 1.0),
     ("责任领导", "liaison_leader", 1.0),
     ("联系方式", "contact_phone", 1.0),
+    ("计划总投资（万元）（必填）", "total_investment_wan", 1.0),
+    ("计划总投资\n（亿元）\n必填", "total_investment_wan", 10000.0),
+    ("计划总投资（单位：亿元）", "total_investment_wan", 10000.0),
+    ("计划总投资/亿元", "total_investment_wan", 10000.0),
+    ("用地面积/亩", "land_mu", 1.0),
 ])
 def test_header_variants_name_the_column_and_its_unit(header, column_id, scale):
     """Full-width brackets, spaces, line breaks, required marks and aliases name the column; the unit in the

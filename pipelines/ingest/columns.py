@@ -118,19 +118,24 @@ SCALES: dict[str, dict[str, float]] = {
     "area": {"亩": 1.0, "万亩": 10000.0},
 }
 
-_UNIT_IN_HEADER = re.compile(r"^(?P<base>.*?)\((?P<unit>[^()]*)\)$")
+_UNIT_IN_HEADER = re.compile(r"^(?P<base>.*?)\((?:单位:)?(?P<unit>[^()]*)\)$")
+# '计划总投资/万元': a unit after a slash, only a unit of money, dollars or area (a slash also joins two names).
+_UNIT_AFTER_SLASH = re.compile(r"^(?P<base>.+?)/(?P<unit>(?:万|亿|千)?(?:美)?元|万?亩)$")
+# Marks templates add to a header: '*', '※', '(必填)', '必填' at the end.
+_REQUIRED_MARKS = re.compile(r"[\s*※]|\((?:必填|选填|可选|非必填|必填项)\)|(?:必填|选填)$")
 
 
 def normalise_header(text: object) -> str:
     """A header as compared: NFKC (full-width brackets become ASCII), no whitespace, no required-marks."""
     folded = unicodedata.normalize("NFKC", str(text or ""))
-    return re.sub(r"[\s*※]", "", folded)
+    return _REQUIRED_MARKS.sub("", folded)
 
 
 def split_header(text: object) -> tuple[str, str]:
-    """(base, unit) of a header: '计划总投资（亿元）' gives ('计划总投资', '亿元')."""
+    """(base, unit) of a header: '计划总投资（亿元）', '计划总投资（单位：亿元）' and '计划总投资/亿元' give
+    ('计划总投资', '亿元')."""
     header = normalise_header(text)
-    match = _UNIT_IN_HEADER.match(header)
+    match = _UNIT_IN_HEADER.match(header) or _UNIT_AFTER_SLASH.match(header)
     if match:
         return match["base"], match["unit"]
     return header, ""
