@@ -225,7 +225,8 @@ def uscc_check_char(first17: str) -> str:
 
 
 def parse_uscc(value: object) -> str:
-    code = _text(value).upper()
+    """An 18-character 统一社会信用代码 with a valid GB 32100-2015 check character; spaces copied in are dropped."""
+    code = re.sub(r"\s", "", _text(value)).upper()
     if len(code) != 18:
         raise CellProblem(f"'{shown(value)}' 应为18位统一社会信用代码（现为{len(code)}位）")
     if not _USCC_VALUES.keys() >= set(code):

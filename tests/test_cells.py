@@ -195,6 +195,7 @@ def test_parsers_by_kind(parser, cell, expected):
     ("91440300708461136T", "91440300708461136T"),
     ("91440300708461136t", "91440300708461136T"),
     (" 91110000802100433B ", "91110000802100433B"),
+    ("9111 0000 8021 0043 3B", "91110000802100433B"),  # copied with spaces
 ])
 def test_uscc_with_valid_check_digit_is_accepted(cell, expected):
     """Real 统一社会信用代码 pass the GB 32100-2015 check, in any case and with stray spaces."""
