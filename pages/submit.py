@@ -121,7 +121,7 @@ with st.container(border=True):
     with right:
         file_period = st.selectbox("报告期（文件中没有“报告期”列时）", [None, *months],
                                    format_func=lambda m: month_label(m, "以文件中的报告期为准"),
-                                   help="不选时按文件的“报告期”列；没有该列时按表头上方标题中的月份，"
+                                   help="不选时按文件的“报告期”列；没有该列时按表头上方标题（或文件名）中的月份，"
                                         "如“城关街道2024年10月招商引资项目推进情况表”")
         if scope:
             file_unit, received_day = scope, None
@@ -129,7 +129,7 @@ with st.container(border=True):
         else:
             file_unit = st.selectbox("填报单位（文件中没有“填报单位”列时）", [None, *codes],
                                      format_func=lambda c: unit_label(c, "以文件中的填报单位为准"),
-                                     help="不选时按文件的“填报单位”列；没有该列时按标题中的单元名称")
+                                     help="不选时按文件的“填报单位”列；没有该列时按标题（或文件名）中的单元名称")
             received_day = st.date_input("收到日期", value=today, max_value=today, format="YYYY-MM-DD",
                                          help="补录历史报送时，填写招商办当时收到文件的日期；“截至某日”的数据按此日期计算")
         mode = st.radio("同一报告期已报送过时", list(MODES), format_func=MODES.get, horizontal=True, key="submit_mode",

@@ -118,6 +118,16 @@ def test_a_report_without_month_and_unit_columns_takes_them_from_its_title(units
                   s=report.submission_id) == [{"unit_code": "U03", "period": D(2024, 9, 1)}]
 
 
+def test_without_a_title_the_file_name_gives_month_and_unit(units, tmp_path):
+    """No 报告期/填报单位 column and no title: the file's name as units name it gives both, and the report says so."""
+    rows = [{k: v for k, v in build.report_row("年产10万吨新材料项目").items() if k not in ("报告期", "填报单位")}]
+    report = _ingest(units, _report("城西街道2024年10月份项目推进情况表.xlsx", rows, tmp_path))
+    assert (report.status, report.rows_loaded) == ("loaded", 1)
+    assert report.notes[:2] == ["文件没有“报告期”列，报告期按文件名“城西街道2024年10月份项目推进情况表”取 2024-10",
+                                "文件没有“填报单位”列，填报单位按文件名“城西街道2024年10月份项目推进情况表”取 城西街道"]
+    assert _pick(_snapshots(units)["年产10万吨新材料项目"], "unit_code", "period") == ("U03", D(2024, 10, 1))
+
+
 @pytest.mark.parametrize("titles, month", [
     (["城关街道2024年10月招商引资项目推进情况表"], D(2024, 10, 1)),
     (["城关街道2024年10月份重点项目进展"], D(2024, 10, 1)),
@@ -327,7 +337,7 @@ WHOLE_FILE_REJECTIONS = [
      "（单元名录须包含 单元编码、单元名称、单元类型；年度目标须包含 年度、单元编码）"),
     (lambda d: build.zip_bomb(d)[0], {}, None, "工作簿解压后达 1023.9MB，超过上限 400.0MB，疑似异常文件，已拒收"),
     (_missing_industry, {}, "projects", "缺少必填列：产业类别。请使用系统模板或补上这些列"),
-    (_no_period, {}, "projects", ("缺少必填列：报告期。请使用系统模板或补上这些列（整表为同一月份时，也可在表头上方的标题中写明，"
+    (_no_period, {}, "projects", ("缺少必填列：报告期。请使用系统模板或补上这些列（整表为同一月份时，也可在表头上方的标题或文件名中写明，"
                                   "如“城关街道2024年10月招商引资项目推进情况表”，或在上传时指定；命令行用 --period 2024-10）")),
     (_header_only, {}, "projects", "表头下没有任何数据行"),
     (_eight_rows, {"config": {"max_rows": 5}}, "projects", "工作表“项目进展”的数据超过 5 行的上限，请分批上传"),

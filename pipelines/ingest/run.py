@@ -76,22 +76,26 @@ def _missing_columns(layouts, ctx: Context) -> list[str]:
     return missing
 
 
-def _from_titles(layouts, ctx: Context) -> tuple[Context, list[str]]:
+def _from_titles(layouts, ctx: Context, file_name: str) -> tuple[Context, list[str]]:
     """A projects workbook without a 报告期 (填报单位) column, given none for the whole file: the month (unit) its
-    title names, as units title their monthly tables ("城关街道2024年10月招商引资项目推进情况表"), with a note saying
-    so. A title naming several months (units) gives none."""
+    title names, as units title their monthly tables ("城关街道2024年10月招商引资项目推进情况表"), else its file name
+    ("云溪镇2024年10月项目推进情况表.xlsx"), with a note saying so. A title naming several months (units) gives none."""
     if layouts[0].kind != "projects":
         return ctx, []
-    texts = title_texts(layouts)
+    sources = (("标题", title_texts(layouts)), ("文件名", [Path(file_name).stem]))
     taken, notes = {}, []
-    if ctx.period is None and any(layout.field("period") is None for layout in layouts) and \
-            (month := title_month(texts)):
-        taken["period"] = month[0]
-        notes.append(f"文件没有“报告期”列，报告期按标题“{month[1]}”取 {month[0]:%Y-%m}")
-    if ctx.unit_code is None and any(layout.field("unit") is None for layout in layouts) and \
-            (unit := ctx.units.named_in(texts)):
-        taken["unit_code"] = unit[0]
-        notes.append(f"文件没有“填报单位”列，填报单位按标题“{unit[1]}”取 {ctx.units.names[unit[0]]}")
+    if ctx.period is None and any(layout.field("period") is None for layout in layouts):
+        for where, texts in sources:
+            if month := title_month(texts):
+                taken["period"] = month[0]
+                notes.append(f"文件没有“报告期”列，报告期按{where}“{month[1]}”取 {month[0]:%Y-%m}")
+                break
+    if ctx.unit_code is None and any(layout.field("unit") is None for layout in layouts):
+        for where, texts in sources:
+            if unit := ctx.units.named_in(texts):
+                taken["unit_code"] = unit[0]
+                notes.append(f"文件没有“填报单位”列，填报单位按{where}“{unit[1]}”取 {ctx.units.names[unit[0]]}")
+                break
     return replace(ctx, **taken), notes
 
 
@@ -113,8 +117,8 @@ def _missing_message(missing: list[str]) -> str:
     ways = {"报告期": ("同一月份", "--period 2024-10"), "填报单位": ("同一单元", "--unit 单元编码")}
     given = [ways[header] for header in missing if header in ways]
     if given:
-        message += (f"（整表为{'、'.join(same for same, _ in given)}时，也可在表头上方的标题中写明，如“城关街道2024年10月"
-                    f"招商引资项目推进情况表”，或在上传时指定；命令行用 {'、'.join(option for _, option in given)}）")
+        message += (f"（整表为{'、'.join(same for same, _ in given)}时，也可在表头上方的标题或文件名中写明，如“城关街道"
+                    f"2024年10月招商引资项目推进情况表”，或在上传时指定；命令行用 {'、'.join(option for _, option in given)}）")
     return message
 
 
@@ -215,7 +219,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
                 raise FileRejected(f"指定的填报单位“{unit_code}”不在单元名录中")
             ctx = Context(actor, units, received_at, config, period,
                           units.resolve(unit_code) if unit_code else None)
-            ctx, from_titles = _from_titles(layouts, ctx)
+            ctx, from_titles = _from_titles(layouts, ctx, file_name)
             missing_columns = _missing_columns(layouts, ctx)
             if missing_columns:
                 raise FileRejected(_missing_message(missing_columns))
