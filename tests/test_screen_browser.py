@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 import xlsxwriter
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pipelines.admin import tokens, users
 from pipelines.ingest.run import ingest_file
@@ -181,7 +182,7 @@ def test_a_warning_becomes_a_task_the_unit_answers_and_the_admin_closes_while_th
     unit.get_by_role("button", name="提交办理情况", exact=True).click()
     try:
         unit.get_by_text("待办督办事项").wait_for(state="detached", timeout=45000)
-    except Exception:
+    except PlaywrightTimeout:
         alerts = unit.locator("[data-testid='stAlert']").all_inner_texts()
         raise AssertionError(f"the task stayed open; the page's notices: {alerts}") from None
     unit.close()

@@ -107,8 +107,8 @@ def _title_disagrees(layouts, validated: Validated) -> list[str]:
     if month is None or not periods or month[0] in periods:
         return []
     given = "、".join(f"{p:%Y-%m}" for p in periods)
-    return [f"标题“{month[1]}”写的是{month[0].year}年{month[0].month}月，表中报告期却是 {given}，"
-            "请核实是否沿用了其他月份的报表"]
+    return [(f"标题“{month[1]}”写的是{month[0].year}年{month[0].month}月，表中报告期却是 {given}，"
+             "请核实是否沿用了其他月份的报表")]
 
 
 def _missing_message(missing: list[str]) -> str:
