@@ -54,8 +54,7 @@ if view.vetoed:
 # ---- headline
 card = {"border": True, "height": "stretch"}
 cards = widgets.phone_pairs("unit_cards").columns(5)  # two a row on a phone, not five screens of one
-cards[0].metric("考核得分", format.points(view.score), **card,
-                delta=None if view.score_change is None else format.points_delta(view.score_change))
+cards[0].metric("考核得分", format.points(view.score), **card, **format.score_delta(view.score_change))
 cards[1].metric("全县排名", f"第 {view.rank} 名", delta=format.rank_delta(view.rank_change), **card,
                 help=f"共 {view.units_ranked} 个单元")
 cards[2].metric(f"{view.group}排名", f"第 {view.group_rank} 名", delta=format.rank_delta(view.group_rank_change),

@@ -89,6 +89,17 @@ def test_no_change_in_january(county):
     assert view.comparison.startswith("1月为年度首月")
 
 
+@pytest.mark.parametrize("change, shown", [
+    (2.456, {"delta": "+2.46 分"}), (-0.5, {"delta": "-0.50 分"}),
+    (0.0, {"delta": "持平", "delta_color": "off", "delta_arrow": "off"}),
+    (-0.004, {"delta": "持平", "delta_color": "off", "delta_arrow": "off"}),
+    (None, {"delta": None}),
+])
+def test_the_score_card_says_how_the_score_moved(change, shown):
+    """Up and down with their sign (and arrow), 持平 in grey when it did not move, nothing when not compared."""
+    assert format.score_delta(change) == shown
+
+
 def test_ledger_items_with_their_maxima(county):
     """The ledger in order with the projects behind each item; each indicator's maximum is its weight scaled to
     100 over the indicators with a target (U02 has no production target: 100/90); 加分 and each 扣分 their caps.

@@ -94,6 +94,16 @@ def points_delta(change: float) -> str:
     return f"{change:+.2f} 分"
 
 
+def score_delta(change: float | None) -> dict[str, str | None]:
+    """A metric's delta arguments for a score's change since the comparison: '+2.45 分' / '-0.50 分' with its arrow,
+    '持平' in grey without one when it rounds to 0.00 (not a green '+0.00 分'), none when not compared."""
+    if change is None or pd.isna(change):
+        return {"delta": None}
+    if round(change, 2) == 0:
+        return {"delta": "持平", "delta_color": "off", "delta_arrow": "off"}
+    return {"delta": points_delta(change)}
+
+
 def rank_delta(places: float | None) -> str | None:
     """Places moved as a metric's delta ('+2 名', '-1 名'), None when unchanged or not compared."""
     if places is None or pd.isna(places) or places == 0:
