@@ -76,13 +76,13 @@ def _missing_columns(layouts, ctx: Context) -> list[str]:
     return missing
 
 
-def _from_titles(layouts, ctx: Context, file_name: str) -> tuple[Context, list[str]]:
+def _from_titles(titles: list[str], layouts, ctx: Context, file_name: str) -> tuple[Context, list[str]]:
     """A projects workbook without a 报告期 (填报单位) column, given none for the whole file: the month (unit) its
-    title names, as units title their monthly tables ("城关街道2024年10月招商引资项目推进情况表"), else its file name
+    titles name, as units title their monthly tables ("城关街道2024年10月招商引资项目推进情况表"), else its file name
     ("云溪镇2024年10月项目推进情况表.xlsx"), with a note saying so. A title naming several months (units) gives none."""
     if layouts[0].kind != "projects":
         return ctx, []
-    sources = (("标题", title_texts(layouts)), ("文件名", [Path(file_name).stem]))
+    sources = (("标题", titles), ("文件名", [Path(file_name).stem]))
     taken, notes = {}, []
     if ctx.period is None and any(layout.field("period") is None for layout in layouts):
         for where, texts in sources:
@@ -99,10 +99,10 @@ def _from_titles(layouts, ctx: Context, file_name: str) -> tuple[Context, list[s
     return replace(ctx, **taken), notes
 
 
-def _title_disagrees(layouts, validated: Validated) -> list[str]:
-    """A note when the 报告期 of the rows is not the month the title names (a table copied from last month whose
-    报告期 column was not changed, or the other way round)."""
-    month = title_month(title_texts(layouts)) if layouts[0].kind == "projects" else None
+def _title_disagrees(titles: list[str], validated: Validated) -> list[str]:
+    """A note when the 报告期 of a projects workbook's rows is not the month its titles name (a table copied from
+    last month whose 报告期 column was not changed, or the other way round)."""
+    month = title_month(titles) if validated.kind == "projects" else None
     periods = sorted({r.values["period"] for r in validated.records if isinstance(r.values.get("period"), dt.date)})
     if month is None or not periods or month[0] in periods:
         return []
@@ -126,11 +126,11 @@ def _missing_message(missing: list[str]) -> str:
 LEFT_OUT, DROPPED, REJECTED = "本期未报", "整表替换后移出", "被拒收，请更正后重报"
 
 
-def _mode_notes(con: duckdb.DuckDBPyConnection, validated: Validated, as_of: dt.date, mode: str) -> list[str]:
+def _mode_notes(con: duckdb.DuckDBPyConnection, validated: Validated, names: dict[str, str], as_of: dt.date,
+                mode: str) -> list[str]:
     """What the file does to each unit's month that already has a report (DOMAIN §3: the preview says whether it
-    amends or replaces it)."""
+    amends or replaces it), naming each unit (`names`: code → name)."""
     notes = []
-    names = dict(con.execute("SELECT code, name FROM units").fetchall())
     for unit, period in sorted({(r.values["unit"], r.values["period"]) for r in validated.records}):
         listed = queries.rows(con, "month_report_projects", unit=unit, period=period, as_of=as_of)
         if not listed:
@@ -219,12 +219,13 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
                 raise FileRejected(f"指定的填报单位“{unit_code}”不在单元名录中")
             ctx = Context(actor, units, received_at, config, period,
                           units.resolve(unit_code) if unit_code else None)
-            ctx, from_titles = _from_titles(layouts, ctx, file_name)
+            titles = title_texts(layouts)
+            ctx, from_titles = _from_titles(titles, layouts, ctx, file_name)
             missing_columns = _missing_columns(layouts, ctx)
             if missing_columns:
                 raise FileRejected(_missing_message(missing_columns))
             validated = validate(layouts, ctx)
-            validated.notes[:0] = from_titles + _title_disagrees(layouts, validated)
+            validated.notes[:0] = from_titles + _title_disagrees(titles, validated)
     except (FileRejected, PermissionError) as exc:
         return FileReport(file_name, kind, "rejected", message=str(exc),
                           rejections=[Problem(None, None, None, str(exc))], submission_id=None)
@@ -235,7 +236,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, actor: Actor, received_
     month_checks(con, plan, config)
     missing = _missing_projects(con, validated, plan, received_at.date(), mode) if kind == "projects" else []
     if kind == "projects":
-        validated.notes.extend(_mode_notes(con, validated, received_at.date(), mode))
+        validated.notes.extend(_mode_notes(con, validated, units.names, received_at.date(), mode))
     return _Prepared(kind, digest, validated, plan, missing)
 
 

@@ -109,13 +109,13 @@ class UnitDirectory:
     def named_in(self, texts: list[str]) -> tuple[str, str] | None:
         """The one unit whose name the texts (a workbook's titles) hold, with the text naming it: a name inside
         another unit's name found too counts for the longer one ("城东" in "城东街道"); None for none or several."""
+        keys = {code: key for code, name in self.names.items() if (key := name_key(name))}
         found: dict[str, str] = {}
         for text in texts:
-            key = name_key(text)
-            for code, name in self.names.items():
-                if name_key(name) and name_key(name) in key:
+            held = name_key(text)
+            for code, key in keys.items():
+                if key in held:
                     found.setdefault(code, text)
-        keys = {code: name_key(self.names[code]) for code in found}
         longest = [code for code in found if not any(keys[code] in keys[other] and keys[code] != keys[other]
                                                       for other in found)]
         return (longest[0], found[longest[0]]) if len(longest) == 1 else None
